@@ -1,0 +1,112 @@
+# tern — lock-free concurrency primitives with epoch-based reclamation.
+#
+#   make            libtern.a and libtern.so.MAJOR.MINOR in $(BUILD)/
+#   make test       install missing Debian packages (make deps), build and run every suite
+#   make bench      the benchmark harness (see README.md)
+#   make install    PREFIX=/usr/local DESTDIR=   headers, libraries, tern.pc
+#
+# Variables: CC (gcc or clang), BUILD (output dir), OPT (optimisation flags),
+# EXTRA_CFLAGS / EXTRA_LDFLAGS (added to every compile / link, e.g. sanitizers).
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+
+VERSION_MAJOR := 0
+VERSION_MINOR := 1
+VERSION_PATCH := 0
+VERSION := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BUILD ?= build
+OPT ?= -O2 -g
+EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+
+WARN := -Wall -Wextra -Werror
+LIB_CFLAGS = -std=c11 $(OPT) $(WARN) -pthread -Iinclude -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
+TEST_CFLAGS = -std=c11 $(OPT) $(WARN) -pthread -Iinclude -D_GNU_SOURCE $(EXTRA_CFLAGS)
+TEST_LIBS = -lcriterion -pthread $(EXTRA_LDFLAGS)
+
+SRCS := $(sort $(wildcard src/*/*.c))
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+HDRS := include/tern.h $(sort $(wildcard include/tern/*.h))
+
+LIB_A := $(BUILD)/libtern.a
+SONAME := libtern.so.$(VERSION_MAJOR)
+LIB_SO := $(BUILD)/libtern.so.$(VERSION_MAJOR).$(VERSION_MINOR)
+
+# Every tests/<component>/test_*.c is one Criterion binary.
+TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
+TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(notdir $(patsubst %/,%,$(dir $(s))))_$(basename $(notdir $(s))))
+TEST_COMMON := $(wildcard tests/common/*.h)
+
+.PHONY: all lib test check deps clean install uninstall tests-build
+all: lib
+lib: $(LIB_A) $(LIB_SO)
+
+$(BUILD)/obj/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,$(SONAME) -pthread -o $@ $^ $(EXTRA_LDFLAGS)
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(notdir $@) $(BUILD)/libtern.so
+
+# tests/<comp>/test_<name>.c -> $(BUILD)/tests/<comp>_test_<name>
+define test_rule
+$(BUILD)/tests/$(notdir $(patsubst %/,%,$(dir $(1))))_$(basename $(notdir $(1))): $(1) $(LIB_A) $(HDRS) $(TEST_COMMON)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(TEST_CFLAGS) $(1) -o $$@ $(LIB_A) $$(TEST_LIBS)
+endef
+$(foreach s,$(TEST_SRCS),$(eval $(call test_rule,$(s))))
+
+tests-build: $(TEST_BINS)
+
+# Extra test programs (added by mk/*.mk) run by `make test` after the suites.
+TEST_EXTRA_TARGETS ?=
+
+test: deps
+	$(MAKE) --no-print-directory tests-build
+	tools/run-tests $(TEST_BINS)
+	@if [ -n "$(strip $(TEST_EXTRA_TARGETS))" ]; then $(MAKE) --no-print-directory $(TEST_EXTRA_TARGETS); fi
+
+check: test
+
+deps:
+	@tools/deps
+
+install: lib
+	install -d $(DESTDIR)$(INCLUDEDIR)/tern $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/tern.h $(DESTDIR)$(INCLUDEDIR)/tern.h
+	install -m 644 $(wildcard include/tern/*.h) $(DESTDIR)$(INCLUDEDIR)/tern/
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtern.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libtern.so
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    tern.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/tern.h
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/tern
+	rm -f $(DESTDIR)$(LIBDIR)/libtern.a $(DESTDIR)$(LIBDIR)/libtern.so \
+	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
+
+clean:
+	rm -rf build
+
+# Further targets (bench, sanitizers, single header, model, ...) live in mk/.
+-include $(sort $(wildcard mk/*.mk))

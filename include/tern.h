@@ -1,0 +1,17 @@
+/*
+ * tern.h — umbrella header: lock-free concurrency primitives with
+ * epoch-based memory reclamation.
+ *
+ *   tern/lightlock.h       one-byte try-lock / spin lock (header-only)
+ *   tern/epoch.h           three-bin epoch garbage collector
+ *   tern/atomic_cell.h     pointer-backed atomic cell of any value
+ *   tern/lazy_transform.h  wait-free cached-transform container
+ */
+#ifndef TERN_H
+#define TERN_H
+
+#include "tern/config.h"
+#include "tern/alloc.h"
+#include "tern/lightlock.h"
+
+#endif /* TERN_H */

@@ -1,0 +1,105 @@
+/*
+ * tern/config.h — build configuration, portability macros and version.
+ *
+ * Every macro here may be defined by the user before including any tern
+ * header; the defaults below apply only when it is not.
+ */
+#ifndef TERN_CONFIG_H
+#define TERN_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define TERN_VERSION_MAJOR 0
+#define TERN_VERSION_MINOR 1
+#define TERN_VERSION_PATCH 0
+#define TERN_VERSION_STRING "0.1.0"
+/* => (major << 16) | (minor << 8) | patch, for compile-time comparisons. */
+#define TERN_VERSION_NUMBER \
+	((TERN_VERSION_MAJOR << 16) | (TERN_VERSION_MINOR << 8) | TERN_VERSION_PATCH)
+
+#ifdef __cplusplus
+#define TERN_EXTERN_C_BEGIN extern "C" {
+#define TERN_EXTERN_C_END }
+#else
+#define TERN_EXTERN_C_BEGIN
+#define TERN_EXTERN_C_END
+#endif
+
+/* Visibility of the library's exported functions. */
+#ifndef TERN_API
+#if defined(__GNUC__) || defined(__clang__)
+#define TERN_API __attribute__((visibility("default")))
+#else
+#define TERN_API
+#endif
+#endif
+
+/* Storage class of the header-inlined fast paths. */
+#ifndef TERN_INLINE
+#define TERN_INLINE static inline
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TERN_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TERN_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TERN_NOINLINE __attribute__((noinline))
+#define TERN_COLD __attribute__((cold))
+#else
+#define TERN_LIKELY(x) (x)
+#define TERN_UNLIKELY(x) (x)
+#define TERN_NOINLINE
+#define TERN_COLD
+#endif
+
+/* Size of a cache line: hot shared fields are aligned to it. */
+#ifndef TERN_CACHELINE
+#define TERN_CACHELINE 64
+#endif
+
+/*
+ * TERN_ASSERT(cond, msg): checks a precondition of a public call.  `msg`
+ * starts with the name of the call ("tern_epoch_unpin: not pinned").  On
+ * failure it prints the message with the file and line to stderr and aborts.
+ * Compiled out under NDEBUG.  Define TERN_ASSERT yourself to route failures
+ * elsewhere.
+ */
+#ifndef TERN_ASSERT
+#ifdef NDEBUG
+#define TERN_ASSERT(cond, msg) ((void)0)
+#else
+#define TERN_ASSERT(cond, msg) \
+	(TERN_LIKELY(cond) ? (void)0 : tern__assert_fail((msg), #cond, __FILE__, __LINE__))
+#endif
+#endif
+
+TERN_EXTERN_C_BEGIN
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((cold, noreturn))
+#endif
+static inline void tern__assert_fail(const char *msg, const char *cond,
+				     const char *file, int line)
+{
+	fprintf(stderr, "tern: %s (assertion '%s' failed at %s:%d)\n", msg, cond, file, line);
+	fflush(stderr);
+	abort();
+}
+
+TERN_EXTERN_C_END
+
+/*
+ * Allocation used by the library's slow paths.  TERN_MALLOC/TERN_FREE can be
+ * defined when compiling the implementation (library build or the
+ * TERN_IMPLEMENTATION translation unit); the default goes through the
+ * run-time allocator installed with tern_set_allocator() (tern/alloc.h).
+ */
+#ifndef TERN_MALLOC
+#define TERN_MALLOC(size) tern__malloc(size)
+#endif
+#ifndef TERN_FREE
+#define TERN_FREE(ptr) tern__free(ptr)
+#endif
+
+#endif /* TERN_CONFIG_H */
