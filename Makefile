@@ -44,7 +44,7 @@ TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
 TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(notdir $(patsubst %/,%,$(dir $(s))))_$(basename $(notdir $(s))))
 TEST_COMMON := $(wildcard tests/common/*.h)
 
-.PHONY: all lib test check deps clean install uninstall tests-build
+.PHONY: all lib test check deps clean install uninstall tests-build test-extra ci-extra
 all: lib
 lib: $(LIB_A) $(LIB_SO)
 
@@ -71,15 +71,24 @@ $(BUILD)/tests/$(notdir $(patsubst %/,%,$(dir $(1))))_$(basename $(notdir $(1)))
 endef
 $(foreach s,$(TEST_SRCS),$(eval $(call test_rule,$(s))))
 
-tests-build: $(TEST_BINS)
+# mk/*.mk may add Criterion binaries (with their own build rules) to
+# TEST_BINS_EXTRA, recipes to the double-colon targets test-extra (run by
+# `make test` before the suites) and ci-extra (run by .ci/run after it).
+TEST_BINS_EXTRA :=
 
-# Extra test programs (added by mk/*.mk) run by `make test` after the suites.
-TEST_EXTRA_TARGETS ?=
+# Further targets (bench, sanitizers, single header, model, ...) live in mk/.
+-include $(sort $(wildcard mk/*.mk))
+
+tests-build: $(TEST_BINS) $(TEST_BINS_EXTRA)
 
 test: deps
-	$(MAKE) --no-print-directory tests-build
-	tools/run-tests $(TEST_BINS)
-	@if [ -n "$(strip $(TEST_EXTRA_TARGETS))" ]; then $(MAKE) --no-print-directory $(TEST_EXTRA_TARGETS); fi
+	$(MAKE) --no-print-directory tests-build test-extra
+	tools/run-tests $(TEST_BINS) $(TEST_BINS_EXTRA)
+
+test-extra::
+	@:
+ci-extra::
+	@:
 
 check: test
 
@@ -107,6 +116,3 @@ uninstall:
 
 clean:
 	rm -rf build
-
-# Further targets (bench, sanitizers, single header, model, ...) live in mk/.
--include $(sort $(wildcard mk/*.mk))
