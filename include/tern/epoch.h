@@ -1,0 +1,332 @@
+/*
+ * tern/epoch.h — three-bin epoch-based memory reclamation.
+ *
+ * A thread *pins* itself before reading shared pointers and *unpins* when it
+ * no longer uses what it read.  An object removed from every shared place is
+ * handed to tern_epoch_defer(); its destructor runs exactly once, after every
+ * thread that could still hold a reference has unpinned (a grace period).
+ *
+ * The process-wide default domain needs no setup: a thread registers on its
+ * first pin or defer and unregisters at thread exit, when its pending garbage
+ * goes to an orphan list that later collections destroy.  Explicit domains
+ * (tern_epoch_domain_*) are independent collectors for libraries that embed
+ * tern.
+ *
+ * Fast path: pin and unpin are inline.  On Linux, the store→load ordering a
+ * reader needs between announcing its epoch and reading shared pointers is
+ * supplied by the collector's membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED),
+ * so the outermost pin is a thread-local access, one load of the global
+ * epoch, one store and a compiler barrier; where membarrier is missing the
+ * pin falls back (at run time) to a full fence.  Define
+ * TERN_EPOCH_FORCE_FENCE when compiling both tern and the code that includes
+ * this header to always use the fence (ThreadSanitizer cannot see
+ * membarrier).
+ *
+ * Ordering guarantee: if a thread unlinks an object and then defers it, every
+ * thread that read the object's pointer while pinned keeps a valid object
+ * until it unpins; the destructor runs after (happens-after) each such
+ * thread's unpin.
+ *
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds): unpin without pin; synchronize or barrier while pinned;
+ * destroying a domain while a thread is pinned in it; using a destroyed
+ * domain; calling synchronize/barrier from inside a destructor.
+ */
+#ifndef TERN_EPOCH_H
+#define TERN_EPOCH_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+TERN_EXTERN_C_BEGIN
+
+typedef struct tern_epoch_domain tern_epoch_domain_t;
+
+/*
+ * Intrusive deferral (tern_epoch_call): embed an entry in your object; the
+ * collector links it and later calls fn(entry).  Never allocates, so it
+ * cannot fail.  The entry must stay valid until fn runs.
+ */
+struct tern_epoch_entry {
+	struct tern_epoch_entry *next;
+	void (*fn)(struct tern_epoch_entry *entry);
+};
+
+/* Statistics of a domain (tern_epoch_stats / tern_epoch_domain_stats). */
+struct tern_epoch_stats {
+	uint64_t epoch;              /* current global epoch */
+	unsigned registered_threads; /* threads with a record in the domain */
+	unsigned pinned_threads;     /* of which pinned right now */
+	uint64_t pending;            /* deferred and not yet destroyed (threads + orphans) */
+	uint64_t orphaned;           /* of which handed over by exited/flushed threads */
+	uint64_t destroyed;          /* destructors run so far */
+	uint64_t advances;           /* successful epoch advances */
+	uint64_t failed_advances;    /* attempts refused because a thread lagged */
+	/*
+	 * Stall detection: the pinned thread that has blocked advancement the
+	 * longest, if one blocks it now.  A thread that stays pinned stops all
+	 * reclamation in its domain; this makes it visible.
+	 */
+	long stall_tid;              /* OS thread id (gettid), 0 if nothing is blocked */
+	uint64_t stall_epoch;        /* the epoch that thread is pinned at */
+	uint64_t stall_ns;           /* for how long it has blocked advancement */
+	uint64_t stall_refusals;     /* advance attempts it refused */
+};
+
+/* ---- tuning (compile-time, only where the implementation is compiled) ---- */
+
+/* Entries per garbage bag. */
+#ifndef TERN_EPOCH_BAG_CAP
+#define TERN_EPOCH_BAG_CAP 62
+#endif
+/* A thread with pending garbage collects every this many outermost unpins. */
+#ifndef TERN_EPOCH_COLLECT_PINS
+#define TERN_EPOCH_COLLECT_PINS 128
+#endif
+/* ... and every this many deferred objects. */
+#ifndef TERN_EPOCH_COLLECT_DEFERS
+#define TERN_EPOCH_COLLECT_DEFERS 256
+#endif
+/* Above this many pending objects, defer insists on collecting before returning. */
+#ifndef TERN_EPOCH_PENDING_MAX
+#define TERN_EPOCH_PENDING_MAX 8192
+#endif
+
+/* ---- private layout (needed by the inline fast paths) ---- */
+
+struct tern__epoch_bag {
+	struct tern__epoch_bag *next;
+	unsigned n;
+	struct {
+		void *obj;
+		void (*fn)(void *);
+	} e[TERN_EPOCH_BAG_CAP];
+};
+
+/* One of the three bins: garbage sealed in epoch `tag` (tag mod 3 = index). */
+struct tern__epoch_bin {
+	uint64_t tag;
+	struct tern__epoch_bag *bags;
+	struct tern_epoch_entry *ents;
+	size_t count;
+};
+
+struct tern__epoch_record {
+	/* Hot: written by the owner on every outermost pin/unpin, read by
+	 * collectors.  (epoch << 1) | 1 while pinned, 0 when not. */
+	_Atomic uint64_t state;
+	unsigned nest;         /* pin depth; owner only */
+	unsigned unpins;       /* outermost unpins since the last collection; owner only */
+	_Atomic size_t pending; /* deferred by this thread, not destroyed; owner writes */
+	struct tern_epoch_domain *domain; /* NULL until registered */
+
+	/* Cold: owner-only garbage, plus registry links under domain->lock. */
+	struct tern__epoch_bag *open;      /* unsealed bag (untagged garbage) */
+	struct tern_epoch_entry *open_ents; /* unsealed intrusive entries */
+	size_t open_count;
+	size_t since_collect;              /* defers since the last collection */
+	struct tern__epoch_bin bins[3];
+	struct tern__epoch_bag *spare;     /* cache of empty bags */
+	unsigned nspare;
+	bool collecting;                   /* reentrancy guard (destructors that defer) */
+	bool heap;                         /* record was allocated (explicit domains) */
+	long tid;                          /* gettid() of the owner */
+	uint64_t domain_id;
+	struct tern__epoch_record *prev, *next;      /* domain registry, under domain->lock */
+	struct tern__epoch_record *thread_next;      /* the owner's records in other domains */
+	uint64_t stall_since_ns;  /* first refusal at stall_epoch, under domain->lock */
+	uint64_t stall_epoch;
+	uint64_t stall_refusals;
+	struct tern__epoch_bag reserve;    /* used when a bag cannot be allocated while pinned */
+};
+
+struct tern_epoch_domain {
+	/* The global epoch: read by every pin, written by advances. */
+	_Alignas(TERN_CACHELINE) _Atomic uint64_t epoch;
+	_Alignas(TERN_CACHELINE) pthread_mutex_t lock; /* registry, orphans, advances */
+	uint64_t id;
+	struct tern__epoch_record *records;  /* registry (doubly linked), under lock */
+	struct tern__epoch_orphan *orphans;  /* garbage of exited/flushed threads, under lock */
+	_Atomic uint64_t orphan_count;
+	_Atomic uint64_t destroyed;
+	_Atomic uint64_t advances;
+	_Atomic uint64_t failed_advances;
+	unsigned registered;                 /* under lock */
+	bool is_default;
+};
+
+/* The default domain and the calling thread's record in it. */
+extern TERN_API struct tern_epoch_domain tern__epoch_default;
+extern TERN_API _Thread_local struct tern__epoch_record tern__epoch_self;
+/* Non-zero when readers must fence (no membarrier, or TERN_EPOCH_FORCE_FENCE);
+ * set once before the first registration completes, never changed after. */
+extern TERN_API int tern__epoch_need_fence;
+
+TERN_API void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record *r);
+TERN_API struct tern__epoch_record *tern__epoch_domain_record(struct tern_epoch_domain *d);
+TERN_API void tern__epoch_unpin_slow(struct tern__epoch_record *r);
+
+/* The calling thread's most recently used explicit domain (validated by id,
+ * so a destroyed domain's address reused by a new domain never matches). */
+struct tern__epoch_cache {
+	struct tern_epoch_domain *dom;
+	uint64_t id;
+	struct tern__epoch_record *rec;
+};
+extern TERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
+
+/* Outermost-pin announcement for record r in domain d. */
+TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+{
+	if (r->nest++ != 0)
+		return;
+	/* Acquire: pairs with the release CAS in tern__epoch_try_advance(), so
+	 * that on weakly ordered CPUs the pointer loads after this pin are not
+	 * performed before the epoch load (epoch.c, "Concurrency", step R2).  On
+	 * x86 this is the same instruction as a relaxed load. */
+	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
+	/* Relaxed: ordered before the caller's later loads by the barrier below
+	 * (membarrier in the collector, or the seq_cst fence). */
+	atomic_store_explicit(&r->state, (e << 1) | 1u, memory_order_relaxed);
+#ifdef TERN_EPOCH_FORCE_FENCE
+	/* Seq_cst fence: pairs with the seq_cst fence in tern__epoch_try_advance(). */
+	atomic_thread_fence(memory_order_seq_cst);
+#else
+	/* Relaxed flag load: written once before this thread registered. */
+	if (TERN_UNLIKELY(tern__epoch_need_fence))
+		/* Seq_cst fence: pairs with the seq_cst fence in tern__epoch_try_advance(). */
+		atomic_thread_fence(memory_order_seq_cst);
+	else
+		/* Compiler barrier only: the collector's membarrier() is the
+		 * hardware fence (pairs with membarrier in tern__epoch_try_advance()). */
+		atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const char *who)
+{
+	TERN_ASSERT(r->nest != 0, who);
+	(void)who;
+	if (--r->nest != 0)
+		return;
+	/* Release: pairs with the acquire load of each record's state in
+	 * tern__epoch_try_advance(): everything read under the pin happens
+	 * before a collector that sees this thread unpinned. */
+	atomic_store_explicit(&r->state, 0, memory_order_release);
+	/* Relaxed: own counter, read here only by its owner. */
+	if (TERN_UNLIKELY(atomic_load_explicit(&r->pending, memory_order_relaxed) != 0))
+		tern__epoch_unpin_slow(r);
+}
+
+/* ---- default domain ---- */
+
+/* Pins the calling thread (nestable).  Registers the thread on first use. */
+TERN_INLINE void tern_epoch_pin(void)
+{
+	struct tern__epoch_record *r = &tern__epoch_self;
+	if (TERN_UNLIKELY(r->domain == NULL))
+		tern__epoch_register(&tern__epoch_default, r);
+	tern__epoch_pin_record(&tern__epoch_default, r);
+}
+
+/* Ends the innermost pin; the outermost unpin may collect garbage. */
+TERN_INLINE void tern_epoch_unpin(void)
+{
+	tern__epoch_unpin_record(&tern__epoch_self, "tern_epoch_unpin: thread is not pinned");
+}
+
+/* => true if the calling thread is pinned in the default domain. */
+TERN_INLINE bool tern_epoch_is_pinned(void)
+{
+	return tern__epoch_self.nest != 0;
+}
+
+/* Runs destroy(obj) exactly once after a grace period.  May be called pinned or not. */
+TERN_API void tern_epoch_defer(void *obj, void (*destroy)(void *obj));
+/* Frees obj's memory (with free()) after a grace period; runs no destructor. */
+TERN_API void tern_epoch_defer_free(void *obj);
+/* Intrusive defer: calls fn(entry) after a grace period; never allocates. */
+TERN_API void tern_epoch_call(struct tern_epoch_entry *entry, void (*fn)(struct tern_epoch_entry *entry));
+/* Waits for a full grace period: every pin begun before the call has ended.  Not while pinned. */
+TERN_API void tern_epoch_synchronize(void);
+/*
+ * On return, every object deferred before the call by the calling thread, by
+ * exited threads and by threads that called tern_epoch_flush() has been
+ * destroyed.  Not while pinned.
+ */
+TERN_API void tern_epoch_barrier(void);
+/* Hands the calling thread's pending garbage to the domain's orphan list. */
+TERN_API void tern_epoch_flush(void);
+/* Tries to advance the epoch and destroys what is due; never waits. */
+TERN_API void tern_epoch_collect(void);
+/* Fills *out with the default domain's statistics. */
+TERN_API void tern_epoch_stats(struct tern_epoch_stats *out);
+/* => the default domain, for the tern_epoch_domain_* calls. */
+TERN_API tern_epoch_domain_t *tern_epoch_default_domain(void);
+/* => true if the readers' fast path uses membarrier (no fence on pin). */
+TERN_API bool tern_epoch_uses_membarrier(void);
+
+/* ---- explicit domains ---- */
+
+/* Creates an independent collector.  => 0, ENOMEM, or EINVAL if out is NULL. */
+TERN_API int tern_epoch_domain_create(tern_epoch_domain_t **out);
+/*
+ * Destroys every pending object of the domain, then the domain.  No thread may
+ * be pinned in it (debug builds abort), and no thread may use it afterwards.
+ */
+TERN_API void tern_epoch_domain_destroy(tern_epoch_domain_t *d);
+/*
+ * Allocates the calling thread's record in d now.  Optional: pin registers on
+ * first use, but aborts if that allocation fails; call this first to get
+ * ENOMEM instead.  => 0, ENOMEM, or EINVAL if d is NULL.
+ */
+TERN_API int tern_epoch_domain_register(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(void *obj));
+TERN_API void tern_epoch_domain_defer_free(tern_epoch_domain_t *d, void *obj);
+TERN_API void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *entry,
+				     void (*fn)(struct tern_epoch_entry *entry));
+TERN_API void tern_epoch_domain_synchronize(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_barrier(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_flush(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_collect(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out);
+
+/* The calling thread's record in d (one-entry cache, then a list walk). */
+TERN_INLINE struct tern__epoch_record *tern__epoch_record_of(tern_epoch_domain_t *d)
+{
+	if (d == &tern__epoch_default) {
+		struct tern__epoch_record *r = &tern__epoch_self;
+		if (TERN_UNLIKELY(r->domain == NULL))
+			tern__epoch_register(d, r);
+		return r;
+	}
+	struct tern__epoch_cache *c = &tern__epoch_cache;
+	if (TERN_LIKELY(c->dom == d && c->id == d->id))
+		return c->rec;
+	return tern__epoch_domain_record(d);
+}
+
+/* Pins the calling thread in d (nestable, independent of other domains). */
+TERN_INLINE void tern_epoch_domain_pin(tern_epoch_domain_t *d)
+{
+	tern__epoch_pin_record(d, tern__epoch_record_of(d));
+}
+
+TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
+{
+	tern__epoch_unpin_record(tern__epoch_record_of(d),
+				 "tern_epoch_domain_unpin: thread is not pinned in this domain");
+}
+
+TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
+{
+	return tern__epoch_record_of(d)->nest != 0;
+}
+
+TERN_EXTERN_C_END
+
+#endif /* TERN_EPOCH_H */
