@@ -101,6 +101,7 @@ struct tern_epoch_stats {
 struct tern__epoch_bag {
 	struct tern__epoch_bag *next;
 	unsigned n;
+	bool reserve; /* the record's embedded out-of-memory reserve: never freed */
 	struct {
 		void *obj;
 		void (*fn)(void *);
@@ -134,6 +135,7 @@ struct tern__epoch_record {
 	unsigned nspare;
 	bool collecting;                   /* reentrancy guard (destructors that defer) */
 	bool heap;                         /* record was allocated (explicit domains) */
+	bool reserve_busy;                 /* `reserve` holds garbage */
 	long tid;                          /* gettid() of the owner */
 	uint64_t domain_id;
 	struct tern__epoch_record *prev, *next;      /* domain registry, under domain->lock */
@@ -150,13 +152,15 @@ struct tern_epoch_domain {
 	_Alignas(TERN_CACHELINE) pthread_mutex_t lock; /* registry, orphans, advances */
 	uint64_t id;
 	struct tern__epoch_record *records;  /* registry (doubly linked), under lock */
-	struct tern__epoch_orphan *orphans;  /* garbage of exited/flushed threads, under lock */
-	_Atomic uint64_t orphan_count;
+	struct tern__epoch_bin orphans[3];   /* garbage of exited/flushed threads, under lock */
+	_Atomic uint64_t orphan_count;       /* objects in orphans[] */
+	_Atomic unsigned orphan_busy;        /* orphan batches being destroyed outside the lock */
 	_Atomic uint64_t destroyed;
 	_Atomic uint64_t advances;
 	_Atomic uint64_t failed_advances;
 	unsigned registered;                 /* under lock */
 	bool is_default;
+	struct tern_epoch_domain *next_domain; /* list of explicit domains, under the global lock */
 };
 
 /* The default domain and the calling thread's record in it. */
