@@ -1,0 +1,14 @@
+# Epoch GC: the stress suite is also built against a forced-fence library
+# (TERN_EPOCH_FORCE_FENCE: readers fence instead of relying on membarrier).
+EPOCH_FENCE_BUILD := $(BUILD)/fence
+EPOCH_FENCE_LIB := $(EPOCH_FENCE_BUILD)/libtern.a
+
+$(EPOCH_FENCE_LIB): $(SRCS) $(HDRS)
+	$(MAKE) --no-print-directory BUILD=$(EPOCH_FENCE_BUILD) \
+	  EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DTERN_EPOCH_FORCE_FENCE" $(EPOCH_FENCE_LIB)
+
+$(BUILD)/tests/epoch_test_stress_fence: tests/epoch/test_stress.c $(EPOCH_FENCE_LIB) $(TEST_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -DTERN_EPOCH_FORCE_FENCE $< -o $@ $(EPOCH_FENCE_LIB) $(TEST_LIBS)
+
+TEST_BINS_EXTRA += $(BUILD)/tests/epoch_test_stress_fence
