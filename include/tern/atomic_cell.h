@@ -1,0 +1,352 @@
+/*
+ * tern/atomic_cell.h — an atomic cell holding a value of any type behind a
+ * pointer, with epoch-based reclamation of replaced values.
+ *
+ * The AtomicCell the "Exploring lock-free Rust" series wished existed: load
+ * gives a reference that stays valid while the caller is pinned (the "guard
+ * that provides a reference"), store replaces the value and destroys the old
+ * one after a grace period, swap hands the old value to the caller.  No lock
+ * anywhere, not even around a copy-out.
+ *
+ * Two forms:
+ *
+ *   tern_cell_t          run-time form: void * values, destroy function given
+ *                        at init.  One pointer wide; that pointer refers to a
+ *                        small header (allocated by init) holding the
+ *                        destroy function and the atomic value pointer.  A
+ *                        load is therefore two dependent loads: the
+ *                        immutable header pointer, then an acquire load of
+ *                        the value.
+ *   TERN_CELL_DEFINE     typed form generated per type: the cell *is* the
+ *                        atomic T * (one pointer, no header, no allocation),
+ *                        and the destroy function is baked in at compile
+ *                        time.  A load is one acquire load.  Prefer it when
+ *                        the type is known.
+ *
+ * Where the destroy function lives: a one-pointer cell has no room for both
+ * the value and the destroy function.  The typed form needs none (the
+ * function is part of the generated code); the run-time form keeps it in the
+ * per-cell header, which is why tern_cell_init allocates (and why
+ * tern_cell_try_init exists to report ENOMEM instead of aborting).
+ *
+ * Ownership: a value stored in a cell belongs to the cell.  Readers borrow
+ * it: a pointer from tern_cell_load() is valid until the caller's matching
+ * tern_epoch_unpin().  Replaced values (store, successful compare_exchange,
+ * destroy) are handed to tern_epoch_defer() with the cell's destroy
+ * function.  swap and take instead give the old value to the caller, who
+ * must not free it at once — readers may still be using it — but retire it
+ * with tern_epoch_defer() (or tern_cell_retire()).
+ *
+ * Ordering guarantee: every operation that installs a value is a release,
+ * every operation that returns a value is an acquire, so whatever the
+ * storing thread wrote into the value before storing it is visible to a
+ * thread that loads it.
+ *
+ * Misuse (debug builds abort with a message naming the call): load without
+ * being pinned; a NULL cell; using a cell after tern_cell_destroy(); copy
+ * helpers on a cell not made by tern_cell_init_copy() or with another size.
+ * All cells use the default epoch domain.
+ */
+#ifndef TERN_ATOMIC_CELL_H
+#define TERN_ATOMIC_CELL_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "config.h"
+#include "epoch.h"
+
+TERN_EXTERN_C_BEGIN
+
+/* ---- private layout (needed by the inline fast paths) ---- */
+
+struct tern__cell_hdr {
+	_Atomic(void *) value;     /* the current value, or NULL */
+	void (*destroy)(void *);   /* the cell's destroy function, or NULL */
+	size_t copy_size;          /* value size of a copy cell, 0 for a pointer cell */
+	struct tern_epoch_entry entry; /* retires the header in tern_cell_destroy() */
+};
+
+/* Header of every destroyed cell: use after destroy is recognised by it. */
+extern TERN_API struct tern__cell_hdr tern__cell_destroyed;
+
+/* ---- run-time cell ---- */
+
+typedef struct tern_cell {
+	struct tern__cell_hdr *hdr; /* set by init, immutable until destroy */
+} tern_cell_t;
+
+_Static_assert(sizeof(tern_cell_t) == sizeof(void *), "tern_cell_t must be one pointer wide");
+
+/*
+ * Initialises c holding `initial` (may be NULL), owned by the cell from now
+ * on; `destroy` (may be NULL: values are not owned) runs once on every value
+ * the cell drops.  Allocates the cell's header and aborts if that fails; use
+ * tern_cell_try_init() to get ENOMEM instead.
+ */
+TERN_API void tern_cell_init(tern_cell_t *c, void *initial, void (*destroy)(void *));
+
+/* As tern_cell_init().  => 0, ENOMEM (initial still the caller's), EINVAL if c is NULL. */
+TERN_API int tern_cell_try_init(tern_cell_t *c, void *initial, void (*destroy)(void *));
+
+/*
+ * Destroys the cell: its current value is destroyed after a grace period and
+ * the cell must not be used again (debug builds abort if it is).  No thread
+ * may be using the cell concurrently.
+ */
+TERN_API void tern_cell_destroy(tern_cell_t *c);
+
+TERN_INLINE struct tern__cell_hdr *tern__cell_hdr(tern_cell_t *c, const char *null_msg,
+					      const char *dead_msg, const char *uninit_msg)
+{
+	TERN_ASSERT(c != NULL, null_msg);
+	struct tern__cell_hdr *h = c->hdr;
+	TERN_ASSERT(h != &tern__cell_destroyed, dead_msg);
+	TERN_ASSERT(h != NULL, uninit_msg);
+	(void)null_msg, (void)dead_msg, (void)uninit_msg;
+	return h;
+}
+/* The checked header of cell c for the public call `call` (a string literal). */
+#define TERN__CELL_HDR(c, call)                                                     \
+	tern__cell_hdr((c), call ": cell is NULL", call ": cell used after tern_cell_destroy", \
+		       call ": cell is not initialised")
+
+/*
+ * => the current value, or NULL if the cell is empty.  The caller must be
+ * pinned; the value stays valid until it unpins, whatever other threads
+ * store meanwhile.  Never writes shared memory.
+ */
+TERN_INLINE void *tern_cell_load(tern_cell_t *c)
+{
+	TERN_ASSERT(tern_epoch_is_pinned(), "tern_cell_load: caller is not pinned (call tern_epoch_pin first)");
+	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_load");
+	/* Acquire: pairs with the release exchange in tern_cell_store() /
+	 * tern_cell_swap() and the release CAS in tern_cell_compare_exchange(),
+	 * making the value's contents visible. */
+	return atomic_load_explicit(&h->value, memory_order_acquire);
+}
+
+/*
+ * Stores `value` (may be NULL; now owned by the cell).  The previous value
+ * is destroyed with the cell's destroy function after a grace period.  Does
+ * not need the caller to be pinned.
+ */
+TERN_INLINE void tern_cell_store(tern_cell_t *c, void *value)
+{
+	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_store");
+	/* Acq_rel: the release half pairs with the acquire load in
+	 * tern_cell_load() (publishes *value); the acquire half pairs with the
+	 * release that installed the old value, so its contents happen before
+	 * the deferred destructor. */
+	void *old = atomic_exchange_explicit(&h->value, value, memory_order_acq_rel);
+	if (old != NULL && h->destroy != NULL)
+		tern_epoch_defer(old, h->destroy);
+}
+
+/*
+ * Stores `value` (owned by the cell) and => the previous value, which now
+ * belongs to the caller.  Readers pinned before the swap may still be
+ * reading it: do not destroy it directly, retire it with tern_epoch_defer()
+ * (or tern_cell_retire()) unless you know no reader can hold it.
+ */
+TERN_INLINE void *tern_cell_swap(tern_cell_t *c, void *value)
+{
+	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_swap");
+	/* Acq_rel: release pairs with the acquire load in tern_cell_load();
+	 * acquire pairs with the release that installed the old value, whose
+	 * contents the caller now reads. */
+	return atomic_exchange_explicit(&h->value, value, memory_order_acq_rel);
+}
+
+/* Empties the cell and => its value (the caller's now; see tern_cell_swap()). */
+TERN_INLINE void *tern_cell_take(tern_cell_t *c)
+{
+	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_take");
+	/* Acquire: pairs with the release that installed the value the caller
+	 * now owns.  No release needed: NULL publishes nothing. */
+	return atomic_exchange_explicit(&h->value, NULL, memory_order_acquire);
+}
+
+/*
+ * If the cell holds *expected (pointer equality), installs `desired` (now
+ * owned by the cell), destroys the old value after a grace period and
+ * => true.  Otherwise stores the current value in *expected, leaves
+ * `desired` with the caller and => false.  Be pinned when *expected came
+ * from tern_cell_load() (or when you read the value returned in *expected):
+ * the pin keeps that object's address from being reused, so a success
+ * really means the cell held the same object (no ABA).
+ */
+TERN_INLINE bool tern_cell_compare_exchange(tern_cell_t *c, void **expected, void *desired)
+{
+	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_compare_exchange");
+	TERN_ASSERT(expected != NULL, "tern_cell_compare_exchange: expected is NULL");
+	void *old = *expected;
+	/* Success acq_rel: release pairs with the acquire load in
+	 * tern_cell_load(); acquire orders the old value's contents before its
+	 * deferred destructor.  Failure acquire: pairs with the release that
+	 * installed the value returned in *expected. */
+	if (atomic_compare_exchange_strong_explicit(&h->value, expected, desired,
+						    memory_order_acq_rel, memory_order_acquire)) {
+		if (old != NULL && h->destroy != NULL)
+			tern_epoch_defer(old, h->destroy);
+		return true;
+	}
+	return false;
+}
+
+/* Destroys `value` with the cell's destroy function after a grace period
+ * (for values obtained from tern_cell_swap() / tern_cell_take()). */
+TERN_INLINE void tern_cell_retire(tern_cell_t *c, void *value)
+{
+	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_retire");
+	if (value != NULL && h->destroy != NULL)
+		tern_epoch_defer(value, h->destroy);
+}
+
+/* ---- copy cells: small plain values copied in and out ---- */
+
+/*
+ * Initialises a cell of plain values of `size` bytes (size > 0): each store
+ * copies the bytes into a box the cell allocates, each load copies them
+ * out.  `initial` (may be NULL: empty) is copied.  => 0, ENOMEM, or EINVAL
+ * if c is NULL or size is 0.
+ */
+TERN_API int tern_cell_init_copy(tern_cell_t *c, const void *initial, size_t size);
+
+/*
+ * Copies `size` bytes from src into a new box and stores it; the old box is
+ * freed after a grace period.  => 0, or ENOMEM (the cell is unchanged).
+ */
+TERN_API int tern_cell_store_copy(tern_cell_t *c, const void *src, size_t size);
+
+/*
+ * Copies the current value's `size` bytes into dst.  => false (dst
+ * untouched) if the cell is empty.  Pins the calling thread for the copy
+ * (nesting is fine): no lock, the copied box cannot be freed meanwhile —
+ * the "clone" of the seed, done without the atomic_cell crate's spinlock.
+ */
+TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
+{
+	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_load_copy");
+	TERN_ASSERT(h->copy_size != 0 && h->copy_size == size,
+		    "tern_cell_load_copy: not a copy cell of this size");
+	TERN_ASSERT(dst != NULL, "tern_cell_load_copy: dst is NULL");
+	tern_epoch_pin();
+	/* Acquire: pairs with the release exchange in tern_cell_store_copy(),
+	 * making the box's bytes visible. */
+	void *box = atomic_load_explicit(&h->value, memory_order_acquire);
+	if (box != NULL)
+		memcpy(dst, box, size);
+	tern_epoch_unpin();
+	return box != NULL;
+}
+
+/* ---- typed cells ---- */
+
+/*
+ * TERN_CELL_DEFINE(name, T, destroy) defines, for values of type T held by
+ * pointer and released by `void destroy(T *)`:
+ *
+ *   name_t                  the cell: one _Atomic(T *), no header; a
+ *                           name_t initialised with { NULL } is an empty cell
+ *   void name_init(name_t *c, T *initial)
+ *   T   *name_load(name_t *c)                 caller pinned; valid until unpin
+ *   void name_store(name_t *c, T *v)          old destroyed after a grace period
+ *   T   *name_swap(name_t *c, T *v)           old is the caller's (retire it!)
+ *   T   *name_take(name_t *c)                 swap with NULL
+ *   bool name_compare_exchange(name_t *c, T **expected, T *desired)
+ *   bool name_load_copy(name_t *c, T *out)    copy-out under an internal pin
+ *   void name_retire(T *v)                    destroy(v) after a grace period
+ *   void name_destroy(name_t *c)              destroys the value (deferred)
+ *
+ * with the same semantics as the tern_cell_* functions.  `destroy` is called
+ * directly by generated code (no function pointer is stored).  Put the
+ * macro at file scope; everything it defines is static.
+ */
+#define TERN_CELL_DEFINE(name, T, destroy)                                              \
+	typedef struct name {                                                          \
+		_Atomic(T *) ptr;                                                      \
+	} name##_t;                                                                    \
+	_Static_assert(sizeof(name##_t) == sizeof(void *), #name "_t must be one pointer wide"); \
+	static inline void name##__destroy_erased(void *p)                             \
+	{                                                                              \
+		destroy((T *)p);                                                       \
+	}                                                                              \
+	static inline void name##_retire(T *v)                                         \
+	{                                                                              \
+		if (v != NULL)                                                         \
+			tern_epoch_defer(v, name##__destroy_erased);                   \
+	}                                                                              \
+	static inline void name##_init(name##_t *c, T *initial)                        \
+	{                                                                              \
+		TERN_ASSERT(c != NULL, #name "_init: cell is NULL");                   \
+		/* Relaxed: initialisation precedes publication of the cell. */        \
+		atomic_store_explicit(&c->ptr, initial, memory_order_relaxed);         \
+	}                                                                              \
+	static inline T *name##_load(name##_t *c)                                      \
+	{                                                                              \
+		TERN_ASSERT(tern_epoch_is_pinned(), #name "_load: caller is not pinned"); \
+		TERN_ASSERT(c != NULL, #name "_load: cell is NULL");                   \
+		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
+		return atomic_load_explicit(&c->ptr, memory_order_acquire);            \
+	}                                                                              \
+	static inline void name##_store(name##_t *c, T *v)                             \
+	{                                                                              \
+		TERN_ASSERT(c != NULL, #name "_store: cell is NULL");                  \
+		/* Acq_rel: release pairs with the acquire in name_load(); acquire     \
+		 * orders the old value's contents before its destructor. */          \
+		name##_retire(atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel)); \
+	}                                                                              \
+	static inline T *name##_swap(name##_t *c, T *v)                                \
+	{                                                                              \
+		TERN_ASSERT(c != NULL, #name "_swap: cell is NULL");                   \
+		/* Acq_rel: release pairs with the acquire in name_load(); acquire     \
+		 * pairs with the release that installed the returned value. */        \
+		return atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel);     \
+	}                                                                              \
+	static inline T *name##_take(name##_t *c)                                      \
+	{                                                                              \
+		TERN_ASSERT(c != NULL, #name "_take: cell is NULL");                   \
+		/* Acquire: pairs with the release that installed the value. */        \
+		return atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire);  \
+	}                                                                              \
+	static inline bool name##_compare_exchange(name##_t *c, T **expected, T *desired) \
+	{                                                                              \
+		TERN_ASSERT(c != NULL && expected != NULL,                             \
+			    #name "_compare_exchange: cell or expected is NULL");      \
+		T *old = *expected;                                                    \
+		/* Success acq_rel: release pairs with the acquire in name_load();     \
+		 * failure acquire: pairs with the release that installed *expected. */ \
+		if (atomic_compare_exchange_strong_explicit(&c->ptr, expected, desired, \
+							    memory_order_acq_rel,      \
+							    memory_order_acquire)) {   \
+			name##_retire(old);                                            \
+			return true;                                                   \
+		}                                                                      \
+		return false;                                                          \
+	}                                                                              \
+	static inline bool name##_load_copy(name##_t *c, T *out)                       \
+	{                                                                              \
+		TERN_ASSERT(c != NULL && out != NULL, #name "_load_copy: cell or out is NULL"); \
+		tern_epoch_pin();                                                      \
+		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
+		T *v = atomic_load_explicit(&c->ptr, memory_order_acquire);            \
+		if (v != NULL)                                                         \
+			*out = *v;                                                     \
+		tern_epoch_unpin();                                                    \
+		return v != NULL;                                                      \
+	}                                                                              \
+	static inline void name##_destroy(name##_t *c)                                 \
+	{                                                                              \
+		TERN_ASSERT(c != NULL, #name "_destroy: cell is NULL");                \
+		/* Acquire: pairs with the release that installed the value. */        \
+		name##_retire(atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire)); \
+	}                                                                              \
+	typedef int name##__tern_cell_define_end
+
+TERN_EXTERN_C_END
+
+#endif /* TERN_ATOMIC_CELL_H */
