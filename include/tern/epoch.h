@@ -121,6 +121,7 @@ struct tern__epoch_record {
 	 * collectors.  (epoch << 1) | 1 while pinned, 0 when not. */
 	_Atomic uint64_t state;
 	unsigned nest;         /* pin depth; owner only */
+	unsigned char mode;    /* TERN__EPOCH_MODE_*; owner only */
 	unsigned unpins;       /* outermost unpins since the last collection; owner only */
 	_Atomic size_t pending; /* deferred by this thread, not destroyed; owner writes */
 	struct tern_epoch_domain *domain; /* NULL until registered */
@@ -163,12 +164,14 @@ struct tern_epoch_domain {
 	struct tern_epoch_domain *next_domain; /* list of explicit domains, under the global lock */
 };
 
+/* Record modes: how the owner's outermost pin orders itself. */
+#define TERN__EPOCH_UNREGISTERED 0 /* default-domain TLS record not yet registered */
+#define TERN__EPOCH_MEMBARRIER 1   /* compiler barrier; the collector runs membarrier() */
+#define TERN__EPOCH_FENCE 2        /* seq_cst fence (no membarrier, or forced) */
+
 /* The default domain and the calling thread's record in it. */
 extern TERN_API struct tern_epoch_domain tern__epoch_default;
 extern TERN_API _Thread_local struct tern__epoch_record tern__epoch_self;
-/* Non-zero when readers must fence (no membarrier, or TERN_EPOCH_FORCE_FENCE);
- * set once before the first registration completes, never changed after. */
-extern TERN_API int tern__epoch_need_fence;
 
 TERN_API void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record *r);
 TERN_API struct tern__epoch_record *tern__epoch_domain_record(struct tern_epoch_domain *d);
@@ -183,32 +186,40 @@ struct tern__epoch_cache {
 };
 extern TERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 
-/* Outermost-pin announcement for record r in domain d. */
+/* Announces r's epoch (outermost pin); the caller adds the ordering. */
+TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+{
+	r->nest = 1;
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(), so
+	 * that on weakly ordered CPUs the pointer loads after this pin are not
+	 * performed before the epoch load (epoch.c, "Concurrency", membarrier
+	 * mode).  On x86 this is the same instruction as a relaxed load. */
+	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
+	/* Relaxed: ordered before the caller's later loads by the barrier that
+	 * follows (membarrier in the collector, or a seq_cst fence). */
+	atomic_store_explicit(&r->state, (e << 1) | 1u, memory_order_relaxed);
+}
+
+/* Outermost pin when r is unregistered or in fence mode (epoch.c). */
+TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r);
+
+/* Pin for record r in domain d. */
 TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	if (r->nest++ != 0)
+	if (r->nest != 0) {
+		r->nest++;
 		return;
-	/* Acquire: pairs with the release CAS in tern__epoch_try_advance(), so
-	 * that on weakly ordered CPUs the pointer loads after this pin are not
-	 * performed before the epoch load (epoch.c, "Concurrency", step R2).  On
-	 * x86 this is the same instruction as a relaxed load. */
-	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
-	/* Relaxed: ordered before the caller's later loads by the barrier below
-	 * (membarrier in the collector, or the seq_cst fence). */
-	atomic_store_explicit(&r->state, (e << 1) | 1u, memory_order_relaxed);
-#ifdef TERN_EPOCH_FORCE_FENCE
-	/* Seq_cst fence: pairs with the seq_cst fence in tern__epoch_try_advance(). */
-	atomic_thread_fence(memory_order_seq_cst);
-#else
-	/* Relaxed flag load: written once before this thread registered. */
-	if (TERN_UNLIKELY(tern__epoch_need_fence))
-		/* Seq_cst fence: pairs with the seq_cst fence in tern__epoch_try_advance(). */
-		atomic_thread_fence(memory_order_seq_cst);
-	else
+	}
+#ifndef TERN_EPOCH_FORCE_FENCE
+	if (TERN_LIKELY(r->mode == TERN__EPOCH_MEMBARRIER)) {
+		tern__epoch_announce(d, r);
 		/* Compiler barrier only: the collector's membarrier() is the
-		 * hardware fence (pairs with membarrier in tern__epoch_try_advance()). */
+		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
+		return;
+	}
 #endif
+	tern__epoch_pin_slow(d, r);
 }
 
 TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const char *who)
@@ -231,10 +242,7 @@ TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const ch
 /* Pins the calling thread (nestable).  Registers the thread on first use. */
 TERN_INLINE void tern_epoch_pin(void)
 {
-	struct tern__epoch_record *r = &tern__epoch_self;
-	if (TERN_UNLIKELY(r->domain == NULL))
-		tern__epoch_register(&tern__epoch_default, r);
-	tern__epoch_pin_record(&tern__epoch_default, r);
+	tern__epoch_pin_record(&tern__epoch_default, &tern__epoch_self);
 }
 
 /* Ends the innermost pin; the outermost unpin may collect garbage. */
@@ -302,12 +310,8 @@ TERN_API void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_
 /* The calling thread's record in d (one-entry cache, then a list walk). */
 TERN_INLINE struct tern__epoch_record *tern__epoch_record_of(tern_epoch_domain_t *d)
 {
-	if (d == &tern__epoch_default) {
-		struct tern__epoch_record *r = &tern__epoch_self;
-		if (TERN_UNLIKELY(r->domain == NULL))
-			tern__epoch_register(d, r);
-		return r;
-	}
+	if (d == &tern__epoch_default)
+		return &tern__epoch_self; /* registered by its first pin */
 	struct tern__epoch_cache *c = &tern__epoch_cache;
 	if (TERN_LIKELY(c->dom == d && c->id == d->id))
 		return c->rec;

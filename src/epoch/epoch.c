@@ -50,22 +50,25 @@
  * it, and the destroyer's acquire load of G (step C) reads it or a later
  * value: R's uses happen before the destruction.
  *
- * Membarrier mode.  The reader has no fence; membarrier() in step A makes
+ * Membarrier mode.  The reader has no fence.  membarrier() in step A makes
  * every running thread of the process execute a full barrier at some point
- * of its execution, and acts as the collector's fence.  Where R's step R2
- * load lies before that point, the argument above holds with that point as
- * F_R.  Where it lies after it, the point is after A''s predecessor's store
- * of t + 1 is ordered after W's fence... more precisely: W's fence precedes
- * the store of t + 1, which precedes A''s membarrier, so the unlink is
- * visible to every load R performs after its barrier point — R cannot have
- * read the old pointer there.  The remaining case, R's announcement read
- * e_R = t + 1 (the store of t + 1) before the barrier point while its
- * pointer load executed early, is excluded by R1's acquire load: the pointer
- * load is ordered after the epoch load, which read a store that is ordered
- * after W's fence and hence after the unlink.  This needs other-multi-copy-
- * atomic hardware (x86, ARMv8, RISC-V); on others (POWER) tern uses fence
- * mode (see tern__epoch_arch_mca below).  The acquire is the same
- * instruction as a relaxed load on x86.
+ * of its instruction stream (and a descheduled thread passes through the
+ * kernel's barriers); model it as a seq_cst fence M_R inserted in R at that
+ * point, between the collector's fences before and after the system call.
+ * Take A' (t + 1 -> t + 2) and its point M_R in R.
+ *   - R's pointer load after M_R: W's fence precedes the store of t + 1
+ *     (W read t before it), which precedes A''s membarrier, so the unlink,
+ *     sequenced before W's fence, is visible to R's load: R cannot have read
+ *     the old pointer.  Contradiction.
+ *   - R's pointer load before M_R: then R's state store is before M_R too,
+ *     and A''s scan (after the system call) sees it.  If R is pinned at
+ *     e_R <= t, A' fails.  If e_R = t + 1, R's epoch load read the store of
+ *     t + 1, which became visible only after W's fence had made the unlink
+ *     visible (W's load read the older value t).  R1's load is an acquire,
+ *     so R's pointer load is performed after it and sees the unlink:
+ *     contradiction again.  This last step needs other-multi-copy-atomic
+ *     hardware (x86, ARMv8, RISC-V); elsewhere (POWER) tern stays in fence
+ *     mode (TERN__EPOCH_ARCH_MCA).  The acquire costs nothing on x86.
  *
  * Three bins suffice.  A thread's sealed tags are <= G; tags t with
  * t + 2 > G, i.e. t in {G - 1, G}, are the only ones not yet due.  When a
@@ -120,7 +123,9 @@ struct tern_epoch_domain tern__epoch_default = {
 };
 _Thread_local struct tern__epoch_record tern__epoch_self;
 _Thread_local struct tern__epoch_cache tern__epoch_cache;
-int tern__epoch_need_fence = 1;
+/* Non-zero when readers must fence (no membarrier, or TERN_EPOCH_FORCE_FENCE);
+ * written once in global_init(), before any record is registered. */
+static int tern__epoch_need_fence = 1;
 
 /* Global lock: explicit-domain list, ids, records' domain pointers (heap
  * records), thread record chains. */
@@ -238,6 +243,7 @@ static void record_init(struct tern_epoch_domain *d, struct tern__epoch_record *
 	r->tid = (long)syscall(SYS_gettid);
 	r->domain_id = d->id;
 	r->reserve.reserve = true;
+	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
 }
 
 /* Makes sure thread_exit() runs for the calling thread. */
@@ -254,6 +260,23 @@ void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record
 	registry_add(d, r);
 	r->domain = d;
 	arm_exit_hook();
+}
+
+void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+{
+	if (r->mode == TERN__EPOCH_UNREGISTERED)
+		tern__epoch_register(d, r);
+	tern__epoch_announce(d, r);
+#ifndef TERN_EPOCH_FORCE_FENCE
+	if (r->mode == TERN__EPOCH_MEMBARRIER) {
+		/* Compiler barrier only: see tern__epoch_pin_record(). */
+		atomic_signal_fence(memory_order_seq_cst);
+		return;
+	}
+#endif
+	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
+	 * and the sealing fence in seal(). */
+	atomic_thread_fence(memory_order_seq_cst);
 }
 
 /* Allocates and registers the caller's record in explicit domain d. */
@@ -1134,6 +1157,7 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 	r->nspare = 0;
 	r->collecting = false;
 	r->domain = NULL;
+	r->mode = TERN__EPOCH_UNREGISTERED;
 }
 
 static void thread_exit(void *arg)
