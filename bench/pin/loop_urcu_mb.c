@@ -1,0 +1,24 @@
+/*
+ * bench/pin liburcu-mb row: the full-memory-barrier flavour, read side
+ * inlined (_LGPL_SOURCE).
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-mb.h>
+
+#include "loops.h"
+
+void *pin_urcu_mb_thread_init(void)
+{
+	urcu_mb_register_thread();
+	return NULL;
+}
+
+__attribute__((noinline)) uint64_t pin_loop_urcu_mb(uint64_t n, void *ctx)
+{
+	(void)ctx;
+	for (uint64_t i = 0; i < n; i++) {
+		urcu_mb_read_lock();
+		urcu_mb_read_unlock();
+	}
+	return n;
+}

@@ -1,0 +1,429 @@
+/*
+ * bench/pin — nanoseconds per empty read-side section (pin+unpin pair).
+ *
+ * Rows: a relaxed load (the floor), tern (membarrier mode), tern built with
+ * TERN_EPOCH_FORCE_FENCE (a second binary, run as a child process in its turn
+ * of every round), liburcu-memb and liburcu-mb with their read side inlined
+ * (_LGPL_SOURCE), and ck_epoch_begin/end.
+ *
+ * Method: one pool of reader threads, registered once with every
+ * implementation.  Each round runs every implementation with 1 and with 2
+ * readers, in an order rotated from round to round; a sample is `iters`
+ * sections per reader after a short untimed warm-up, timed per reader with
+ * CLOCK_THREAD_CPUTIME_ID and CLOCK_MONOTONIC.  A round's value is the mean
+ * over the readers; the table shows the median over rounds, the min–max, and
+ * the ratio to tern at the same reader count and clock.
+ *
+ * Usage: bench_pin [--rounds=N] [--ms=M] [--threads=1,2] [--fence-bin=PATH]
+ *                  [--csv=PATH]
+ *        bench_pin --child --threads=T [--ms=M] [--impl=NAME]
+ *          (child mode: one sample, printed as "sample IDX CPU_NS WALL_NS")
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+#include "loops.h"
+
+#define MAX_THREADS 8
+#define MAX_ROUNDS 101
+#define MAX_TCOUNTS 4
+
+struct impl {
+	const char *name;
+	void *(*init)(void);   /* per reader thread, NULL if none */
+	pin_loop_fn *loop;     /* NULL: measured by the child binary */
+};
+
+#ifdef TERN_EPOCH_FORCE_FENCE
+#define TERN_ROW_NAME "tern-fence"
+#else
+#define TERN_ROW_NAME "tern"
+#endif
+
+static const struct impl impls[] = {
+	{"floor", NULL, pin_loop_floor},
+#ifdef BENCH_HAVE_TERN
+	{TERN_ROW_NAME, pin_tern_thread_init, pin_loop_tern},
+#endif
+#ifndef TERN_EPOCH_FORCE_FENCE
+#ifdef BENCH_HAVE_TERN
+	{"tern-fence", NULL, NULL},
+#endif
+	{"urcu-memb", pin_urcu_memb_thread_init, pin_loop_urcu_memb},
+	{"urcu-mb", pin_urcu_mb_thread_init, pin_loop_urcu_mb},
+	{"ck_epoch", pin_ck_thread_init, pin_loop_ck},
+#endif
+};
+#define NIMPL (sizeof impls / sizeof impls[0])
+
+/* ---- reader pool ---- */
+
+struct job {
+	size_t impl;
+	unsigned nthreads;
+	uint64_t iters;
+	bool quit;
+};
+
+struct result {
+	double cpu_ns, wall_ns; /* per section */
+};
+
+static struct job job;
+static struct result results[MAX_THREADS];
+static void *ctxs[MAX_THREADS][NIMPL];
+static pthread_barrier_t bar_start, bar_done;
+static unsigned pool_size;
+static volatile uint64_t sink; /* consumes the loops' return values */
+
+static void *reader(void *arg)
+{
+	unsigned idx = (unsigned)(uintptr_t)arg;
+	for (size_t k = 0; k < NIMPL; k++)
+		ctxs[idx][k] = impls[k].init ? impls[k].init() : NULL;
+	pthread_barrier_wait(&bar_done); /* registered */
+	for (;;) {
+		pthread_barrier_wait(&bar_start);
+		if (job.quit)
+			break;
+		if (idx < job.nthreads) {
+			const struct impl *im = &impls[job.impl];
+			void *ctx = ctxs[idx][job.impl];
+			uint64_t s = im->loop(job.iters / 8 + 1, ctx); /* warm-up */
+			uint64_t w0 = bench_now_ns(CLOCK_MONOTONIC);
+			uint64_t c0 = bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
+			s += im->loop(job.iters, ctx);
+			uint64_t c1 = bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
+			uint64_t w1 = bench_now_ns(CLOCK_MONOTONIC);
+			results[idx].cpu_ns = (double)(c1 - c0) / (double)job.iters;
+			results[idx].wall_ns = (double)(w1 - w0) / (double)job.iters;
+			sink += s;
+		}
+		pthread_barrier_wait(&bar_done);
+	}
+	return NULL;
+}
+
+static pthread_t pool[MAX_THREADS];
+
+static void pool_start(unsigned n)
+{
+	pool_size = n;
+	if (pthread_barrier_init(&bar_start, NULL, n + 1) != 0 ||
+	    pthread_barrier_init(&bar_done, NULL, n + 1) != 0) {
+		fprintf(stderr, "bench_pin: pthread_barrier_init failed\n");
+		exit(2);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int err = pthread_create(&pool[i], NULL, reader, (void *)(uintptr_t)i);
+		if (err != 0) {
+			fprintf(stderr, "bench_pin: pthread_create: %s\n", strerror(err));
+			exit(2);
+		}
+	}
+	pthread_barrier_wait(&bar_done);
+}
+
+static void pool_stop(void)
+{
+	job.quit = true;
+	pthread_barrier_wait(&bar_start);
+	for (unsigned i = 0; i < pool_size; i++)
+		pthread_join(pool[i], NULL);
+}
+
+/* Runs one in-process sample; => mean over the readers of ns per section. */
+static struct result run_sample(size_t impl, unsigned nthreads, uint64_t iters)
+{
+	job.impl = impl;
+	job.nthreads = nthreads;
+	job.iters = iters;
+	pthread_barrier_wait(&bar_start);
+	pthread_barrier_wait(&bar_done);
+	struct result m = {0, 0};
+	for (unsigned i = 0; i < nthreads; i++) {
+		m.cpu_ns += results[i].cpu_ns / nthreads;
+		m.wall_ns += results[i].wall_ns / nthreads;
+	}
+	return m;
+}
+
+/* => iterations making one single-reader sample last about `ms` of CPU time. */
+static uint64_t calibrate(size_t impl, double ms)
+{
+	uint64_t n = 1u << 14;
+	for (;;) {
+		struct result r = run_sample(impl, 1, n);
+		double t = r.cpu_ns * (double)n; /* ns for the sample */
+		if (t >= 2e6 || n >= (1ull << 40)) {
+			double want = ms * 1e6 / (r.cpu_ns > 0 ? r.cpu_ns : 0.01);
+			return want < 1000 ? 1000 : (uint64_t)want;
+		}
+		n *= 4;
+	}
+}
+
+/* ---- child (forced-fence binary) ---- */
+
+static struct result run_child(const char *bin, const char *impl, unsigned nthreads, double ms)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "'%s' --child --impl=%s --threads=%u --ms=%g", bin, impl, nthreads, ms);
+	FILE *p = popen(cmd, "r");
+	if (p == NULL) {
+		perror("popen");
+		exit(2);
+	}
+	struct result m = {0, 0};
+	unsigned got = 0;
+	char line[256];
+	while (fgets(line, sizeof line, p) != NULL) {
+		unsigned idx;
+		double c, w;
+		if (sscanf(line, "sample %u %lf %lf", &idx, &c, &w) == 3) {
+			m.cpu_ns += c / nthreads;
+			m.wall_ns += w / nthreads;
+			got++;
+		}
+	}
+	int st = pclose(p);
+	if (st != 0 || got != nthreads) {
+		fprintf(stderr, "bench_pin: child '%s' failed (status %d, %u samples)\n", cmd, st, got);
+		exit(2);
+	}
+	return m;
+}
+
+static int child_main(const char *impl_name, unsigned nthreads, double ms)
+{
+	size_t k = NIMPL;
+	for (size_t i = 0; i < NIMPL; i++)
+		if (strcmp(impls[i].name, impl_name) == 0 && impls[i].loop != NULL)
+			k = i;
+	if (k == NIMPL) {
+		fprintf(stderr, "bench_pin --child: no implementation '%s' in this binary\n", impl_name);
+		return 2;
+	}
+#ifdef BENCH_HAVE_TERN
+	printf("mode membarrier=%d\n", pin_tern_uses_membarrier());
+#endif
+	pool_start(nthreads);
+	uint64_t iters = calibrate(k, ms);
+	job.impl = k;
+	job.nthreads = nthreads;
+	job.iters = iters;
+	pthread_barrier_wait(&bar_start);
+	pthread_barrier_wait(&bar_done);
+	for (unsigned i = 0; i < nthreads; i++)
+		printf("sample %u %.6f %.6f\n", i, results[i].cpu_ns, results[i].wall_ns);
+	pool_stop();
+	return 0;
+}
+
+/* ---- driver ---- */
+
+struct opts {
+	unsigned rounds;
+	double ms;
+	unsigned tcounts[MAX_TCOUNTS];
+	unsigned ntcounts;
+	const char *fence_bin;
+	const char *csv;
+	bool child;
+	const char *impl;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_pin [--rounds=N] [--ms=M] [--threads=1,2] [--fence-bin=PATH] [--csv=PATH]\n"
+			"       bench_pin --child --threads=T [--ms=M] [--impl=NAME]\n");
+	exit(2);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	o->rounds = 9;
+	o->ms = 40;
+	o->tcounts[0] = 1;
+	o->tcounts[1] = 2;
+	o->ntcounts = 2;
+	o->fence_bin = NULL;
+	o->csv = NULL;
+	o->child = false;
+	o->impl = "tern-fence";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--rounds=", 9) == 0) {
+			o->rounds = (unsigned)strtoul(a + 9, NULL, 10);
+		} else if (strncmp(a, "--ms=", 5) == 0) {
+			o->ms = strtod(a + 5, NULL);
+		} else if (strncmp(a, "--threads=", 10) == 0) {
+			o->ntcounts = 0;
+			char *s = (char *)a + 10;
+			while (*s != '\0' && o->ntcounts < MAX_TCOUNTS) {
+				char *end;
+				unsigned long t = strtoul(s, &end, 10);
+				if (end == s || t == 0 || t > MAX_THREADS)
+					usage();
+				o->tcounts[o->ntcounts++] = (unsigned)t;
+				s = (*end == ',') ? end + 1 : end;
+				if (*end != ',' && *end != '\0')
+					usage();
+			}
+		} else if (strncmp(a, "--fence-bin=", 12) == 0) {
+			o->fence_bin = a + 12;
+		} else if (strncmp(a, "--csv=", 6) == 0) {
+			o->csv = a + 6;
+		} else if (strcmp(a, "--child") == 0) {
+			o->child = true;
+		} else if (strncmp(a, "--impl=", 7) == 0) {
+			o->impl = a + 7;
+		} else {
+			usage();
+		}
+	}
+	if (o->rounds == 0 || o->rounds > MAX_ROUNDS || !(o->ms > 0) || o->ntcounts == 0)
+		usage();
+}
+
+static double samples[NIMPL][MAX_TCOUNTS][2][MAX_ROUNDS]; /* [impl][tcount][clock][round] */
+static struct bench_summary summ[NIMPL][MAX_TCOUNTS][2];
+static bool present[NIMPL];
+static const char *clock_names[2] = {"thread_cpu", "wall"};
+
+static size_t find_impl(const char *name)
+{
+	for (size_t i = 0; i < NIMPL; i++)
+		if (strcmp(impls[i].name, name) == 0 && present[i])
+			return i;
+	return NIMPL;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	parse(argc, argv, &o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.child) {
+		if (o.ntcounts != 1)
+			usage();
+		return child_main(o.impl, o.tcounts[0], o.ms);
+	}
+
+	unsigned maxt = 1;
+	for (unsigned t = 0; t < o.ntcounts; t++)
+		if (o.tcounts[t] > maxt)
+			maxt = o.tcounts[t];
+	pool_start(maxt);
+
+	char cpu[256];
+	bench_cpu_model(cpu, sizeof cpu);
+	printf("bench/pin: ns per pin+unpin pair; %u rounds, ~%g ms per sample, interleaved\n", o.rounds, o.ms);
+	printf("cpu: %s; %ld online cpus; compiler: %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), bench_compiler());
+#ifndef TERN_EPOCH_FORCE_FENCE
+	printf("urcu-memb sys_membarrier: %d", pin_urcu_memb_has_sys_membarrier());
+#ifdef BENCH_HAVE_TERN
+	printf("; tern membarrier mode: %d", pin_tern_uses_membarrier());
+#else
+	printf("; tern: src/epoch not built, tern rows skipped");
+#endif
+	printf("\n");
+#endif
+
+	uint64_t iters[NIMPL];
+	for (size_t k = 0; k < NIMPL; k++) {
+		present[k] = impls[k].loop != NULL || o.fence_bin != NULL;
+		iters[k] = impls[k].loop ? calibrate(k, o.ms) : 0;
+	}
+	if (o.fence_bin == NULL && find_impl("tern") != NIMPL)
+		printf("note: no --fence-bin, tern-fence row skipped\n");
+
+	for (unsigned r = 0; r < o.rounds; r++) {
+		for (unsigned t = 0; t < o.ntcounts; t++) {
+			for (size_t j = 0; j < NIMPL; j++) {
+				size_t k = (j + r) % NIMPL; /* rotate the order each round */
+				if (!present[k])
+					continue;
+				struct result m = impls[k].loop
+					? run_sample(k, o.tcounts[t], iters[k])
+					: run_child(o.fence_bin, impls[k].name, o.tcounts[t], o.ms);
+				samples[k][t][0][r] = m.cpu_ns;
+				samples[k][t][1][r] = m.wall_ns;
+			}
+		}
+	}
+	pool_stop();
+
+	for (size_t k = 0; k < NIMPL; k++)
+		for (unsigned t = 0; t < o.ntcounts; t++)
+			for (int c = 0; c < 2; c++)
+				if (present[k])
+					summ[k][t][c] = bench_summarize(samples[k][t][c], o.rounds);
+
+	size_t tern = find_impl("tern");
+	FILE *csv = NULL;
+	if (o.csv != NULL) {
+		csv = fopen(o.csv, "w");
+		if (csv == NULL) {
+			fprintf(stderr, "bench_pin: %s: %s\n", o.csv, strerror(errno));
+			return 2;
+		}
+		fprintf(csv, "impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,rounds,cpu,compiler\n");
+	}
+	for (unsigned t = 0; t < o.ntcounts; t++) {
+		printf("\n%u reader thread%s        thread CPU ns/pair           wall ns/pair\n",
+		       o.tcounts[t], o.tcounts[t] == 1 ? " " : "s");
+		printf("%-12s %8s %17s %6s %8s %17s %6s\n", "impl", "median", "min-max", "xtern", "median",
+		       "min-max", "xtern");
+		for (size_t k = 0; k < NIMPL; k++) {
+			if (!present[k])
+				continue;
+			printf("%-12s", impls[k].name);
+			for (int c = 0; c < 2; c++) {
+				struct bench_summary s = summ[k][t][c];
+				char range[64];
+				snprintf(range, sizeof range, "%.2f-%.2f", s.min, s.max);
+				double ratio = tern < NIMPL ? s.median / summ[tern][t][c].median : 0;
+				if (tern < NIMPL)
+					printf(" %8.2f %17s %6.2f", s.median, range, ratio);
+				else
+					printf(" %8.2f %17s %6s", s.median, range, "-");
+				if (csv != NULL) {
+					fprintf(csv, "%s,%u,%s,%.4f,%.4f,%.4f,", impls[k].name, o.tcounts[t],
+						clock_names[c], s.median, s.min, s.max);
+					if (tern < NIMPL)
+						fprintf(csv, "%.4f", ratio);
+					fprintf(csv, ",%u,%s,%s\n", o.rounds, cpu, bench_compiler());
+				}
+			}
+			printf("\n");
+		}
+	}
+	if (tern < NIMPL) {
+		size_t memb = find_impl("urcu-memb"), ck = find_impl("ck_epoch");
+		printf("\ntargets (median thread CPU time): tern <= 1.0x urcu-memb, tern <= 0.2x ck_epoch\n");
+		for (unsigned t = 0; t < o.ntcounts; t++) {
+			double a = summ[tern][t][0].median / summ[memb][t][0].median;
+			double b = summ[tern][t][0].median / summ[ck][t][0].median;
+			printf("  %u reader%s: tern/urcu-memb = %.2f (%s), tern/ck_epoch = %.3f (%s)\n",
+			       o.tcounts[t], o.tcounts[t] == 1 ? " " : "s", a, a <= 1.0 ? "met" : "MISSED", b,
+			       b <= 0.2 ? "met" : "MISSED");
+		}
+	}
+	if (csv != NULL && fclose(csv) != 0) {
+		fprintf(stderr, "bench_pin: %s: write failed\n", o.csv);
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,104 @@
+# mk/bench-epoch.mk — epoch microbenchmarks (bench/pin, bench/reclaim).
+#
+#   make bench-pin            ns per pin+unpin pair: tern (membarrier and forced-fence
+#                             builds), liburcu-memb, liburcu-mb, ck_epoch, relaxed-load
+#                             floor; table on stdout, bench/results/pin.csv
+#   make bench-reclaim        deferred objects/s, peak pending, peak RSS: tern defer and
+#                             call, ck_epoch call+poll, liburcu call_rcu;
+#                             table on stdout, bench/results/reclaim.csv
+#   make bench-epoch-smoke    both, for a fraction of a second; checks the CSVs
+#                             (run by `make test`)
+#
+# BENCH_PIN_ARGS / BENCH_RECLAIM_ARGS pass options (--rounds=N --ms=M ...).
+# Everything is compiled with -O2 -DNDEBUG, tern included: its epoch sources
+# are compiled here twice (normal, and -DTERN_EPOCH_FORCE_FENCE for the
+# forced-fence row) into $(BUILD)/bench-epoch, never touching $(BUILD)/obj.
+
+BENCH_EPOCH_AVAILABLE := 1
+
+BE_DIR := $(BUILD)/bench-epoch
+BE_HAVE_TERN := $(if $(wildcard src/epoch/*.c),1)
+BE_OPT := -O2 -DNDEBUG
+BE_CFLAGS = -std=c11 $(BE_OPT) $(WARN) -pthread -Iinclude -D_GNU_SOURCE \
+	    $(if $(BE_HAVE_TERN),-DBENCH_HAVE_TERN)
+BE_LIB_CFLAGS = -std=c11 $(BE_OPT) $(WARN) -pthread -Iinclude -fPIC -fvisibility=hidden
+BE_PEER_LIBS := -lurcu-memb -lurcu-mb -lurcu-common -lck
+
+# tern's epoch collector and what it links against.
+BE_LIB_SRCS := $(sort $(wildcard src/core/*.c src/lightlock/*.c src/epoch/*.c))
+BE_LIB_A := $(BE_DIR)/libtern-bench.a
+BE_LIB_FENCE_A := $(BE_DIR)/libtern-bench-fence.a
+
+$(BE_DIR)/lib/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BE_LIB_CFLAGS) -c $< -o $@
+
+$(BE_DIR)/lib-fence/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BE_LIB_CFLAGS) -DTERN_EPOCH_FORCE_FENCE -c $< -o $@
+
+$(BE_LIB_A): $(BE_LIB_SRCS:%.c=$(BE_DIR)/lib/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BE_LIB_FENCE_A): $(BE_LIB_SRCS:%.c=$(BE_DIR)/lib-fence/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+BE_PIN := $(BE_DIR)/bench_pin
+BE_PIN_FENCE := $(BE_DIR)/bench_pin_fence
+BE_RECLAIM := $(BE_DIR)/bench_reclaim
+BE_PIN_HDRS := bench/pin/loops.h bench/pin/bench_util.h
+BE_PIN_SRCS := bench/pin/pin.c bench/pin/loop_floor.c bench/pin/loop_urcu_memb.c \
+	       bench/pin/loop_urcu_mb.c bench/pin/loop_ck.c $(if $(BE_HAVE_TERN),bench/pin/loop_tern.c)
+BE_PIN_FENCE_SRCS := bench/pin/pin.c bench/pin/loop_floor.c bench/pin/loop_tern.c
+BE_RECLAIM_SRCS := bench/reclaim/reclaim.c bench/reclaim/rc_ck.c bench/reclaim/rc_urcu.c \
+		   $(if $(BE_HAVE_TERN),bench/reclaim/rc_tern.c)
+
+$(BE_PIN): $(BE_PIN_SRCS) $(BE_PIN_HDRS) $(HDRS) $(if $(BE_HAVE_TERN),$(BE_LIB_A))
+	@mkdir -p $(dir $@)
+	$(CC) $(BE_CFLAGS) $(BE_PIN_SRCS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)
+
+$(BE_PIN_FENCE): $(BE_PIN_FENCE_SRCS) $(BE_PIN_HDRS) $(HDRS) $(BE_LIB_FENCE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(BE_CFLAGS) -DTERN_EPOCH_FORCE_FENCE $(BE_PIN_FENCE_SRCS) -o $@ $(BE_LIB_FENCE_A)
+
+$(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h $(HDRS) \
+	       $(if $(BE_HAVE_TERN),$(BE_LIB_A))
+	@mkdir -p $(dir $@)
+	$(CC) $(BE_CFLAGS) $(BE_RECLAIM_SRCS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)
+
+BE_BINS := $(BE_PIN) $(BE_RECLAIM) $(if $(BE_HAVE_TERN),$(BE_PIN_FENCE))
+BE_FENCE_ARG := $(if $(BE_HAVE_TERN),--fence-bin=$(BE_PIN_FENCE))
+BE_PIN_IMPLS := floor urcu-memb urcu-mb ck_epoch $(if $(BE_HAVE_TERN),tern tern-fence)
+BE_RECLAIM_IMPLS := ck_epoch urcu-memb $(if $(BE_HAVE_TERN),tern-defer tern-call)
+BENCH_PIN_ARGS ?=
+BENCH_RECLAIM_ARGS ?=
+
+.PHONY: bench-pin bench-reclaim bench-epoch-smoke bench-epoch-build
+bench-epoch-build: $(BE_BINS)
+
+# deps first (it may install the peers' packages), then build, then run.
+bench-pin: deps
+	@$(MAKE) --no-print-directory bench-epoch-build
+	@mkdir -p bench/results
+	$(BE_PIN) $(BE_FENCE_ARG) --csv=bench/results/pin.csv $(BENCH_PIN_ARGS)
+	@bench/pin/check-csv.sh pin bench/results/pin.csv "$(BE_PIN_IMPLS)" "1 2"
+
+bench-reclaim: deps
+	@$(MAKE) --no-print-directory bench-epoch-build
+	@mkdir -p bench/results
+	$(BE_RECLAIM) --csv=bench/results/reclaim.csv $(BENCH_RECLAIM_ARGS)
+	@bench/pin/check-csv.sh reclaim bench/results/reclaim.csv "$(BE_RECLAIM_IMPLS)" "1 2"
+
+# A fraction of a second each; output goes to $(BE_DIR), not bench/results.
+bench-epoch-smoke: bench-epoch-build
+	@$(BE_PIN) $(BE_FENCE_ARG) --rounds=1 --ms=2 --csv=$(BE_DIR)/smoke-pin.csv > $(BE_DIR)/smoke-pin.txt
+	@grep -q '^2 reader threads' $(BE_DIR)/smoke-pin.txt
+	@bench/pin/check-csv.sh pin $(BE_DIR)/smoke-pin.csv "$(BE_PIN_IMPLS)" "1 2"
+	@$(BE_RECLAIM) --rounds=1 --ms=25 --csv=$(BE_DIR)/smoke-reclaim.csv > $(BE_DIR)/smoke-reclaim.txt
+	@grep -q '^2 writers + 1 reader' $(BE_DIR)/smoke-reclaim.txt
+	@bench/pin/check-csv.sh reclaim $(BE_DIR)/smoke-reclaim.csv "$(BE_RECLAIM_IMPLS)" "1 2"
+	@echo "bench-epoch-smoke: pin and reclaim output well-formed ($(words $(BE_PIN_IMPLS)) + $(words $(BE_RECLAIM_IMPLS)) rows)"
+
+test-extra:: bench-epoch-smoke
