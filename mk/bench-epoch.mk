@@ -49,19 +49,42 @@ BE_PIN := $(BE_DIR)/bench_pin
 BE_PIN_FENCE := $(BE_DIR)/bench_pin_fence
 BE_RECLAIM := $(BE_DIR)/bench_reclaim
 BE_PIN_HDRS := bench/pin/loops.h bench/pin/bench_util.h
-BE_PIN_SRCS := bench/pin/pin.c bench/pin/loop_floor.c bench/pin/loop_urcu_memb.c \
-	       bench/pin/loop_urcu_mb.c bench/pin/loop_ck.c $(if $(BE_HAVE_TERN),bench/pin/loop_tern.c)
-BE_PIN_FENCE_SRCS := bench/pin/pin.c bench/pin/loop_floor.c bench/pin/loop_tern.c
+
+# bench/pin compiles each loop file once per code placement (bench/pin/loops.h):
+# the loop starts 0, 16, 32 or 48 bytes after a 64-byte boundary, with the
+# compiler's own loop/jump alignment padding turned off so the phase holds.
+BE_VARIANTS := v0 v1 v2 v3
+BE_SKIP_v0 := 0
+BE_SKIP_v1 := 16
+BE_SKIP_v2 := 32
+BE_SKIP_v3 := 48
+BE_PLACE_FLAGS = -falign-loops=1 $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-falign-jumps=1 -falign-labels=1)
+BE_PIN_LOOPS := loop_floor loop_urcu_memb loop_urcu_mb loop_ck $(if $(BE_HAVE_TERN),loop_tern)
+BE_PIN_FENCE_LOOPS := loop_floor loop_tern
+define be_variant_rules
+$(BE_DIR)/pin/%_$(1).o: bench/pin/%.c $(BE_PIN_HDRS) $(HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BE_CFLAGS) $$(BE_PLACE_FLAGS) -DPIN_SKIP=$(BE_SKIP_$(1)) -DPIN_VARIANT=_$(1) \
+		$(if $(filter v0,$(1)),-DPIN_PRIMARY) -c $$< -o $$@
+$(BE_DIR)/pin-fence/%_$(1).o: bench/pin/%.c $(BE_PIN_HDRS) $(HDRS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(BE_CFLAGS) -DTERN_EPOCH_FORCE_FENCE $$(BE_PLACE_FLAGS) -DPIN_SKIP=$(BE_SKIP_$(1)) \
+		-DPIN_VARIANT=_$(1) $(if $(filter v0,$(1)),-DPIN_PRIMARY) -c $$< -o $$@
+endef
+$(foreach v,$(BE_VARIANTS),$(eval $(call be_variant_rules,$(v))))
+BE_PIN_OBJS = $(foreach l,$(BE_PIN_LOOPS),$(foreach v,$(BE_VARIANTS),$(BE_DIR)/pin/$(l)_$(v).o))
+BE_PIN_FENCE_OBJS = $(foreach l,$(BE_PIN_FENCE_LOOPS),$(foreach v,$(BE_VARIANTS),$(BE_DIR)/pin-fence/$(l)_$(v).o))
+
+$(BE_PIN): bench/pin/pin.c $(BE_PIN_OBJS) $(BE_PIN_HDRS) $(HDRS) $(if $(BE_HAVE_TERN),$(BE_LIB_A))
+	@mkdir -p $(dir $@)
+	$(CC) $(BE_CFLAGS) bench/pin/pin.c $(BE_PIN_OBJS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)
+
+$(BE_PIN_FENCE): bench/pin/pin.c $(BE_PIN_FENCE_OBJS) $(BE_PIN_HDRS) $(HDRS) $(BE_LIB_FENCE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(BE_CFLAGS) -DTERN_EPOCH_FORCE_FENCE bench/pin/pin.c $(BE_PIN_FENCE_OBJS) -o $@ $(BE_LIB_FENCE_A)
+
 BE_RECLAIM_SRCS := bench/reclaim/reclaim.c bench/reclaim/rc_ck.c bench/reclaim/rc_urcu.c \
 		   $(if $(BE_HAVE_TERN),bench/reclaim/rc_tern.c)
-
-$(BE_PIN): $(BE_PIN_SRCS) $(BE_PIN_HDRS) $(HDRS) $(if $(BE_HAVE_TERN),$(BE_LIB_A))
-	@mkdir -p $(dir $@)
-	$(CC) $(BE_CFLAGS) $(BE_PIN_SRCS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)
-
-$(BE_PIN_FENCE): $(BE_PIN_FENCE_SRCS) $(BE_PIN_HDRS) $(HDRS) $(BE_LIB_FENCE_A)
-	@mkdir -p $(dir $@)
-	$(CC) $(BE_CFLAGS) -DTERN_EPOCH_FORCE_FENCE $(BE_PIN_FENCE_SRCS) -o $@ $(BE_LIB_FENCE_A)
 
 $(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h $(HDRS) \
 	       $(if $(BE_HAVE_TERN),$(BE_LIB_A))

@@ -11,7 +11,7 @@ set -euo pipefail
 kind=$1 file=$2 impls=$3 counts=$4
 [ -s "$file" ] || { echo "check-csv: $file is missing or empty" >&2; exit 1; }
 case "$kind" in
-  pin) header='impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,rounds,cpu,compiler' ;;
+  pin) header='impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,loop_phase,slowest_phase_median_ns,rounds,cpu,compiler' ;;
   reclaim) header='impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,peak_rss_kib_max,reader_mreads_per_s,leaked,bad_reads,cpu,compiler' ;;
   *) echo "check-csv: unknown kind $kind" >&2; exit 2 ;;
 esac
@@ -32,7 +32,9 @@ NR == 1 { if ($0 != header) bad("header is \"" $0 "\""); next }
   if (kind == "pin") {
     if ($3 != "thread_cpu" && $3 != "wall") bad("unknown clock " $3)
     key = $1 SUBSEP $2 SUBSEP $3; lo = 4
-    if (!num($8) || $8 < 1) bad("rounds " $8)
+    if ($8 !~ /^\+(0|16|32|48)$/) bad("loop_phase " $8)
+    if (!num($9) || $9 < $4) bad("slowest placement median " $9 " below the fastest " $4)
+    if (!num($10) || $10 < 1) bad("rounds " $10)
   } else {
     key = $1 SUBSEP $2; lo = 4
     if (!num($3) || $3 < 1) bad("rounds " $3)

@@ -9,6 +9,7 @@
 
 #include "loops.h"
 
+#ifdef PIN_PRIMARY /* once per binary, not once per placement variant */
 static ck_epoch_t pin_ck_epoch;
 static pthread_once_t pin_ck_once = PTHREAD_ONCE_INIT;
 
@@ -28,10 +29,12 @@ void *pin_ck_thread_init(void)
 	ck_epoch_register(&pin_ck_epoch, r, NULL);
 	return r;
 }
+#endif
 
-__attribute__((noinline)) uint64_t pin_loop_ck(uint64_t n, void *ctx)
+__attribute__((noinline)) uint64_t PIN_LOOP_NAME(pin_loop_ck)(uint64_t n, void *ctx)
 {
 	ck_epoch_record_t *r = ctx;
+	PIN_PLACE_LOOP();
 	for (uint64_t i = 0; i < n; i++) {
 		ck_epoch_begin(r, NULL);
 		ck_epoch_end(r, NULL);

@@ -7,15 +7,18 @@
 
 #include "loops.h"
 
+#ifdef PIN_PRIMARY /* once per binary, not once per placement variant */
 void *pin_urcu_mb_thread_init(void)
 {
 	urcu_mb_register_thread();
 	return NULL;
 }
+#endif
 
-__attribute__((noinline)) uint64_t pin_loop_urcu_mb(uint64_t n, void *ctx)
+__attribute__((noinline)) uint64_t PIN_LOOP_NAME(pin_loop_urcu_mb)(uint64_t n, void *ctx)
 {
 	(void)ctx;
+	PIN_PLACE_LOOP();
 	for (uint64_t i = 0; i < n; i++) {
 		urcu_mb_read_lock();
 		urcu_mb_read_unlock();

@@ -7,17 +7,20 @@
  * (_LGPL_SOURCE), and ck_epoch_begin/end.
  *
  * Method: one pool of reader threads, registered once with every
- * implementation.  Each round runs every implementation with 1 and with 2
- * readers, in an order rotated from round to round; a sample is `iters`
- * sections per reader after a short untimed warm-up, timed per reader with
- * CLOCK_THREAD_CPUTIME_ID and CLOCK_MONOTONIC.  A round's value is the mean
- * over the readers; the table shows the median over rounds, the min–max, and
- * the ratio to tern at the same reader count and clock.
+ * implementation.  Each round runs every implementation, each at every code
+ * placement (loops.h), with 1 and with 2 readers, in an order rotated from
+ * round to round; a sample is `iters` sections per reader after a short
+ * untimed warm-up, timed per reader with CLOCK_THREAD_CPUTIME_ID and
+ * CLOCK_MONOTONIC.  A round's value is the mean over the readers.  For each
+ * implementation and reader count the table shows its fastest placement (by
+ * median thread CPU time): median over rounds, min–max, ratio to tern's
+ * fastest placement; and the median of its slowest placement.
  *
  * Usage: bench_pin [--rounds=N] [--ms=M] [--threads=1,2] [--fence-bin=PATH]
  *                  [--csv=PATH]
  *        bench_pin --child --threads=T [--ms=M] [--impl=NAME]
- *          (child mode: one sample, printed as "sample IDX CPU_NS WALL_NS")
+ *          (child mode: one sample per placement, printed as
+ *           "sample VARIANT THREAD CPU_NS WALL_NS")
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -38,11 +41,12 @@
 #define MAX_THREADS 8
 #define MAX_ROUNDS 101
 #define MAX_TCOUNTS 4
+#define NV PIN_NVARIANTS
 
 struct impl {
 	const char *name;
-	void *(*init)(void);   /* per reader thread, NULL if none */
-	pin_loop_fn *loop;     /* NULL: measured by the child binary */
+	void *(*init)(void);    /* per reader thread, NULL if none */
+	pin_loop_fn *loop[NV];  /* all NULL: measured by the child binary */
 };
 
 #ifdef TERN_EPOCH_FORCE_FENCE
@@ -52,25 +56,27 @@ struct impl {
 #endif
 
 static const struct impl impls[] = {
-	{"floor", NULL, pin_loop_floor},
+	{"floor", NULL, PIN_LOOPS(pin_loop_floor)},
 #ifdef BENCH_HAVE_TERN
-	{TERN_ROW_NAME, pin_tern_thread_init, pin_loop_tern},
+	{TERN_ROW_NAME, pin_tern_thread_init, PIN_LOOPS(pin_loop_tern)},
 #endif
 #ifndef TERN_EPOCH_FORCE_FENCE
 #ifdef BENCH_HAVE_TERN
-	{"tern-fence", NULL, NULL},
+	{"tern-fence", NULL, {NULL}},
 #endif
-	{"urcu-memb", pin_urcu_memb_thread_init, pin_loop_urcu_memb},
-	{"urcu-mb", pin_urcu_mb_thread_init, pin_loop_urcu_mb},
-	{"ck_epoch", pin_ck_thread_init, pin_loop_ck},
+	{"urcu-memb", pin_urcu_memb_thread_init, PIN_LOOPS(pin_loop_urcu_memb)},
+	{"urcu-mb", pin_urcu_mb_thread_init, PIN_LOOPS(pin_loop_urcu_mb)},
+	{"ck_epoch", pin_ck_thread_init, PIN_LOOPS(pin_loop_ck)},
 #endif
 };
 #define NIMPL (sizeof impls / sizeof impls[0])
+static const char *const variant_names[NV] = PIN_VARIANT_NAMES;
 
 /* ---- reader pool ---- */
 
 struct job {
 	size_t impl;
+	unsigned variant;
 	unsigned nthreads;
 	uint64_t iters;
 	bool quit;
@@ -98,12 +104,12 @@ static void *reader(void *arg)
 		if (job.quit)
 			break;
 		if (idx < job.nthreads) {
-			const struct impl *im = &impls[job.impl];
+			pin_loop_fn *loop = impls[job.impl].loop[job.variant];
 			void *ctx = ctxs[idx][job.impl];
-			uint64_t s = im->loop(job.iters / 8 + 1, ctx); /* warm-up */
+			uint64_t s = loop(job.iters / 8 + 1, ctx); /* warm-up */
 			uint64_t w0 = bench_now_ns(CLOCK_MONOTONIC);
 			uint64_t c0 = bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
-			s += im->loop(job.iters, ctx);
+			s += loop(job.iters, ctx);
 			uint64_t c1 = bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
 			uint64_t w1 = bench_now_ns(CLOCK_MONOTONIC);
 			results[idx].cpu_ns = (double)(c1 - c0) / (double)job.iters;
@@ -144,9 +150,10 @@ static void pool_stop(void)
 }
 
 /* Runs one in-process sample; => mean over the readers of ns per section. */
-static struct result run_sample(size_t impl, unsigned nthreads, uint64_t iters)
+static struct result run_sample(size_t impl, unsigned variant, unsigned nthreads, uint64_t iters)
 {
 	job.impl = impl;
+	job.variant = variant;
 	job.nthreads = nthreads;
 	job.iters = iters;
 	pthread_barrier_wait(&bar_start);
@@ -164,7 +171,7 @@ static uint64_t calibrate(size_t impl, double ms)
 {
 	uint64_t n = 1u << 14;
 	for (;;) {
-		struct result r = run_sample(impl, 1, n);
+		struct result r = run_sample(impl, 0, 1, n);
 		double t = r.cpu_ns * (double)n; /* ns for the sample */
 		if (t >= 2e6 || n >= (1ull << 40)) {
 			double want = ms * 1e6 / (r.cpu_ns > 0 ? r.cpu_ns : 0.01);
@@ -176,7 +183,8 @@ static uint64_t calibrate(size_t impl, double ms)
 
 /* ---- child (forced-fence binary) ---- */
 
-static struct result run_child(const char *bin, const char *impl, unsigned nthreads, double ms)
+/* Runs the child for one round at one reader count; fills out[variant]. */
+static void run_child(const char *bin, const char *impl, unsigned nthreads, double ms, struct result out[NV])
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "'%s' --child --impl=%s --threads=%u --ms=%g", bin, impl, nthreads, ms);
@@ -185,31 +193,30 @@ static struct result run_child(const char *bin, const char *impl, unsigned nthre
 		perror("popen");
 		exit(2);
 	}
-	struct result m = {0, 0};
+	memset(out, 0, NV * sizeof out[0]);
 	unsigned got = 0;
 	char line[256];
 	while (fgets(line, sizeof line, p) != NULL) {
-		unsigned idx;
+		unsigned v, idx;
 		double c, w;
-		if (sscanf(line, "sample %u %lf %lf", &idx, &c, &w) == 3) {
-			m.cpu_ns += c / nthreads;
-			m.wall_ns += w / nthreads;
+		if (sscanf(line, "sample %u %u %lf %lf", &v, &idx, &c, &w) == 4 && v < NV) {
+			out[v].cpu_ns += c / nthreads;
+			out[v].wall_ns += w / nthreads;
 			got++;
 		}
 	}
 	int st = pclose(p);
-	if (st != 0 || got != nthreads) {
+	if (st != 0 || got != nthreads * NV) {
 		fprintf(stderr, "bench_pin: child '%s' failed (status %d, %u samples)\n", cmd, st, got);
 		exit(2);
 	}
-	return m;
 }
 
 static int child_main(const char *impl_name, unsigned nthreads, double ms)
 {
 	size_t k = NIMPL;
 	for (size_t i = 0; i < NIMPL; i++)
-		if (strcmp(impls[i].name, impl_name) == 0 && impls[i].loop != NULL)
+		if (strcmp(impls[i].name, impl_name) == 0 && impls[i].loop[0] != NULL)
 			k = i;
 	if (k == NIMPL) {
 		fprintf(stderr, "bench_pin --child: no implementation '%s' in this binary\n", impl_name);
@@ -220,13 +227,11 @@ static int child_main(const char *impl_name, unsigned nthreads, double ms)
 #endif
 	pool_start(nthreads);
 	uint64_t iters = calibrate(k, ms);
-	job.impl = k;
-	job.nthreads = nthreads;
-	job.iters = iters;
-	pthread_barrier_wait(&bar_start);
-	pthread_barrier_wait(&bar_done);
-	for (unsigned i = 0; i < nthreads; i++)
-		printf("sample %u %.6f %.6f\n", i, results[i].cpu_ns, results[i].wall_ns);
+	for (unsigned v = 0; v < NV; v++) {
+		run_sample(k, v, nthreads, iters);
+		for (unsigned i = 0; i < nthreads; i++)
+			printf("sample %u %u %.6f %.6f\n", v, i, results[i].cpu_ns, results[i].wall_ns);
+	}
 	pool_stop();
 	return 0;
 }
@@ -253,15 +258,7 @@ static void usage(void)
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	o->rounds = 9;
-	o->ms = 40;
-	o->tcounts[0] = 1;
-	o->tcounts[1] = 2;
-	o->ntcounts = 2;
-	o->fence_bin = NULL;
-	o->csv = NULL;
-	o->child = false;
-	o->impl = "tern-fence";
+	*o = (struct opts){.rounds = 7, .ms = 20, .tcounts = {1, 2}, .ntcounts = 2, .impl = "tern-fence"};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "--rounds=", 9) == 0) {
@@ -270,16 +267,18 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->ms = strtod(a + 5, NULL);
 		} else if (strncmp(a, "--threads=", 10) == 0) {
 			o->ntcounts = 0;
-			char *s = (char *)a + 10;
-			while (*s != '\0' && o->ntcounts < MAX_TCOUNTS) {
+			const char *s = a + 10;
+			while (*s != '\0') {
 				char *end;
 				unsigned long t = strtoul(s, &end, 10);
-				if (end == s || t == 0 || t > MAX_THREADS)
+				if (end == s || t == 0 || t > MAX_THREADS || o->ntcounts == MAX_TCOUNTS)
 					usage();
 				o->tcounts[o->ntcounts++] = (unsigned)t;
-				s = (*end == ',') ? end + 1 : end;
-				if (*end != ',' && *end != '\0')
+				if (*end == ',')
+					end++;
+				else if (*end != '\0')
 					usage();
+				s = end;
 			}
 		} else if (strncmp(a, "--fence-bin=", 12) == 0) {
 			o->fence_bin = a + 12;
@@ -297,10 +296,12 @@ static void parse(int argc, char **argv, struct opts *o)
 		usage();
 }
 
-static double samples[NIMPL][MAX_TCOUNTS][2][MAX_ROUNDS]; /* [impl][tcount][clock][round] */
-static struct bench_summary summ[NIMPL][MAX_TCOUNTS][2];
+/* [impl][variant][tcount][clock][round]; clock 0 = thread CPU, 1 = wall */
+static double samples[NIMPL][NV][MAX_TCOUNTS][2][MAX_ROUNDS];
+static struct bench_summary summ[NIMPL][NV][MAX_TCOUNTS][2];
+static unsigned best[NIMPL][MAX_TCOUNTS], worst[NIMPL][MAX_TCOUNTS];
 static bool present[NIMPL];
-static const char *clock_names[2] = {"thread_cpu", "wall"};
+static const char *const clock_names[2] = {"thread_cpu", "wall"};
 
 static size_t find_impl(const char *name)
 {
@@ -329,7 +330,8 @@ int main(int argc, char **argv)
 
 	char cpu[256];
 	bench_cpu_model(cpu, sizeof cpu);
-	printf("bench/pin: ns per pin+unpin pair; %u rounds, ~%g ms per sample, interleaved\n", o.rounds, o.ms);
+	printf("bench/pin: ns per pin+unpin pair; %u rounds, ~%g ms per sample, interleaved; "
+	       "each row at its fastest of %d loop placements\n", o.rounds, o.ms, NV);
 	printf("cpu: %s; %ld online cpus; compiler: %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), bench_compiler());
 #ifndef TERN_EPOCH_FORCE_FENCE
 	printf("urcu-memb sys_membarrier: %d", pin_urcu_memb_has_sys_membarrier());
@@ -343,8 +345,8 @@ int main(int argc, char **argv)
 
 	uint64_t iters[NIMPL];
 	for (size_t k = 0; k < NIMPL; k++) {
-		present[k] = impls[k].loop != NULL || o.fence_bin != NULL;
-		iters[k] = impls[k].loop ? calibrate(k, o.ms) : 0;
+		present[k] = impls[k].loop[0] != NULL || o.fence_bin != NULL;
+		iters[k] = impls[k].loop[0] ? calibrate(k, o.ms) : 0;
 	}
 	if (o.fence_bin == NULL && find_impl("tern") != NIMPL)
 		printf("note: no --fence-bin, tern-fence row skipped\n");
@@ -355,21 +357,40 @@ int main(int argc, char **argv)
 				size_t k = (j + r) % NIMPL; /* rotate the order each round */
 				if (!present[k])
 					continue;
-				struct result m = impls[k].loop
-					? run_sample(k, o.tcounts[t], iters[k])
-					: run_child(o.fence_bin, impls[k].name, o.tcounts[t], o.ms);
-				samples[k][t][0][r] = m.cpu_ns;
-				samples[k][t][1][r] = m.wall_ns;
+				struct result m[NV];
+				if (impls[k].loop[0] == NULL) {
+					run_child(o.fence_bin, impls[k].name, o.tcounts[t], o.ms, m);
+				} else {
+					for (unsigned i = 0; i < NV; i++) {
+						unsigned v = (i + r) % NV;
+						m[v] = run_sample(k, v, o.tcounts[t], iters[k]);
+					}
+				}
+				for (unsigned v = 0; v < NV; v++) {
+					samples[k][v][t][0][r] = m[v].cpu_ns;
+					samples[k][v][t][1][r] = m[v].wall_ns;
+				}
 			}
 		}
 	}
 	pool_stop();
 
-	for (size_t k = 0; k < NIMPL; k++)
-		for (unsigned t = 0; t < o.ntcounts; t++)
-			for (int c = 0; c < 2; c++)
-				if (present[k])
-					summ[k][t][c] = bench_summarize(samples[k][t][c], o.rounds);
+	for (size_t k = 0; k < NIMPL; k++) {
+		if (!present[k])
+			continue;
+		for (unsigned t = 0; t < o.ntcounts; t++) {
+			for (unsigned v = 0; v < NV; v++)
+				for (int c = 0; c < 2; c++)
+					summ[k][v][t][c] = bench_summarize(samples[k][v][t][c], o.rounds);
+			best[k][t] = worst[k][t] = 0;
+			for (unsigned v = 1; v < NV; v++) {
+				if (summ[k][v][t][0].median < summ[k][best[k][t]][t][0].median)
+					best[k][t] = v;
+				if (summ[k][v][t][0].median > summ[k][worst[k][t]][t][0].median)
+					worst[k][t] = v;
+			}
+		}
+	}
 
 	size_t tern = find_impl("tern");
 	FILE *csv = NULL;
@@ -379,43 +400,67 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_pin: %s: %s\n", o.csv, strerror(errno));
 			return 2;
 		}
-		fprintf(csv, "impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,rounds,cpu,compiler\n");
+		fprintf(csv, "impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,loop_phase,"
+			     "slowest_phase_median_ns,rounds,cpu,compiler\n");
 	}
 	for (unsigned t = 0; t < o.ntcounts; t++) {
-		printf("\n%u reader thread%s        thread CPU ns/pair           wall ns/pair\n",
-		       o.tcounts[t], o.tcounts[t] == 1 ? " " : "s");
-		printf("%-12s %8s %17s %6s %8s %17s %6s\n", "impl", "median", "min-max", "xtern", "median",
-		       "min-max", "xtern");
+		printf("\n%u reader thread%s      thread CPU ns/pair          wall ns/pair            "
+		       "phase  slowest phase\n", o.tcounts[t], o.tcounts[t] == 1 ? " " : "s");
+		printf("%-11s %7s %13s %6s %7s %13s %6s  %5s  %s\n", "impl", "median", "min-max", "xtern", "median",
+		       "min-max", "xtern", "", "(CPU median)");
 		for (size_t k = 0; k < NIMPL; k++) {
 			if (!present[k])
 				continue;
-			printf("%-12s", impls[k].name);
+			unsigned b = best[k][t], w = worst[k][t];
+			printf("%-11s", impls[k].name);
 			for (int c = 0; c < 2; c++) {
-				struct bench_summary s = summ[k][t][c];
+				struct bench_summary s = summ[k][b][t][c];
 				char range[64];
 				snprintf(range, sizeof range, "%.2f-%.2f", s.min, s.max);
-				double ratio = tern < NIMPL ? s.median / summ[tern][t][c].median : 0;
+				double ratio = tern < NIMPL ? s.median / summ[tern][best[tern][t]][t][c].median : 0;
 				if (tern < NIMPL)
-					printf(" %8.2f %17s %6.2f", s.median, range, ratio);
+					printf(" %7.2f %13s %6.2f", s.median, range, ratio);
 				else
-					printf(" %8.2f %17s %6s", s.median, range, "-");
+					printf(" %7.2f %13s %6s", s.median, range, "-");
 				if (csv != NULL) {
 					fprintf(csv, "%s,%u,%s,%.4f,%.4f,%.4f,", impls[k].name, o.tcounts[t],
 						clock_names[c], s.median, s.min, s.max);
 					if (tern < NIMPL)
 						fprintf(csv, "%.4f", ratio);
-					fprintf(csv, ",%u,%s,%s\n", o.rounds, cpu, bench_compiler());
+					double slowest = 0;
+					for (unsigned v = 0; v < NV; v++)
+						if (summ[k][v][t][c].median > slowest)
+							slowest = summ[k][v][t][c].median;
+					fprintf(csv, ",%s,%.4f,%u,%s,%s\n", variant_names[b], slowest, o.rounds,
+						cpu, bench_compiler());
 				}
 			}
-			printf("\n");
+			printf("  %5s  %.2f (%s)\n", variant_names[b], summ[k][w][t][0].median, variant_names[w]);
 		}
 	}
+	printf("\nthread CPU median per loop placement (loop start, bytes after a 64-byte boundary):\n%-11s", "");
+	for (unsigned v = 0; v < NV; v++)
+		printf(" %7s", variant_names[v]);
+	printf("\n");
+	for (unsigned t = 0; t < o.ntcounts; t++)
+		for (size_t k = 0; k < NIMPL; k++) {
+			if (!present[k])
+				continue;
+			char label[64];
+			snprintf(label, sizeof label, "%s/%u", impls[k].name, o.tcounts[t]);
+			printf("%-11s", label);
+			for (unsigned v = 0; v < NV; v++)
+				printf(" %7.2f", summ[k][v][t][0].median);
+			printf("\n");
+		}
 	if (tern < NIMPL) {
 		size_t memb = find_impl("urcu-memb"), ck = find_impl("ck_epoch");
-		printf("\ntargets (median thread CPU time): tern <= 1.0x urcu-memb, tern <= 0.2x ck_epoch\n");
+		printf("\ntargets (median thread CPU time, fastest placements): tern <= 1.0x urcu-memb, "
+		       "tern <= 0.2x ck_epoch\n");
 		for (unsigned t = 0; t < o.ntcounts; t++) {
-			double a = summ[tern][t][0].median / summ[memb][t][0].median;
-			double b = summ[tern][t][0].median / summ[ck][t][0].median;
+			double tn = summ[tern][best[tern][t]][t][0].median;
+			double a = tn / summ[memb][best[memb][t]][t][0].median;
+			double b = tn / summ[ck][best[ck][t]][t][0].median;
 			printf("  %u reader%s: tern/urcu-memb = %.2f (%s), tern/ck_epoch = %.3f (%s)\n",
 			       o.tcounts[t], o.tcounts[t] == 1 ? " " : "s", a, a <= 1.0 ? "met" : "MISSED", b,
 			       b <= 0.2 ? "met" : "MISSED");

@@ -95,5 +95,5 @@ static void rc_ck_drain(void)
 
 const struct rc_impl rc_ck = {
 	"ck_epoch", rc_ck_setup, rc_ck_thread_init, rc_ck_writer,
-	rc_ck_reader, rc_ck_thread_fini, rc_ck_drain,
+	rc_ck_reader, rc_ck_thread_fini, rc_ck_drain, NULL,
 };

@@ -102,12 +102,22 @@ static void rc_tern_drain(void)
 	tern_epoch_barrier();
 }
 
+static void rc_tern_report(FILE *out)
+{
+	struct tern_epoch_stats st;
+	tern_epoch_stats(&st);
+	fprintf(out, "epoch %llu, advances %llu, failed advances %llu, destroyed %llu, pending %llu",
+		(unsigned long long)st.epoch, (unsigned long long)st.advances,
+		(unsigned long long)st.failed_advances, (unsigned long long)st.destroyed,
+		(unsigned long long)st.pending);
+}
+
 const struct rc_impl rc_tern_defer = {
 	"tern-defer", rc_tern_setup, rc_tern_thread_init, rc_tern_defer_writer,
-	rc_tern_reader, rc_tern_thread_fini, rc_tern_drain,
+	rc_tern_reader, rc_tern_thread_fini, rc_tern_drain, rc_tern_report,
 };
 
 const struct rc_impl rc_tern_call = {
 	"tern-call", rc_tern_setup, rc_tern_thread_init, rc_tern_call_writer,
-	rc_tern_reader, rc_tern_thread_fini, rc_tern_drain,
+	rc_tern_reader, rc_tern_thread_fini, rc_tern_drain, rc_tern_report,
 };

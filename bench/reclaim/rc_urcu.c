@@ -85,5 +85,5 @@ static void rc_urcu_drain(void)
 
 const struct rc_impl rc_urcu = {
 	"urcu-memb", rc_urcu_setup, rc_urcu_thread_init, rc_urcu_writer,
-	rc_urcu_reader, rc_urcu_thread_fini, rc_urcu_drain,
+	rc_urcu_reader, rc_urcu_thread_fini, rc_urcu_drain, NULL,
 };

@@ -16,6 +16,7 @@
  *
  * Usage: bench_reclaim [--rounds=N] [--ms=M] [--writers=1,2] [--csv=PATH]
  *                      [--ck-poll=N] [--urcu-percpu=0|1] [--impls=a,b,...]
+ *                      [--verbose]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -40,6 +41,7 @@ _Atomic unsigned rc_nslots;
 _Thread_local struct rc_ctr *rc_mine;
 unsigned rc_ck_poll_every = 1;
 bool rc_urcu_percpu = false;
+bool rc_verbose = false;
 
 static const struct rc_impl *const impls[] = {
 #ifdef BENCH_HAVE_TERN
@@ -125,10 +127,14 @@ static int child_main(const char *name, unsigned writers, double ms)
 	uint64_t t0 = bench_now_ns(CLOCK_MONOTONIC);
 	uint64_t end = t0 + (uint64_t)(ms * 1e6);
 	uint64_t peak = 0;
+	unsigned tick = 0;
 	for (;;) {
 		uint64_t p = rc_pending();
 		if (p > peak)
 			peak = p;
+		if (rc_verbose && tick++ % 10 == 0)
+			fprintf(stderr, "  %s t=%.0f ms pending %llu\n", im->name,
+				(double)(bench_now_ns(CLOCK_MONOTONIC) - t0) / 1e6, (unsigned long long)p);
 		if (bench_now_ns(CLOCK_MONOTONIC) >= end)
 			break;
 		struct timespec ts = {0, 1000000};
@@ -148,6 +154,11 @@ static int child_main(const char *name, unsigned writers, double ms)
 	/* (Relaxed: every other thread has been joined.) */
 	if (last != NULL)
 		rc_destroy(last);
+	if (rc_verbose && im->report != NULL) {
+		fprintf(stderr, "  %s, %u writers, after the window: ", im->name, writers);
+		im->report(stderr);
+		fprintf(stderr, "\n");
+	}
 	im->drain();
 	uint64_t leaked = rc_pending();
 
@@ -187,7 +198,7 @@ static struct sample run_child(const char *impl, unsigned writers, double ms)
 		perror("pipe");
 		exit(2);
 	}
-	char a_impl[128], a_w[32], a_ms[64], a_poll[64], a_pc[32];
+	char a_impl[128], a_w[32], a_ms[64], a_poll[64], a_pc[32], a_v[16] = "--verbose";
 	snprintf(a_impl, sizeof a_impl, "--impl=%s", impl);
 	snprintf(a_w, sizeof a_w, "--writers=%u", writers);
 	snprintf(a_ms, sizeof a_ms, "--ms=%g", ms);
@@ -202,7 +213,8 @@ static struct sample run_child(const char *impl, unsigned writers, double ms)
 		dup2(fd[1], STDOUT_FILENO);
 		close(fd[0]);
 		close(fd[1]);
-		char *argv[] = {(char *)self_exe, "--child", a_impl, a_w, a_ms, a_poll, a_pc, NULL};
+		char *argv[] = {(char *)self_exe, "--child", a_impl, a_w, a_ms, a_poll, a_pc,
+				rc_verbose ? a_v : NULL, NULL};
 		execv(self_exe, argv);
 		perror("execv");
 		_exit(127);
@@ -253,7 +265,7 @@ struct opts {
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_reclaim [--rounds=N] [--ms=M] [--writers=1,2] [--csv=PATH]\n"
-			"                     [--ck-poll=N] [--urcu-percpu=0|1] [--impls=a,b]\n");
+			"                     [--ck-poll=N] [--urcu-percpu=0|1] [--impls=a,b] [--verbose]\n");
 	exit(2);
 }
 
@@ -289,6 +301,8 @@ static void parse(int argc, char **argv, struct opts *o)
 				usage();
 		} else if (strncmp(a, "--urcu-percpu=", 14) == 0) {
 			rc_urcu_percpu = a[14] == '1';
+		} else if (strcmp(a, "--verbose") == 0) {
+			rc_verbose = true;
 		} else if (strcmp(a, "--child") == 0) {
 			o->child = true;
 		} else if (strncmp(a, "--impl=", 7) == 0) {

@@ -137,11 +137,13 @@ struct rc_impl {
 	uint64_t (*reader_loop)(void *ctx);
 	void (*thread_fini)(void *ctx, bool writer);
 	void (*drain)(void);
+	void (*report)(FILE *out); /* --verbose: implementation statistics, or NULL */
 };
 
 /* Tuning knobs set by the driver's options. */
 extern unsigned rc_ck_poll_every;   /* ck_epoch_poll after this many ck_epoch_call */
 extern bool rc_urcu_percpu;         /* liburcu: per-CPU call_rcu worker threads */
+extern bool rc_verbose;             /* children print per-run details on stderr */
 
 #ifdef BENCH_HAVE_TERN
 extern const struct rc_impl rc_tern_defer, rc_tern_call;
