@@ -1,0 +1,214 @@
+/*
+ * Java row of tern's benchmark (`make bench`): the exercise's LazyTransform
+ * on AtomicReference, as in the seed's Java version, with the same workload
+ * as the C harness (bench/lazy) and driven by it over stdin/stdout (protocol
+ * in bench/rust/src/main.rs):
+ *
+ *   run lazy java <consumers> <payload> <seconds>
+ *   -> result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits>
+ *
+ * cpu_ns is each consumer's ThreadMXBean.getCurrentThreadCpuTime() around
+ * its read loop, summed; wall_ns its System.nanoTime() interval, summed;
+ * prod_ns the median time of one setSource call.
+ */
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Locale;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+public final class TernBench {
+    static final int WORK_ITERS = 10_000;
+    static final int BATCH = 64;
+
+    /** The exercise's container: volatile references, GC reclamation. */
+    static final class LazyTransform<S, T> {
+        private final Function<S, T> transformFn;
+        private final AtomicReference<S> source = new AtomicReference<>();
+        private final AtomicReference<T> value = new AtomicReference<>();
+        private final AtomicBoolean transformLock = new AtomicBoolean();
+        long transforms; // under transformLock
+
+        LazyTransform(Function<S, T> transformFn) {
+            this.transformFn = transformFn;
+        }
+
+        void setSource(S s) {
+            source.set(s);
+        }
+
+        private void tryTransform() {
+            if (!transformLock.get() && transformLock.compareAndSet(false, true)) {
+                try {
+                    S s = source.getAndSet(null);
+                    if (s != null) {
+                        T v = transformFn.apply(s);
+                        if (v != null) {
+                            value.set(v);
+                            transforms++;
+                        }
+                    }
+                } finally {
+                    transformLock.set(false);
+                }
+            }
+        }
+
+        T getTransformed() {
+            if (source.get() != null)
+                tryTransform();
+            return value.get();
+        }
+    }
+
+    /** Simulated work: 10,000 dependent floating-point multiplications. */
+    static double work(byte[] blob) {
+        double x = 1.0 + (blob[0] + blob[1] + blob[2]) * 1e-3;
+        for (int i = 0; i < WORK_ITERS; i++)
+            x *= 1.0000001;
+        return x;
+    }
+
+    static String transform(byte[] blob) {
+        double x = work(blob);
+        return String.format(Locale.ROOT, "%c%c%c-%.6f", (char) blob[0], (char) blob[1], (char) blob[2], x);
+    }
+
+    /** strcmp(s, "longer") < 0, written out as in the C and Rust harnesses. */
+    static boolean ltLonger(String s) {
+        final String ref = "longer";
+        for (int i = 0;; i++) {
+            int ca = i < s.length() ? s.charAt(i) : 0;
+            int cb = i < ref.length() ? ref.charAt(i) : 0;
+            if (ca != cb || ca == 0)
+                return ca < cb;
+        }
+    }
+
+    static volatile boolean stop;
+    static volatile double sink;
+
+    static final class Counts {
+        long cpuNs, wallNs, ops, hits, prodNs, prodIters;
+    }
+
+    static void consume(LazyTransform<byte[], String> lt, Counts c) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long c0 = mx.getCurrentThreadCpuTime(), w0 = System.nanoTime();
+        long ops = 0, hits = 0;
+        do {
+            for (int i = 0; i < BATCH; i++) {
+                String v = lt.getTransformed();
+                if (v != null && ltLonger(v))
+                    hits++;
+            }
+            ops += BATCH;
+        } while (!stop);
+        c.cpuNs = mx.getCurrentThreadCpuTime() - c0;
+        c.wallNs = System.nanoTime() - w0;
+        c.ops = ops;
+        c.hits = hits;
+    }
+
+    static final int PROD_SAMPLES = 65_536;
+
+    /** Sets prodNs to the median time of one setSource call (a mean would be
+     *  dominated by the calls during which the producer was preempted). */
+    static void produce(LazyTransform<byte[], String> lt, Counts c) {
+        long rng = 0x9e3779b97f4a7c15L;
+        long[] samples = new long[PROD_SAMPLES];
+        double s = 0;
+        while (!stop) {
+            rng ^= rng << 13;
+            rng ^= rng >>> 7;
+            rng ^= rng << 17;
+            byte[] blob = {
+                (byte) ('A' + Long.remainderUnsigned(rng, 10)),
+                (byte) ('A' + Long.remainderUnsigned(rng >>> 8, 10)),
+                (byte) ('A' + Long.remainderUnsigned(rng >>> 16, 10)),
+            };
+            long t0 = System.nanoTime();
+            lt.setSource(blob);
+            long dt = System.nanoTime() - t0;
+            if (c.prodIters < PROD_SAMPLES)
+                samples[(int) c.prodIters] = dt;
+            c.prodIters++;
+            s += work(blob);
+        }
+        int n = (int) Math.min(c.prodIters, PROD_SAMPLES);
+        java.util.Arrays.sort(samples, 0, n);
+        c.prodNs = n == 0 ? 0 : n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+        sink = s;
+    }
+
+    static String runLazy(int consumers, double seconds) throws Exception {
+        LazyTransform<byte[], String> lt = new LazyTransform<>(TernBench::transform);
+        stop = false;
+        CyclicBarrier barrier = new CyclicBarrier(consumers + 2);
+        Counts[] counts = new Counts[consumers + 1];
+        Thread[] threads = new Thread[consumers + 1];
+        for (int i = 0; i <= consumers; i++) {
+            Counts c = counts[i] = new Counts();
+            boolean producer = i == consumers;
+            threads[i] = new Thread(() -> {
+                try {
+                    barrier.await();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+                if (producer)
+                    produce(lt, c);
+                else
+                    consume(lt, c);
+            });
+            threads[i].start();
+        }
+        barrier.await();
+        Thread.sleep((long) (seconds * 1000), (int) ((seconds * 1e9) % 1_000_000));
+        stop = true;
+        long cpu = 0, wall = 0, ops = 0, hits = 0;
+        for (int i = 0; i <= consumers; i++) {
+            threads[i].join();
+            if (i < consumers) {
+                cpu += counts[i].cpuNs;
+                wall += counts[i].wallNs;
+                ops += counts[i].ops;
+                hits += counts[i].hits;
+            }
+        }
+        Counts p = counts[consumers];
+        return "result " + cpu + " " + wall + " " + ops + " " + p.prodNs + " " + p.prodIters + " "
+                + lt.transforms + " " + hits;
+    }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, true);
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        if (!mx.isCurrentThreadCpuTimeSupported()) {
+            out.println("error thread CPU time is not supported by this JVM");
+            return;
+        }
+        mx.setThreadCpuTimeEnabled(true);
+        out.println("ready java " + System.getProperty("java.vm.name") + " "
+                + System.getProperty("java.version"));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] f = line.trim().split("\\s+");
+            if (f[0].equals("quit"))
+                break;
+            if (f.length == 6 && f[0].equals("run") && f[1].equals("lazy") && f[2].equals("java")) {
+                int consumers = Integer.parseInt(f[3]);
+                double seconds = Double.parseDouble(f[5]);
+                out.println(runLazy(consumers, seconds));
+            } else {
+                out.println("error unknown command: " + line);
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+/*
+ * bench/lazy/impl_locks.c — the seed's lock-based LazyTransforms in C:
+ *
+ *   mutex       "Exploring lock-free Rust 1", Mutexes: one mutex around
+ *               {source, value}; the transform runs under it.
+ *   fine        "Fine-grained locking": source under a mutex, value under
+ *               an RW-lock, transform_lock a mutex taken with try-lock.
+ *   atomicbool  part 2, "AtomicBool": as fine, with transform_lock an
+ *               atomic bool swapped on every read.
+ *
+ * Where the Rust versions return value.clone(), these check the value under
+ * the lock instead (a borrow under the lock), the cheapest a C caller can do;
+ * the lock rows are not penalised by a copy.  pthread defaults: a normal
+ * mutex, glibc's reader-preferring RW-lock.
+ */
+#include "harness.h"
+
+/* ---- mutex ----------------------------------------------------------------- */
+
+struct lk_mutex {
+	pthread_mutex_t mx;
+	struct bench_blob *source; /* under mx */
+	struct bench_str *value;   /* under mx */
+	uint64_t transforms;       /* under mx */
+};
+
+static void *mutex_create(void)
+{
+	struct lk_mutex *lt = calloc(1, sizeof *lt);
+	if (!lt || pthread_mutex_init(&lt->mx, NULL) != 0)
+		abort();
+	return lt;
+}
+
+static void mutex_destroy(void *obj)
+{
+	struct lk_mutex *lt = obj;
+	pthread_mutex_destroy(&lt->mx);
+	free(lt->source);
+	free(lt->value);
+	free(lt);
+}
+
+static void mutex_set_source(void *obj, const struct bench_blob *b)
+{
+	struct lk_mutex *lt = obj;
+	struct bench_blob *src = malloc(sizeof *src);
+	if (!src)
+		abort();
+	*src = *b;
+	pthread_mutex_lock(&lt->mx);
+	struct bench_blob *old = lt->source;
+	lt->source = src;
+	pthread_mutex_unlock(&lt->mx);
+	free(old);
+}
+
+/* get_transformed with the lock held: transform a pending source. */
+static inline void mutex_take_locked(struct lk_mutex *lt)
+{
+	struct bench_blob *src = lt->source;
+	if (src) {
+		lt->source = NULL;
+		struct bench_str *v = malloc(sizeof *v);
+		if (!v)
+			abort();
+		bench_transform(src, v);
+		free(src);
+		free(lt->value);
+		lt->value = v;
+		lt->transforms++;
+	}
+}
+
+static void mutex_consume(struct bench_thread *t)
+{
+	struct lk_mutex *lt = t->run->obj;
+	BENCH_LOOP(t, {
+		pthread_mutex_lock(&lt->mx);
+		mutex_take_locked(lt);
+		if (lt->value)
+			hits_ += bench_lt_longer(lt->value->s);
+		pthread_mutex_unlock(&lt->mx);
+	});
+}
+
+static uint64_t mutex_transforms(void *obj)
+{
+	return ((struct lk_mutex *)obj)->transforms;
+}
+
+const struct lazy_impl lazy_mutex = {
+	.name = "mutex",
+	.desc = "one pthread mutex around source and value (seed part 1)",
+	.create = mutex_create,
+	.destroy = mutex_destroy,
+	.set_source = mutex_set_source,
+	.consume = mutex_consume,
+	.transforms = mutex_transforms,
+};
+
+/* ---- fine-grained: mutex + RW-lock + try-lock; and the AtomicBool variant ------ */
+
+struct lk_fine {
+	pthread_mutex_t source_mx;
+	pthread_rwlock_t value_rw;
+	pthread_mutex_t transform_mx; /* fine */
+	atomic_bool transform_flag;   /* atomicbool */
+	struct bench_blob *source;    /* under source_mx */
+	struct bench_str *value;      /* under value_rw */
+	uint64_t transforms;          /* under the transform lock */
+};
+
+static void *fine_create(void)
+{
+	struct lk_fine *lt = calloc(1, sizeof *lt);
+	if (!lt || pthread_mutex_init(&lt->source_mx, NULL) != 0 ||
+	    pthread_rwlock_init(&lt->value_rw, NULL) != 0 ||
+	    pthread_mutex_init(&lt->transform_mx, NULL) != 0)
+		abort();
+	atomic_init(&lt->transform_flag, false);
+	return lt;
+}
+
+static void fine_destroy(void *obj)
+{
+	struct lk_fine *lt = obj;
+	pthread_mutex_destroy(&lt->source_mx);
+	pthread_rwlock_destroy(&lt->value_rw);
+	pthread_mutex_destroy(&lt->transform_mx);
+	free(lt->source);
+	free(lt->value);
+	free(lt);
+}
+
+static void fine_set_source(void *obj, const struct bench_blob *b)
+{
+	struct lk_fine *lt = obj;
+	struct bench_blob *src = malloc(sizeof *src);
+	if (!src)
+		abort();
+	*src = *b;
+	pthread_mutex_lock(&lt->source_mx);
+	struct bench_blob *old = lt->source;
+	lt->source = src;
+	pthread_mutex_unlock(&lt->source_mx);
+	free(old);
+}
+
+/* With the transform lock held: take the source if its lock is free, transform. */
+static inline void fine_transform_locked(struct lk_fine *lt)
+{
+	struct bench_blob *src = NULL;
+	if (pthread_mutex_trylock(&lt->source_mx) == 0) {
+		src = lt->source;
+		lt->source = NULL;
+		pthread_mutex_unlock(&lt->source_mx);
+	}
+	if (src) {
+		struct bench_str *v = malloc(sizeof *v);
+		if (!v)
+			abort();
+		bench_transform(src, v);
+		free(src);
+		pthread_rwlock_wrlock(&lt->value_rw);
+		struct bench_str *old = lt->value;
+		lt->value = v;
+		pthread_rwlock_unlock(&lt->value_rw);
+		free(old); /* no reader holds it: readers hold value_rw */
+		lt->transforms++;
+	}
+}
+
+static inline bool fine_read_value(struct lk_fine *lt)
+{
+	bool hit = false;
+	pthread_rwlock_rdlock(&lt->value_rw);
+	if (lt->value)
+		hit = bench_lt_longer(lt->value->s);
+	pthread_rwlock_unlock(&lt->value_rw);
+	return hit;
+}
+
+static void fine_consume(struct bench_thread *t)
+{
+	struct lk_fine *lt = t->run->obj;
+	BENCH_LOOP(t, {
+		if (pthread_mutex_trylock(&lt->transform_mx) == 0) {
+			fine_transform_locked(lt);
+			pthread_mutex_unlock(&lt->transform_mx);
+		}
+		hits_ += fine_read_value(lt);
+	});
+}
+
+static void atomicbool_consume(struct bench_thread *t)
+{
+	struct lk_fine *lt = t->run->obj;
+	BENCH_LOOP(t, {
+		/* Acquire: pairs with the release store below (the seed's
+		 * transform_lock.swap(true, Acquire), done on every read). */
+		if (!atomic_exchange_explicit(&lt->transform_flag, true, memory_order_acquire)) {
+			fine_transform_locked(lt);
+			/* Release: pairs with the acquire exchange above. */
+			atomic_store_explicit(&lt->transform_flag, false, memory_order_release);
+		}
+		hits_ += fine_read_value(lt);
+	});
+}
+
+static uint64_t fine_transforms(void *obj)
+{
+	return ((struct lk_fine *)obj)->transforms;
+}
+
+const struct lazy_impl lazy_fine = {
+	.name = "fine-rwlock",
+	.desc = "source mutex + value RW-lock + try-lock transform mutex (seed part 1)",
+	.create = fine_create,
+	.destroy = fine_destroy,
+	.set_source = fine_set_source,
+	.consume = fine_consume,
+	.transforms = fine_transforms,
+};
+
+const struct lazy_impl lazy_atomicbool = {
+	.name = "atomicbool-rwlock",
+	.desc = "AtomicBool transform lock + source mutex + value RW-lock (seed part 2)",
+	.create = fine_create,
+	.destroy = fine_destroy,
+	.set_source = fine_set_source,
+	.consume = atomicbool_consume,
+	.transforms = fine_transforms,
+};

@@ -1,0 +1,296 @@
+/*
+ * bench/lazy/main.c — tern-bench, the driver of `make bench`.
+ *
+ *   tern-bench run --out RAW.csv [options]    measure, one raw row per step
+ *   tern-bench report [options] RAW.csv...    medians, ratios, table, CSV, JSON
+ *   tern-bench list                           implementation names (for checks)
+ *
+ * run options:
+ *   --scenarios lazy,breakdown   which scenarios (default both)
+ *   --seconds S                  length of one step (default 0.5)
+ *   --rounds R                   rounds; each round runs every step once (default 3)
+ *   --consumers 1,2,4,8          consumer counts of the lazy sweep
+ *   --breakdown-consumers N      consumers in the breakdown (default 8, the seed's)
+ *   --malloc NAME                label of the allocator in use (glibc, jemalloc)
+ *   --java CMD / --rust CMD      start the Java / Rust harness with CMD
+ *   --only a,b,c                 run only these implementations
+ *
+ * Steps are interleaved: in each round every (scenario, consumer count or
+ * payload) group runs each implementation once, the C ones in this process
+ * and the Java and Rust ones in their long-lived child processes, in an
+ * order rotated from round to round.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "runner.h"
+
+#define MAX_LIST 16
+
+struct opts {
+	const char *out;
+	bool lazy, breakdown;
+	double seconds;
+	int rounds;
+	int consumers[MAX_LIST];
+	int nconsumers;
+	int bd_consumers;
+	const char *malloc_name;
+	const char *java, *rust;
+	const char *only;
+};
+
+/* One entry of a step group: a C implementation or a child's. */
+struct entry {
+	const char *name;
+	const char *lang;
+	const struct lazy_impl *lazy;
+	const struct breakdown_impl *bd;
+	struct child *child;
+};
+
+static bool selected(const struct opts *o, const char *name)
+{
+	if (!o->only)
+		return true;
+	size_t n = strlen(name);
+	for (const char *p = o->only; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+static int parse_list(const char *s, int *out, int max)
+{
+	int n = 0;
+	while (*s && n < max) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end == s || v < 1 || v > 256)
+			return -1;
+		out[n++] = (int)v;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: tern-bench run --out RAW.csv [--scenarios lazy,breakdown] [--seconds S]\n"
+			"         [--rounds R] [--consumers 1,2,4,8] [--breakdown-consumers N]\n"
+			"         [--malloc NAME] [--java CMD] [--rust CMD] [--only a,b]\n"
+			"       tern-bench report [--csv F] [--json F] [--dat-lazy F] [--dat-breakdown F]\n"
+			"         [--meta k=v]... RAW.csv...\n"
+			"       tern-bench list\n");
+	exit(2);
+}
+
+static void print_row(FILE *f, const struct opts *o, const char *scenario, const struct entry *e,
+		      int consumers, const char *payload, int round, const struct step_result *r)
+{
+	double ops = r->ops ? (double)r->ops : 1;
+	fprintf(f, "%s,%s,%s,%s,%d,%s,%d,%.4f,%.4f,%llu,%.1f,%llu,%llu,%llu\n", scenario,
+		o->malloc_name, e->name, e->lang, consumers, payload, round, (double)r->cpu_ns / ops,
+		(double)r->wall_ns / ops, (unsigned long long)r->ops, (double)r->prod_ns,
+		(unsigned long long)r->prod_iters, (unsigned long long)r->transforms,
+		(unsigned long long)r->hits);
+	fflush(f);
+}
+
+static int run_main(int argc, char **argv)
+{
+	struct opts o = {
+		.lazy = true, .breakdown = true, .seconds = 0.5, .rounds = 3,
+		.consumers = { 1, 2, 4, 8 }, .nconsumers = 4, .bd_consumers = 8,
+		.malloc_name = "glibc",
+	};
+	static const struct option lo[] = {
+		{ "out", required_argument, 0, 'o' },       { "scenarios", required_argument, 0, 's' },
+		{ "seconds", required_argument, 0, 't' },   { "rounds", required_argument, 0, 'r' },
+		{ "consumers", required_argument, 0, 'c' }, { "breakdown-consumers", required_argument, 0, 'b' },
+		{ "malloc", required_argument, 0, 'm' },    { "java", required_argument, 0, 'j' },
+		{ "rust", required_argument, 0, 'u' },      { "only", required_argument, 0, 'O' },
+		{ 0, 0, 0, 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'o': o.out = optarg; break;
+		case 's':
+			o.lazy = strstr(optarg, "lazy") != NULL;
+			o.breakdown = strstr(optarg, "breakdown") != NULL;
+			break;
+		case 't': o.seconds = strtod(optarg, NULL); break;
+		case 'r': o.rounds = atoi(optarg); break;
+		case 'c':
+			o.nconsumers = parse_list(optarg, o.consumers, MAX_LIST);
+			if (o.nconsumers <= 0)
+				usage();
+			break;
+		case 'b': o.bd_consumers = atoi(optarg); break;
+		case 'm': o.malloc_name = optarg; break;
+		case 'j': o.java = *optarg ? optarg : NULL; break;
+		case 'u': o.rust = *optarg ? optarg : NULL; break;
+		case 'O': o.only = optarg; break;
+		default: usage();
+		}
+	}
+	if (!o.out || !(o.seconds > 0) || o.rounds < 1 || o.bd_consumers < 1 || optind != argc)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+
+	FILE *out = fopen(o.out, "w");
+	if (!out) {
+		perror(o.out);
+		return 1;
+	}
+	fprintf(out, "scenario,malloc,impl,lang,consumers,payload,round,cpu_ns_op,wall_ns_op,ops,"
+		     "producer_ns_median,producer_iters,transforms,hits\n");
+
+	struct child java = { 0 }, rust = { 0 };
+	bool have_java = false, have_rust = false;
+	if (o.java && o.lazy && selected(&o, "java")) {
+		have_java = child_start(&java, "java", o.java) == 0;
+		if (have_java)
+			fprintf(stderr, "bench: java: %s\n", java.desc);
+	}
+	if (o.rust && (selected(&o, "rust-clone") || selected(&o, "rust-borrow") ||
+		       selected(&o, "crossbeam") || selected(&o, "rust"))) {
+		have_rust = child_start(&rust, "rust", o.rust) == 0;
+		if (have_rust)
+			fprintf(stderr, "bench: rust: %s\n", rust.desc);
+	}
+
+	/* The lazy group. */
+	struct entry lazy[MAX_LIST * 2];
+	int nlazy = 0;
+	for (const struct lazy_impl *const *p = lazy_impls; *p; p++)
+		if (selected(&o, (*p)->name))
+			lazy[nlazy++] = (struct entry){ (*p)->name, "c", *p, NULL, NULL };
+	if (have_java)
+		lazy[nlazy++] = (struct entry){ "java", "java", NULL, NULL, &java };
+	if (have_rust) {
+		if (selected(&o, "rust-clone"))
+			lazy[nlazy++] = (struct entry){ "rust-clone", "rust", NULL, NULL, &rust };
+		if (selected(&o, "rust-borrow"))
+			lazy[nlazy++] = (struct entry){ "rust-borrow", "rust", NULL, NULL, &rust };
+	}
+	/* The breakdown groups, one per payload. */
+	struct entry bd[BD_NPAYLOADS][MAX_LIST];
+	int nbd[BD_NPAYLOADS] = { 0 };
+	for (int k = 0; k < BD_NPAYLOADS; k++) {
+		for (const struct breakdown_impl *const *p = breakdown_impls; *p; p++)
+			if ((*p)->consume[k] && selected(&o, (*p)->name))
+				bd[k][nbd[k]++] = (struct entry){ (*p)->name, "c", NULL, *p, NULL };
+		const char *rname = k == BD_LOAD ? "rust" : "crossbeam";
+		if (have_rust && selected(&o, rname))
+			bd[k][nbd[k]++] = (struct entry){ rname, "rust", NULL, NULL, &rust };
+	}
+
+	int per_round = 0;
+	if (o.lazy)
+		per_round += nlazy * o.nconsumers;
+	if (o.breakdown)
+		for (int k = 0; k < BD_NPAYLOADS; k++)
+			per_round += nbd[k];
+	int total = per_round * o.rounds, step = 0;
+	fprintf(stderr, "bench: %d steps of %.2f s (%d rounds), malloc=%s\n", total, o.seconds,
+		o.rounds, o.malloc_name);
+
+	if (have_java) { /* let the JIT compile the read loop before the first measurement */
+		struct step_result r;
+		fprintf(stderr, "bench: java: warming up the JIT\n");
+		if (child_run(&java, "lazy", "java", 2, "str", o.seconds > 0.3 ? o.seconds : 0.3, &r) != 0)
+			have_java = false;
+	}
+
+	int failures = 0;
+	for (int round = 1; round <= o.rounds; round++) {
+		for (int g = 0; g < (o.lazy ? o.nconsumers : 0); g++) {
+			for (int i = 0; i < nlazy; i++) {
+				const struct entry *e = &lazy[(i + round - 1) % nlazy];
+				struct step_result r;
+				int rc = 0;
+				step++;
+				if (e->child)
+					rc = child_run(e->child, "lazy", e->name, o.consumers[g], "str", o.seconds, &r);
+				else
+					run_lazy_step(e->lazy, o.consumers[g], o.seconds, &r);
+				if (rc != 0) {
+					failures++;
+					continue;
+				}
+				print_row(out, &o, "lazy", e, o.consumers[g], "str", round, &r);
+				fprintf(stderr, "[%4d/%d] lazy      %-18s n=%-2d          round %d/%d %9.2f ns/op cpu %9.2f wall\n",
+					step, total, e->name, o.consumers[g], round, o.rounds,
+					(double)r.cpu_ns / (double)(r.ops ? r.ops : 1),
+					(double)r.wall_ns / (double)(r.ops ? r.ops : 1));
+			}
+		}
+		for (int k = 0; k < (o.breakdown ? BD_NPAYLOADS : 0); k++) {
+			for (int i = 0; i < nbd[k]; i++) {
+				const struct entry *e = &bd[k][(i + round - 1) % nbd[k]];
+				struct step_result r;
+				int rc = 0;
+				step++;
+				if (e->child)
+					rc = child_run(e->child, "breakdown", e->name, o.bd_consumers,
+						       bench_payloads[k], o.seconds, &r);
+				else
+					run_breakdown_step(e->bd, k, o.bd_consumers, o.seconds, &r);
+				if (rc != 0) {
+					failures++;
+					continue;
+				}
+				print_row(out, &o, "breakdown", e, o.bd_consumers, bench_payloads[k], round, &r);
+				fprintf(stderr, "[%4d/%d] breakdown %-18s n=%-2d %-8s round %d/%d %9.2f ns/op cpu %9.2f wall\n",
+					step, total, e->name, o.bd_consumers, bench_payloads[k], round,
+					o.rounds, (double)r.cpu_ns / (double)(r.ops ? r.ops : 1),
+					(double)r.wall_ns / (double)(r.ops ? r.ops : 1));
+			}
+		}
+	}
+	if (have_java)
+		child_stop(&java);
+	if (have_rust)
+		child_stop(&rust);
+	if (fclose(out) != 0) {
+		perror(o.out);
+		return 1;
+	}
+	if (failures)
+		fprintf(stderr, "bench: %d steps failed (see above)\n", failures);
+	return failures ? 1 : 0;
+}
+
+static int list_main(void)
+{
+	for (const struct lazy_impl *const *p = lazy_impls; *p; p++)
+		printf("lazy %s c %s\n", (*p)->name, (*p)->desc);
+	for (const struct breakdown_impl *const *p = breakdown_impls; *p; p++)
+		printf("breakdown %s c %s\n", (*p)->name, (*p)->desc);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "run") == 0)
+		return run_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return list_main();
+	usage();
+}

@@ -1,0 +1,193 @@
+/*
+ * bench/lazy/runner.c — runs one measurement step of a C implementation:
+ * N consumer threads (and, for the lazy scenario, one producer) start
+ * together on a barrier, run for the given time, and report their CPU time
+ * (CLOCK_THREAD_CPUTIME_ID), wall time and read count.
+ */
+#include <errno.h>
+
+#include "runner.h"
+
+struct step {
+	struct bench_run run; /* first: threads get &run */
+	const struct lazy_impl *lazy;
+	const struct breakdown_impl *bd;
+	int payload;
+};
+
+static volatile double producer_sink;
+
+static void thread_enter(struct step *s)
+{
+	if (s->lazy && s->lazy->thread_enter)
+		s->lazy->thread_enter(s->run.obj);
+	if (s->bd && s->bd->thread_enter)
+		s->bd->thread_enter();
+}
+
+static void thread_exit(struct step *s)
+{
+	if (s->lazy && s->lazy->thread_exit)
+		s->lazy->thread_exit(s->run.obj);
+	if (s->bd && s->bd->thread_exit)
+		s->bd->thread_exit();
+}
+
+static void barrier_wait(pthread_barrier_t *b)
+{
+	int rc = pthread_barrier_wait(b);
+	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+		abort();
+}
+
+static void *consumer_main(void *arg)
+{
+	struct bench_thread *t = arg;
+	struct step *s = (struct step *)t->run;
+	thread_enter(s);
+	barrier_wait(&s->run.barrier);
+	uint64_t c0 = bench_cpu_ns(), w0 = bench_wall_ns();
+	if (s->lazy)
+		s->lazy->consume(t);
+	else
+		s->bd->consume[s->payload](t);
+	t->cpu_ns = bench_cpu_ns() - c0;
+	t->wall_ns = bench_wall_ns() - w0;
+	thread_exit(s);
+	return NULL;
+}
+
+/* Per-call set_source times kept for the median (a mean would be dominated
+ * by the calls during which the producer was preempted). */
+#define PROD_SAMPLES 65536
+
+static void *producer_main(void *arg)
+{
+	struct bench_thread *t = arg;
+	struct step *s = (struct step *)t->run;
+	uint64_t rng = 0x9e3779b97f4a7c15u;
+	double sink = 0;
+	double *samples = malloc(PROD_SAMPLES * sizeof *samples);
+	if (!samples)
+		abort();
+	thread_enter(s);
+	barrier_wait(&s->run.barrier);
+	while (!bench_should_stop(t)) {
+		struct bench_blob b = bench_rng_blob(&rng);
+		uint64_t w0 = bench_wall_ns();
+		s->lazy->set_source(s->run.obj, &b);
+		uint64_t dt = bench_wall_ns() - w0;
+		if (t->prod_iters < PROD_SAMPLES)
+			samples[t->prod_iters] = (double)dt;
+		t->prod_iters++;
+		sink += bench_work(&b);
+	}
+	size_t n = t->prod_iters < PROD_SAMPLES ? (size_t)t->prod_iters : PROD_SAMPLES;
+	t->prod_ns = (uint64_t)bench_stat_of(samples, n).median;
+	free(samples);
+	producer_sink = sink;
+	thread_exit(s);
+	return NULL;
+}
+
+static void sleep_seconds(double seconds)
+{
+	struct timespec ts;
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void run_step(struct step *s, int consumers, double seconds, bool producer,
+		     struct step_result *out)
+{
+	int n = consumers + (producer ? 1 : 0);
+	struct bench_thread *th = calloc((size_t)n, sizeof *th);
+	if (!th)
+		abort();
+	s->run.consumers = consumers;
+	atomic_init(&s->run.stop, false);
+	if (pthread_barrier_init(&s->run.barrier, NULL, (unsigned)n + 1) != 0)
+		abort();
+	for (int i = 0; i < n; i++) {
+		th[i].run = &s->run;
+		bool is_producer = producer && i == consumers;
+		if (pthread_create(&th[i].tid, NULL, is_producer ? producer_main : consumer_main,
+				   &th[i]) != 0) {
+			fprintf(stderr, "bench: pthread_create failed\n");
+			abort();
+		}
+	}
+	barrier_wait(&s->run.barrier);
+	sleep_seconds(seconds);
+	/* Relaxed: the threads only need to see it eventually; their results
+	 * are read after pthread_join, which orders everything. */
+	atomic_store_explicit(&s->run.stop, true, memory_order_relaxed);
+	memset(out, 0, sizeof *out);
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i].tid, NULL);
+		if (producer && i == consumers) {
+			out->prod_ns = th[i].prod_ns;
+			out->prod_iters = th[i].prod_iters;
+		} else {
+			out->cpu_ns += th[i].cpu_ns;
+			out->wall_ns += th[i].wall_ns;
+			out->ops += th[i].ops;
+			out->hits += th[i].hits;
+		}
+	}
+	pthread_barrier_destroy(&s->run.barrier);
+	free(th);
+}
+
+void run_lazy_step(const struct lazy_impl *impl, int consumers, double seconds,
+		   struct step_result *out)
+{
+	struct step s;
+	memset(&s, 0, sizeof s);
+	s.lazy = impl;
+	s.run.obj = impl->create();
+	s.run.impl = impl;
+	run_step(&s, consumers, seconds, true, out);
+	out->transforms = impl->transforms(s.run.obj);
+	impl->destroy(s.run.obj);
+}
+
+void run_breakdown_step(const struct breakdown_impl *impl, int payload, int consumers,
+			double seconds, struct step_result *out)
+{
+	static const size_t lens[BD_NPAYLOADS] = {
+		[BD_STR3] = 3, [BD_STR128] = 128, [BD_STR1024] = 1024, [BD_STR2048] = 2048,
+		[BD_REFCOUNT] = 128,
+	};
+	struct bd_payload *p = calloc(1, sizeof *p);
+	if (!p)
+		abort();
+	p->x = 1;
+	p->len = lens[payload] ? lens[payload] : 8;
+	p->s = malloc(p->len + 1);
+	if (!p->s)
+		abort();
+	for (size_t i = 0; i < p->len; i++)
+		p->s[i] = (char)('A' + i % 10); /* like the lazy values: starts with a capital */
+	p->s[p->len] = '\0';
+	atomic_init(&p->rc, 1); /* the harness's reference */
+
+	struct step s;
+	memset(&s, 0, sizeof s);
+	s.bd = impl;
+	s.payload = payload;
+	s.run.impl = impl;
+	impl->publish(p);
+	run_step(&s, consumers, seconds, false, out);
+	impl->unpublish();
+	/* Relaxed: every reader has been joined. */
+	if (atomic_load_explicit(&p->rc, memory_order_relaxed) != 1) {
+		fprintf(stderr, "bench: %s/%s: reference count leaked\n", impl->name,
+			bench_payloads[payload]);
+		abort();
+	}
+	free(p->s);
+	free(p);
+}
