@@ -4,7 +4,8 @@
 #                             builds), liburcu-memb, liburcu-mb, ck_epoch, relaxed-load
 #                             floor; table on stdout, bench/results/pin.csv
 #   make bench-reclaim        deferred objects/s, peak pending, peak RSS: tern defer and
-#                             call, ck_epoch call+poll, liburcu call_rcu;
+#                             call, ck_epoch call+poll (two poll rates), liburcu
+#                             call_rcu (default and per-CPU workers);
 #                             table on stdout, bench/results/reclaim.csv
 #   make bench-epoch-smoke    both, for a fraction of a second; checks the CSVs
 #                             (run by `make test`)
@@ -94,7 +95,7 @@ $(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h
 BE_BINS := $(BE_PIN) $(BE_RECLAIM) $(if $(BE_HAVE_TERN),$(BE_PIN_FENCE))
 BE_FENCE_ARG := $(if $(BE_HAVE_TERN),--fence-bin=$(BE_PIN_FENCE))
 BE_PIN_IMPLS := floor urcu-memb urcu-mb ck_epoch $(if $(BE_HAVE_TERN),tern tern-fence)
-BE_RECLAIM_IMPLS := ck_epoch urcu-memb $(if $(BE_HAVE_TERN),tern-defer tern-call)
+BE_RECLAIM_IMPLS := ck_epoch-p1 ck_epoch-p64 urcu-memb urcu-memb-pcpu $(if $(BE_HAVE_TERN),tern-defer tern-call)
 BENCH_PIN_ARGS ?=
 BENCH_RECLAIM_ARGS ?=
 

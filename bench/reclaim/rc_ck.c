@@ -1,7 +1,7 @@
 /*
- * bench/reclaim ck_epoch row: ck_epoch_call (intrusive, per-record stacks)
- * with ck_epoch_poll every rc_ck_poll_every calls, as ConcurrencyKit's
- * documentation describes for non-blocking reclamation.
+ * bench/reclaim ck_epoch rows: ck_epoch_call (intrusive, per-record stacks)
+ * with ck_epoch_poll, ConcurrencyKit's non-blocking reclamation, polled after
+ * every call (ck_epoch-p1) or after every 64 calls (ck_epoch-p64).
  */
 #include <ck_epoch.h>
 #include <stddef.h>
@@ -16,15 +16,23 @@ struct rc_ck_obj {
 _Static_assert(sizeof(struct rc_ck_obj) == RC_OBJ_SIZE, "object size");
 
 static ck_epoch_t rc_ck_epoch;
+static unsigned rc_ck_poll_every = 1; /* set by the row's setup */
 
 static void rc_ck_cb(ck_epoch_entry_t *e)
 {
 	rc_destroy(&((struct rc_ck_obj *)((char *)e - offsetof(struct rc_ck_obj, entry)))->h);
 }
 
-static void rc_ck_setup(void)
+static void rc_ck_setup1(void)
 {
 	ck_epoch_init(&rc_ck_epoch);
+	rc_ck_poll_every = 1;
+}
+
+static void rc_ck_setup64(void)
+{
+	ck_epoch_init(&rc_ck_epoch);
+	rc_ck_poll_every = 64;
 }
 
 static void *rc_ck_thread_init(bool writer)
@@ -93,7 +101,12 @@ static void rc_ck_drain(void)
 	/* Every writer dispatched its own callbacks in rc_ck_thread_fini(). */
 }
 
-const struct rc_impl rc_ck = {
-	"ck_epoch", rc_ck_setup, rc_ck_thread_init, rc_ck_writer,
+const struct rc_impl rc_ck_poll1 = {
+	"ck_epoch-p1", rc_ck_setup1, rc_ck_thread_init, rc_ck_writer,
+	rc_ck_reader, rc_ck_thread_fini, rc_ck_drain, NULL,
+};
+
+const struct rc_impl rc_ck_poll64 = {
+	"ck_epoch-p64", rc_ck_setup64, rc_ck_thread_init, rc_ck_writer,
 	rc_ck_reader, rc_ck_thread_fini, rc_ck_drain, NULL,
 };

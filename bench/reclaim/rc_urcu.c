@@ -1,7 +1,9 @@
 /*
- * bench/reclaim liburcu row: the membarrier flavour (urcu-memb) with its
- * read side inlined (_LGPL_SOURCE), call_rcu for deferral (a worker thread
- * runs the callbacks after grace periods), rcu_barrier to drain.
+ * bench/reclaim liburcu rows: the membarrier flavour (urcu-memb) with its
+ * read side inlined (_LGPL_SOURCE), call_rcu for deferral (worker threads
+ * run the callbacks after grace periods), rcu_barrier to drain.  Two rows:
+ * the default single call_rcu worker (urcu-memb), and one worker per CPU
+ * (urcu-memb-pcpu, create_all_cpu_call_rcu_data, liburcu's scalable setup).
  */
 #define _LGPL_SOURCE
 #include <stddef.h>
@@ -24,7 +26,12 @@ static void rc_urcu_cb(struct rcu_head *head)
 static void rc_urcu_setup(void)
 {
 	urcu_memb_register_thread(); /* the driver thread calls urcu_memb_barrier() */
-	if (rc_urcu_percpu && urcu_memb_create_all_cpu_call_rcu_data(0) != 0) {
+}
+
+static void rc_urcu_setup_percpu(void)
+{
+	rc_urcu_setup();
+	if (urcu_memb_create_all_cpu_call_rcu_data(0) != 0) {
 		fprintf(stderr, "bench_reclaim: create_all_cpu_call_rcu_data failed\n");
 		exit(2);
 	}
@@ -85,5 +92,10 @@ static void rc_urcu_drain(void)
 
 const struct rc_impl rc_urcu = {
 	"urcu-memb", rc_urcu_setup, rc_urcu_thread_init, rc_urcu_writer,
+	rc_urcu_reader, rc_urcu_thread_fini, rc_urcu_drain, NULL,
+};
+
+const struct rc_impl rc_urcu_percpu = {
+	"urcu-memb-pcpu", rc_urcu_setup_percpu, rc_urcu_thread_init, rc_urcu_writer,
 	rc_urcu_reader, rc_urcu_thread_fini, rc_urcu_drain, NULL,
 };

@@ -15,8 +15,7 @@
  * object.
  *
  * Usage: bench_reclaim [--rounds=N] [--ms=M] [--writers=1,2] [--csv=PATH]
- *                      [--ck-poll=N] [--urcu-percpu=0|1] [--impls=a,b,...]
- *                      [--verbose]
+ *                      [--impls=a,b,...] [--verbose]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -39,8 +38,6 @@ _Atomic uint64_t rc_bad;
 struct rc_ctr rc_ctrs[RC_SLOTS];
 _Atomic unsigned rc_nslots;
 _Thread_local struct rc_ctr *rc_mine;
-unsigned rc_ck_poll_every = 1;
-bool rc_urcu_percpu = false;
 bool rc_verbose = false;
 
 static const struct rc_impl *const impls[] = {
@@ -48,8 +45,10 @@ static const struct rc_impl *const impls[] = {
 	&rc_tern_defer,
 	&rc_tern_call,
 #endif
-	&rc_ck,
+	&rc_ck_poll1,
+	&rc_ck_poll64,
 	&rc_urcu,
+	&rc_urcu_percpu,
 };
 #define NIMPL (sizeof impls / sizeof impls[0])
 #define MAX_WRITERS 8
@@ -198,12 +197,10 @@ static struct sample run_child(const char *impl, unsigned writers, double ms)
 		perror("pipe");
 		exit(2);
 	}
-	char a_impl[128], a_w[32], a_ms[64], a_poll[64], a_pc[32], a_v[16] = "--verbose";
+	char a_impl[128], a_w[32], a_ms[64], a_v[16] = "--verbose";
 	snprintf(a_impl, sizeof a_impl, "--impl=%s", impl);
 	snprintf(a_w, sizeof a_w, "--writers=%u", writers);
 	snprintf(a_ms, sizeof a_ms, "--ms=%g", ms);
-	snprintf(a_poll, sizeof a_poll, "--ck-poll=%u", rc_ck_poll_every);
-	snprintf(a_pc, sizeof a_pc, "--urcu-percpu=%d", rc_urcu_percpu ? 1 : 0);
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("fork");
@@ -213,8 +210,7 @@ static struct sample run_child(const char *impl, unsigned writers, double ms)
 		dup2(fd[1], STDOUT_FILENO);
 		close(fd[0]);
 		close(fd[1]);
-		char *argv[] = {(char *)self_exe, "--child", a_impl, a_w, a_ms, a_poll, a_pc,
-				rc_verbose ? a_v : NULL, NULL};
+		char *argv[] = {(char *)self_exe, "--child", a_impl, a_w, a_ms, rc_verbose ? a_v : NULL, NULL};
 		execv(self_exe, argv);
 		perror("execv");
 		_exit(127);
@@ -265,7 +261,7 @@ struct opts {
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_reclaim [--rounds=N] [--ms=M] [--writers=1,2] [--csv=PATH]\n"
-			"                     [--ck-poll=N] [--urcu-percpu=0|1] [--impls=a,b] [--verbose]\n");
+			"                     [--impls=a,b] [--verbose]\n");
 	exit(2);
 }
 
@@ -295,12 +291,6 @@ static void parse(int argc, char **argv, struct opts *o)
 			}
 		} else if (strncmp(a, "--csv=", 6) == 0) {
 			o->csv = a + 6;
-		} else if (strncmp(a, "--ck-poll=", 10) == 0) {
-			rc_ck_poll_every = (unsigned)strtoul(a + 10, NULL, 10);
-			if (rc_ck_poll_every == 0)
-				usage();
-		} else if (strncmp(a, "--urcu-percpu=", 14) == 0) {
-			rc_urcu_percpu = a[14] == '1';
 		} else if (strcmp(a, "--verbose") == 0) {
 			rc_verbose = true;
 		} else if (strcmp(a, "--child") == 0) {
@@ -374,9 +364,8 @@ int main(int argc, char **argv)
 	bench_cpu_model(cpu, sizeof cpu);
 	printf("bench/reclaim: deferred objects/s, 1 reader pinning; %u rounds x %g ms, "
 	       "one process per run, interleaved\n", o.rounds, o.ms);
-	printf("cpu: %s; %ld online cpus; compiler: %s; ck_epoch_poll every %u calls; "
-	       "urcu call_rcu workers: %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), bench_compiler(),
-	       rc_ck_poll_every, rc_urcu_percpu ? "per-CPU" : "one (default)");
+	printf("cpu: %s; %ld online cpus; compiler: %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
+	       bench_compiler());
 #ifndef BENCH_HAVE_TERN
 	printf("tern: src/epoch not built, tern rows skipped\n");
 #endif
@@ -405,10 +394,10 @@ int main(int argc, char **argv)
 			     "peak_rss_kib_max,reader_mreads_per_s,leaked,bad_reads,cpu,compiler\n");
 	}
 	int errors = 0;
-	double best_tern[MAX_WCOUNTS] = {0}, best_peer[MAX_WCOUNTS] = {0};
-	double tern_peak[MAX_WCOUNTS] = {0};
+	/* Per writer count: medians of each row, for the target lines. */
+	double rate_med[NIMPL][MAX_WCOUNTS], cpu_med[NIMPL][MAX_WCOUNTS], peak_max[NIMPL][MAX_WCOUNTS];
 	for (unsigned w = 0; w < o.nwcounts; w++) {
-		printf("\n%u writer%s + 1 reader   Mobj/s (min-max)       xtern  wCPU ns/obj  peak pending (max)   "
+		printf("\n%u writer%s + 1 reader  Mobj/s (min-max)     xtern  wCPU ns/obj  peak pending (max)  "
 		       "peak RSS MiB (max)  reader Mreads/s  errors\n", o.wcounts[w], o.wcounts[w] == 1 ? " " : "s");
 		struct bench_summary tr = tern < NIMPL ? field(tern, w, o.rounds, offsetof(struct sample, rate))
 						       : (struct bench_summary){0, 0, 0};
@@ -420,6 +409,9 @@ int main(int argc, char **argv)
 			struct bench_summary peak = field(k, w, o.rounds, offsetof(struct sample, peak));
 			struct bench_summary rss = field(k, w, o.rounds, offsetof(struct sample, rss_kib));
 			struct bench_summary rd = field(k, w, o.rounds, offsetof(struct sample, reads));
+			rate_med[k][w] = rate.median;
+			cpu_med[k][w] = cpuo.median;
+			peak_max[k][w] = peak.max;
 			uint64_t leaked = 0, bad = 0;
 			for (unsigned r = 0; r < o.rounds; r++) {
 				leaked += samples[k][w][r].leaked;
@@ -433,17 +425,9 @@ int main(int argc, char **argv)
 			snprintf(ratio_s, sizeof ratio_s, tern < NIMPL ? "%.2f" : "-", ratio);
 			snprintf(peaks, sizeof peaks, "%.0f (%.0f)", peak.median, peak.max);
 			snprintf(rsss, sizeof rsss, "%.1f (%.1f)", rss.median / 1024, rss.max / 1024);
-			printf("%-22s %-22s %5s %12.1f  %-20s %-19s %15.2f  %s\n", impls[k]->name, range, ratio_s,
+			printf("%-22s %-20s %5s %12.1f  %-19s %-19s %15.2f  %s\n", impls[k]->name, range, ratio_s,
 			       cpuo.median, peaks, rsss, rd.median / 1e6,
 			       leaked || bad ? "LEAKED/BAD" : "0");
-			if (strncmp(impls[k]->name, "tern", 4) == 0) {
-				if (rate.median > best_tern[w])
-					best_tern[w] = rate.median;
-				if (peak.max > tern_peak[w])
-					tern_peak[w] = peak.max;
-			} else if (rate.median > best_peer[w]) {
-				best_peer[w] = rate.median;
-			}
 			if (csv != NULL) {
 				fprintf(csv, "%s,%u,%u,%.4f,%.4f,%.4f,", impls[k]->name, o.wcounts[w], o.rounds,
 					rate.median / 1e6, rate.min / 1e6, rate.max / 1e6);
@@ -455,13 +439,33 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if (tern < NIMPL && nused > 2) {
-		printf("\ntarget: best tern row >= best peer row (median Mobj/s), tern peak pending bounded\n");
-		for (unsigned w = 0; w < o.nwcounts; w++)
-			printf("  %u writer%s: best tern %.2f vs best peer %.2f Mobj/s (x%.2f, %s); "
-			       "tern peak pending %.0f\n", o.wcounts[w], o.wcounts[w] == 1 ? " " : "s",
-			       best_tern[w] / 1e6, best_peer[w] / 1e6, best_tern[w] / best_peer[w],
-			       best_tern[w] >= best_peer[w] ? "met" : "MISSED", tern_peak[w]);
+	bool any_peer = false;
+	for (size_t k = 0; k < NIMPL; k++)
+		any_peer |= use[k] && strncmp(impls[k]->name, "tern", 4) != 0;
+	if (tern < NIMPL && any_peer) {
+		printf("\ntarget: each tern row's median Mobj/s >= the best peer row's; peak pending bounded\n");
+		for (unsigned w = 0; w < o.nwcounts; w++) {
+			size_t bp = NIMPL;
+			double peer_peak = 0;
+			for (size_t k = 0; k < NIMPL; k++) {
+				if (!use[k] || strncmp(impls[k]->name, "tern", 4) == 0)
+					continue;
+				if (bp == NIMPL || rate_med[k][w] > rate_med[bp][w])
+					bp = k;
+				if (peak_max[k][w] > peer_peak)
+					peer_peak = peak_max[k][w];
+			}
+			for (size_t k = 0; k < NIMPL; k++) {
+				if (!use[k] || strncmp(impls[k]->name, "tern", 4) != 0)
+					continue;
+				double x = rate_med[k][w] / rate_med[bp][w];
+				printf("  %u writer%s: %-10s %.2f vs %s %.2f Mobj/s = x%.2f (%s); wCPU ns/obj %.1f vs %.1f; "
+				       "peak pending %.0f (peers' max %.0f)\n", o.wcounts[w],
+				       o.wcounts[w] == 1 ? " " : "s", impls[k]->name, rate_med[k][w] / 1e6,
+				       impls[bp]->name, rate_med[bp][w] / 1e6, x, x >= 1.0 ? "met" : "MISSED",
+				       cpu_med[k][w], cpu_med[bp][w], peak_max[k][w], peer_peak);
+			}
+		}
 	}
 	if (csv != NULL && fclose(csv) != 0) {
 		fprintf(stderr, "bench_reclaim: %s: write failed\n", o.csv);

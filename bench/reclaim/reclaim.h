@@ -140,14 +140,14 @@ struct rc_impl {
 	void (*report)(FILE *out); /* --verbose: implementation statistics, or NULL */
 };
 
-/* Tuning knobs set by the driver's options. */
-extern unsigned rc_ck_poll_every;   /* ck_epoch_poll after this many ck_epoch_call */
-extern bool rc_urcu_percpu;         /* liburcu: per-CPU call_rcu worker threads */
 extern bool rc_verbose;             /* children print per-run details on stderr */
 
 #ifdef BENCH_HAVE_TERN
 extern const struct rc_impl rc_tern_defer, rc_tern_call;
 #endif
-extern const struct rc_impl rc_ck, rc_urcu;
+/* Each peer in two configurations, so neither is judged by a slow one:
+ * ck_epoch_poll after every ck_epoch_call or after every 64; liburcu's
+ * default call_rcu worker thread or one worker per CPU. */
+extern const struct rc_impl rc_ck_poll1, rc_ck_poll64, rc_urcu, rc_urcu_percpu;
 
 #endif /* TERN_BENCH_RECLAIM_H */
