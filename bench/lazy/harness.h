@@ -136,7 +136,7 @@ extern const struct breakdown_impl *const breakdown_impls[];
 /* The implementations. */
 extern const struct lazy_impl lazy_mutex, lazy_fine, lazy_atomicbool;
 extern const struct lazy_impl lazy_urcu, lazy_ck, lazy_floor;
-extern const struct lazy_impl lazy_tern_borrow, lazy_tern_copy, lazy_tern_dup;
+extern const struct lazy_impl lazy_tern_borrow, lazy_tern_copy, lazy_tern_dup, lazy_tern_pin64;
 extern const struct breakdown_impl bd_none, bd_tern, bd_urcu, bd_ck;
 
 #endif /* TERN_BENCH_HARNESS_H */

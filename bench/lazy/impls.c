@@ -6,9 +6,9 @@ const char *const bench_payloads[BD_NPAYLOADS] = {
 };
 
 const struct lazy_impl *const lazy_impls[] = {
-	&lazy_tern_borrow, &lazy_tern_copy, &lazy_tern_dup, &lazy_floor,
-	&lazy_urcu,        &lazy_ck,        &lazy_mutex,    &lazy_fine,
-	&lazy_atomicbool,  NULL,
+	&lazy_tern_borrow, &lazy_tern_copy, &lazy_tern_dup, &lazy_tern_pin64,
+	&lazy_floor,       &lazy_urcu,      &lazy_ck,       &lazy_mutex,
+	&lazy_fine,        &lazy_atomicbool, NULL,
 };
 
 const struct breakdown_impl *const breakdown_impls[] = {
