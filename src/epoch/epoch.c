@@ -685,7 +685,11 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 
 void tern__epoch_unpin_slow(struct tern__epoch_record *r)
 {
-	if (++r->unpins >= TERN_EPOCH_COLLECT_PINS)
+	/* Reserve bag in use (an allocation failed while pinned): collect now,
+	 * unpinned, so that its garbage is sealed before the next pin and can
+	 * become due; sealed under a later pin it could never be, and a pinned
+	 * defer that needs the reserve again would retry forever. */
+	if (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)
 		collect(r->domain, r, 2);
 }
 
