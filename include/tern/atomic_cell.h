@@ -246,6 +246,15 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 
 /* ---- typed cells ---- */
 
+/* Storage of generated functions: static, no warning when unused. */
+#ifndef TERN__GENERATED
+#if defined(__GNUC__) || defined(__clang__)
+#define TERN__GENERATED static inline __attribute__((unused))
+#else
+#define TERN__GENERATED static inline
+#endif
+#endif
+
 /*
  * TERN_CELL_DEFINE(name, T, destroy) defines, for values of type T held by
  * pointer and released by `void destroy(T *)`:
@@ -271,49 +280,49 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 		_Atomic(T *) ptr;                                                      \
 	} name##_t;                                                                    \
 	_Static_assert(sizeof(name##_t) == sizeof(void *), #name "_t must be one pointer wide"); \
-	static inline void name##__destroy_erased(void *p)                             \
+	TERN__GENERATED void name##__destroy_erased(void *p)                             \
 	{                                                                              \
 		destroy((T *)p);                                                       \
 	}                                                                              \
-	static inline void name##_retire(T *v)                                         \
+	TERN__GENERATED void name##_retire(T *v)                                         \
 	{                                                                              \
 		if (v != NULL)                                                         \
 			tern_epoch_defer(v, name##__destroy_erased);                   \
 	}                                                                              \
-	static inline void name##_init(name##_t *c, T *initial)                        \
+	TERN__GENERATED void name##_init(name##_t *c, T *initial)                        \
 	{                                                                              \
 		TERN_ASSERT(c != NULL, #name "_init: cell is NULL");                   \
 		/* Relaxed: initialisation precedes publication of the cell. */        \
 		atomic_store_explicit(&c->ptr, initial, memory_order_relaxed);         \
 	}                                                                              \
-	static inline T *name##_load(name##_t *c)                                      \
+	TERN__GENERATED T *name##_load(name##_t *c)                                      \
 	{                                                                              \
 		TERN_ASSERT(tern_epoch_is_pinned(), #name "_load: caller is not pinned"); \
 		TERN_ASSERT(c != NULL, #name "_load: cell is NULL");                   \
 		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
 		return atomic_load_explicit(&c->ptr, memory_order_acquire);            \
 	}                                                                              \
-	static inline void name##_store(name##_t *c, T *v)                             \
+	TERN__GENERATED void name##_store(name##_t *c, T *v)                             \
 	{                                                                              \
 		TERN_ASSERT(c != NULL, #name "_store: cell is NULL");                  \
 		/* Acq_rel: release pairs with the acquire in name_load(); acquire     \
 		 * orders the old value's contents before its destructor. */          \
 		name##_retire(atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel)); \
 	}                                                                              \
-	static inline T *name##_swap(name##_t *c, T *v)                                \
+	TERN__GENERATED T *name##_swap(name##_t *c, T *v)                                \
 	{                                                                              \
 		TERN_ASSERT(c != NULL, #name "_swap: cell is NULL");                   \
 		/* Acq_rel: release pairs with the acquire in name_load(); acquire     \
 		 * pairs with the release that installed the returned value. */        \
 		return atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel);     \
 	}                                                                              \
-	static inline T *name##_take(name##_t *c)                                      \
+	TERN__GENERATED T *name##_take(name##_t *c)                                      \
 	{                                                                              \
 		TERN_ASSERT(c != NULL, #name "_take: cell is NULL");                   \
 		/* Acquire: pairs with the release that installed the value. */        \
 		return atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire);  \
 	}                                                                              \
-	static inline bool name##_compare_exchange(name##_t *c, T **expected, T *desired) \
+	TERN__GENERATED bool name##_compare_exchange(name##_t *c, T **expected, T *desired) \
 	{                                                                              \
 		TERN_ASSERT(c != NULL && expected != NULL,                             \
 			    #name "_compare_exchange: cell or expected is NULL");      \
@@ -328,7 +337,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 		}                                                                      \
 		return false;                                                          \
 	}                                                                              \
-	static inline bool name##_load_copy(name##_t *c, T *out)                       \
+	TERN__GENERATED bool name##_load_copy(name##_t *c, T *out)                       \
 	{                                                                              \
 		TERN_ASSERT(c != NULL && out != NULL, #name "_load_copy: cell or out is NULL"); \
 		tern_epoch_pin();                                                      \
@@ -339,7 +348,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 		tern_epoch_unpin();                                                    \
 		return v != NULL;                                                      \
 	}                                                                              \
-	static inline void name##_destroy(name##_t *c)                                 \
+	TERN__GENERATED void name##_destroy(name##_t *c)                                 \
 	{                                                                              \
 		TERN_ASSERT(c != NULL, #name "_destroy: cell is NULL");                \
 		/* Acquire: pairs with the release that installed the value. */        \
