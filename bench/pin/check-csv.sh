@@ -12,7 +12,7 @@ kind=$1 file=$2 impls=$3 counts=$4
 [ -s "$file" ] || { echo "check-csv: $file is missing or empty" >&2; exit 1; }
 case "$kind" in
   pin) header='impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,loop_phase,slowest_phase_median_ns,rounds,cpu,compiler' ;;
-  reclaim) header='impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,peak_rss_kib_max,reader_mreads_per_s,leaked,bad_reads,cpu,compiler' ;;
+  reclaim) header='impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,peak_rss_kib_max,reader_mreads_per_s,reader_max_gap_ms,leaked,bad_reads,cpu,compiler' ;;
   *) echo "check-csv: unknown kind $kind" >&2; exit 2 ;;
 esac
 awk -F, -v kind="$kind" -v header="$header" -v impls="$impls" -v counts="$counts" '
@@ -38,12 +38,12 @@ NR == 1 { if ($0 != header) bad("header is \"" $0 "\""); next }
   } else {
     key = $1 SUBSEP $2; lo = 4
     if (!num($3) || $3 < 1) bad("rounds " $3)
-    for (f = 8; f <= 13; f++) if (!num($f)) bad("field " H[f] " = \"" $f "\"")
+    for (f = 8; f <= 14; f++) if (!num($f)) bad("field " H[f] " = \"" $f "\"")
     if ($9 > $10) bad("peak pending median > max")
     if ($11 <= 0 || $11 > $12) bad("peak RSS " $11 " / " $12)
     if ($13 <= 0) bad("reader made no progress")
-    if ($14 != 0) bad($1 " leaked " $14 " objects")
-    if ($15 != 0) bad($1 " let a reader see " $15 " destroyed objects")
+    if ($15 != 0) bad($1 " leaked " $15 " objects")
+    if ($16 != 0) bad($1 " let a reader see " $16 " destroyed objects")
   }
   for (f = lo; f < lo + 3; f++) if (!num($f) || $f <= 0) bad("field " H[f] " = \"" $f "\"")
   if (!($(lo + 1) <= $lo && $lo <= $(lo + 2))) bad("not min <= median <= max")

@@ -74,15 +74,15 @@ static uint64_t rc_ck_writer(void *ctx)
 static uint64_t rc_ck_reader(void *ctx)
 {
 	ck_epoch_record_t *r = ctx;
-	uint64_t n = 0;
-	while (!rc_stopped()) {
-		for (int i = 0; i < RC_BATCH; i++) {
+	uint64_t n = 0, last = 0;
+	while (!rc_reader_stopped(&last)) {
+		for (int i = 0; i < RC_READ_BATCH; i++) {
 			ck_epoch_begin(r, NULL);
 			/* Acquire: pairs with the release half of the writers' exchange. */
 			rc_check(atomic_load_explicit(&rc_slot, memory_order_acquire));
 			ck_epoch_end(r, NULL);
 		}
-		n += RC_BATCH;
+		n += RC_READ_BATCH;
 	}
 	return n;
 }

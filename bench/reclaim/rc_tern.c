@@ -76,15 +76,15 @@ static uint64_t rc_tern_call_writer(void *ctx)
 static uint64_t rc_tern_reader(void *ctx)
 {
 	(void)ctx;
-	uint64_t n = 0;
-	while (!rc_stopped()) {
-		for (int i = 0; i < RC_BATCH; i++) {
+	uint64_t n = 0, last = 0;
+	while (!rc_reader_stopped(&last)) {
+		for (int i = 0; i < RC_READ_BATCH; i++) {
 			tern_epoch_pin();
 			/* Acquire: pairs with the release half of the writers' exchange. */
 			rc_check(atomic_load_explicit(&rc_slot, memory_order_acquire));
 			tern_epoch_unpin();
 		}
-		n += RC_BATCH;
+		n += RC_READ_BATCH;
 	}
 	return n;
 }

@@ -38,6 +38,7 @@ _Atomic uint64_t rc_bad;
 struct rc_ctr rc_ctrs[RC_SLOTS];
 _Atomic unsigned rc_nslots;
 _Thread_local struct rc_ctr *rc_mine;
+uint64_t rc_reader_max_gap_ns;
 bool rc_verbose = false;
 
 static const struct rc_impl *const impls[] = {
@@ -171,8 +172,9 @@ static int child_main(const char *name, unsigned writers, double ms)
 	double reads = (double)th[writers].ops / ((double)th[writers].wall_ns / 1e9);
 	/* Relaxed: all threads joined. */
 	uint64_t bad = atomic_load_explicit(&rc_bad, memory_order_relaxed);
-	printf("result %.1f %.3f %llu %.1f %llu %llu\n", rate, ops ? (double)cpu / (double)ops : 0.0,
-	       (unsigned long long)peak, reads, (unsigned long long)leaked, (unsigned long long)bad);
+	printf("result %.1f %.3f %llu %.1f %llu %llu %.3f\n", rate, ops ? (double)cpu / (double)ops : 0.0,
+	       (unsigned long long)peak, reads, (unsigned long long)leaked, (unsigned long long)bad,
+	       (double)rc_reader_max_gap_ns / 1e6);
 	fflush(stdout);
 	return 0;
 }
@@ -185,6 +187,7 @@ struct sample {
 	double peak;        /* peak pending objects */
 	double reads;       /* reader sections per second */
 	double rss_kib;     /* child's peak RSS */
+	double gap_ms;      /* reader's longest gap between batches */
 	uint64_t leaked, bad;
 };
 
@@ -223,8 +226,8 @@ static struct sample run_child(const char *impl, unsigned writers, double ms)
 	char line[512];
 	while (f != NULL && fgets(line, sizeof line, f) != NULL) {
 		unsigned long long peak, leaked, bad;
-		if (sscanf(line, "result %lf %lf %llu %lf %llu %llu", &s.rate, &s.cpu_per_obj, &peak, &s.reads,
-			   &leaked, &bad) == 6) {
+		if (sscanf(line, "result %lf %lf %llu %lf %llu %llu %lf", &s.rate, &s.cpu_per_obj, &peak, &s.reads,
+			   &leaked, &bad, &s.gap_ms) == 7) {
 			s.peak = (double)peak;
 			s.leaked = leaked;
 			s.bad = bad;
@@ -267,7 +270,7 @@ static void usage(void)
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){.rounds = 5, .ms = 300, .wcounts = {1, 2}, .nwcounts = 2};
+	*o = (struct opts){.rounds = 7, .ms = 200, .wcounts = {1, 2}, .nwcounts = 2};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "--rounds=", 9) == 0) {
@@ -391,14 +394,14 @@ int main(int argc, char **argv)
 		}
 		fprintf(csv, "impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,"
 			     "writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,"
-			     "peak_rss_kib_max,reader_mreads_per_s,leaked,bad_reads,cpu,compiler\n");
+			     "peak_rss_kib_max,reader_mreads_per_s,reader_max_gap_ms,leaked,bad_reads,cpu,compiler\n");
 	}
 	int errors = 0;
 	/* Per writer count: medians of each row, for the target lines. */
 	double rate_med[NIMPL][MAX_WCOUNTS], cpu_med[NIMPL][MAX_WCOUNTS], peak_max[NIMPL][MAX_WCOUNTS];
 	for (unsigned w = 0; w < o.nwcounts; w++) {
 		printf("\n%u writer%s + 1 reader  Mobj/s (min-max)     xtern  wCPU ns/obj  peak pending (max)  "
-		       "peak RSS MiB (max)  reader Mreads/s  errors\n", o.wcounts[w], o.wcounts[w] == 1 ? " " : "s");
+		       "peak RSS MiB (max)  reader Mreads/s, max gap ms  errors\n", o.wcounts[w], o.wcounts[w] == 1 ? " " : "s");
 		struct bench_summary tr = tern < NIMPL ? field(tern, w, o.rounds, offsetof(struct sample, rate))
 						       : (struct bench_summary){0, 0, 0};
 		for (size_t k = 0; k < NIMPL; k++) {
@@ -409,6 +412,7 @@ int main(int argc, char **argv)
 			struct bench_summary peak = field(k, w, o.rounds, offsetof(struct sample, peak));
 			struct bench_summary rss = field(k, w, o.rounds, offsetof(struct sample, rss_kib));
 			struct bench_summary rd = field(k, w, o.rounds, offsetof(struct sample, reads));
+			struct bench_summary gap = field(k, w, o.rounds, offsetof(struct sample, gap_ms));
 			rate_med[k][w] = rate.median;
 			cpu_med[k][w] = cpuo.median;
 			peak_max[k][w] = peak.max;
@@ -425,16 +429,17 @@ int main(int argc, char **argv)
 			snprintf(ratio_s, sizeof ratio_s, tern < NIMPL ? "%.2f" : "-", ratio);
 			snprintf(peaks, sizeof peaks, "%.0f (%.0f)", peak.median, peak.max);
 			snprintf(rsss, sizeof rsss, "%.1f (%.1f)", rss.median / 1024, rss.max / 1024);
-			printf("%-22s %-20s %5s %12.1f  %-19s %-19s %15.2f  %s\n", impls[k]->name, range, ratio_s,
-			       cpuo.median, peaks, rsss, rd.median / 1e6,
+			printf("%-22s %-20s %5s %12.1f  %-19s %-19s %15.2f %12.1f  %s\n", impls[k]->name, range,
+			       ratio_s, cpuo.median, peaks, rsss, rd.median / 1e6, gap.max,
 			       leaked || bad ? "LEAKED/BAD" : "0");
 			if (csv != NULL) {
 				fprintf(csv, "%s,%u,%u,%.4f,%.4f,%.4f,", impls[k]->name, o.wcounts[w], o.rounds,
 					rate.median / 1e6, rate.min / 1e6, rate.max / 1e6);
 				if (tern < NIMPL)
 					fprintf(csv, "%.4f", ratio);
-				fprintf(csv, ",%.2f,%.0f,%.0f,%.0f,%.0f,%.4f,%llu,%llu,%s,%s\n", cpuo.median, peak.median,
-					peak.max, rss.median, rss.max, rd.median / 1e6, (unsigned long long)leaked,
+				fprintf(csv, ",%.2f,%.0f,%.0f,%.0f,%.0f,%.4f,%.3f,%llu,%llu,%s,%s\n", cpuo.median,
+					peak.median, peak.max, rss.median, rss.max, rd.median / 1e6, gap.max,
+					(unsigned long long)leaked,
 					(unsigned long long)bad, cpu, bench_compiler());
 			}
 		}

@@ -14,12 +14,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define RC_OBJ_SIZE 48
 #define RC_MAGIC 0x7465726e2d6f626aull  /* live object */
 #define RC_POISON 0xdeadbeefdeadbeefull /* destroyed object */
 #define RC_SLOTS 64                     /* counter slots (threads that count) */
-#define RC_BATCH 64                     /* operations between two looks at the stop flag */
+#define RC_BATCH 64                     /* writes between two looks at the stop flag */
+#define RC_READ_BATCH 256               /* reads between two looks at the flag and the clock */
 
 /* Header of every benchmark object. */
 struct rc_hdr {
@@ -119,6 +121,24 @@ static inline bool rc_stopped(void)
 {
 	/* Relaxed: only ends the loop; the results are read after join. */
 	return atomic_load_explicit(&rc_stop, memory_order_relaxed);
+}
+
+/* Longest time between two consecutive reader batches (a few hundred ns
+ * apart when the reader runs): when the reader is descheduled while pinned,
+ * no implementation can reclaim, so this bounds what peak pending can mean.
+ * Written by the reader only, read after it is joined. */
+extern uint64_t rc_reader_max_gap_ns;
+
+/* The reader's loop condition: records the gap, then looks at the flag. */
+static inline bool rc_reader_stopped(uint64_t *last)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (*last != 0 && now - *last > rc_reader_max_gap_ns)
+		rc_reader_max_gap_ns = now - *last;
+	*last = now;
+	return rc_stopped();
 }
 
 /*
