@@ -110,7 +110,7 @@ TERN_INLINE struct tern__cell_hdr *tern__cell_hdr(tern_cell_t *c, const char *nu
 	return h;
 }
 /* The checked header of cell c for the public call `call` (a string literal). */
-#define TERN__CELL_HDR(c, call)                                                     \
+#define TERN__CELL_HDR(c, call)                                                         \
 	tern__cell_hdr((c), call ": cell is NULL", call ": cell used after tern_cell_destroy", \
 		       call ": cell is not initialised")
 
@@ -276,84 +276,84 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
  * macro at file scope; everything it defines is static.
  */
 #define TERN_CELL_DEFINE(name, T, destroy)                                              \
-	typedef struct name {                                                          \
-		_Atomic(T *) ptr;                                                      \
-	} name##_t;                                                                    \
+	typedef struct name {                                                           \
+		_Atomic(T *) ptr;                                                       \
+	} name##_t;                                                                     \
 	_Static_assert(sizeof(name##_t) == sizeof(void *), #name "_t must be one pointer wide"); \
-	TERN__GENERATED void name##__destroy_erased(void *p)                             \
-	{                                                                              \
-		destroy((T *)p);                                                       \
-	}                                                                              \
-	TERN__GENERATED void name##_retire(T *v)                                         \
-	{                                                                              \
-		if (v != NULL)                                                         \
-			tern_epoch_defer(v, name##__destroy_erased);                   \
-	}                                                                              \
-	TERN__GENERATED void name##_init(name##_t *c, T *initial)                        \
-	{                                                                              \
-		TERN_ASSERT(c != NULL, #name "_init: cell is NULL");                   \
-		/* Relaxed: initialisation precedes publication of the cell. */        \
-		atomic_store_explicit(&c->ptr, initial, memory_order_relaxed);         \
-	}                                                                              \
-	TERN__GENERATED T *name##_load(name##_t *c)                                      \
-	{                                                                              \
+	TERN__GENERATED void name##__destroy_erased(void *p)                            \
+	{                                                                               \
+		destroy((T *)p);                                                        \
+	}                                                                               \
+	TERN__GENERATED void name##_retire(T *v)                                        \
+	{                                                                               \
+		if (v != NULL)                                                          \
+			tern_epoch_defer(v, name##__destroy_erased);                    \
+	}                                                                               \
+	TERN__GENERATED void name##_init(name##_t *c, T *initial)                       \
+	{                                                                               \
+		TERN_ASSERT(c != NULL, #name "_init: cell is NULL");                    \
+		/* Relaxed: initialisation precedes publication of the cell. */         \
+		atomic_store_explicit(&c->ptr, initial, memory_order_relaxed);          \
+	}                                                                               \
+	TERN__GENERATED T *name##_load(name##_t *c)                                     \
+	{                                                                               \
 		TERN_ASSERT(tern_epoch_is_pinned(), #name "_load: caller is not pinned"); \
-		TERN_ASSERT(c != NULL, #name "_load: cell is NULL");                   \
+		TERN_ASSERT(c != NULL, #name "_load: cell is NULL");                    \
 		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
-		return atomic_load_explicit(&c->ptr, memory_order_acquire);            \
-	}                                                                              \
-	TERN__GENERATED void name##_store(name##_t *c, T *v)                             \
-	{                                                                              \
-		TERN_ASSERT(c != NULL, #name "_store: cell is NULL");                  \
-		/* Acq_rel: release pairs with the acquire in name_load(); acquire     \
-		 * orders the old value's contents before its destructor. */          \
+		return atomic_load_explicit(&c->ptr, memory_order_acquire);             \
+	}                                                                               \
+	TERN__GENERATED void name##_store(name##_t *c, T *v)                            \
+	{                                                                               \
+		TERN_ASSERT(c != NULL, #name "_store: cell is NULL");                   \
+		/* Acq_rel: release pairs with the acquire in name_load(); acquire      \
+		 * orders the old value's contents before its destructor. */            \
 		name##_retire(atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel)); \
-	}                                                                              \
-	TERN__GENERATED T *name##_swap(name##_t *c, T *v)                                \
-	{                                                                              \
-		TERN_ASSERT(c != NULL, #name "_swap: cell is NULL");                   \
-		/* Acq_rel: release pairs with the acquire in name_load(); acquire     \
-		 * pairs with the release that installed the returned value. */        \
-		return atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel);     \
-	}                                                                              \
-	TERN__GENERATED T *name##_take(name##_t *c)                                      \
-	{                                                                              \
-		TERN_ASSERT(c != NULL, #name "_take: cell is NULL");                   \
-		/* Acquire: pairs with the release that installed the value. */        \
-		return atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire);  \
-	}                                                                              \
+	}                                                                               \
+	TERN__GENERATED T *name##_swap(name##_t *c, T *v)                               \
+	{                                                                               \
+		TERN_ASSERT(c != NULL, #name "_swap: cell is NULL");                    \
+		/* Acq_rel: release pairs with the acquire in name_load(); acquire      \
+		 * pairs with the release that installed the returned value. */         \
+		return atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel);      \
+	}                                                                               \
+	TERN__GENERATED T *name##_take(name##_t *c)                                     \
+	{                                                                               \
+		TERN_ASSERT(c != NULL, #name "_take: cell is NULL");                    \
+		/* Acquire: pairs with the release that installed the value. */         \
+		return atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire);   \
+	}                                                                               \
 	TERN__GENERATED bool name##_compare_exchange(name##_t *c, T **expected, T *desired) \
-	{                                                                              \
-		TERN_ASSERT(c != NULL && expected != NULL,                             \
-			    #name "_compare_exchange: cell or expected is NULL");      \
-		T *old = *expected;                                                    \
-		/* Success acq_rel: release pairs with the acquire in name_load();     \
+	{                                                                               \
+		TERN_ASSERT(c != NULL && expected != NULL,                              \
+			    #name "_compare_exchange: cell or expected is NULL");       \
+		T *old = *expected;                                                     \
+		/* Success acq_rel: release pairs with the acquire in name_load();      \
 		 * failure acquire: pairs with the release that installed *expected. */ \
 		if (atomic_compare_exchange_strong_explicit(&c->ptr, expected, desired, \
-							    memory_order_acq_rel,      \
-							    memory_order_acquire)) {   \
-			name##_retire(old);                                            \
-			return true;                                                   \
-		}                                                                      \
-		return false;                                                          \
-	}                                                                              \
-	TERN__GENERATED bool name##_load_copy(name##_t *c, T *out)                       \
-	{                                                                              \
+							    memory_order_acq_rel,       \
+							    memory_order_acquire)) {    \
+			name##_retire(old);                                             \
+			return true;                                                    \
+		}                                                                       \
+		return false;                                                           \
+	}                                                                               \
+	TERN__GENERATED bool name##_load_copy(name##_t *c, T *out)                      \
+	{                                                                               \
 		TERN_ASSERT(c != NULL && out != NULL, #name "_load_copy: cell or out is NULL"); \
-		tern_epoch_pin();                                                      \
+		tern_epoch_pin();                                                       \
 		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
-		T *v = atomic_load_explicit(&c->ptr, memory_order_acquire);            \
-		if (v != NULL)                                                         \
-			*out = *v;                                                     \
-		tern_epoch_unpin();                                                    \
-		return v != NULL;                                                      \
-	}                                                                              \
-	TERN__GENERATED void name##_destroy(name##_t *c)                                 \
-	{                                                                              \
-		TERN_ASSERT(c != NULL, #name "_destroy: cell is NULL");                \
-		/* Acquire: pairs with the release that installed the value. */        \
+		T *v = atomic_load_explicit(&c->ptr, memory_order_acquire);             \
+		if (v != NULL)                                                          \
+			*out = *v;                                                      \
+		tern_epoch_unpin();                                                     \
+		return v != NULL;                                                       \
+	}                                                                               \
+	TERN__GENERATED void name##_destroy(name##_t *c)                                \
+	{                                                                               \
+		TERN_ASSERT(c != NULL, #name "_destroy: cell is NULL");                 \
+		/* Acquire: pairs with the release that installed the value. */         \
 		name##_retire(atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire)); \
-	}                                                                              \
+	}                                                                               \
 	typedef int name##__tern_cell_define_end
 
 TERN_EXTERN_C_END

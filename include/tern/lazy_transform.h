@@ -224,120 +224,120 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
  * with the semantics of the tern_lazy_* functions.  The slow path is a
  * generated non-inlined static function.  Put the macro at file scope.
  */
-#define TERN_LAZY_DEFINE(name, S, T, transform_fn, destroy_S, destroy_T)               \
-	typedef struct name {                                                          \
-		_Atomic(S *) source;                                                   \
-		_Atomic(T *) value;                                                    \
-		tern_lightlock_t lock;                                                 \
-	} name##_t;                                                                    \
-	_Static_assert(sizeof(name##_t) <= 3 * sizeof(void *),                         \
-		       #name "_t must fit in 24 bytes on 64-bit targets");             \
-	TERN__GENERATED void name##__destroy_T_erased(void *p)                           \
-	{                                                                              \
-		destroy_T((T *)p);                                                     \
-	}                                                                              \
-	TERN__GENERATED bool name##__is_dead(name##_t *lt)                               \
-	{                                                                              \
-		/* Relaxed: a debug check against a single-threaded misuse. */         \
+#define TERN_LAZY_DEFINE(name, S, T, transform_fn, destroy_S, destroy_T)                \
+	typedef struct name {                                                           \
+		_Atomic(S *) source;                                                    \
+		_Atomic(T *) value;                                                     \
+		tern_lightlock_t lock;                                                  \
+	} name##_t;                                                                     \
+	_Static_assert(sizeof(name##_t) <= 3 * sizeof(void *),                          \
+		       #name "_t must fit in 24 bytes on 64-bit targets");              \
+	TERN__GENERATED void name##__destroy_T_erased(void *p)                          \
+	{                                                                               \
+		destroy_T((T *)p);                                                      \
+	}                                                                               \
+	TERN__GENERATED bool name##__is_dead(name##_t *lt)                              \
+	{                                                                               \
+		/* Relaxed: a debug check against a single-threaded misuse. */          \
 		return atomic_load_explicit(&lt->lock.locked, memory_order_relaxed) == TERN__LAZY_DEAD; \
-	}                                                                              \
-	TERN__GENERATED void name##_init(name##_t *lt)                                   \
-	{                                                                              \
-		TERN_ASSERT(lt != NULL, #name "_init: container is NULL");             \
-		/* Relaxed: initialisation precedes publication of the container. */   \
-		atomic_store_explicit(&lt->source, NULL, memory_order_relaxed);        \
-		atomic_store_explicit(&lt->value, NULL, memory_order_relaxed);         \
-		tern_lightlock_init(&lt->lock);                                        \
-	}                                                                              \
-	TERN__GENERATED void name##_set_source(name##_t *lt, S *source)                  \
-	{                                                                              \
-		TERN_ASSERT(lt != NULL && source != NULL,                              \
-			    #name "_set_source: container or source is NULL");         \
-		TERN_ASSERT(!name##__is_dead(lt),                                      \
+	}                                                                               \
+	TERN__GENERATED void name##_init(name##_t *lt)                                  \
+	{                                                                               \
+		TERN_ASSERT(lt != NULL, #name "_init: container is NULL");              \
+		/* Relaxed: initialisation precedes publication of the container. */    \
+		atomic_store_explicit(&lt->source, NULL, memory_order_relaxed);         \
+		atomic_store_explicit(&lt->value, NULL, memory_order_relaxed);          \
+		tern_lightlock_init(&lt->lock);                                         \
+	}                                                                               \
+	TERN__GENERATED void name##_set_source(name##_t *lt, S *source)                 \
+	{                                                                               \
+		TERN_ASSERT(lt != NULL && source != NULL,                               \
+			    #name "_set_source: container or source is NULL");          \
+		TERN_ASSERT(!name##__is_dead(lt),                                       \
 			    #name "_set_source: container used after " #name "_destroy"); \
-		/* Acq_rel: release pairs with the acquire exchange in                 \
-		 * name__try_transform() (publishes *source); acquire pairs with the   \
-		 * release exchange that installed prev, destroyed below. */           \
+		/* Acq_rel: release pairs with the acquire exchange in                  \
+		 * name__try_transform() (publishes *source); acquire pairs with the    \
+		 * release exchange that installed prev, destroyed below. */            \
 		S *prev = atomic_exchange_explicit(&lt->source, source, memory_order_acq_rel); \
-		if (prev != NULL)                                                      \
-			destroy_S(prev);                                               \
-	}                                                                              \
-	TERN__LAZY_SLOW const T *name##__try_transform(name##_t *lt)                   \
-	{                                                                              \
-		if (tern_lightlock_try_lock(&lt->lock)) {                              \
-			/* Acquire: pairs with the release half of the exchange in     \
-			 * name_set_source(); storing NULL publishes nothing. */       \
+		if (prev != NULL)                                                       \
+			destroy_S(prev);                                                \
+	}                                                                               \
+	TERN__LAZY_SLOW const T *name##__try_transform(name##_t *lt)                    \
+	{                                                                               \
+		if (tern_lightlock_try_lock(&lt->lock)) {                               \
+			/* Acquire: pairs with the release half of the exchange in      \
+			 * name_set_source(); storing NULL publishes nothing. */        \
 			S *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire); \
-			T *nv = src != NULL ? transform_fn(src) : NULL;                \
-			T *old = NULL;                                                 \
-			if (nv != NULL) {                                              \
-				/* Relaxed: only the lock holder writes value, and the \
-				 * lock's acquire ordered the last write before us. */ \
+			T *nv = src != NULL ? transform_fn(src) : NULL;                 \
+			T *old = NULL;                                                  \
+			if (nv != NULL) {                                               \
+				/* Relaxed: only the lock holder writes value, and the  \
+				 * lock's acquire ordered the last write before us. */  \
 				old = atomic_load_explicit(&lt->value, memory_order_relaxed); \
-				/* Release: pairs with the acquire load in             \
-				 * name_get_transformed(). */                          \
+				/* Release: pairs with the acquire load in              \
+				 * name_get_transformed(). */                           \
 				atomic_store_explicit(&lt->value, nv, memory_order_release); \
-			}                                                              \
-			tern_lightlock_unlock(&lt->lock);                              \
-			if (src != NULL)                                               \
-				destroy_S(src);                                        \
-			if (old != NULL)                                               \
-				tern_epoch_defer(old, name##__destroy_T_erased);       \
-			if (nv != NULL)                                                \
-				return nv;                                             \
-		}                                                                      \
-		/* Acquire: pairs with the release store above (another thread's). */ \
-		return atomic_load_explicit(&lt->value, memory_order_acquire);        \
-	}                                                                              \
-	TERN__GENERATED const T *name##_get_transformed(name##_t *lt)                    \
-	{                                                                              \
-		TERN_ASSERT(lt != NULL, #name "_get_transformed: container is NULL");  \
+			}                                                               \
+			tern_lightlock_unlock(&lt->lock);                               \
+			if (src != NULL)                                                \
+				destroy_S(src);                                         \
+			if (old != NULL)                                                \
+				tern_epoch_defer(old, name##__destroy_T_erased);        \
+			if (nv != NULL)                                                 \
+				return nv;                                              \
+		}                                                                       \
+		/* Acquire: pairs with the release store above (another thread's). */   \
+		return atomic_load_explicit(&lt->value, memory_order_acquire);          \
+	}                                                                               \
+	TERN__GENERATED const T *name##_get_transformed(name##_t *lt)                   \
+	{                                                                               \
+		TERN_ASSERT(lt != NULL, #name "_get_transformed: container is NULL");   \
 		TERN_ASSERT(tern_epoch_is_pinned(), #name "_get_transformed: caller is not pinned"); \
-		TERN_ASSERT(!name##__is_dead(lt),                                      \
+		TERN_ASSERT(!name##__is_dead(lt),                                       \
 			    #name "_get_transformed: container used after " #name "_destroy"); \
-		/* Relaxed: a hint only, see tern_lazy_get_transformed(). */           \
+		/* Relaxed: a hint only, see tern_lazy_get_transformed(). */            \
 		if (TERN_UNLIKELY(atomic_load_explicit(&lt->source, memory_order_relaxed) != NULL)) \
-			return name##__try_transform(lt);                              \
-		/* Acquire: pairs with the release store in name__try_transform(). */  \
-		return atomic_load_explicit(&lt->value, memory_order_acquire);         \
-	}                                                                              \
-	TERN__GENERATED bool name##_get_copy(name##_t *lt, T *out)                       \
-	{                                                                              \
-		TERN_ASSERT(out != NULL, #name "_get_copy: out is NULL");              \
-		tern_epoch_pin();                                                      \
-		const T *v = name##_get_transformed(lt);                               \
-		if (v != NULL)                                                         \
-			*out = *v;                                                     \
-		tern_epoch_unpin();                                                    \
-		return v != NULL;                                                      \
-	}                                                                              \
+			return name##__try_transform(lt);                               \
+		/* Acquire: pairs with the release store in name__try_transform(). */   \
+		return atomic_load_explicit(&lt->value, memory_order_acquire);          \
+	}                                                                               \
+	TERN__GENERATED bool name##_get_copy(name##_t *lt, T *out)                      \
+	{                                                                               \
+		TERN_ASSERT(out != NULL, #name "_get_copy: out is NULL");               \
+		tern_epoch_pin();                                                       \
+		const T *v = name##_get_transformed(lt);                                \
+		if (v != NULL)                                                          \
+			*out = *v;                                                      \
+		tern_epoch_unpin();                                                     \
+		return v != NULL;                                                       \
+	}                                                                               \
 	TERN__GENERATED bool name##_visit(name##_t *lt, void (*fn)(const T *, void *), void *arg) \
-	{                                                                              \
-		TERN_ASSERT(fn != NULL, #name "_visit: fn is NULL");                   \
-		tern_epoch_pin();                                                      \
-		const T *v = name##_get_transformed(lt);                               \
-		if (v != NULL)                                                         \
-			fn(v, arg);                                                    \
-		tern_epoch_unpin();                                                    \
-		return v != NULL;                                                      \
-	}                                                                              \
-	TERN__GENERATED void name##_destroy(name##_t *lt)                                \
-	{                                                                              \
-		TERN_ASSERT(lt != NULL, #name "_destroy: container is NULL");          \
-		TERN_ASSERT(!name##__is_dead(lt),                                      \
-			    #name "_destroy: container already destroyed");            \
-		TERN_ASSERT(!tern_lightlock_is_locked(&lt->lock),                      \
-			    #name "_destroy: a transformation is in progress");        \
-		/* Acquire: pairs with the release that installed each pointer. */     \
+	{                                                                               \
+		TERN_ASSERT(fn != NULL, #name "_visit: fn is NULL");                    \
+		tern_epoch_pin();                                                       \
+		const T *v = name##_get_transformed(lt);                                \
+		if (v != NULL)                                                          \
+			fn(v, arg);                                                     \
+		tern_epoch_unpin();                                                     \
+		return v != NULL;                                                       \
+	}                                                                               \
+	TERN__GENERATED void name##_destroy(name##_t *lt)                               \
+	{                                                                               \
+		TERN_ASSERT(lt != NULL, #name "_destroy: container is NULL");           \
+		TERN_ASSERT(!name##__is_dead(lt),                                       \
+			    #name "_destroy: container already destroyed");             \
+		TERN_ASSERT(!tern_lightlock_is_locked(&lt->lock),                       \
+			    #name "_destroy: a transformation is in progress");         \
+		/* Acquire: pairs with the release that installed each pointer. */      \
 		S *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire); \
 		T *val = atomic_exchange_explicit(&lt->value, NULL, memory_order_acquire); \
-		if (src != NULL)                                                       \
-			destroy_S(src);                                                \
-		if (val != NULL)                                                       \
-			tern_epoch_defer(val, name##__destroy_T_erased);               \
+		if (src != NULL)                                                        \
+			destroy_S(src);                                                 \
+		if (val != NULL)                                                        \
+			tern_epoch_defer(val, name##__destroy_T_erased);                \
 		/* Relaxed: no concurrent user; the poison is only for debug checks. */ \
 		atomic_store_explicit(&lt->lock.locked, TERN__LAZY_DEAD, memory_order_relaxed); \
-	}                                                                              \
+	}                                                                               \
 	typedef int name##__tern_lazy_define_end
 
 TERN_EXTERN_C_END
