@@ -13,5 +13,8 @@
 #include "tern/config.h"
 #include "tern/alloc.h"
 #include "tern/lightlock.h"
+#include "tern/epoch.h"
+#include "tern/atomic_cell.h"
+#include "tern/lazy_transform.h"
 
 #endif /* TERN_H */
