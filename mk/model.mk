@@ -1,0 +1,62 @@
+# mk/model.mk — the SPIN model of the epoch protocol (issue 7).
+#
+#   make check-model   generates and compiles one pan verifier per check of
+#                      tests/model/epoch.pml in $(BUILD)/model/<check>/, runs
+#                      it, and compares the outcome with what is expected:
+#                      the real protocol verified (safety, and liveness for
+#                      each object), every mutant refuted by a counterexample
+#                      (which is printed).  Fails on any other outcome, so it
+#                      proves that the checks can fail.  See tests/model/README.md.
+#
+# Knobs: MODEL_PAN_CC (compiler of the verifiers, default $(CC)),
+# MODEL_DEPTH (pan -m, DFS stack depth), MODEL_HASH (pan -w, log2 of the hash
+# table size).  Run by `make ci-extra`, not by `make test`.
+
+.PHONY: check-model model-safety model-live1 model-live2 model-live3 \
+	model-mut-t1 model-mut-localtag model-mut-localtag-ap model-mut-eqdue
+
+MODEL_DIR := $(BUILD)/model
+MODEL_RUN := tests/model/run-check
+MODEL_PAN_CC ?= $(CC)
+MODEL_DEPTH ?= 3000000
+MODEL_HASH ?= 25
+# Longest first, so that make -j2 keeps both cores busy.
+MODEL_CHECKS := live1 live2 live3 safety mut-t1 mut-localtag mut-localtag-ap mut-eqdue
+
+MODEL_SAFETY := -DSAFETY -DNOCLAIM
+MODEL_DFS := -m$(MODEL_DEPTH) -w$(MODEL_HASH)
+# Liveness: acceptance cycles (-a) under weak fairness (-f).
+MODEL_LIVE := -a -f $(MODEL_DFS)
+# Counterexamples of the safety mutants: breadth-first, hence shortest.
+MODEL_BFS := -DBFS $(MODEL_SAFETY)
+
+model_run = PAN_CC='$(MODEL_PAN_CC)' $(MODEL_RUN) $(1) $(2) $(MODEL_DIR) "$(3)" "$(4)" "$(5)"
+
+model-safety:
+	@$(call model_run,safety,pass,,$(MODEL_SAFETY),$(MODEL_DFS))
+model-live1:
+	@$(call model_run,live1,pass,,,$(MODEL_LIVE) -N live1)
+model-live2:
+	@$(call model_run,live2,pass,,,$(MODEL_LIVE) -N live2)
+model-live3:
+	@$(call model_run,live3,pass,,,$(MODEL_LIVE) -N live3)
+# Destroying at t + 1 <= G must be unsafe.
+model-mut-t1:
+	@$(call model_run,mut-t1,assert,-DMUT_T1,$(MODEL_BFS),)
+# Tagging with the writer's pinned epoch (any G loaded before the unlink) must be unsafe ...
+model-mut-localtag:
+	@$(call model_run,mut-localtag,assert,-DMUT_LOCALTAG,$(MODEL_BFS),)
+# ... even when pins are atomic (no stale announcement needed).
+model-mut-localtag-ap:
+	@$(call model_run,mut-localtag-ap,assert,-DMUT_LOCALTAG -DATOMIC_PIN,$(MODEL_BFS),)
+# A bin due only at t + 2 == G is missed forever once G passes it: liveness must fail.
+model-mut-eqdue:
+	@$(call model_run,mut-eqdue,cycle,-DMUT_EQDUE,,$(MODEL_LIVE) -N live1)
+
+check-model: $(addprefix model-,$(MODEL_CHECKS))
+	@echo
+	@echo "=== check-model: tests/model/epoch.pml (SPIN $$(spin -V | sed -n 's/^Spin Version \([^ ]*\).*/\1/p'))"
+	@cat $(foreach c,$(MODEL_CHECKS),$(MODEL_DIR)/$(c)/result)
+	@echo "check-model: OK, all $(words $(MODEL_CHECKS)) checks gave the expected result"
+
+ci-extra:: check-model
