@@ -1,0 +1,184 @@
+# mk/reliability.mk — sanitizers, valgrind and the soak test (issue 7).
+#
+#   make check-asan        every Criterion suite under AddressSanitizer +
+#                          UndefinedBehaviorSanitizer + LeakSanitizer, then a
+#                          short soak under the same sanitizers
+#   make check-tsan        every suite under ThreadSanitizer, forced-fence
+#                          build (TSan cannot see membarrier), then a soak
+#   make check-valgrind    every suite under memcheck
+#   make soak SECONDS=N    1 writer + readers on the epoch GC, AtomicCell and
+#                          LazyTransform for N seconds (tests/soak/soak.c)
+#
+# Each check builds its own library and test binaries in $(BUILD)/<tool>/ by
+# running this Makefile again with BUILD and EXTRA_CFLAGS/EXTRA_LDFLAGS set
+# (every tests/*/test_*.c and every TEST_BINS_EXTRA binary, exactly what
+# `make test` runs), runs them with tools/run-tests, and then reads the
+# sanitizer / valgrind log files.  The logs are what decides: a report made
+# after a test's result was sent (LeakSanitizer runs at exit, TSan exits 66
+# at exit, valgrind's leak check runs at exit) does not fail the Criterion
+# run, so a run passes only when every suite passes AND no report exists.
+#
+# Knobs: REL_ASAN_SCALE, REL_TSAN_SCALE, REL_VG_SCALE (TERN_TEST_SCALE of the
+# concurrency tests in each run), REL_SOAK_SAN_SECONDS (soak length under the
+# sanitizers), REL_TSAN_CC (compiler of the TSan build).
+
+.PHONY: check-asan check-tsan check-valgrind soak soak-selftest reliability-bins
+
+REL_ASAN_DIR := $(BUILD)/asan
+REL_TSAN_DIR := $(BUILD)/tsan
+REL_VG_DIR := $(BUILD)/valgrind
+
+REL_ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+REL_TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+# gcc 12 refuses atomic_thread_fence under -fsanitize=thread with -Werror
+# (-Wtsan: "not supported"); clang instruments it without a warning.  The
+# limitation is the same for both (see docs/README-reliability.md), so the
+# TSan build uses clang rather than silencing the warning.
+REL_TSAN_CC ?= clang
+
+REL_ASAN_SCALE ?= 0.25
+REL_TSAN_SCALE ?= 0.25
+REL_VG_SCALE ?= 0.05
+REL_SOAK_SAN_SECONDS ?= 8
+
+# `make soak` length in seconds (SECONDS=N on the command line).
+SECONDS ?= 60
+SOAK_FLAGS ?=
+
+REL_SOAK_BIN := $(BUILD)/soak/soak
+
+$(REL_SOAK_BIN): tests/soak/soak.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) $< -o $@ $(LIB_A) -pthread $(EXTRA_LDFLAGS)
+
+soak: $(REL_SOAK_BIN)
+	$(REL_SOAK_BIN) --seconds $(SECONDS) $(SOAK_FLAGS)
+
+# The verdict can fail: a reader that stays pinned (pending objects and RSS
+# grow) and a writer that drops objects (accounting) must both be caught.
+soak-selftest: $(REL_SOAK_BIN)
+	@out=$$($(REL_SOAK_BIN) --seconds 3 --quiet --inject-stall 2>&1); rc=$$?; echo "$$out"; \
+	if [ $$rc -eq 0 ] || ! grep -q 'FAIL: pending objects grow' <<<"$$out"; then \
+	  echo "tern: soak-selftest: an injected stall was not detected"; exit 1; fi
+	@out=$$($(REL_SOAK_BIN) --seconds 2 --quiet --inject-leak 2>&1); rc=$$?; echo "$$out"; \
+	if [ $$rc -eq 0 ] || ! grep -q 'FAIL: objects lost or leaked' <<<"$$out"; then \
+	  echo "tern: soak-selftest: an injected leak was not detected"; exit 1; fi
+	@echo "tern: soak-selftest: both injected faults detected"
+
+# Prints the test binaries of this BUILD (used by the checks below).
+reliability-bins:
+	@echo $(TEST_BINS) $(TEST_BINS_EXTRA)
+
+# $(call rel_build,DIR,CC,CFLAGS,LDFLAGS): library, suites and soak in DIR.
+define rel_build
+	$(MAKE) --no-print-directory BUILD=$(1) CC=$(2) EXTRA_CFLAGS="$(3)" \
+	  EXTRA_LDFLAGS="$(4)" tests-build $(1)/soak/soak
+endef
+
+# $(call rel_suites,DIR,ENV): runs every suite of DIR through tools/run-tests
+# with the environment ENV; output in DIR/logs/suites.out.
+define rel_suites
+	@bins=$$($(MAKE) -s --no-print-directory BUILD=$(1) reliability-bins); \
+	echo "env $(2) tools/run-tests <$$(echo $$bins | wc -w) suites>"; \
+	env $(2) tools/run-tests $$bins 2>&1 | tee $(1)/logs/suites.out; \
+	exit $${PIPESTATUS[0]}
+endef
+
+# $(call rel_no_reports,DIR,WHAT): fails if any sanitizer log file was
+# written in DIR/logs (log_path=DIR/logs/<tool>.<pid>) or a report reached
+# the captured output anyway.
+define rel_no_reports
+	@logs=$$(find $(1)/logs -type f \( -name 'asan.*' -o -name 'ubsan.*' -o -name 'tsan.*' \) -size +0 | sort); \
+	if [ -n "$$logs" ]; then \
+	  for f in $$logs; do echo "---- $$f"; cat "$$f"; done; \
+	  echo "tern: $(2): $$(echo $$logs | wc -w) sanitizer report file(s) in $(1)/logs"; exit 1; \
+	fi; \
+	if grep -E -n 'ERROR: (Address|Leak|Thread|UndefinedBehavior)Sanitizer|WARNING: ThreadSanitizer|runtime error:' \
+	     $(1)/logs/*.out; then \
+	  echo "tern: $(2): sanitizer report in the output"; exit 1; \
+	fi; \
+	echo "tern: $(2): no sanitizer reports"
+endef
+
+# ---------------------------------------------------------------- ASan
+
+REL_ASAN_ENV = ASAN_OPTIONS=log_path=$(abspath $(REL_ASAN_DIR))/logs/asan:detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
+  UBSAN_OPTIONS=log_path=$(abspath $(REL_ASAN_DIR))/logs/ubsan:print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=report_objects=1 TERN_TEST_SCALE=$(REL_ASAN_SCALE)
+
+check-asan:
+	$(call rel_build,$(REL_ASAN_DIR),$(CC),$(REL_ASAN_FLAGS),$(REL_ASAN_FLAGS))
+	@rm -rf $(REL_ASAN_DIR)/logs && mkdir -p $(REL_ASAN_DIR)/logs
+	$(call rel_suites,$(REL_ASAN_DIR),$(REL_ASAN_ENV))
+	env $(REL_ASAN_ENV) $(REL_ASAN_DIR)/soak/soak --seconds $(REL_SOAK_SAN_SECONDS) --no-rss-check \
+	  2>&1 | tee $(REL_ASAN_DIR)/logs/soak.out; exit $${PIPESTATUS[0]}
+	$(call rel_no_reports,$(REL_ASAN_DIR),check-asan)
+
+# ---------------------------------------------------------------- TSan
+
+# Criterion cannot place its shared arena under TSan without this preload
+# (Criterion issue #274; see tests/soak/tsan_arena_preload.c).
+REL_TSAN_PRELOAD := $(REL_TSAN_DIR)/tsan_arena_preload.so
+
+$(REL_TSAN_PRELOAD): tests/soak/tsan_arena_preload.c
+	@mkdir -p $(dir $@)
+	$(REL_TSAN_CC) -std=c11 -O2 $(WARN) -shared -fPIC $< -o $@ -ldl -pthread
+
+REL_TSAN_ENV = TSAN_OPTIONS="log_path=$(abspath $(REL_TSAN_DIR))/logs/tsan second_deadlock_stack=1 history_size=4" \
+  LD_PRELOAD=$(abspath $(REL_TSAN_PRELOAD)) TERN_TEST_SCALE=$(REL_TSAN_SCALE)
+
+check-tsan: $(REL_TSAN_PRELOAD)
+	$(call rel_build,$(REL_TSAN_DIR),$(REL_TSAN_CC),$(REL_TSAN_FLAGS) -DTERN_EPOCH_FORCE_FENCE,$(REL_TSAN_FLAGS))
+	@rm -rf $(REL_TSAN_DIR)/logs && mkdir -p $(REL_TSAN_DIR)/logs
+	$(call rel_suites,$(REL_TSAN_DIR),$(REL_TSAN_ENV))
+	env $(REL_TSAN_ENV) $(REL_TSAN_DIR)/soak/soak --seconds $(REL_SOAK_SAN_SECONDS) --no-rss-check \
+	  2>&1 | tee $(REL_TSAN_DIR)/logs/soak.out; exit $${PIPESTATUS[0]}
+	$(call rel_no_reports,$(REL_TSAN_DIR),check-tsan)
+
+# ------------------------------------------------------------ valgrind
+
+# Every suite binary is run as `valgrind <options> binary`, following
+# Criterion's fork+exec'd test workers (--trace-children) and the forks the
+# tests make themselves; one log file per process.
+REL_VG_OPTS = --trace-children=yes --leak-check=full --show-leak-kinds=definite,indirect \
+  --errors-for-leak-kinds=definite,indirect --track-origins=yes --num-callers=30 \
+  --log-file=$(abspath $(REL_VG_DIR))/logs/vg.%p
+
+check-valgrind:
+	$(call rel_build,$(REL_VG_DIR),$(CC),,)
+	@rm -rf $(REL_VG_DIR)/logs $(REL_VG_DIR)/run && mkdir -p $(REL_VG_DIR)/logs $(REL_VG_DIR)/run
+	@for b in $$($(MAKE) -s --no-print-directory BUILD=$(REL_VG_DIR) reliability-bins); do \
+	  w=$(REL_VG_DIR)/run/$$(basename $$b); \
+	  printf '#!/bin/sh\nexec valgrind %s %s "$$@"\n' "$(REL_VG_OPTS)" "$(abspath .)/$$b" > $$w; \
+	  chmod +x $$w; \
+	done
+	@echo "TERN_TEST_SCALE=$(REL_VG_SCALE) tools/run-tests <valgrind wrappers in $(REL_VG_DIR)/run>"
+	@TERN_TEST_SCALE=$(REL_VG_SCALE) tools/run-tests $(REL_VG_DIR)/run/* 2>&1 | tee $(REL_VG_DIR)/logs/suites.out; \
+	exit $${PIPESTATUS[0]}
+	@# Every process: 0 errors (leak records count as errors).  The one
+	@# exception: a death-test child killed on purpose by tern__assert_fail()
+	@# still owns its heap at abort(), so there only leak records may appear.
+	@bad=0; n=0; \
+	for f in $(REL_VG_DIR)/logs/vg.*; do \
+	  n=$$((n + 1)); \
+	  errs=$$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$$f" | tail -n 1); \
+	  if [ -z "$$errs" ]; then echo "---- $$f (no summary)"; cat "$$f"; bad=1; continue; fi; \
+	  [ "$$errs" -eq 0 ] && continue; \
+	  if grep -q 'Process terminating with default action of signal 6' "$$f" && \
+	     grep -q 'tern__assert_fail' "$$f"; then \
+	    leaks=$$(grep -c 'are \(definitely\|indirectly\) lost in loss record' "$$f"); \
+	    [ "$$errs" -eq "$$leaks" ] && continue; \
+	  fi; \
+	  echo "---- $$f"; cat "$$f"; bad=1; \
+	done; \
+	if [ $$bad -ne 0 ]; then echo "tern: check-valgrind: memcheck errors or leaks (above)"; exit 1; fi; \
+	echo "tern: check-valgrind: $$n processes, 0 errors, 0 bytes definitely or indirectly lost"
+
+# ------------------------------------------------------------------ CI
+
+ci-extra::
+	$(MAKE) --no-print-directory check-asan
+	$(MAKE) --no-print-directory check-tsan
+	$(MAKE) --no-print-directory check-valgrind
+	$(MAKE) --no-print-directory soak SECONDS=20
+	$(MAKE) --no-print-directory soak-selftest
