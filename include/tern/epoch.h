@@ -108,28 +108,32 @@ struct tern__epoch_bag {
 	} e[TERN_EPOCH_BAG_CAP];
 };
 
+/* A list of garbage: chained bags and intrusive entries, with tails so that
+ * lists splice in O(1).  In the open list the head bag is being filled. */
+struct tern__epoch_garbage {
+	struct tern__epoch_bag *bags, *bags_tail;
+	struct tern_epoch_entry *ents, *ents_tail;
+	size_t count;
+};
+
 /* One of the three bins: garbage sealed in epoch `tag` (tag mod 3 = index). */
 struct tern__epoch_bin {
 	uint64_t tag;
-	struct tern__epoch_bag *bags;
-	struct tern_epoch_entry *ents;
-	size_t count;
+	struct tern__epoch_garbage g;
 };
 
 struct tern__epoch_record {
 	/* Hot: written by the owner on every outermost pin/unpin, read by
 	 * collectors.  (epoch << 1) | 1 while pinned, 0 when not. */
 	_Atomic uint64_t state;
-	unsigned nest;         /* pin depth; owner only */
+	unsigned nest;         /* pins nested inside the outermost one; owner only */
 	unsigned char mode;    /* TERN__EPOCH_MODE_*; owner only */
 	unsigned unpins;       /* outermost unpins since the last collection; owner only */
 	_Atomic size_t pending; /* deferred by this thread, not destroyed; owner writes */
 	struct tern_epoch_domain *domain; /* NULL until registered */
 
 	/* Cold: owner-only garbage, plus registry links under domain->lock. */
-	struct tern__epoch_bag *open;      /* unsealed bag (untagged garbage) */
-	struct tern_epoch_entry *open_ents; /* unsealed intrusive entries */
-	size_t open_count;
+	struct tern__epoch_garbage open;   /* unsealed (untagged) garbage */
 	size_t since_collect;              /* defers since the last collection */
 	struct tern__epoch_bin bins[3];
 	struct tern__epoch_bag *spare;     /* cache of empty bags */
@@ -186,10 +190,16 @@ struct tern__epoch_cache {
 };
 extern TERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 
+/* => whether r is pinned; only its owner may ask. */
+TERN_INLINE bool tern__epoch_pinned(struct tern__epoch_record *r)
+{
+	/* Relaxed: the owner reading the value it last stored itself. */
+	return atomic_load_explicit(&r->state, memory_order_relaxed) != 0;
+}
+
 /* Announces r's epoch (outermost pin); the caller adds the ordering. */
 TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	r->nest = 1;
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(), so
 	 * that on weakly ordered CPUs the pointer loads after this pin are not
 	 * performed before the epoch load (epoch.c, "Concurrency", membarrier
@@ -206,7 +216,7 @@ TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epo
 /* Pin for record r in domain d. */
 TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	if (r->nest != 0) {
+	if (tern__epoch_pinned(r)) {
 		r->nest++;
 		return;
 	}
@@ -224,10 +234,12 @@ TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern
 
 TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const char *who)
 {
-	TERN_ASSERT(r->nest != 0, who);
-	(void)who;
-	if (--r->nest != 0)
+	if (TERN_UNLIKELY(r->nest != 0)) {
+		r->nest--;
 		return;
+	}
+	TERN_ASSERT(tern__epoch_pinned(r), who);
+	(void)who;
 	/* Release: pairs with the acquire load of each record's state in
 	 * tern__epoch_try_advance(): everything read under the pin happens
 	 * before a collector that sees this thread unpinned. */
@@ -254,7 +266,7 @@ TERN_INLINE void tern_epoch_unpin(void)
 /* => true if the calling thread is pinned in the default domain. */
 TERN_INLINE bool tern_epoch_is_pinned(void)
 {
-	return tern__epoch_self.nest != 0;
+	return tern__epoch_pinned(&tern__epoch_self);
 }
 
 /* Runs destroy(obj) exactly once after a grace period.  May be called pinned or not. */
@@ -332,7 +344,7 @@ TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 
 TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 {
-	return tern__epoch_record_of(d)->nest != 0;
+	return tern__epoch_pinned(tern__epoch_record_of(d));
 }
 
 TERN_EXTERN_C_END

@@ -136,11 +136,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
 
 /* A batch of garbage detached from a bin, destroyed outside any lock. */
-struct batch {
-	struct tern__epoch_bag *bags;
-	struct tern_epoch_entry *ents;
-	size_t count;
-};
+typedef struct tern__epoch_garbage batch_t;
 
 static void thread_exit(void *arg);
 static void atfork_prepare(void);
@@ -365,7 +361,7 @@ static struct tern__epoch_bag *bag_get(struct tern__epoch_record *r)
 	} else {
 		b = TERN_MALLOC(sizeof *b);
 		if (b == NULL) {
-			if (r->reserve_busy || r->nest == 0)
+			if (r->reserve_busy || !tern__epoch_pinned(r))
 				return NULL;
 			b = &r->reserve; /* pinned and out of memory: the reserve */
 			r->reserve_busy = true;
@@ -397,56 +393,49 @@ static void bag_put(struct tern__epoch_record *r, struct tern__epoch_bag *b)
 	TERN_FREE(b);
 }
 
-static void batch_append(struct batch *dst, struct tern__epoch_bag *bags,
-			 struct tern_epoch_entry *ents, size_t count)
+/* Appends src to dst in O(1) and empties src. */
+static void gc_splice(batch_t *dst, batch_t *src)
 {
-	if (bags) {
-		struct tern__epoch_bag *last = bags;
-		while (last->next)
-			last = last->next;
-		last->next = dst->bags;
-		dst->bags = bags;
+	if (src->bags) {
+		if (dst->bags_tail)
+			dst->bags_tail->next = src->bags;
+		else
+			dst->bags = src->bags;
+		dst->bags_tail = src->bags_tail;
 	}
-	if (ents) {
-		struct tern_epoch_entry *last = ents;
-		while (last->next)
-			last = last->next;
-		last->next = dst->ents;
-		dst->ents = ents;
+	if (src->ents) {
+		if (dst->ents_tail)
+			dst->ents_tail->next = src->ents;
+		else
+			dst->ents = src->ents;
+		dst->ents_tail = src->ents_tail;
 	}
-	dst->count += count;
+	dst->count += src->count;
+	memset(src, 0, sizeof *src);
 }
 
-static void bin_take(struct tern__epoch_bin *b, struct batch *out)
+static void bin_take(struct tern__epoch_bin *b, batch_t *out)
 {
-	batch_append(out, b->bags, b->ents, b->count);
-	b->bags = NULL;
-	b->ents = NULL;
-	b->count = 0;
+	gc_splice(out, &b->g);
 }
 
 /*
- * Adds garbage tagged t to the bin for t.  A different tag already there is
- * due (three-bin argument in the header comment) and moves to *due.
+ * Moves garbage tagged t into the bin for t.  A different tag already there
+ * is due (three-bin argument in the header comment) and moves to *due.
  */
-static void bin_add(struct tern__epoch_bin *bins, uint64_t t, struct tern__epoch_bag *bags,
-		    struct tern_epoch_entry *ents, size_t count, struct batch *due)
+static void bin_add(struct tern__epoch_bin *bins, uint64_t t, batch_t *src, batch_t *due)
 {
 	struct tern__epoch_bin *b = &bins[t % 3];
-	if (b->count != 0 && b->tag != t) {
+	if (b->g.count != 0 && b->tag != t) {
 		TERN_ASSERT(b->tag + 3 <= t, "tern_epoch: bin tags out of order");
 		bin_take(b, due);
 	}
 	b->tag = t;
-	struct batch tmp = { b->bags, b->ents, b->count };
-	batch_append(&tmp, bags, ents, count);
-	b->bags = tmp.bags;
-	b->ents = tmp.ents;
-	b->count = tmp.count;
+	gc_splice(&b->g, src);
 }
 
 /* Runs every destructor of the batch; returns bags to r's cache (r may be NULL). */
-static void batch_destroy(struct tern_epoch_domain *d, struct tern__epoch_record *r, struct batch *bt)
+static void batch_destroy(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *bt)
 {
 	if (bt->count == 0 && bt->bags == NULL)
 		return;
@@ -464,20 +453,26 @@ static void batch_destroy(struct tern_epoch_domain *d, struct tern__epoch_record
 	TERN_ASSERT(n == bt->count, "tern_epoch: garbage count mismatch");
 	/* Relaxed: a statistics counter; no data is published through it. */
 	atomic_fetch_add_explicit(&d->destroyed, n, memory_order_relaxed);
-	bt->bags = NULL;
-	bt->ents = NULL;
-	bt->count = 0;
+	memset(bt, 0, sizeof *bt);
 }
 
 /* Recomputes r->pending from the record's own garbage (slow paths). */
 static void pending_recount(struct tern__epoch_record *r)
 {
-	size_t n = r->open_count;
+	size_t n = r->open.count;
 	for (int i = 0; i < 3; i++)
-		n += r->bins[i].count;
+		n += r->bins[i].g.count;
 	/* Relaxed: owner-only counter (single writer), read by stats and by the
 	 * owner's unpin; it orders nothing. */
 	atomic_store_explicit(&r->pending, n, memory_order_relaxed);
+}
+
+static void open_push_bag(struct tern__epoch_record *r, struct tern__epoch_bag *b)
+{
+	b->next = r->open.bags;
+	r->open.bags = b;
+	if (r->open.bags_tail == NULL)
+		r->open.bags_tail = b;
 }
 
 static void pending_add(struct tern__epoch_record *r, ptrdiff_t delta)
@@ -490,9 +485,9 @@ static void pending_add(struct tern__epoch_record *r, ptrdiff_t delta)
 }
 
 /* Step W2: tags the open garbage with the current epoch and bins it. */
-static void seal(struct tern_epoch_domain *d, struct tern__epoch_record *r, struct batch *due)
+static void seal(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
 {
-	if (r->open_count == 0)
+	if (r->open.count == 0)
 		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
 	 * tern__epoch_pin_record() / the collector's membarrier and seq_cst
@@ -501,10 +496,7 @@ static void seal(struct tern_epoch_domain *d, struct tern__epoch_record *r, stru
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Relaxed: ordering comes from the fence above (see the proof). */
 	uint64_t t = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-	bin_add(r->bins, t, r->open, r->open_ents, r->open_count, due);
-	r->open = NULL;
-	r->open_ents = NULL;
-	r->open_count = 0;
+	bin_add(r->bins, t, &r->open, due);
 }
 
 /* ------------------------------------------------------------- advance */
@@ -602,7 +594,7 @@ static void wait_epoch(struct tern_epoch_domain *d, uint64_t target)
 /* ------------------------------------------------------------- collect */
 
 /* Detaches the due orphan bins (tag + 2 <= g) into *due; counts them busy. */
-static void orphans_take_due(struct tern_epoch_domain *d, uint64_t g, struct batch *due, bool wait)
+static void orphans_take_due(struct tern_epoch_domain *d, uint64_t g, batch_t *due, bool wait)
 {
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&d->orphan_count, memory_order_relaxed) == 0)
@@ -614,7 +606,7 @@ static void orphans_take_due(struct tern_epoch_domain *d, uint64_t g, struct bat
 	size_t before = due->count;
 	for (int i = 0; i < 3; i++) {
 		struct tern__epoch_bin *b = &d->orphans[i];
-		if (b->count && b->tag + 2 <= g)
+		if (b->g.count && b->tag + 2 <= g)
 			bin_take(b, due);
 	}
 	if (due->count != before) {
@@ -626,7 +618,7 @@ static void orphans_take_due(struct tern_epoch_domain *d, uint64_t g, struct bat
 	unlock(d);
 }
 
-static void orphans_destroy(struct tern_epoch_domain *d, struct tern__epoch_record *r, struct batch *due)
+static void orphans_destroy(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
 {
 	if (due->count == 0 && due->bags == NULL)
 		return;
@@ -639,7 +631,7 @@ static void orphans_destroy(struct tern_epoch_domain *d, struct tern__epoch_reco
 static bool own_garbage_waiting(const struct tern__epoch_record *r, uint64_t g)
 {
 	for (int i = 0; i < 3; i++)
-		if (r->bins[i].count && r->bins[i].tag + 2 > g)
+		if (r->bins[i].g.count && r->bins[i].tag + 2 > g)
 			return true;
 	return false;
 }
@@ -654,7 +646,7 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 	if (r->collecting)
 		return; /* a destructor deferred more garbage: the outer call collects */
 	r->collecting = true;
-	struct batch due = { 0 };
+	batch_t due = { 0 };
 	seal(d, r, &due);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
@@ -671,11 +663,11 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 	    atomic_load_explicit(&d->orphan_count, memory_order_relaxed) != 0)
 		g = try_advance(d, false);
 	for (int i = 0; i < 3; i++)
-		if (r->bins[i].count && r->bins[i].tag + 2 <= g)
+		if (r->bins[i].g.count && r->bins[i].tag + 2 <= g)
 			bin_take(&r->bins[i], &due);
 	pending_recount(r);
 	batch_destroy(d, r, &due);
-	struct batch orphans = { 0 };
+	batch_t orphans = { 0 };
 	orphans_take_due(d, g, &orphans, false);
 	orphans_destroy(d, r, &orphans);
 	r->unpins = 0;
@@ -712,7 +704,7 @@ static struct tern__epoch_record *record_for_defer(struct tern_epoch_domain *d, 
 static void defer_nomem(struct tern_epoch_domain *d, struct tern__epoch_record *r, void *obj,
 			void (*fn)(void *))
 {
-	if (r->nest == 0) {
+	if (!tern__epoch_pinned(r)) {
 		/* Seq_cst fence (F_W, as in seal()): orders the caller's unlink of
 		 * obj before the epoch load that acts as its tag. */
 		atomic_thread_fence(memory_order_seq_cst);
@@ -733,15 +725,14 @@ static void defer_nomem(struct tern_epoch_domain *d, struct tern__epoch_record *
 		collect(d, r, 2);
 		struct tern__epoch_bag *b = bag_get(r);
 		if (b) {
-			b->next = r->open;
-			r->open = b;
+			open_push_bag(r, b);
 			b->e[0].obj = obj;
 			b->e[0].fn = fn;
 			/* Compiler-only barrier: a fork() in another thread must not
 			 * see the count before the entry (see "fork()" above). */
 			atomic_signal_fence(memory_order_seq_cst);
 			b->n = 1;
-			r->open_count++;
+			r->open.count++;
 			pending_add(r, 1);
 			return;
 		}
@@ -752,22 +743,21 @@ static void defer_nomem(struct tern_epoch_domain *d, struct tern__epoch_record *
 static void defer_in(struct tern_epoch_domain *d, struct tern__epoch_record *r, void *obj,
 		     void (*fn)(void *))
 {
-	struct tern__epoch_bag *b = r->open;
+	struct tern__epoch_bag *b = r->open.bags;
 	if (TERN_UNLIKELY(b == NULL || b->n == TERN_EPOCH_BAG_CAP)) {
 		b = bag_get(r);
 		if (b == NULL) {
 			defer_nomem(d, r, obj, fn);
 			return;
 		}
-		b->next = r->open;
-		r->open = b;
+		open_push_bag(r, b);
 	}
 	b->e[b->n].obj = obj;
 	b->e[b->n].fn = fn;
 	/* Compiler-only barrier: entry before count (see "fork()" above). */
 	atomic_signal_fence(memory_order_seq_cst);
 	b->n++;
-	r->open_count++;
+	r->open.count++;
 	pending_add(r, 1);
 	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS)) {
 		/* Relaxed: own counter. */
@@ -780,12 +770,14 @@ static void call_in(struct tern_epoch_domain *d, struct tern__epoch_record *r,
 		    struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
 	e->fn = fn;
-	e->next = r->open_ents;
+	e->next = r->open.ents;
 	/* Compiler-only barrier: entry linked before it is published in the
 	 * record (see "fork()" above). */
 	atomic_signal_fence(memory_order_seq_cst);
-	r->open_ents = e;
-	r->open_count++;
+	r->open.ents = e;
+	if (r->open.ents_tail == NULL)
+		r->open.ents_tail = e;
+	r->open.count++;
 	pending_add(r, 1);
 	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS))
 		collect(d, r, 1);
@@ -845,7 +837,7 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_synchronize: domain is NULL");
 	struct tern__epoch_record *r = domain_lookup(d, false);
-	TERN_ASSERT(r == NULL || r->nest == 0, "tern_epoch_synchronize: called while pinned (would deadlock)");
+	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r), "tern_epoch_synchronize: called while pinned (would deadlock)");
 	TERN_ASSERT(r == NULL || !r->collecting, "tern_epoch_synchronize: called from a destructor");
 	(void)r;
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
@@ -868,12 +860,12 @@ void tern_epoch_synchronize(void)
  * garbage leaves the thread, move the reserve's entries to a heap bag, or
  * (no memory) wait until they are due and destroy them in place.
  */
-static void evict_reserve(struct tern_epoch_domain *d, struct tern__epoch_record *r, struct batch *due)
+static void evict_reserve(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
 {
 	if (!r->reserve_busy)
 		return;
 	for (int i = 0; i < 3; i++) {
-		for (struct tern__epoch_bag **pp = &r->bins[i].bags; *pp; pp = &(*pp)->next) {
+		for (struct tern__epoch_bag **pp = &r->bins[i].g.bags; *pp; pp = &(*pp)->next) {
 			if (*pp != &r->reserve)
 				continue;
 			struct tern__epoch_bag *copy = TERN_MALLOC(sizeof *copy);
@@ -881,11 +873,13 @@ static void evict_reserve(struct tern_epoch_domain *d, struct tern__epoch_record
 				memcpy(copy, &r->reserve, sizeof *copy);
 				copy->reserve = false;
 				*pp = copy;
+				if (r->bins[i].g.bags_tail == &r->reserve)
+					r->bins[i].g.bags_tail = copy;
 				r->reserve_busy = false;
 				return;
 			}
 			/* No memory: this bin must be destroyed here. */
-			if (r->nest == 0) {
+			if (!tern__epoch_pinned(r)) {
 				wait_epoch(d, r->bins[i].tag + 2);
 				bin_take(&r->bins[i], due);
 			}
@@ -895,7 +889,7 @@ static void evict_reserve(struct tern_epoch_domain *d, struct tern__epoch_record
 }
 
 /* Moves every bin of r to the orphan bins (r is sealed).  Due garbage goes to *due. */
-static void hand_over(struct tern_epoch_domain *d, struct tern__epoch_record *r, struct batch *due)
+static void hand_over(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
 {
 	evict_reserve(d, r, due);
 	size_t moved = 0;
@@ -904,11 +898,11 @@ static void hand_over(struct tern_epoch_domain *d, struct tern__epoch_record *r,
 	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_relaxed);
 	for (int i = 0; i < 3; i++) {
 		struct tern__epoch_bin *b = &r->bins[i];
-		if (b->count == 0)
+		if (b->g.count == 0)
 			continue;
-		if (r->reserve_busy && r->nest != 0) {
+		if (r->reserve_busy && tern__epoch_pinned(r)) {
 			bool has_reserve = false;
-			for (struct tern__epoch_bag *x = b->bags; x; x = x->next)
+			for (struct tern__epoch_bag *x = b->g.bags; x; x = x->next)
 				has_reserve |= x == &r->reserve;
 			if (has_reserve)
 				continue; /* stays with the pinned owner (documented) */
@@ -917,11 +911,8 @@ static void hand_over(struct tern_epoch_domain *d, struct tern__epoch_record *r,
 			bin_take(b, due);
 			continue;
 		}
-		moved += b->count;
-		bin_add(d->orphans, b->tag, b->bags, b->ents, b->count, due);
-		b->bags = NULL;
-		b->ents = NULL;
-		b->count = 0;
+		moved += b->g.count;
+		bin_add(d->orphans, b->tag, &b->g, due);
 	}
 	/* Relaxed: hint/statistic; the orphan bins are under the lock. */
 	atomic_fetch_add_explicit(&d->orphan_count, moved, memory_order_relaxed);
@@ -936,7 +927,7 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 	if (r == NULL || r->collecting)
 		return;
 	r->collecting = true;
-	struct batch due = { 0 };
+	batch_t due = { 0 };
 	seal(d, r, &due);
 	hand_over(d, r, &due);
 	batch_destroy(d, r, &due);
@@ -952,9 +943,9 @@ void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_barrier: domain is NULL");
 	struct tern__epoch_record *r = domain_lookup(d, false);
-	TERN_ASSERT(r == NULL || r->nest == 0, "tern_epoch_barrier: called while pinned (would deadlock)");
+	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r), "tern_epoch_barrier: called while pinned (would deadlock)");
 	TERN_ASSERT(r == NULL || !r->collecting, "tern_epoch_barrier: called from a destructor");
-	struct batch due = { 0 };
+	batch_t due = { 0 };
 	if (r) {
 		r->collecting = true;
 		seal(d, r, &due);
@@ -973,13 +964,13 @@ void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 	if (r) {
 		r->collecting = true;
 		for (int i = 0; i < 3; i++)
-			if (r->bins[i].count && r->bins[i].tag + 2 <= now)
+			if (r->bins[i].g.count && r->bins[i].tag + 2 <= now)
 				bin_take(&r->bins[i], &due);
 		pending_recount(r);
 		batch_destroy(d, r, &due);
 		r->collecting = false;
 	}
-	struct batch orphans = { 0 };
+	batch_t orphans = { 0 };
 	orphans_take_due(d, now, &orphans, true);
 	orphans_destroy(d, r, &orphans);
 	/* Orphans detached by other collectors before this call must be
@@ -1078,11 +1069,8 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 
 static void record_destroy_garbage(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	struct batch all = { 0 };
-	batch_append(&all, r->open, r->open_ents, r->open_count);
-	r->open = NULL;
-	r->open_ents = NULL;
-	r->open_count = 0;
+	batch_t all = { 0 };
+	gc_splice(&all, &r->open);
 	for (int i = 0; i < 3; i++)
 		bin_take(&r->bins[i], &all);
 	batch_destroy(d, NULL, &all);
@@ -1110,7 +1098,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	}
 	struct tern__epoch_record *records = d->records;
 	d->records = NULL;
-	struct batch orphans = { 0 };
+	batch_t orphans = { 0 };
 	for (int i = 0; i < 3; i++)
 		bin_take(&d->orphans[i], &orphans);
 	unlock(d);
@@ -1139,7 +1127,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 /* Retires r: it stops being pinned, its garbage is destroyed if due or handed over. */
 static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	if (r->nest != 0) {
+	if (tern__epoch_pinned(r)) {
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
 		/* Release: pairs with the acquire scan in try_advance_locked(). */
@@ -1148,7 +1136,7 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 	r->collecting = false;
 	collect(d, r, 2); /* destroy what is due now rather than orphan it */
 	r->collecting = true;
-	struct batch due = { 0 };
+	batch_t due = { 0 };
 	seal(d, r, &due);
 	hand_over(d, r, &due);
 	batch_destroy(d, r, &due);
@@ -1212,7 +1200,7 @@ static void child_reset(struct tern_epoch_domain *d)
 {
 	/* Relaxed: the child is single-threaded here. */
 	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-	struct batch due = { 0 };
+	batch_t due = { 0 };
 	for (struct tern__epoch_record *r = d->records, *next; r; r = next) {
 		next = r->next;
 		bool mine = r == &tern__epoch_self;
@@ -1221,14 +1209,14 @@ static void child_reset(struct tern_epoch_domain *d)
 		if (mine)
 			continue;
 		/* Seal its open garbage with the current epoch (conservative). */
-		bin_add(r->bins, g, r->open, r->open_ents, r->open_count, &due);
+		bin_add(r->bins, g, &r->open, &due);
 		size_t moved = 0;
 		for (int i = 0; i < 3; i++) {
 			struct tern__epoch_bin *b = &r->bins[i];
-			if (b->count == 0)
+			if (b->g.count == 0)
 				continue;
-			moved += b->count;
-			bin_add(d->orphans, b->tag, b->bags, b->ents, b->count, &due);
+			moved += b->g.count;
+			bin_add(d->orphans, b->tag, &b->g, &due);
 		}
 		/* Relaxed: single-threaded child. */
 		atomic_fetch_add_explicit(&d->orphan_count, moved, memory_order_relaxed);
@@ -1249,14 +1237,10 @@ static void child_reset(struct tern_epoch_domain *d)
 	 * and the child's next collection destroys it. */
 	if (due.count || due.bags) {
 		struct tern__epoch_bin *b = &d->orphans[(g - 2) % 3];
-		struct batch tmp = { b->bags, b->ents, b->count };
-		batch_append(&tmp, due.bags, due.ents, due.count);
-		b->bags = tmp.bags;
-		b->ents = tmp.ents;
-		b->count = tmp.count;
-		b->tag = g - 2;
 		/* Relaxed: single-threaded child. */
 		atomic_fetch_add_explicit(&d->orphan_count, due.count, memory_order_relaxed);
+		gc_splice(&b->g, &due);
+		b->tag = g - 2;
 	}
 	/* Relaxed: single-threaded child. */
 	atomic_store_explicit(&d->orphan_busy, 0, memory_order_relaxed);
