@@ -1,0 +1,85 @@
+# mk/bench.mk — the benchmark harness (issue 5).
+#
+#   make bench         scenario 1 (the seed's LazyTransform benchmark: tern, the
+#                      seed's lock versions, liburcu, ck_epoch, the floor, Java,
+#                      Rust/crossbeam) and scenario 2 (the seed's breakdown, glibc
+#                      malloc and jemalloc); then bench-pin and bench-reclaim
+#                      (mk/bench-epoch.mk; scenario 3).  Table on the terminal;
+#                      bench/results/latest.{csv,json,png}.
+#   make bench-smoke   every implementation for a fraction of a second; checks
+#                      the output is well-formed (part of `make test`).
+#
+# Variables:
+#   BENCH_SECONDS      length of one measurement step (default 0.3)
+#   BENCH_ROUNDS       rounds, each running every step once (default 5)
+#   BENCH_CONSUMERS    consumer counts of the lazy sweep (default 1,2,4,8)
+#   MALLOC             glibc | jemalloc: run everything with that allocator only.
+#                      Default: scenario 1 and 2 with glibc, scenario 2 again
+#                      with jemalloc (LD_PRELOAD).
+#   BENCH_ONLY         comma-separated implementation names to run (default all)
+#
+# The C harness and tern itself are compiled with -O2 -DNDEBUG into
+# $(BUILD)/bench (tern's sources compiled here, never touching $(BUILD)/obj).
+# The Java row is compiled with javac into $(BUILD)/bench/java, the Rust rows
+# built offline by cargo (Debian's crates, bench/rust/.cargo/config.toml) into
+# $(BUILD)/bench/rust; a missing toolchain skips its rows with a message.
+
+BL_DIR := $(BUILD)/bench
+BL_OPT := -O2 -DNDEBUG -g
+BL_CFLAGS = -std=c11 $(BL_OPT) $(WARN) -pthread -Iinclude -D_GNU_SOURCE $(EXTRA_CFLAGS)
+BL_LIB_CFLAGS = -std=c11 $(BL_OPT) $(WARN) -pthread -Iinclude -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
+BL_PEER_LIBS := -lurcu-memb -lurcu-common -lck -lm
+
+BL_LIB_SRCS = $(SRCS)
+BL_LIB_A := $(BL_DIR)/libtern-bench.a
+BL_SRCS := $(sort $(wildcard bench/lazy/*.c)) bench/common/stats.c
+BL_HDRS := $(wildcard bench/lazy/*.h) bench/common/bench.h
+BL_BIN := $(BL_DIR)/tern-bench
+
+$(BL_DIR)/lib/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BL_LIB_CFLAGS) -c $< -o $@
+
+$(BL_LIB_A): $(BL_LIB_SRCS:%.c=$(BL_DIR)/lib/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BL_BIN): $(BL_SRCS) $(BL_HDRS) $(HDRS) $(BL_LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(BL_CFLAGS) $(BL_SRCS) -o $@ $(BL_LIB_A) $(BL_PEER_LIBS) $(EXTRA_LDFLAGS)
+
+BENCH_SECONDS ?= 0.3
+BENCH_ROUNDS ?= 5
+BENCH_CONSUMERS ?= 1,2,4,8
+BENCH_ONLY ?=
+MALLOC ?=
+
+BL_ENV = BENCH_BIN=$(BL_BIN) BENCH_DIR=$(BL_DIR) CC="$(CC)" MALLOC="$(MALLOC)" \
+	 BENCH_ONLY="$(BENCH_ONLY)" BENCH_CONSUMERS="$(BENCH_CONSUMERS)"
+
+.PHONY: bench bench-build bench-smoke bench-lazy
+bench-build: $(BL_BIN)
+
+# The C, Java and Rust scenarios, then the epoch microbenchmarks (scenario 3)
+# when mk/bench-epoch.mk provides them.
+bench: deps
+	@$(MAKE) --no-print-directory bench-lazy
+ifeq ($(BENCH_EPOCH_AVAILABLE),1)
+	@echo "bench: scenario 3 (epoch pin and reclamation: make bench-pin bench-reclaim)"
+	@$(MAKE) --no-print-directory bench-pin bench-reclaim
+endif
+
+bench-lazy: $(BL_BIN)
+	@$(BL_ENV) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_ROUNDS=$(BENCH_ROUNDS) \
+	  tools/bench-run bench/results
+
+# Every implementation for a fraction of a second, into $(BL_DIR)/smoke; then
+# tools/bench-check verifies the CSV, JSON and chart.
+bench-smoke: deps
+	@$(MAKE) --no-print-directory $(BL_BIN)
+	@$(BL_ENV) BENCH_SECONDS=0.03 BENCH_ROUNDS=1 BENCH_CONSUMERS=1,2 BENCH_SMOKE=1 \
+	  tools/bench-run $(BL_DIR)/smoke > $(BL_DIR)/smoke.log 2>&1 || \
+	  { cat $(BL_DIR)/smoke.log; echo "bench-smoke: tools/bench-run failed"; exit 1; }
+	@tools/bench-check $(BL_DIR)/smoke
+
+test-extra:: bench-smoke
