@@ -8,11 +8,14 @@
 #                      (which is printed).  Fails on any other outcome, so it
 #                      proves that the checks can fail.  See tests/model/README.md.
 #
+#   make check-model-big   safety of two larger instances (3 readers; 4
+#                      objects), about 4 minutes and 4 GB each; not in CI.
+#
 # Knobs: MODEL_PAN_CC (compiler of the verifiers, default $(CC)),
 # MODEL_DEPTH (pan -m, DFS stack depth), MODEL_HASH (pan -w, log2 of the hash
 # table size).  Run by `make ci-extra`, not by `make test`.
 
-.PHONY: check-model model-safety model-live1 model-live2 model-live3 \
+.PHONY: check-model check-model-big model-safety-nr3 model-safety-nobj4 model-safety model-live1 model-live2 model-live3 \
 	model-mut-t1 model-mut-localtag model-mut-localtag-ap model-mut-eqdue
 
 MODEL_DIR := $(BUILD)/model
@@ -58,5 +61,14 @@ check-model: $(addprefix model-,$(MODEL_CHECKS))
 	@echo "=== check-model: tests/model/epoch.pml (SPIN $$(spin -V | sed -n 's/^Spin Version \([^ ]*\).*/\1/p'))"
 	@cat $(foreach c,$(MODEL_CHECKS),$(MODEL_DIR)/$(c)/result)
 	@echo "check-model: OK, all $(words $(MODEL_CHECKS)) checks gave the expected result"
+
+# Larger instances: a deeper DFS stack and COLLAPSE compression of the states.
+MODEL_BIG_DFS := -m20000000 -w27
+model-safety-nr3:
+	@$(call model_run,safety-nr3,pass,-DNR=3,$(MODEL_SAFETY) -DCOLLAPSE,$(MODEL_BIG_DFS))
+model-safety-nobj4:
+	@$(call model_run,safety-nobj4,pass,-DNOBJ=4,$(MODEL_SAFETY) -DCOLLAPSE,$(MODEL_BIG_DFS))
+check-model-big: model-safety-nr3 model-safety-nobj4
+	@echo "check-model-big: OK, 3 readers and 4 objects verified safe"
 
 ci-extra:: check-model

@@ -277,6 +277,28 @@ proctype Reader(byte me)
 	od
 }
 
+/*
+ * collect()'s advance: attempted when some of the writer's own garbage is
+ * not yet due (own_garbage_waiting() in epoch.c), and optional otherwise.
+ * (A trylock that fails because another thread is advancing is the same as
+ * an attempt whose loads interleave with that thread's and whose CAS fails.)
+ */
+#if NOBJ == 2
+#define OWN_WAITING  ((INBIN(1) && !DUE(TAGAGE(1))) || (INBIN(2) && !DUE(TAGAGE(2))))
+#elif NOBJ == 3
+#define OWN_WAITING  ((INBIN(1) && !DUE(TAGAGE(1))) || (INBIN(2) && !DUE(TAGAGE(2))) || \
+		      (INBIN(3) && !DUE(TAGAGE(3))))
+#else
+#define OWN_WAITING  ((INBIN(1) && !DUE(TAGAGE(1))) || (INBIN(2) && !DUE(TAGAGE(2))) || \
+		      (INBIN(3) && !DUE(TAGAGE(3))) || (INBIN(4) && !DUE(TAGAGE(4))))
+#endif
+inline advance_attempt() {
+	if
+	:: try_advance(0)
+	:: !OWN_WAITING
+	fi
+}
+
 proctype Writer()
 {
 	byte i, j, b, t;
@@ -303,7 +325,7 @@ proctype Writer()
 		};
 		/* A defer may collect while still pinned (bag full, many pending). */
 		if
-		:: seal(); try_advance(0); reclaim()
+		:: seal(); advance_attempt(); reclaim()
 		:: skip
 		fi;
 		rec[W] = NONE                               /* unpin: store state = 0 */
@@ -315,7 +337,7 @@ proctype Writer()
 	   :: CAN_ALLOC -> skip
 	   fi;
 	   /* The periodic collection of an unpin. */
-	   try_advance(0);
+	   advance_attempt();
 	   reclaim()
 	od
 }
