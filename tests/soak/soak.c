@@ -345,7 +345,7 @@ static void *reader(void *argp)
 		struct visit_acc acc = { 0 };
 		switch (n % 5) {
 		case 0: {
-			struct obj copy;
+			struct obj copy = { 0 };
 			if (objcell_load_copy(&tcell, &copy) && copy.check != copy.seq * K)
 				fail("typed cell load_copy torn", copy.seq);
 			break;
@@ -359,13 +359,13 @@ static void *reader(void *argp)
 				check_monotone(&last_tlazy, acc.seq, "typed visit went backwards");
 			break;
 		case 3: {
-			struct obj copy;
+			struct obj copy = { 0 };
 			if (tern_lazy_get_copy(&lazy, &copy, sizeof copy) && copy.check != copy.seq * K)
 				fail("LazyTransform get_copy torn", copy.seq);
 			break;
 		}
 		default: {
-			struct obj copy;
+			struct obj copy = { 0 };
 			if (objlazy_get_copy(&tlazy, &copy) && copy.check != copy.seq * K)
 				fail("typed LazyTransform get_copy torn", copy.seq);
 			break;
