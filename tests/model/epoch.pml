@@ -181,7 +181,7 @@ inline try_advance(c) {
  * are thread-local work folded into the load (README, "Reductions").
  */
 inline reclaim() {
-	d_step {
+	d_step {                                     /* reclaim: load G, destroy due bins */
 		for (j : 1 .. NOBJ) {
 			if
 			:: INBIN(j) && DUE(TAGAGE(j)) -> destroy(j) /* due: destroy */
