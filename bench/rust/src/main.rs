@@ -25,7 +25,7 @@
 use std::hint::black_box;
 use std::io::{self, BufRead, Write};
 use std::os::raw::{c_int, c_long};
-use std::sync::atomic::{compiler_fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
@@ -98,6 +98,30 @@ fn lt_longer(s: &str) -> bool {
         }
         i += 1;
     }
+}
+
+/// One relaxed load that the optimiser cannot merge with the next one.
+/// LLVM merges consecutive relaxed loads of the same atomic even across a
+/// compiler fence (the C row's atomic_signal_fence works for gcc), so on
+/// x86-64 the load is one `mov` in an asm block (asm without `pure` is never
+/// merged or hoisted); elsewhere black_box hides the address.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn load_once(x: &AtomicU64) -> u64 {
+    let v: u64;
+    // SAFETY: x.as_ptr() is valid and aligned; an aligned 8-byte mov is an
+    // atomic (relaxed) load on x86-64.
+    unsafe {
+        std::arch::asm!("mov {v}, qword ptr [{p}]", p = in(reg) x.as_ptr(), v = out(reg) v,
+                        options(nostack, readonly, preserves_flags));
+    }
+    v
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn load_once(x: &AtomicU64) -> u64 {
+    black_box(x).load(Ordering::Relaxed)
 }
 
 struct Rng(u64);
@@ -444,10 +468,7 @@ fn run_breakdown(imp: &str, consumers: usize, payload: &str, seconds: f64) -> Re
                 || {
                     let mut sum = 0;
                     for _ in 0..BATCH {
-                        sum += x.load(Ordering::Relaxed);
-                        // Compiler barrier only: keeps the 64 loads from being
-                        // merged (the C row uses atomic_signal_fence the same way).
-                        compiler_fence(Ordering::SeqCst);
+                        sum += load_once(&x);
                     }
                     black_box(sum) & 1
                 },
