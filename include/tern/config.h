@@ -22,6 +22,24 @@
 #ifdef __cplusplus
 #define TERN_EXTERN_C_BEGIN extern "C" {
 #define TERN_EXTERN_C_END }
+/*
+ * C++ (C++23 has <stdatomic.h>): the C11 keywords the headers use, spelled
+ * the C++ way.  Atomic members are written _Atomic(T), which <stdatomic.h>
+ * maps to std::atomic<T>.  Only the headers are C++-clean; compile the
+ * implementation (libtern, or the TERN_IMPLEMENTATION file) as C11.
+ */
+#ifndef _Static_assert
+#define _Static_assert static_assert
+#endif
+#ifndef _Alignas
+#define _Alignas(x) alignas(x)
+#endif
+#ifndef _Alignof
+#define _Alignof(t) alignof(t)
+#endif
+#ifndef _Thread_local
+#define _Thread_local thread_local
+#endif
 #else
 #define TERN_EXTERN_C_BEGIN
 #define TERN_EXTERN_C_END

@@ -125,11 +125,11 @@ struct tern__epoch_bin {
 struct tern__epoch_record {
 	/* Hot: written by the owner on every outermost pin/unpin, read by
 	 * collectors.  (epoch << 1) | 1 while pinned, 0 when not. */
-	_Atomic uint64_t state;
+	_Atomic(uint64_t) state;
 	unsigned nest;         /* pins nested inside the outermost one; owner only */
 	unsigned char mode;    /* TERN__EPOCH_MODE_*; owner only */
 	unsigned unpins;       /* outermost unpins since the last collection; owner only */
-	_Atomic size_t pending; /* deferred by this thread, not destroyed; owner writes */
+	_Atomic(size_t) pending; /* deferred by this thread, not destroyed; owner writes */
 	struct tern_epoch_domain *domain; /* NULL until registered */
 
 	/* Cold: owner-only garbage, plus registry links under domain->lock. */
@@ -153,16 +153,16 @@ struct tern__epoch_record {
 
 struct tern_epoch_domain {
 	/* The global epoch: read by every pin, written by advances. */
-	_Alignas(TERN_CACHELINE) _Atomic uint64_t epoch;
+	_Alignas(TERN_CACHELINE) _Atomic(uint64_t) epoch;
 	_Alignas(TERN_CACHELINE) pthread_mutex_t lock; /* registry, orphans, advances */
 	uint64_t id;
 	struct tern__epoch_record *records;  /* registry (doubly linked), under lock */
 	struct tern__epoch_bin orphans[3];   /* garbage of exited/flushed threads, under lock */
-	_Atomic uint64_t orphan_count;       /* objects in orphans[] */
-	_Atomic unsigned orphan_busy;        /* orphan batches being destroyed outside the lock */
-	_Atomic uint64_t destroyed;
-	_Atomic uint64_t advances;
-	_Atomic uint64_t failed_advances;
+	_Atomic(uint64_t) orphan_count;       /* objects in orphans[] */
+	_Atomic(unsigned) orphan_busy;        /* orphan batches being destroyed outside the lock */
+	_Atomic(uint64_t) destroyed;
+	_Atomic(uint64_t) advances;
+	_Atomic(uint64_t) failed_advances;
 	unsigned registered;                 /* under lock */
 	bool is_default;
 	struct tern_epoch_domain *next_domain; /* list of explicit domains, under the global lock */
