@@ -212,3 +212,21 @@ ci-extra::
 	$(MAKE) --no-print-directory check-valgrind
 	$(MAKE) --no-print-directory soak SECONDS=20
 	$(MAKE) --no-print-directory soak-selftest
+
+# ------------------------------------------------------ release misuse
+
+# The misuse suite once more against a library and test built with NDEBUG
+# (run by `make test`): the death tests skip, and the setup calls must still
+# reject NULL with EINVAL without any assertion.
+REL_NDEBUG_DIR := $(BUILD)/ndebug
+REL_NDEBUG_LIB := $(REL_NDEBUG_DIR)/libtern.a
+
+$(REL_NDEBUG_LIB): $(SRCS) $(HDRS)
+	$(MAKE) --no-print-directory BUILD=$(REL_NDEBUG_DIR) \
+	  EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DNDEBUG" $(REL_NDEBUG_LIB)
+
+$(BUILD)/tests/misuse_test_misuse_ndebug: tests/misuse/test_misuse.c $(REL_NDEBUG_LIB) $(HDRS) $(TEST_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -DNDEBUG $< -o $@ $(REL_NDEBUG_LIB) $(TEST_LIBS)
+
+TEST_BINS_EXTRA += $(BUILD)/tests/misuse_test_misuse_ndebug

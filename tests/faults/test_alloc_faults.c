@@ -506,7 +506,7 @@ Test(faults, successive_pinned_sections_under_exhausted_memory_finish)
 }
 
 /*
- * KNOWN BUG (reported; enable with TERN_FAULTS_KNOWN_BUGS=1): under exhausted
+ * KNOWN BUG (reported; enable with TERN_TEST_KNOWN_BUGS=1): under exhausted
  * memory a pinned thread falls back to its reserve bag; when the periodic
  * collection (every TERN_EPOCH_COLLECT_DEFERS defers) runs inside that same
  * pinned section, seal() tags the reserve with an epoch the thread's own pin
@@ -534,9 +534,9 @@ static void pinned_after_periodic_collection(void *arg)
 
 Test(faults, pinned_defers_after_a_periodic_collection_under_exhausted_memory)
 {
-	if (getenv("TERN_FAULTS_KNOWN_BUGS") == NULL)
+	if (getenv("TERN_TEST_KNOWN_BUGS") == NULL)
 		cr_skip_test("known bug (seal() inside a pinned section locks the reserve bag); "
-			     "set TERN_FAULTS_KNOWN_BUGS=1 to run");
+			     "set TERN_TEST_KNOWN_BUGS=1 to run");
 	cr_assert_eq(TERN_EPOCH_COLLECT_DEFERS, 4 * TERN_EPOCH_BAG_CAP + 8, "scenario assumes the defaults");
 	struct tern_test_death d = tern_test_expect_abort(pinned_after_periodic_collection, NULL);
 	cr_assert(WIFEXITED(d.status) && WEXITSTATUS(d.status) == 0,

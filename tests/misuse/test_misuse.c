@@ -1,0 +1,782 @@
+/*
+ * Misuse of the public API.
+ *
+ * Debug builds (no NDEBUG): every precondition stated in the public headers
+ * that the other suites do not already cover (tests/{epoch,atomic_cell,
+ * lazy_transform,lightlock}/ have the first death tests of each component)
+ * is violated here in a forked child, which must die of SIGABRT with a
+ * message that names the public call that was misused ("<call>:").
+ *
+ * Every build: the setup calls report cheap-to-detect misuse (NULL where an
+ * object is required, a missing function) with EINVAL and change nothing.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "tern/alloc.h"
+#include "tern/atomic_cell.h"
+#include "tern/epoch.h"
+#include "tern/lazy_transform.h"
+#include "tern/lightlock.h"
+#include "../common/tern_test.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static void free_int(int *p)
+{
+	free(p);
+}
+
+static void free_void(void *p)
+{
+	free(p);
+}
+
+static int *int_new(int v)
+{
+	int *p = malloc(sizeof *p);
+	if (p == NULL)
+		abort();
+	*p = v;
+	return p;
+}
+
+TERN_CELL_DEFINE(mcell, int, free_int);
+
+static int *twice(const int *src)
+{
+	return int_new(2 * *src);
+}
+
+TERN_LAZY_DEFINE(mlazy, int, int, twice, free_int, free_int);
+
+static void *rt_twice(const void *src, void *ctx)
+{
+	(void)ctx;
+	return int_new(2 * *(const int *)src);
+}
+
+static const struct tern_lazy_ops ops = { rt_twice, free_void, free_void, NULL };
+
+/*
+ * Runs fn in a child and requires SIGABRT with "<call>:" in its stderr.
+ * The child's own leaks at abort() are expected (valgrind's verdict in
+ * mk/reliability.mk knows death tests).
+ */
+static void expect_death(void (*fn)(void *), const char *call)
+{
+#ifdef NDEBUG
+	(void)fn;
+	(void)call;
+	cr_skip_test("assertions are compiled out under NDEBUG");
+#else
+	char want[128];
+	snprintf(want, sizeof want, "%s:", call);
+	struct tern_test_death d = tern_test_expect_abort(fn, NULL);
+	const char *how = WIFSIGNALED(d.status) ? strsignal(WTERMSIG(d.status)) : "exited normally";
+	cr_assert(d.aborted, "misuse of %s did not abort (%s, status %d); stderr: %s", call, how, d.status,
+		  d.output);
+	cr_assert_not_null(strstr(d.output, want), "the message does not name %s: %s", call, d.output);
+#endif
+}
+
+#define DEATH(group, name, call)                       \
+	static void group##_##name(void *arg);         \
+	Test(misuse_##group, name)                      \
+	{                                               \
+		expect_death(group##_##name, call);     \
+	}                                               \
+	static void group##_##name(void *arg)
+
+/*
+ * A death test that fails with the current library (reported, see
+ * docs/README-reliability.md "Known bugs"): skipped, with the reason, unless
+ * TERN_TEST_KNOWN_BUGS=1.  When the bug is fixed, KNOWN_DEATH becomes DEATH.
+ */
+#define KNOWN_DEATH(group, name, call, why)                                   \
+	static void group##_##name(void *arg);                                \
+	Test(misuse_##group, name)                                             \
+	{                                                                      \
+		if (getenv("TERN_TEST_KNOWN_BUGS") == NULL)                    \
+			cr_skip_test("known bug: %s (TERN_TEST_KNOWN_BUGS=1 runs it)", why); \
+		expect_death(group##_##name, call);                            \
+	}                                                                      \
+	static void group##_##name(void *arg)
+
+#define SEGV_NOT_ASSERT "segfaults in tern__epoch_record_of() (d->id read before any NULL check)"
+#define WRONG_NAME "the message names the tern_epoch_* call, not the tern_epoch_domain_* one"
+
+/* ------------------------------------------------------------- epoch */
+
+DEATH(epoch, domain_unpin_without_pin, "tern_epoch_domain_unpin")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_unpin(d);
+}
+
+DEATH(epoch, domain_unpin_more_than_pinned, "tern_epoch_domain_unpin")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_pin(d);
+	tern_epoch_domain_pin(d);
+	tern_epoch_domain_unpin(d);
+	tern_epoch_domain_unpin(d);
+	tern_epoch_domain_unpin(d);
+}
+
+DEATH(epoch, unpin_more_than_pinned, "tern_epoch_unpin")
+{
+	(void)arg;
+	tern_epoch_pin();
+	tern_epoch_pin();
+	tern_epoch_unpin();
+	tern_epoch_unpin();
+	tern_epoch_unpin();
+}
+
+KNOWN_DEATH(epoch, domain_pin_null, "tern_epoch_domain_pin", SEGV_NOT_ASSERT)
+{
+	(void)arg;
+	tern_epoch_domain_pin(NULL);
+}
+
+KNOWN_DEATH(epoch, domain_unpin_null, "tern_epoch_domain_unpin", SEGV_NOT_ASSERT)
+{
+	(void)arg;
+	tern_epoch_domain_unpin(NULL);
+}
+
+KNOWN_DEATH(epoch, domain_is_pinned_null, "tern_epoch_domain_is_pinned", SEGV_NOT_ASSERT)
+{
+	(void)arg;
+	(void)tern_epoch_domain_is_pinned(NULL);
+}
+
+DEATH(epoch, defer_without_destroy_function, "tern_epoch_defer")
+{
+	(void)arg;
+	static int x;
+	tern_epoch_defer(&x, NULL);
+}
+
+DEATH(epoch, domain_defer_null_domain, "tern_epoch_domain_defer")
+{
+	(void)arg;
+	tern_epoch_domain_defer(NULL, int_new(1), free_void);
+}
+
+KNOWN_DEATH(epoch, domain_defer_without_destroy_function, "tern_epoch_domain_defer", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	static int x;
+	tern_epoch_domain_defer(d, &x, NULL);
+}
+
+DEATH(epoch, domain_defer_free_null_domain, "tern_epoch_domain_defer_free")
+{
+	(void)arg;
+	tern_epoch_domain_defer_free(NULL, int_new(1));
+}
+
+static void entry_fn(struct tern_epoch_entry *e)
+{
+	(void)e;
+}
+
+DEATH(epoch, call_null_entry, "tern_epoch_call")
+{
+	(void)arg;
+	tern_epoch_call(NULL, entry_fn);
+}
+
+DEATH(epoch, call_null_function, "tern_epoch_call")
+{
+	(void)arg;
+	static struct tern_epoch_entry e;
+	tern_epoch_call(&e, NULL);
+}
+
+DEATH(epoch, domain_call_null_domain, "tern_epoch_domain_call")
+{
+	(void)arg;
+	static struct tern_epoch_entry e;
+	tern_epoch_domain_call(NULL, &e, entry_fn);
+}
+
+KNOWN_DEATH(epoch, domain_call_null_entry, "tern_epoch_domain_call", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_call(d, NULL, entry_fn);
+}
+
+static void destroy_calling_synchronize(void *p)
+{
+	free(p);
+	tern_epoch_synchronize();
+}
+
+DEATH(epoch, synchronize_from_a_destructor, "tern_epoch_synchronize")
+{
+	(void)arg;
+	tern_epoch_defer(int_new(1), destroy_calling_synchronize);
+	tern_epoch_barrier();
+}
+
+static void destroy_calling_barrier(void *p)
+{
+	free(p);
+	tern_epoch_barrier();
+}
+
+DEATH(epoch, barrier_from_a_destructor, "tern_epoch_barrier")
+{
+	(void)arg;
+	tern_epoch_defer(int_new(1), destroy_calling_barrier);
+	tern_epoch_barrier();
+}
+
+KNOWN_DEATH(epoch, domain_synchronize_null, "tern_epoch_domain_synchronize", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_synchronize(NULL);
+}
+
+KNOWN_DEATH(epoch, domain_synchronize_while_pinned, "tern_epoch_domain_synchronize", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_pin(d);
+	tern_epoch_domain_synchronize(d);
+}
+
+KNOWN_DEATH(epoch, domain_barrier_null, "tern_epoch_domain_barrier", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_barrier(NULL);
+}
+
+KNOWN_DEATH(epoch, domain_barrier_while_pinned, "tern_epoch_domain_barrier", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_pin(d);
+	tern_epoch_domain_barrier(d);
+}
+
+KNOWN_DEATH(epoch, domain_flush_null, "tern_epoch_domain_flush", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_flush(NULL);
+}
+
+KNOWN_DEATH(epoch, domain_collect_null, "tern_epoch_domain_collect", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_collect(NULL);
+}
+
+DEATH(epoch, stats_null_out, "tern_epoch_stats")
+{
+	(void)arg;
+	tern_epoch_stats(NULL);
+}
+
+KNOWN_DEATH(epoch, domain_stats_null_domain, "tern_epoch_domain_stats", WRONG_NAME)
+{
+	(void)arg;
+	struct tern_epoch_stats st;
+	tern_epoch_domain_stats(NULL, &st);
+}
+
+KNOWN_DEATH(epoch, domain_stats_null_out, "tern_epoch_domain_stats", WRONG_NAME)
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_stats(d, NULL);
+}
+
+DEATH(epoch, destroy_the_default_domain, "tern_epoch_domain_destroy")
+{
+	(void)arg;
+	tern_epoch_domain_destroy(tern_epoch_default_domain());
+}
+
+/* ---------------------------------------------------- run-time cell */
+
+DEATH(cell, init_null, "tern_cell_init")
+{
+	(void)arg;
+	tern_cell_init(NULL, NULL, free_void);
+}
+
+DEATH(cell, destroy_null, "tern_cell_destroy")
+{
+	(void)arg;
+	tern_cell_destroy(NULL);
+}
+
+DEATH(cell, destroy_twice, "tern_cell_destroy")
+{
+	(void)arg;
+	tern_cell_t c;
+	tern_cell_init(&c, int_new(1), free_void);
+	tern_cell_destroy(&c);
+	tern_cell_destroy(&c);
+}
+
+DEATH(cell, destroy_uninitialised, "tern_cell_destroy")
+{
+	(void)arg;
+	tern_cell_t c = { NULL };
+	tern_cell_destroy(&c);
+}
+
+DEATH(cell, load_null, "tern_cell_load")
+{
+	(void)arg;
+	tern_epoch_pin();
+	(void)tern_cell_load(NULL);
+}
+
+DEATH(cell, load_uninitialised, "tern_cell_load")
+{
+	(void)arg;
+	tern_cell_t c = { NULL };
+	tern_epoch_pin();
+	(void)tern_cell_load(&c);
+}
+
+DEATH(cell, store_null, "tern_cell_store")
+{
+	(void)arg;
+	tern_cell_store(NULL, NULL);
+}
+
+DEATH(cell, store_uninitialised, "tern_cell_store")
+{
+	(void)arg;
+	tern_cell_t c = { NULL };
+	tern_cell_store(&c, NULL);
+}
+
+DEATH(cell, swap_null, "tern_cell_swap")
+{
+	(void)arg;
+	(void)tern_cell_swap(NULL, NULL);
+}
+
+DEATH(cell, swap_after_destroy, "tern_cell_swap")
+{
+	(void)arg;
+	tern_cell_t c;
+	tern_cell_init(&c, NULL, free_void);
+	tern_cell_destroy(&c);
+	(void)tern_cell_swap(&c, NULL);
+}
+
+DEATH(cell, take_null, "tern_cell_take")
+{
+	(void)arg;
+	(void)tern_cell_take(NULL);
+}
+
+DEATH(cell, take_after_destroy, "tern_cell_take")
+{
+	(void)arg;
+	tern_cell_t c;
+	tern_cell_init(&c, NULL, free_void);
+	tern_cell_destroy(&c);
+	(void)tern_cell_take(&c);
+}
+
+DEATH(cell, compare_exchange_null_cell, "tern_cell_compare_exchange")
+{
+	(void)arg;
+	void *expected = NULL;
+	(void)tern_cell_compare_exchange(NULL, &expected, NULL);
+}
+
+DEATH(cell, compare_exchange_null_expected, "tern_cell_compare_exchange")
+{
+	(void)arg;
+	tern_cell_t c;
+	tern_cell_init(&c, NULL, free_void);
+	(void)tern_cell_compare_exchange(&c, NULL, NULL);
+}
+
+DEATH(cell, compare_exchange_after_destroy, "tern_cell_compare_exchange")
+{
+	(void)arg;
+	tern_cell_t c;
+	tern_cell_init(&c, NULL, free_void);
+	tern_cell_destroy(&c);
+	void *expected = NULL;
+	(void)tern_cell_compare_exchange(&c, &expected, NULL);
+}
+
+DEATH(cell, retire_null, "tern_cell_retire")
+{
+	(void)arg;
+	tern_cell_retire(NULL, NULL);
+}
+
+DEATH(cell, retire_after_destroy, "tern_cell_retire")
+{
+	(void)arg;
+	tern_cell_t c;
+	tern_cell_init(&c, NULL, free_void);
+	tern_cell_destroy(&c);
+	tern_cell_retire(&c, int_new(1));
+}
+
+DEATH(cell, store_copy_null_src, "tern_cell_store_copy")
+{
+	(void)arg;
+	tern_cell_t c;
+	int v = 1;
+	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
+		_exit(3);
+	(void)tern_cell_store_copy(&c, NULL, sizeof v);
+}
+
+DEATH(cell, store_copy_wrong_size, "tern_cell_store_copy")
+{
+	(void)arg;
+	tern_cell_t c;
+	int v = 1;
+	long w = 2;
+	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
+		_exit(3);
+	(void)tern_cell_store_copy(&c, &w, sizeof w);
+}
+
+DEATH(cell, store_copy_after_destroy, "tern_cell_store_copy")
+{
+	(void)arg;
+	tern_cell_t c;
+	int v = 1;
+	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
+		_exit(3);
+	tern_cell_destroy(&c);
+	(void)tern_cell_store_copy(&c, &v, sizeof v);
+}
+
+DEATH(cell, store_copy_null_cell, "tern_cell_store_copy")
+{
+	(void)arg;
+	int v = 1;
+	(void)tern_cell_store_copy(NULL, &v, sizeof v);
+}
+
+DEATH(cell, load_copy_null_dst, "tern_cell_load_copy")
+{
+	(void)arg;
+	tern_cell_t c;
+	int v = 1;
+	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
+		_exit(3);
+	(void)tern_cell_load_copy(&c, NULL, sizeof v);
+}
+
+DEATH(cell, load_copy_after_destroy, "tern_cell_load_copy")
+{
+	(void)arg;
+	tern_cell_t c;
+	int v = 1;
+	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
+		_exit(3);
+	tern_cell_destroy(&c);
+	(void)tern_cell_load_copy(&c, &v, sizeof v);
+}
+
+/* ------------------------------------------------------- typed cell */
+
+DEATH(typed_cell, init_null, "mcell_init")
+{
+	(void)arg;
+	mcell_init(NULL, NULL);
+}
+
+DEATH(typed_cell, load_null, "mcell_load")
+{
+	(void)arg;
+	tern_epoch_pin();
+	(void)mcell_load(NULL);
+}
+
+DEATH(typed_cell, store_null, "mcell_store")
+{
+	(void)arg;
+	mcell_store(NULL, NULL);
+}
+
+DEATH(typed_cell, swap_null, "mcell_swap")
+{
+	(void)arg;
+	(void)mcell_swap(NULL, NULL);
+}
+
+DEATH(typed_cell, take_null, "mcell_take")
+{
+	(void)arg;
+	(void)mcell_take(NULL);
+}
+
+DEATH(typed_cell, compare_exchange_null_cell, "mcell_compare_exchange")
+{
+	(void)arg;
+	int *expected = NULL;
+	(void)mcell_compare_exchange(NULL, &expected, NULL);
+}
+
+DEATH(typed_cell, compare_exchange_null_expected, "mcell_compare_exchange")
+{
+	(void)arg;
+	mcell_t c = { NULL };
+	(void)mcell_compare_exchange(&c, NULL, NULL);
+}
+
+DEATH(typed_cell, load_copy_null_cell, "mcell_load_copy")
+{
+	(void)arg;
+	int out;
+	(void)mcell_load_copy(NULL, &out);
+}
+
+DEATH(typed_cell, load_copy_null_out, "mcell_load_copy")
+{
+	(void)arg;
+	mcell_t c = { NULL };
+	(void)mcell_load_copy(&c, NULL);
+}
+
+DEATH(typed_cell, destroy_null, "mcell_destroy")
+{
+	(void)arg;
+	mcell_destroy(NULL);
+}
+
+/* --------------------------------------------- run-time LazyTransform */
+
+DEATH(lazy, set_source_null_container, "tern_lazy_set_source")
+{
+	(void)arg;
+	tern_lazy_set_source(NULL, int_new(1));
+}
+
+DEATH(lazy, set_source_uninitialised, "tern_lazy_set_source")
+{
+	(void)arg;
+	tern_lazy_t lt;
+	memset(&lt, 0, sizeof lt);
+	tern_lazy_set_source(&lt, int_new(1));
+}
+
+DEATH(lazy, get_null_container, "tern_lazy_get_transformed")
+{
+	(void)arg;
+	tern_epoch_pin();
+	(void)tern_lazy_get_transformed(NULL);
+}
+
+DEATH(lazy, destroy_null, "tern_lazy_destroy")
+{
+	(void)arg;
+	tern_lazy_destroy(NULL);
+}
+
+DEATH(lazy, destroy_twice, "tern_lazy_destroy")
+{
+	(void)arg;
+	tern_lazy_t lt;
+	if (tern_lazy_init(&lt, &ops) != 0)
+		_exit(3);
+	tern_lazy_destroy(&lt);
+	tern_lazy_destroy(&lt);
+}
+
+DEATH(lazy, destroy_uninitialised, "tern_lazy_destroy")
+{
+	(void)arg;
+	tern_lazy_t lt;
+	memset(&lt, 0, sizeof lt);
+	tern_lazy_destroy(&lt);
+}
+
+/* A transform that destroys its own container: "destroy while a
+ * transformation runs". */
+static tern_lazy_t self_destroying;
+
+static void *transform_then_destroy(const void *src, void *ctx)
+{
+	(void)ctx;
+	tern_lazy_destroy(&self_destroying);
+	return int_new(*(const int *)src);
+}
+
+static const struct tern_lazy_ops self_destroying_ops = { transform_then_destroy, free_void, free_void, NULL };
+
+DEATH(lazy, destroy_during_transform, "tern_lazy_destroy")
+{
+	(void)arg;
+	if (tern_lazy_init(&self_destroying, &self_destroying_ops) != 0)
+		_exit(3);
+	tern_lazy_set_source(&self_destroying, int_new(1));
+	tern_epoch_pin();
+	(void)tern_lazy_get_transformed(&self_destroying);
+}
+
+DEATH(lazy, get_copy_null_dst, "tern_lazy_get_copy")
+{
+	(void)arg;
+	tern_lazy_t lt;
+	if (tern_lazy_init(&lt, &ops) != 0)
+		_exit(3);
+	(void)tern_lazy_get_copy(&lt, NULL, sizeof(int));
+}
+
+DEATH(lazy, visit_null_fn, "tern_lazy_visit")
+{
+	(void)arg;
+	tern_lazy_t lt;
+	if (tern_lazy_init(&lt, &ops) != 0)
+		_exit(3);
+	(void)tern_lazy_visit(&lt, NULL, NULL);
+}
+
+/* ------------------------------------------------ typed LazyTransform */
+
+DEATH(typed_lazy, init_null, "mlazy_init")
+{
+	(void)arg;
+	mlazy_init(NULL);
+}
+
+DEATH(typed_lazy, set_source_null_container, "mlazy_set_source")
+{
+	(void)arg;
+	mlazy_set_source(NULL, int_new(1));
+}
+
+DEATH(typed_lazy, set_source_null_source, "mlazy_set_source")
+{
+	(void)arg;
+	mlazy_t lt;
+	mlazy_init(&lt);
+	mlazy_set_source(&lt, NULL);
+}
+
+DEATH(typed_lazy, set_source_after_destroy, "mlazy_set_source")
+{
+	(void)arg;
+	mlazy_t lt;
+	mlazy_init(&lt);
+	mlazy_destroy(&lt);
+	mlazy_set_source(&lt, int_new(1));
+}
+
+DEATH(typed_lazy, get_null_container, "mlazy_get_transformed")
+{
+	(void)arg;
+	tern_epoch_pin();
+	(void)mlazy_get_transformed(NULL);
+}
+
+DEATH(typed_lazy, get_copy_null_out, "mlazy_get_copy")
+{
+	(void)arg;
+	mlazy_t lt;
+	mlazy_init(&lt);
+	(void)mlazy_get_copy(&lt, NULL);
+}
+
+DEATH(typed_lazy, visit_null_fn, "mlazy_visit")
+{
+	(void)arg;
+	mlazy_t lt;
+	mlazy_init(&lt);
+	(void)mlazy_visit(&lt, NULL, NULL);
+}
+
+DEATH(typed_lazy, destroy_null, "mlazy_destroy")
+{
+	(void)arg;
+	mlazy_destroy(NULL);
+}
+
+DEATH(typed_lazy, destroy_twice, "mlazy_destroy")
+{
+	(void)arg;
+	mlazy_t lt;
+	mlazy_init(&lt);
+	mlazy_destroy(&lt);
+	mlazy_destroy(&lt);
+}
+
+/* ------------------------------------- every build: setup calls fail */
+
+Test(misuse_release, setup_calls_reject_null_with_einval)
+{
+	int v = 1;
+	cr_assert_eq(tern_cell_try_init(NULL, NULL, free_void), EINVAL);
+	cr_assert_eq(tern_cell_init_copy(NULL, &v, sizeof v), EINVAL);
+	tern_cell_t c = { NULL };
+	cr_assert_eq(tern_cell_init_copy(&c, &v, 0), EINVAL, "size 0");
+	cr_assert_null(c.hdr, "a rejected init wrote the cell");
+
+	cr_assert_eq(tern_lazy_init(NULL, &ops), EINVAL);
+	tern_lazy_t lt;
+	memset(&lt, 0, sizeof lt);
+	cr_assert_eq(tern_lazy_init(&lt, NULL), EINVAL);
+	const struct tern_lazy_ops no_transform = { NULL, free_void, free_void, NULL };
+	cr_assert_eq(tern_lazy_init(&lt, &no_transform), EINVAL);
+	cr_assert_null(lt.ops, "a rejected init wrote the container");
+
+	cr_assert_eq(tern_epoch_domain_create(NULL), EINVAL);
+	cr_assert_eq(tern_epoch_domain_register(NULL), EINVAL);
+	tern_epoch_domain_destroy(NULL); /* documented no-op */
+}
+
+static void *counting_malloc(size_t n, void *ctx)
+{
+	(void)ctx;
+	return malloc(n);
+}
+
+static void counting_free(void *p, void *ctx)
+{
+	(void)ctx;
+	free(p);
+}
+
+Test(misuse_release, set_allocator_rejects_a_missing_function)
+{
+	const struct tern_allocator no_malloc = { NULL, counting_free, NULL };
+	const struct tern_allocator no_free = { counting_malloc, NULL, NULL };
+	cr_assert_eq(tern_set_allocator(&no_malloc), EINVAL);
+	cr_assert_eq(tern_set_allocator(&no_free), EINVAL);
+	/* The allocator in place still works. */
+	tern_cell_t c;
+	cr_assert_eq(tern_cell_try_init(&c, NULL, NULL), 0);
+	tern_cell_destroy(&c);
+	tern_epoch_barrier();
+}
