@@ -1,6 +1,8 @@
 /* bench/common/stats.c — medians and ranges for the benchmark report. */
 #include "bench.h"
 
+_Thread_local uint64_t bench_transform_cpu_ns;
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

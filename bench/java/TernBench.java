@@ -5,11 +5,12 @@
  * in bench/rust/src/main.rs):
  *
  *   run lazy java <consumers> <payload> <seconds>
- *   -> result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits>
+ *   -> result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits> <xform_ns>
  *
  * cpu_ns is each consumer's ThreadMXBean.getCurrentThreadCpuTime() around
  * its read loop, summed; wall_ns its System.nanoTime() interval, summed;
- * prod_ns the median time of one setSource call.
+ * xform_ns the part of cpu_ns spent inside the transform; prod_ns the median
+ * time of one setSource call.
  */
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -74,9 +75,16 @@ public final class TernBench {
         return x;
     }
 
+    /** CPU time each thread spent in transform() (see bench/common/bench.h). */
+    static final ThreadLocal<long[]> XFORM_NS = ThreadLocal.withInitial(() -> new long[1]);
+
     static String transform(byte[] blob) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long t0 = mx.getCurrentThreadCpuTime();
         double x = work(blob);
-        return String.format(Locale.ROOT, "%c%c%c-%.6f", (char) blob[0], (char) blob[1], (char) blob[2], x);
+        String s = String.format(Locale.ROOT, "%c%c%c-%.6f", (char) blob[0], (char) blob[1], (char) blob[2], x);
+        XFORM_NS.get()[0] += mx.getCurrentThreadCpuTime() - t0;
+        return s;
     }
 
     /** strcmp(s, "longer") < 0, written out as in the C and Rust harnesses. */
@@ -94,11 +102,13 @@ public final class TernBench {
     static volatile double sink;
 
     static final class Counts {
-        long cpuNs, wallNs, ops, hits, prodNs, prodIters;
+        long cpuNs, wallNs, ops, hits, prodNs, prodIters, xformNs;
     }
 
     static void consume(LazyTransform<byte[], String> lt, Counts c) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long[] xform = XFORM_NS.get();
+        xform[0] = 0;
         long c0 = mx.getCurrentThreadCpuTime(), w0 = System.nanoTime();
         long ops = 0, hits = 0;
         do {
@@ -113,6 +123,7 @@ public final class TernBench {
         c.wallNs = System.nanoTime() - w0;
         c.ops = ops;
         c.hits = hits;
+        c.xformNs = xform[0];
     }
 
     static final int PROD_SAMPLES = 65_536;
@@ -171,7 +182,7 @@ public final class TernBench {
         barrier.await();
         Thread.sleep((long) (seconds * 1000), (int) ((seconds * 1e9) % 1_000_000));
         stop = true;
-        long cpu = 0, wall = 0, ops = 0, hits = 0;
+        long cpu = 0, wall = 0, ops = 0, hits = 0, xform = 0;
         for (int i = 0; i <= consumers; i++) {
             threads[i].join();
             if (i < consumers) {
@@ -179,11 +190,12 @@ public final class TernBench {
                 wall += counts[i].wallNs;
                 ops += counts[i].ops;
                 hits += counts[i].hits;
+                xform += counts[i].xformNs;
             }
         }
         Counts p = counts[consumers];
         return "result " + cpu + " " + wall + " " + ops + " " + p.prodNs + " " + p.prodIters + " "
-                + lt.transforms + " " + hits;
+                + lt.transforms + " " + hits + " " + xform;
     }
 
     public static void main(String[] args) throws Exception {

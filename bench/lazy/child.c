@@ -77,9 +77,9 @@ int child_run(struct child *c, const char *scenario, const char *impl, int consu
 		return -1;
 	}
 	memset(out, 0, sizeof *out);
-	unsigned long long v[7];
-	if (sscanf(line, "result %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &v[6]) != 7) {
+	unsigned long long v[8];
+	if (sscanf(line, "result %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
 		line[strcspn(line, "\n")] = '\0';
 		fprintf(stderr, "bench: %s: %s\n", c->lang, line);
 		return -1;
@@ -91,6 +91,7 @@ int child_run(struct child *c, const char *scenario, const char *impl, int consu
 	out->prod_iters = v[4];
 	out->transforms = v[5];
 	out->hits = v[6];
+	out->xform_ns = v[7];
 	return 0;
 }
 

@@ -46,6 +46,7 @@ static void *consumer_main(void *arg)
 	struct step *s = (struct step *)t->run;
 	thread_enter(s);
 	barrier_wait(&s->run.barrier);
+	bench_transform_cpu_ns = 0;
 	uint64_t c0 = bench_cpu_ns(), w0 = bench_wall_ns();
 	if (s->lazy)
 		s->lazy->consume(t);
@@ -53,6 +54,7 @@ static void *consumer_main(void *arg)
 		s->bd->consume[s->payload](t);
 	t->cpu_ns = bench_cpu_ns() - c0;
 	t->wall_ns = bench_wall_ns() - w0;
+	t->xform_ns = bench_transform_cpu_ns;
 	thread_exit(s);
 	return NULL;
 }
@@ -132,6 +134,7 @@ static void run_step(struct step *s, int consumers, double seconds, bool produce
 			out->prod_iters = th[i].prod_iters;
 		} else {
 			out->cpu_ns += th[i].cpu_ns;
+			out->xform_ns += th[i].xform_ns;
 			out->wall_ns += th[i].wall_ns;
 			out->ops += th[i].ops;
 			out->hits += th[i].hits;

@@ -6,10 +6,11 @@
 
 #include "harness.h"
 
-/* One step: cpu/wall/ops/hits summed over the consumer threads; prod_ns
- * is the median wall time of one set_source call. */
+/* One step: cpu/wall/ops/hits summed over the consumer threads, xform_ns
+ * the part of cpu_ns spent transforming; prod_ns is the median wall time of
+ * one set_source call. */
 struct step_result {
-	uint64_t cpu_ns, wall_ns, ops, hits;
+	uint64_t cpu_ns, wall_ns, ops, hits, xform_ns;
 	uint64_t prod_ns, prod_iters, transforms;
 };
 

@@ -7,11 +7,12 @@
 //!   driver -> child   run <scenario> <impl> <consumers> <payload> <seconds>
 //!                     quit
 //!   child -> driver   ready rust <description>          (once, at start)
-//!                     result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits>
+//!                     result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits> <xform_ns>
 //!                     error <message>
 //!
-//! cpu_ns, wall_ns, ops and hits are summed over the consumer threads;
-//! prod_ns is the median wall time of one set_source call.  Each thread reads
+//! cpu_ns, wall_ns, ops and hits are summed over the consumer threads, and
+//! xform_ns, the part of cpu_ns spent inside the transform; prod_ns is the
+//! median wall time of one set_source call.  Each thread reads
 //! its own CPU clock (clock_gettime(CLOCK_THREAD_CPUTIME_ID), declared below
 //! because the libc crate is not packaged) around its read loop.
 //!
@@ -22,6 +23,7 @@
 //!              crossbeam    u64 | box-u64 | str3 | str128 | str1024 | str2048 | refcount:
 //!                           pin, load, clone the payload, unpin (the seed's list)
 
+use std::cell::Cell;
 use std::hint::black_box;
 use std::io::{self, BufRead, Write};
 use std::os::raw::{c_int, c_long};
@@ -77,10 +79,18 @@ fn work(blob: &[u8; 3]) -> f64 {
     x
 }
 
+thread_local! {
+    /// CPU time this thread spent in transform() (see bench/common/bench.h).
+    static XFORM_NS: Cell<u64> = Cell::new(0);
+}
+
 /// The transform: the same work, then a string made of the blob and the result.
 fn transform(blob: &[u8; 3]) -> Option<String> {
+    let t0 = cpu_ns();
     let x = work(blob);
-    Some(format!("{}{}{}-{:.6}", blob[0] as char, blob[1] as char, blob[2] as char, x))
+    let s = format!("{}{}{}-{:.6}", blob[0] as char, blob[1] as char, blob[2] as char, x);
+    XFORM_NS.with(|c| c.set(c.get() + (cpu_ns() - t0)));
+    Some(s)
 }
 
 /// strcmp(s, "longer") < 0, written out the same way in C, Java and Rust so
@@ -286,6 +296,7 @@ struct Totals {
     prod_iters: u64,
     transforms: u64,
     hits: u64,
+    xform_ns: u64,
 }
 
 struct Counts {
@@ -293,6 +304,7 @@ struct Counts {
     wall_ns: u64,
     ops: u64,
     hits: u64,
+    xform_ns: u64,
 }
 
 /// Runs `read` (one batch returns hits) on `consumers` threads, and
@@ -313,6 +325,7 @@ where
                 // Register with the collector before the clock starts.
                 drop(epoch::pin());
                 barrier.wait();
+                XFORM_NS.with(|c| c.set(0));
                 let c0 = cpu_ns();
                 let w0 = wall_ns();
                 let mut ops = 0u64;
@@ -324,7 +337,8 @@ where
                         break;
                     }
                 }
-                Counts { cpu_ns: cpu_ns() - c0, wall_ns: wall_ns() - w0, ops, hits }
+                let (cpu, wall) = (cpu_ns() - c0, wall_ns() - w0);
+                Counts { cpu_ns: cpu, wall_ns: wall, ops, hits, xform_ns: XFORM_NS.with(|c| c.get()) }
             }));
         }
         let prod = producer.as_ref().map(|p| {
@@ -345,6 +359,7 @@ where
             totals.wall_ns += c.wall_ns;
             totals.ops += c.ops;
             totals.hits += c.hits;
+            totals.xform_ns += c.xform_ns;
         }
         if let Some(h) = prod {
             let (ns, iters) = h.join().expect("producer panicked");
@@ -539,8 +554,8 @@ fn main() {
         match res {
             Ok(t) => writeln!(
                 out,
-                "result {} {} {} {} {} {} {}",
-                t.cpu_ns, t.wall_ns, t.ops, t.prod_ns, t.prod_iters, t.transforms, t.hits
+                "result {} {} {} {} {} {} {} {}",
+                t.cpu_ns, t.wall_ns, t.ops, t.prod_ns, t.prod_iters, t.transforms, t.hits, t.xform_ns
             )
             .unwrap(),
             Err(e) => writeln!(out, "error {e}").unwrap(),
