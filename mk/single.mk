@@ -129,7 +129,7 @@ check-cxx: $(LIB_A) $(SINGLE_CXX_DIR)/impl_dist.o $(SINGLE_CXX_DIR)/layout_lib.o
 
 # ---- examples, three ways (the script stages `make install` itself)
 check-examples: lib
-	CC=$(CC) BUILD=$(BUILD) examples/check-three-ways
+	+CC=$(CC) BUILD=$(BUILD) MAKE=$(MAKE) examples/check-three-ways
 
 # ---- symbol hygiene of the libraries
 check-symbols: $(LIB_SO) $(LIB_A)
