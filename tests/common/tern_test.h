@@ -78,14 +78,15 @@ static inline struct tern_test_death tern_test_expect_abort(void (*fn)(void *), 
 	return d;
 }
 
-/* Starts n threads running fn(arg_i), arg_i = base + i*stride; joins them. */
+/* Starts n threads running fn(arg_i), arg_i = base + i*stride (NULL if base is
+ * NULL: arithmetic on a null pointer is undefined); joins them. */
 static inline void tern_test_run_threads(unsigned n, void *(*fn)(void *), void *base, size_t stride)
 {
 	pthread_t *t = calloc(n, sizeof *t);
 	if (!t)
 		abort();
 	for (unsigned i = 0; i < n; i++)
-		if (pthread_create(&t[i], NULL, fn, (char *)base + i * stride) != 0)
+		if (pthread_create(&t[i], NULL, fn, base ? (char *)base + i * stride : NULL) != 0)
 			abort();
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
