@@ -333,17 +333,20 @@ TERN_INLINE struct tern__epoch_record *tern__epoch_record_of(tern_epoch_domain_t
 /* Pins the calling thread in d (nestable, independent of other domains). */
 TERN_INLINE void tern_epoch_domain_pin(tern_epoch_domain_t *d)
 {
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
 	tern__epoch_pin_record(d, tern__epoch_record_of(d));
 }
 
 TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 {
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_unpin: domain is NULL");
 	tern__epoch_unpin_record(tern__epoch_record_of(d),
 				 "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
 TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 {
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
 	return tern__epoch_pinned(tern__epoch_record_of(d));
 }
 

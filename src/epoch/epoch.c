@@ -790,7 +790,7 @@ static void free_obj(void *p)
 
 void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(void *))
 {
-	TERN_ASSERT(destroy != NULL, "tern_epoch_defer: destroy function is NULL");
+	TERN_ASSERT(destroy != NULL, "tern_epoch_domain_defer: destroy function is NULL");
 	if (obj == NULL)
 		return;
 	defer_in(d, record_for_defer(d, "tern_epoch_domain_defer: domain is NULL"), obj, destroy);
@@ -806,7 +806,7 @@ void tern_epoch_domain_defer_free(tern_epoch_domain_t *d, void *obj)
 void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
 			    void (*fn)(struct tern_epoch_entry *))
 {
-	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_call: entry or function is NULL");
+	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_domain_call: entry or function is NULL");
 	call_in(d, record_for_defer(d, "tern_epoch_domain_call: domain is NULL"), e, fn);
 }
 
@@ -833,13 +833,23 @@ void tern_epoch_call(struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_en
 
 /* -------------------------------------------- synchronize, barrier, flush */
 
-void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
+/* Checks shared by the calls that wait for readers (debug builds only). */
+static bool caller_pinned(struct tern_epoch_domain *d)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_synchronize: domain is NULL");
 	struct tern__epoch_record *r = domain_lookup(d, false);
-	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r), "tern_epoch_synchronize: called while pinned (would deadlock)");
-	TERN_ASSERT(r == NULL || !r->collecting, "tern_epoch_synchronize: called from a destructor");
-	(void)r;
+	return r != NULL && tern__epoch_pinned(r);
+}
+
+static bool caller_in_destructor(struct tern_epoch_domain *d)
+{
+	struct tern__epoch_record *r = domain_lookup(d, false);
+	return r != NULL && r->collecting;
+}
+
+#define TERN__CHECK_MAY_WAIT(d, call)                                                           	do {                                                                                    		TERN_ASSERT(!caller_pinned(d), call ": called while pinned (would deadlock)");  		TERN_ASSERT(!caller_in_destructor(d), call ": called from a destructor");       	} while (0)
+
+static void synchronize_in(struct tern_epoch_domain *d)
+{
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
 	 * treated as one sealed batch tagged g; see seal(). */
 	atomic_thread_fence(memory_order_seq_cst);
@@ -850,9 +860,17 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 	wait_epoch(d, g + 2);
 }
 
+void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_synchronize: domain is NULL");
+	TERN__CHECK_MAY_WAIT(d, "tern_epoch_domain_synchronize");
+	synchronize_in(d);
+}
+
 void tern_epoch_synchronize(void)
 {
-	tern_epoch_domain_synchronize(&tern__epoch_default);
+	TERN__CHECK_MAY_WAIT(&tern__epoch_default, "tern_epoch_synchronize");
+	synchronize_in(&tern__epoch_default);
 }
 
 /*
@@ -920,9 +938,8 @@ static void hand_over(struct tern_epoch_domain *d, struct tern__epoch_record *r,
 	pending_recount(r);
 }
 
-void tern_epoch_domain_flush(tern_epoch_domain_t *d)
+static void flush_in(struct tern_epoch_domain *d)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_flush: domain is NULL");
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	if (r == NULL || r->collecting)
 		return;
@@ -934,17 +951,20 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 	r->collecting = false;
 }
 
-void tern_epoch_flush(void)
+void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 {
-	tern_epoch_domain_flush(&tern__epoch_default);
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
+	flush_in(d);
 }
 
-void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
+void tern_epoch_flush(void)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_barrier: domain is NULL");
+	flush_in(&tern__epoch_default);
+}
+
+static void barrier_in(struct tern_epoch_domain *d)
+{
 	struct tern__epoch_record *r = domain_lookup(d, false);
-	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r), "tern_epoch_barrier: called while pinned (would deadlock)");
-	TERN_ASSERT(r == NULL || !r->collecting, "tern_epoch_barrier: called from a destructor");
 	batch_t due = { 0 };
 	if (r) {
 		r->collecting = true;
@@ -981,27 +1001,39 @@ void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 		backoff(&round);
 }
 
-void tern_epoch_barrier(void)
+void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 {
-	tern_epoch_domain_barrier(&tern__epoch_default);
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_barrier: domain is NULL");
+	TERN__CHECK_MAY_WAIT(d, "tern_epoch_domain_barrier");
+	barrier_in(d);
 }
 
-void tern_epoch_domain_collect(tern_epoch_domain_t *d)
+void tern_epoch_barrier(void)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_collect: domain is NULL");
+	TERN__CHECK_MAY_WAIT(&tern__epoch_default, "tern_epoch_barrier");
+	barrier_in(&tern__epoch_default);
+}
+
+static void collect_in(struct tern_epoch_domain *d)
+{
 	struct tern__epoch_record *r = domain_lookup(d, true);
 	if (r)
 		collect(d, r, 2);
 }
 
-void tern_epoch_collect(void)
+void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 {
-	tern_epoch_domain_collect(&tern__epoch_default);
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_collect: domain is NULL");
+	collect_in(d);
 }
 
-void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out)
+void tern_epoch_collect(void)
 {
-	TERN_ASSERT(d != NULL && out != NULL, "tern_epoch_stats: NULL argument");
+	collect_in(&tern__epoch_default);
+}
+
+static void stats_in(struct tern_epoch_domain *d, struct tern_epoch_stats *out)
+{
 	memset(out, 0, sizeof *out);
 	uint64_t now = now_ns();
 	uint64_t oldest = 0;
@@ -1038,9 +1070,17 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 	unlock(d);
 }
 
+void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_stats: domain is NULL");
+	TERN_ASSERT(out != NULL, "tern_epoch_domain_stats: out is NULL");
+	stats_in(d, out);
+}
+
 void tern_epoch_stats(struct tern_epoch_stats *out)
 {
-	tern_epoch_domain_stats(&tern__epoch_default, out);
+	TERN_ASSERT(out != NULL, "tern_epoch_stats: out is NULL");
+	stats_in(&tern__epoch_default, out);
 }
 
 /* ------------------------------------------------------------- domains */

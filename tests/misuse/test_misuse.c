@@ -89,24 +89,6 @@ static void expect_death(void (*fn)(void *), const char *call)
 	}                                               \
 	static void group##_##name(void *arg)
 
-/*
- * A death test that fails with the current library (reported, see
- * docs/README-reliability.md "Known bugs"): skipped, with the reason, unless
- * TERN_TEST_KNOWN_BUGS=1.  When the bug is fixed, KNOWN_DEATH becomes DEATH.
- */
-#define KNOWN_DEATH(group, name, call, why)                                   \
-	static void group##_##name(void *arg);                                \
-	Test(misuse_##group, name)                                             \
-	{                                                                      \
-		if (getenv("TERN_TEST_KNOWN_BUGS") == NULL)                    \
-			cr_skip_test("known bug: %s (TERN_TEST_KNOWN_BUGS=1 runs it)", why); \
-		expect_death(group##_##name, call);                            \
-	}                                                                      \
-	static void group##_##name(void *arg)
-
-#define SEGV_NOT_ASSERT "segfaults in tern__epoch_record_of() (d->id read before any NULL check)"
-#define WRONG_NAME "the message names the tern_epoch_* call, not the tern_epoch_domain_* one"
-
 /* ------------------------------------------------------------- epoch */
 
 DEATH(epoch, domain_unpin_without_pin, "tern_epoch_domain_unpin")
@@ -141,19 +123,19 @@ DEATH(epoch, unpin_more_than_pinned, "tern_epoch_unpin")
 	tern_epoch_unpin();
 }
 
-KNOWN_DEATH(epoch, domain_pin_null, "tern_epoch_domain_pin", SEGV_NOT_ASSERT)
+DEATH(epoch, domain_pin_null, "tern_epoch_domain_pin")
 {
 	(void)arg;
 	tern_epoch_domain_pin(NULL);
 }
 
-KNOWN_DEATH(epoch, domain_unpin_null, "tern_epoch_domain_unpin", SEGV_NOT_ASSERT)
+DEATH(epoch, domain_unpin_null, "tern_epoch_domain_unpin")
 {
 	(void)arg;
 	tern_epoch_domain_unpin(NULL);
 }
 
-KNOWN_DEATH(epoch, domain_is_pinned_null, "tern_epoch_domain_is_pinned", SEGV_NOT_ASSERT)
+DEATH(epoch, domain_is_pinned_null, "tern_epoch_domain_is_pinned")
 {
 	(void)arg;
 	(void)tern_epoch_domain_is_pinned(NULL);
@@ -172,7 +154,7 @@ DEATH(epoch, domain_defer_null_domain, "tern_epoch_domain_defer")
 	tern_epoch_domain_defer(NULL, int_new(1), free_void);
 }
 
-KNOWN_DEATH(epoch, domain_defer_without_destroy_function, "tern_epoch_domain_defer", WRONG_NAME)
+DEATH(epoch, domain_defer_without_destroy_function, "tern_epoch_domain_defer")
 {
 	(void)arg;
 	tern_epoch_domain_t *d;
@@ -213,7 +195,7 @@ DEATH(epoch, domain_call_null_domain, "tern_epoch_domain_call")
 	tern_epoch_domain_call(NULL, &e, entry_fn);
 }
 
-KNOWN_DEATH(epoch, domain_call_null_entry, "tern_epoch_domain_call", WRONG_NAME)
+DEATH(epoch, domain_call_null_entry, "tern_epoch_domain_call")
 {
 	(void)arg;
 	tern_epoch_domain_t *d;
@@ -248,13 +230,13 @@ DEATH(epoch, barrier_from_a_destructor, "tern_epoch_barrier")
 	tern_epoch_barrier();
 }
 
-KNOWN_DEATH(epoch, domain_synchronize_null, "tern_epoch_domain_synchronize", WRONG_NAME)
+DEATH(epoch, domain_synchronize_null, "tern_epoch_domain_synchronize")
 {
 	(void)arg;
 	tern_epoch_domain_synchronize(NULL);
 }
 
-KNOWN_DEATH(epoch, domain_synchronize_while_pinned, "tern_epoch_domain_synchronize", WRONG_NAME)
+DEATH(epoch, domain_synchronize_while_pinned, "tern_epoch_domain_synchronize")
 {
 	(void)arg;
 	tern_epoch_domain_t *d;
@@ -264,13 +246,13 @@ KNOWN_DEATH(epoch, domain_synchronize_while_pinned, "tern_epoch_domain_synchroni
 	tern_epoch_domain_synchronize(d);
 }
 
-KNOWN_DEATH(epoch, domain_barrier_null, "tern_epoch_domain_barrier", WRONG_NAME)
+DEATH(epoch, domain_barrier_null, "tern_epoch_domain_barrier")
 {
 	(void)arg;
 	tern_epoch_domain_barrier(NULL);
 }
 
-KNOWN_DEATH(epoch, domain_barrier_while_pinned, "tern_epoch_domain_barrier", WRONG_NAME)
+DEATH(epoch, domain_barrier_while_pinned, "tern_epoch_domain_barrier")
 {
 	(void)arg;
 	tern_epoch_domain_t *d;
@@ -280,13 +262,13 @@ KNOWN_DEATH(epoch, domain_barrier_while_pinned, "tern_epoch_domain_barrier", WRO
 	tern_epoch_domain_barrier(d);
 }
 
-KNOWN_DEATH(epoch, domain_flush_null, "tern_epoch_domain_flush", WRONG_NAME)
+DEATH(epoch, domain_flush_null, "tern_epoch_domain_flush")
 {
 	(void)arg;
 	tern_epoch_domain_flush(NULL);
 }
 
-KNOWN_DEATH(epoch, domain_collect_null, "tern_epoch_domain_collect", WRONG_NAME)
+DEATH(epoch, domain_collect_null, "tern_epoch_domain_collect")
 {
 	(void)arg;
 	tern_epoch_domain_collect(NULL);
@@ -298,14 +280,14 @@ DEATH(epoch, stats_null_out, "tern_epoch_stats")
 	tern_epoch_stats(NULL);
 }
 
-KNOWN_DEATH(epoch, domain_stats_null_domain, "tern_epoch_domain_stats", WRONG_NAME)
+DEATH(epoch, domain_stats_null_domain, "tern_epoch_domain_stats")
 {
 	(void)arg;
 	struct tern_epoch_stats st;
 	tern_epoch_domain_stats(NULL, &st);
 }
 
-KNOWN_DEATH(epoch, domain_stats_null_out, "tern_epoch_domain_stats", WRONG_NAME)
+DEATH(epoch, domain_stats_null_out, "tern_epoch_domain_stats")
 {
 	(void)arg;
 	tern_epoch_domain_t *d;
