@@ -10,8 +10,8 @@
 #                      the output is well-formed (part of `make test`).
 #
 # Variables:
-#   BENCH_SECONDS      length of one measurement step (default 0.25)
-#   BENCH_ROUNDS       rounds, each running every step once (default 5)
+#   BENCH_SECONDS      length of one measurement step (default 0.18)
+#   BENCH_ROUNDS       rounds, each running every step once (default 7)
 #   BENCH_CONSUMERS    consumer counts of the lazy sweep (default 1,2,4,8)
 #   MALLOC             glibc | jemalloc: run everything with that allocator only.
 #                      Default: scenario 1 and 2 with glibc, scenario 2 again
@@ -48,8 +48,8 @@ $(BL_BIN): $(BL_SRCS) $(BL_HDRS) $(HDRS) $(BL_LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(BL_CFLAGS) $(BL_SRCS) -o $@ $(BL_LIB_A) $(BL_PEER_LIBS) $(EXTRA_LDFLAGS)
 
-BENCH_SECONDS ?= 0.25
-BENCH_ROUNDS ?= 5
+BENCH_SECONDS ?= 0.18
+BENCH_ROUNDS ?= 7
 BENCH_CONSUMERS ?= 1,2,4,8
 BENCH_ONLY ?=
 MALLOC ?=

@@ -7,8 +7,8 @@
  *
  * run options:
  *   --scenarios lazy,breakdown   which scenarios (default both)
- *   --seconds S                  length of one step (default 0.25)
- *   --rounds R                   rounds; each round runs every step once (default 5)
+ *   --seconds S                  length of one step (default 0.18)
+ *   --rounds R                   rounds; each round runs every step once (default 7)
  *   --consumers 1,2,4,8          consumer counts of the lazy sweep
  *   --breakdown-consumers N      consumers in the breakdown (default 8, the seed's)
  *   --malloc NAME                label of the allocator in use (glibc, jemalloc)
@@ -112,7 +112,7 @@ static void print_row(FILE *f, const struct opts *o, const char *scenario, const
 static int run_main(int argc, char **argv)
 {
 	struct opts o = {
-		.lazy = true, .breakdown = true, .seconds = 0.25, .rounds = 5,
+		.lazy = true, .breakdown = true, .seconds = 0.18, .rounds = 7,
 		.consumers = { 1, 2, 4, 8 }, .nconsumers = 4, .bd_consumers = 8,
 		.malloc_name = "glibc",
 	};
