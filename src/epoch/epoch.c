@@ -834,13 +834,13 @@ void tern_epoch_call(struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_en
 /* -------------------------------------------- synchronize, barrier, flush */
 
 /* Checks shared by the calls that wait for readers (debug builds only). */
-static inline bool caller_pinned(struct tern_epoch_domain *d)
+__attribute__((unused)) static bool caller_pinned(struct tern_epoch_domain *d)
 {
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	return r != NULL && tern__epoch_pinned(r);
 }
 
-static inline bool caller_in_destructor(struct tern_epoch_domain *d)
+__attribute__((unused)) static bool caller_in_destructor(struct tern_epoch_domain *d)
 {
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	return r != NULL && r->collecting;
