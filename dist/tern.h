@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  1e55ead   (not compared by `make check-single`)
- *   Inputs SHA-256: 7bf8923200f145cbdbadb9887be9c3ad634fa14c1203238c59cd3d501068b7a9
+ *   Source commit:  947de15   (not compared by `make check-single`)
+ *   Inputs SHA-256: b6a314993972acc034b12d43e90cfbeff20c9993786beef5732ceea0f42e9f6a
  *                   (path and contents of each of the 12 files inlined
  *                   below, in that order)
  *
@@ -38,14 +38,14 @@
  *       304  tern/alloc.h          the allocator behind tern's slow paths
  *       345  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       503  tern/epoch.h          three-bin epoch-based memory reclamation
- *       857  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1219  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1593  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1604  src/core/alloc.c                    the replaceable ...
- *      1685  src/lightlock/lightlock.c           build-time checks for ...
- *      1713  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2972  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      3138  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *       860  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1222  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1596  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1607  src/core/alloc.c                    the replaceable ...
+ *      1688  src/lightlock/lightlock.c           build-time checks for ...
+ *      1716  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      3016  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      3182  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -834,17 +834,20 @@ TERN_INLINE struct tern__epoch_record *tern__epoch_record_of(tern_epoch_domain_t
 /* Pins the calling thread in d (nestable, independent of other domains). */
 TERN_INLINE void tern_epoch_domain_pin(tern_epoch_domain_t *d)
 {
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
 	tern__epoch_pin_record(d, tern__epoch_record_of(d));
 }
 
 TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 {
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_unpin: domain is NULL");
 	tern__epoch_unpin_record(tern__epoch_record_of(d),
 				 "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
 TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 {
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
 	return tern__epoch_pinned(tern__epoch_record_of(d));
 }
 
@@ -2499,7 +2502,7 @@ static void free_obj(void *p)
 
 void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(void *))
 {
-	TERN_ASSERT(destroy != NULL, "tern_epoch_defer: destroy function is NULL");
+	TERN_ASSERT(destroy != NULL, "tern_epoch_domain_defer: destroy function is NULL");
 	if (obj == NULL)
 		return;
 	defer_in(d, record_for_defer(d, "tern_epoch_domain_defer: domain is NULL"), obj, destroy);
@@ -2515,7 +2518,7 @@ void tern_epoch_domain_defer_free(tern_epoch_domain_t *d, void *obj)
 void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
 			    void (*fn)(struct tern_epoch_entry *))
 {
-	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_call: entry or function is NULL");
+	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_domain_call: entry or function is NULL");
 	call_in(d, record_for_defer(d, "tern_epoch_domain_call: domain is NULL"), e, fn);
 }
 
@@ -2542,13 +2545,23 @@ void tern_epoch_call(struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_en
 
 /* -------------------------------------------- synchronize, barrier, flush */
 
-void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
+/* Checks shared by the calls that wait for readers (debug builds only). */
+__attribute__((unused)) static bool caller_pinned(struct tern_epoch_domain *d)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_synchronize: domain is NULL");
 	struct tern__epoch_record *r = domain_lookup(d, false);
-	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r), "tern_epoch_synchronize: called while pinned (would deadlock)");
-	TERN_ASSERT(r == NULL || !r->collecting, "tern_epoch_synchronize: called from a destructor");
-	(void)r;
+	return r != NULL && tern__epoch_pinned(r);
+}
+
+__attribute__((unused)) static bool caller_in_destructor(struct tern_epoch_domain *d)
+{
+	struct tern__epoch_record *r = domain_lookup(d, false);
+	return r != NULL && r->collecting;
+}
+
+#define TERN__CHECK_MAY_WAIT(d, call)                                                           	do {                                                                                    		TERN_ASSERT(!caller_pinned(d), call ": called while pinned (would deadlock)");  		TERN_ASSERT(!caller_in_destructor(d), call ": called from a destructor");       	} while (0)
+
+static void synchronize_in(struct tern_epoch_domain *d)
+{
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
 	 * treated as one sealed batch tagged g; see seal(). */
 	atomic_thread_fence(memory_order_seq_cst);
@@ -2559,9 +2572,17 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 	wait_epoch(d, g + 2);
 }
 
+void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_synchronize: domain is NULL");
+	TERN__CHECK_MAY_WAIT(d, "tern_epoch_domain_synchronize");
+	synchronize_in(d);
+}
+
 void tern_epoch_synchronize(void)
 {
-	tern_epoch_domain_synchronize(&tern__epoch_default);
+	TERN__CHECK_MAY_WAIT(&tern__epoch_default, "tern_epoch_synchronize");
+	synchronize_in(&tern__epoch_default);
 }
 
 /*
@@ -2629,9 +2650,8 @@ static void hand_over(struct tern_epoch_domain *d, struct tern__epoch_record *r,
 	pending_recount(r);
 }
 
-void tern_epoch_domain_flush(tern_epoch_domain_t *d)
+static void flush_in(struct tern_epoch_domain *d)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_flush: domain is NULL");
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	if (r == NULL || r->collecting)
 		return;
@@ -2643,17 +2663,20 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 	r->collecting = false;
 }
 
-void tern_epoch_flush(void)
+void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 {
-	tern_epoch_domain_flush(&tern__epoch_default);
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
+	flush_in(d);
 }
 
-void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
+void tern_epoch_flush(void)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_barrier: domain is NULL");
+	flush_in(&tern__epoch_default);
+}
+
+static void barrier_in(struct tern_epoch_domain *d)
+{
 	struct tern__epoch_record *r = domain_lookup(d, false);
-	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r), "tern_epoch_barrier: called while pinned (would deadlock)");
-	TERN_ASSERT(r == NULL || !r->collecting, "tern_epoch_barrier: called from a destructor");
 	batch_t due = { 0 };
 	if (r) {
 		r->collecting = true;
@@ -2690,27 +2713,39 @@ void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 		backoff(&round);
 }
 
-void tern_epoch_barrier(void)
+void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 {
-	tern_epoch_domain_barrier(&tern__epoch_default);
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_barrier: domain is NULL");
+	TERN__CHECK_MAY_WAIT(d, "tern_epoch_domain_barrier");
+	barrier_in(d);
 }
 
-void tern_epoch_domain_collect(tern_epoch_domain_t *d)
+void tern_epoch_barrier(void)
 {
-	TERN_ASSERT(d != NULL, "tern_epoch_collect: domain is NULL");
+	TERN__CHECK_MAY_WAIT(&tern__epoch_default, "tern_epoch_barrier");
+	barrier_in(&tern__epoch_default);
+}
+
+static void collect_in(struct tern_epoch_domain *d)
+{
 	struct tern__epoch_record *r = domain_lookup(d, true);
 	if (r)
 		collect(d, r, 2);
 }
 
-void tern_epoch_collect(void)
+void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 {
-	tern_epoch_domain_collect(&tern__epoch_default);
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_collect: domain is NULL");
+	collect_in(d);
 }
 
-void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out)
+void tern_epoch_collect(void)
 {
-	TERN_ASSERT(d != NULL && out != NULL, "tern_epoch_stats: NULL argument");
+	collect_in(&tern__epoch_default);
+}
+
+static void stats_in(struct tern_epoch_domain *d, struct tern_epoch_stats *out)
+{
 	memset(out, 0, sizeof *out);
 	uint64_t now = now_ns();
 	uint64_t oldest = 0;
@@ -2747,9 +2782,17 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 	unlock(d);
 }
 
+void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_stats: domain is NULL");
+	TERN_ASSERT(out != NULL, "tern_epoch_domain_stats: out is NULL");
+	stats_in(d, out);
+}
+
 void tern_epoch_stats(struct tern_epoch_stats *out)
 {
-	tern_epoch_domain_stats(&tern__epoch_default, out);
+	TERN_ASSERT(out != NULL, "tern_epoch_stats: out is NULL");
+	stats_in(&tern__epoch_default, out);
 }
 
 /* ------------------------------------------------------------- domains */
@@ -2968,6 +3011,7 @@ static void atfork_child(void)
 /* Macros private to src/epoch/epoch.c: */
 #undef TERN__EPOCH_ARCH_MCA
 #undef TERN__EPOCH_MAX_SPARE
+#undef TERN__CHECK_MAY_WAIT
 
 /* ======== src/atomic_cell/atomic_cell.c =========================== */
 /*
