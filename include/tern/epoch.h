@@ -77,13 +77,15 @@ struct tern_epoch_stats {
 	uint64_t stall_refusals;     /* advance attempts it refused */
 };
 
-/* ---- tuning (compile-time, only where the implementation is compiled) ---- */
+/* ---- tuning (compile-time) ---- */
 
-/* Entries per garbage bag. */
+/* Entries per garbage bag.  Global: it sizes the thread record declared
+ * below, so every translation unit must agree (define it project-wide). */
 #ifndef TERN_EPOCH_BAG_CAP
 #define TERN_EPOCH_BAG_CAP 62
 #endif
-/* A thread with pending garbage collects every this many outermost unpins. */
+/* The next three only matter where the implementation is compiled.
+ * A thread with pending garbage collects every this many outermost unpins. */
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif
