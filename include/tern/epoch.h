@@ -125,8 +125,10 @@ struct tern__epoch_bin {
 };
 
 struct tern__epoch_record {
-	/* Hot: written by the owner on every outermost pin/unpin, read by
-	 * collectors.  (epoch << 1) | 1 while pinned, 0 when not. */
+	/* Hot: written only by the owner (every outermost pin/unpin), read by
+	 * collectors.  (epoch << TERN__EPOCH_SHIFT) | flags; collectors look at
+	 * TERN__EPOCH_PINNED and the epoch, the other flags are the owner's
+	 * (kept here so that the fast paths test one word). */
 	_Atomic(uint64_t) state;
 	unsigned nest;         /* pins nested inside the outermost one; owner only */
 	unsigned char mode;    /* TERN__EPOCH_MODE_*; owner only */
@@ -170,6 +172,14 @@ struct tern_epoch_domain {
 	struct tern_epoch_domain *next_domain; /* list of explicit domains, under the global lock */
 };
 
+/* Flags in the low bits of a record's state. */
+#define TERN__EPOCH_PINNED 1u  /* outermost pin in force (collectors read this) */
+#define TERN__EPOCH_FAST 2u    /* registered, membarrier mode: pin may stay inline */
+#define TERN__EPOCH_NESTED 4u  /* nest > 0: unpin goes out of line */
+#define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
+#define TERN__EPOCH_FLAGS 0xffu
+#define TERN__EPOCH_SHIFT 8
+
 /* Record modes: how the owner's outermost pin orders itself. */
 #define TERN__EPOCH_UNREGISTERED 0 /* default-domain TLS record not yet registered */
 #define TERN__EPOCH_MEMBARRIER 1   /* compiler barrier; the collector runs membarrier() */
@@ -192,15 +202,23 @@ struct tern__epoch_cache {
 };
 extern TERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 
+/* => r's state word; only its owner may ask. */
+TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_record *r)
+{
+	/* Relaxed: the owner reading the value it last stored itself. */
+	return atomic_load_explicit(&r->state, memory_order_relaxed);
+}
+
 /* => whether r is pinned; only its owner may ask. */
 TERN_INLINE bool tern__epoch_pinned(struct tern__epoch_record *r)
 {
-	/* Relaxed: the owner reading the value it last stored itself. */
-	return atomic_load_explicit(&r->state, memory_order_relaxed) != 0;
+	return (tern__epoch_own_state(r) & TERN__EPOCH_PINNED) != 0;
 }
 
-/* Announces r's epoch (outermost pin); the caller adds the ordering. */
-TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+/* Announces r's epoch (outermost pin; s is r's unpinned state); the caller
+ * adds the ordering. */
+TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r,
+				      uint64_t s)
 {
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(), so
 	 * that on weakly ordered CPUs the pointer loads after this pin are not
@@ -209,22 +227,21 @@ TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__
 	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
 	/* Relaxed: ordered before the caller's later loads by the barrier that
 	 * follows (membarrier in the collector, or a seq_cst fence). */
-	atomic_store_explicit(&r->state, (e << 1) | 1u, memory_order_relaxed);
+	atomic_store_explicit(&r->state, (e << TERN__EPOCH_SHIFT) | (s & TERN__EPOCH_FLAGS) | TERN__EPOCH_PINNED,
+			      memory_order_relaxed);
 }
 
-/* Outermost pin when r is unregistered or in fence mode (epoch.c). */
+/* Pin that is not an outermost membarrier-mode pin: nested, unregistered
+ * or fence mode (epoch.c). */
 TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r);
 
 /* Pin for record r in domain d. */
 TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	if (tern__epoch_pinned(r)) {
-		r->nest++;
-		return;
-	}
 #ifndef TERN_EPOCH_FORCE_FENCE
-	if (TERN_LIKELY(r->mode == TERN__EPOCH_MEMBARRIER)) {
-		tern__epoch_announce(d, r);
+	uint64_t s = tern__epoch_own_state(r);
+	if (TERN_LIKELY((s & (TERN__EPOCH_PINNED | TERN__EPOCH_FAST)) == TERN__EPOCH_FAST)) {
+		tern__epoch_announce(d, r, s);
 		/* Compiler barrier only: the collector's membarrier() is the
 		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
@@ -236,19 +253,18 @@ TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern
 
 TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const char *who)
 {
-	if (TERN_UNLIKELY(r->nest != 0)) {
-		r->nest--;
+	uint64_t s = tern__epoch_own_state(r);
+	TERN_ASSERT(s & TERN__EPOCH_PINNED, who);
+	(void)who;
+	if (TERN_LIKELY((s & (TERN__EPOCH_NESTED | TERN__EPOCH_PENDING)) == 0)) {
+		/* Release: pairs with the acquire load of each record's state in
+		 * try_advance_locked(): everything read under the pin happens
+		 * before a collector that sees this thread unpinned. */
+		atomic_store_explicit(&r->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
+				      memory_order_release);
 		return;
 	}
-	TERN_ASSERT(tern__epoch_pinned(r), who);
-	(void)who;
-	/* Release: pairs with the acquire load of each record's state in
-	 * tern__epoch_try_advance(): everything read under the pin happens
-	 * before a collector that sees this thread unpinned. */
-	atomic_store_explicit(&r->state, 0, memory_order_release);
-	/* Relaxed: own counter, read here only by its owner. */
-	if (TERN_UNLIKELY(atomic_load_explicit(&r->pending, memory_order_relaxed) != 0))
-		tern__epoch_unpin_slow(r);
+	tern__epoch_unpin_slow(r);
 }
 
 /* ---- default domain ---- */

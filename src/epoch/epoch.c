@@ -240,6 +240,9 @@ static void record_init(struct tern_epoch_domain *d, struct tern__epoch_record *
 	r->domain_id = d->id;
 	r->reserve.reserve = true;
 	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
+	/* Relaxed: the record is not yet in the registry (published under the
+	 * domain lock by registry_add()). */
+	atomic_store_explicit(&r->state, tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST, memory_order_relaxed);
 }
 
 /* Makes sure thread_exit() runs for the calling thread. */
@@ -260,9 +263,19 @@ void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record
 
 void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	if (r->mode == TERN__EPOCH_UNREGISTERED)
+	uint64_t s = tern__epoch_own_state(r);
+	if (s & TERN__EPOCH_PINNED) {
+		if (r->nest++ == 0)
+			/* Relaxed: an owner-only flag; the bits collectors read
+			 * (epoch, PINNED) are unchanged. */
+			atomic_store_explicit(&r->state, s | TERN__EPOCH_NESTED, memory_order_relaxed);
+		return;
+	}
+	if (r->mode == TERN__EPOCH_UNREGISTERED) {
 		tern__epoch_register(d, r);
-	tern__epoch_announce(d, r);
+		s = tern__epoch_own_state(r);
+	}
+	tern__epoch_announce(d, r, s);
 #ifndef TERN_EPOCH_FORCE_FENCE
 	if (r->mode == TERN__EPOCH_MEMBARRIER) {
 		/* Compiler barrier only: see tern__epoch_pin_record(). */
@@ -456,15 +469,29 @@ static void batch_destroy(struct tern_epoch_domain *d, struct tern__epoch_record
 	memset(bt, 0, sizeof *bt);
 }
 
+/* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
+ * "r has garbage". */
+static void pending_flag(struct tern__epoch_record *r, bool on)
+{
+	uint64_t s = tern__epoch_own_state(r);
+	uint64_t ns = on ? s | TERN__EPOCH_PENDING : s & ~(uint64_t)TERN__EPOCH_PENDING;
+	if (ns != s)
+		/* Release: when unpinned, this store replaces the unpin's release
+		 * store as the value collectors read; keep its guarantee (pairs
+		 * with the acquire load in try_advance_locked()). */
+		atomic_store_explicit(&r->state, ns, memory_order_release);
+}
+
 /* Recomputes r->pending from the record's own garbage (slow paths). */
 static void pending_recount(struct tern__epoch_record *r)
 {
 	size_t n = r->open.count;
 	for (int i = 0; i < 3; i++)
 		n += r->bins[i].g.count;
-	/* Relaxed: owner-only counter (single writer), read by stats and by the
-	 * owner's unpin; it orders nothing. */
+	/* Relaxed: owner-only counter (single writer), read by stats; it
+	 * orders nothing. */
 	atomic_store_explicit(&r->pending, n, memory_order_relaxed);
+	pending_flag(r, n != 0);
 }
 
 static void open_push_bag(struct tern__epoch_record *r, struct tern__epoch_bag *b)
@@ -482,6 +509,8 @@ static void pending_add(struct tern__epoch_record *r, ptrdiff_t delta)
 	size_t p = atomic_load_explicit(&r->pending, memory_order_relaxed);
 	/* Relaxed: see above. */
 	atomic_store_explicit(&r->pending, p + (size_t)delta, memory_order_relaxed);
+	if (p == 0 || p + (size_t)delta == 0)
+		pending_flag(r, p + (size_t)delta != 0);
 }
 
 /* Step W2: tags the open garbage with the current epoch and bins it. */
@@ -526,9 +555,10 @@ static uint64_t try_advance_locked(struct tern_epoch_domain *d)
 		 * tern__epoch_unpin_record(): a reader seen unpinned has finished
 		 * using what it read. */
 		uint64_t s = atomic_load_explicit(&r->state, memory_order_acquire);
-		if ((s & 1) && (s >> 1) != g) {
-			if (r->stall_epoch != (s >> 1) || r->stall_since_ns == 0) {
-				r->stall_epoch = s >> 1;
+		uint64_t e = s >> TERN__EPOCH_SHIFT;
+		if ((s & TERN__EPOCH_PINNED) && e != g) {
+			if (r->stall_epoch != e || r->stall_since_ns == 0) {
+				r->stall_epoch = e;
 				r->stall_since_ns = now_ns();
 				r->stall_refusals = 0;
 			}
@@ -677,6 +707,17 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 
 void tern__epoch_unpin_slow(struct tern__epoch_record *r)
 {
+	uint64_t s = tern__epoch_own_state(r);
+	if (s & TERN__EPOCH_NESTED) {
+		if (--r->nest == 0)
+			/* Relaxed: owner-only flag; still pinned, epoch unchanged. */
+			atomic_store_explicit(&r->state, s & ~(uint64_t)TERN__EPOCH_NESTED, memory_order_relaxed);
+		return;
+	}
+	/* Release: pairs with the acquire load of the state in
+	 * try_advance_locked(), as in tern__epoch_unpin_record(). */
+	atomic_store_explicit(&r->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
+			      memory_order_release);
 	/* Reserve bag in use (an allocation failed while pinned): collect now,
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be, and a pinned
@@ -1046,10 +1087,11 @@ static void stats_in(struct tern_epoch_domain *d, struct tern_epoch_stats *out)
 		uint64_t s = atomic_load_explicit(&r->state, memory_order_relaxed);
 		/* Relaxed: a snapshot for statistics. */
 		out->pending += atomic_load_explicit(&r->pending, memory_order_relaxed);
-		if (!(s & 1))
+		if (!(s & TERN__EPOCH_PINNED))
 			continue;
+		uint64_t e = s >> TERN__EPOCH_SHIFT;
 		out->pinned_threads++;
-		if ((s >> 1) != out->epoch && r->stall_since_ns != 0 && r->stall_epoch == (s >> 1) &&
+		if (e != out->epoch && r->stall_since_ns != 0 && r->stall_epoch == e &&
 		    (oldest == 0 || r->stall_since_ns < oldest)) {
 			oldest = r->stall_since_ns;
 			out->stall_tid = r->tid;
@@ -1133,7 +1175,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	for (struct tern__epoch_record *r = d->records; r; r = r->next) {
 		/* Relaxed: no thread may use the domain any more (precondition). */
 		uint64_t s = atomic_load_explicit(&r->state, memory_order_relaxed);
-		TERN_ASSERT(!(s & 1), "tern_epoch_domain_destroy: a thread is pinned in the domain");
+		TERN_ASSERT(!(s & TERN__EPOCH_PINNED), "tern_epoch_domain_destroy: a thread is pinned in the domain");
 		(void)s;
 	}
 	struct tern__epoch_record *records = d->records;
@@ -1171,7 +1213,9 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
 		/* Release: pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->state, 0, memory_order_release);
+		atomic_store_explicit(&r->state,
+				      tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING),
+				      memory_order_release);
 	}
 	r->collecting = false;
 	collect(d, r, 2); /* destroy what is due now rather than orphan it */
@@ -1190,6 +1234,8 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 	r->collecting = false;
 	r->domain = NULL;
 	r->mode = TERN__EPOCH_UNREGISTERED;
+	/* Relaxed: the record has left the registry; no collector reads it. */
+	atomic_store_explicit(&r->state, 0, memory_order_relaxed);
 }
 
 static void thread_exit(void *arg)
