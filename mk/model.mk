@@ -8,14 +8,16 @@
 #                      (which is printed).  Fails on any other outcome, so it
 #                      proves that the checks can fail.  See tests/model/README.md.
 #
-#   make check-model-big   safety of two larger instances (3 readers; 4
-#                      objects), about 4 minutes and 4 GB each; not in CI.
+#   make check-model-big   larger instances, 3 readers or 4 objects: safety,
+#                      and liveness of object 1; about 10 minutes and up to
+#                      4 GB per verifier.  Not in CI.
 #
 # Knobs: MODEL_PAN_CC (compiler of the verifiers, default $(CC)),
 # MODEL_DEPTH (pan -m, DFS stack depth), MODEL_HASH (pan -w, log2 of the hash
 # table size).  Run by `make ci-extra`, not by `make test`.
 
-.PHONY: check-model check-model-big model-safety-nr3 model-safety-nobj4 model-safety model-live1 model-live2 model-live3 \
+.PHONY: check-model check-model-big model-safety-nr3 model-safety-nobj4 \
+	model-live1-nr3 model-live1-nobj4 model-safety model-live1 model-live2 model-live3 \
 	model-mut-t1 model-mut-localtag model-mut-localtag-ap model-mut-eqdue
 
 MODEL_DIR := $(BUILD)/model
@@ -69,7 +71,12 @@ model-safety-nr3:
 	@$(call model_run,safety-nr3,pass,-DNR=3,$(MODEL_SAFETY) -DCOLLAPSE,$(MODEL_BIG_DFS))
 model-safety-nobj4:
 	@$(call model_run,safety-nobj4,pass,-DNOBJ=4,$(MODEL_SAFETY) -DCOLLAPSE,$(MODEL_BIG_DFS))
-check-model-big: model-safety-nr3 model-safety-nobj4
-	@echo "check-model-big: OK, 3 readers and 4 objects verified safe"
+# 3 readers make 6 processes plus the claim: too many for the default NFAIR=2.
+model-live1-nr3:
+	@$(call model_run,live1-nr3,pass,-DNR=3 -DNO_GHOST,-DCOLLAPSE -DNFAIR=3,-a -f $(MODEL_BIG_DFS) -N live1)
+model-live1-nobj4:
+	@$(call model_run,live1-nobj4,pass,-DNOBJ=4 -DNO_GHOST,-DCOLLAPSE,-a -f $(MODEL_BIG_DFS) -N live1)
+check-model-big: model-safety-nr3 model-safety-nobj4 model-live1-nr3 model-live1-nobj4
+	@echo "check-model-big: OK, 3 readers and 4 objects verified (safety; liveness of object 1)"
 
 ci-extra:: check-model
