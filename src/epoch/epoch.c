@@ -667,6 +667,28 @@ static bool own_garbage_waiting(const struct tern__epoch_record *r, uint64_t g)
 }
 
 /*
+ * Marks r busy while its garbage lists are being rearranged (and while
+ * destructors run from them).  Besides guarding against reentrant
+ * collection, the mark tells a fork() child that this thread's lists may be
+ * half spliced: child_reset() then leaves them alone (a leak in the child,
+ * never a double destruction).  The compiler barriers keep the list updates
+ * inside the marked region.
+ */
+static void busy_begin(struct tern__epoch_record *r)
+{
+	r->collecting = true;
+	/* Compiler-only barrier: see above (fork consistency, not threads). */
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+static void busy_end(struct tern__epoch_record *r)
+{
+	/* Compiler-only barrier: see busy_begin(). */
+	atomic_signal_fence(memory_order_seq_cst);
+	r->collecting = false;
+}
+
+/*
  * Seals the open garbage, advances the epoch if some of it is not yet due
  * (at most `attempts` times), and destroys everything that is due: the
  * thread's own bins and the domain's orphans.  Never waits for readers.
@@ -675,7 +697,7 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 {
 	if (r->collecting)
 		return; /* a destructor deferred more garbage: the outer call collects */
-	r->collecting = true;
+	busy_begin(r);
 	batch_t due = { 0 };
 	seal(d, r, &due);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
@@ -702,7 +724,7 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 	orphans_destroy(d, r, &orphans);
 	r->unpins = 0;
 	r->since_collect = 0;
-	r->collecting = false;
+	busy_end(r);
 }
 
 void tern__epoch_unpin_slow(struct tern__epoch_record *r)
@@ -984,12 +1006,12 @@ static void flush_in(struct tern_epoch_domain *d)
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	if (r == NULL || r->collecting)
 		return;
-	r->collecting = true;
+	busy_begin(r);
 	batch_t due = { 0 };
 	seal(d, r, &due);
 	hand_over(d, r, &due);
 	batch_destroy(d, r, &due);
-	r->collecting = false;
+	busy_end(r);
 }
 
 void tern_epoch_domain_flush(tern_epoch_domain_t *d)
@@ -1008,9 +1030,9 @@ static void barrier_in(struct tern_epoch_domain *d)
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	batch_t due = { 0 };
 	if (r) {
-		r->collecting = true;
+		busy_begin(r);
 		seal(d, r, &due);
-		r->collecting = false;
+		busy_end(r);
 	}
 	/* Everything deferred before this call by this thread is now sealed, and
 	 * everything handed over by exited or flushing threads is in the orphan
@@ -1023,13 +1045,13 @@ static void barrier_in(struct tern_epoch_domain *d)
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t now = atomic_load_explicit(&d->epoch, memory_order_acquire);
 	if (r) {
-		r->collecting = true;
+		busy_begin(r);
 		for (int i = 0; i < 3; i++)
 			if (r->bins[i].g.count && r->bins[i].tag + 2 <= now)
 				bin_take(&r->bins[i], &due);
 		pending_recount(r);
 		batch_destroy(d, r, &due);
-		r->collecting = false;
+		busy_end(r);
 	}
 	batch_t orphans = { 0 };
 	orphans_take_due(d, now, &orphans, true);
@@ -1217,9 +1239,9 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 				      tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING),
 				      memory_order_release);
 	}
-	r->collecting = false;
+	busy_end(r);
 	collect(d, r, 2); /* destroy what is due now rather than orphan it */
-	r->collecting = true;
+	busy_begin(r);
 	batch_t due = { 0 };
 	seal(d, r, &due);
 	hand_over(d, r, &due);
@@ -1231,7 +1253,7 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 		TERN_FREE(b);
 	}
 	r->nspare = 0;
-	r->collecting = false;
+	busy_end(r);
 	r->domain = NULL;
 	r->mode = TERN__EPOCH_UNREGISTERED;
 	/* Relaxed: the record has left the registry; no collector reads it. */
@@ -1294,6 +1316,12 @@ static void child_reset(struct tern_epoch_domain *d)
 			mine = x == r;
 		if (mine)
 			continue;
+		if (r->collecting) {
+			/* Its lists may be half spliced (busy_begin()): leave them
+			 * (a leak in the child), just drop the record. */
+			memset(r->bins, 0, sizeof r->bins);
+			memset(&r->open, 0, sizeof r->open);
+		}
 		/* Seal its open garbage with the current epoch (conservative). */
 		bin_add(r->bins, g, &r->open, &due);
 		size_t moved = 0;
