@@ -699,7 +699,12 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 		return; /* a destructor deferred more garbage: the outer call collects */
 	busy_begin(r);
 	batch_t due = { 0 };
-	seal(d, r, &due);
+	/* Pinned with the reserve bag in use (out of memory): sealing now would
+	 * tag the reserve with an epoch this thread's own pin keeps from
+	 * becoming due, and the next defer needing a bag would retry forever.
+	 * Left open, it is sealed by the collect at unpin. */
+	if (!(r->reserve_busy && tern__epoch_pinned(r)))
+		seal(d, r, &due);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
 	 * destruction below. */
