@@ -45,6 +45,11 @@ REL_TSAN_CC ?= clang
 REL_ASAN_SCALE ?= 0.25
 REL_TSAN_SCALE ?= 0.25
 REL_VG_SCALE ?= 0.05
+# Binaries left out of the valgrind run (patterns on the names in
+# $(BUILD)/tests/): the single-header
+# builds run the same code as the library builds (they are checked under
+# ASan and TSan) and would double the slowest check.
+REL_VG_EXCLUDE ?= single_%
 REL_SOAK_SAN_SECONDS ?= 8
 
 # `make soak` length in seconds (SECONDS=N on the command line).
@@ -71,9 +76,10 @@ soak-selftest: $(REL_SOAK_BIN)
 	  echo "tern: soak-selftest: an injected leak was not detected"; exit 1; fi
 	@echo "tern: soak-selftest: both injected faults detected"
 
-# Prints the test binaries of this BUILD (used by the checks below).
+# Prints the test binaries of this BUILD but REL_BINS_EXCLUDE (used below).
+REL_BINS_EXCLUDE ?=
 reliability-bins:
-	@echo '$(strip $(TEST_BINS) $(TEST_BINS_EXTRA))'
+	@echo '$(strip $(filter-out $(addprefix $(BUILD)/tests/,$(REL_BINS_EXCLUDE)),$(TEST_BINS) $(TEST_BINS_EXTRA)))'
 
 # $(call rel_build,DIR,CC,CFLAGS,LDFLAGS): library, suites and soak in DIR.
 define rel_build
@@ -177,7 +183,8 @@ REL_VG_OPTS = --trace-children=yes --leak-check=full --show-leak-kinds=definite,
 check-valgrind:
 	$(call rel_build,$(REL_VG_DIR),$(CC),,)
 	@rm -rf $(REL_VG_DIR)/logs $(REL_VG_DIR)/run && mkdir -p $(REL_VG_DIR)/logs $(REL_VG_DIR)/run
-	@for b in $$($(MAKE) -s --no-print-directory BUILD=$(REL_VG_DIR) reliability-bins); do \
+	@for b in $$($(MAKE) -s --no-print-directory BUILD=$(REL_VG_DIR) \
+	    REL_BINS_EXCLUDE='$(REL_VG_EXCLUDE)' reliability-bins); do \
 	  w=$(REL_VG_DIR)/run/$$(basename $$b); \
 	  printf '#!/bin/sh\nexec valgrind %s %s "$$@"\n' "$(REL_VG_OPTS)" "$(abspath .)/$$b" > $$w; \
 	  chmod +x $$w; \

@@ -714,6 +714,28 @@ DEATH(typed_lazy, destroy_twice, "mlazy_destroy")
 	mlazy_destroy(&lt);
 }
 
+/* The typed form of "destroy while a transformation runs". */
+static int *twice_then_destroy(const int *src);
+
+TERN_LAZY_DEFINE(slazy, int, int, twice_then_destroy, free_int, free_int);
+
+static slazy_t self_destroying_typed;
+
+static int *twice_then_destroy(const int *src)
+{
+	slazy_destroy(&self_destroying_typed);
+	return int_new(2 * *src);
+}
+
+DEATH(typed_lazy, destroy_during_transform, "slazy_destroy")
+{
+	(void)arg;
+	slazy_init(&self_destroying_typed);
+	slazy_set_source(&self_destroying_typed, int_new(1));
+	tern_epoch_pin();
+	(void)slazy_get_transformed(&self_destroying_typed);
+}
+
 /* ------------------------------------- every build: setup calls fail */
 
 Test(misuse_release, setup_calls_reject_null_with_einval)
