@@ -8,6 +8,7 @@
 #   make check-valgrind    every suite under memcheck
 #   make soak SECONDS=N    1 writer + readers on the epoch GC, AtomicCell and
 #                          LazyTransform for N seconds (tests/soak/soak.c)
+#   make soak-selftest     the soak's verdict catches an injected stall/leak
 #
 # Each check builds its own library and test binaries in $(BUILD)/<tool>/ by
 # running this Makefile again with BUILD and EXTRA_CFLAGS/EXTRA_LDFLAGS set
@@ -20,7 +21,8 @@
 #
 # Knobs: REL_ASAN_SCALE, REL_TSAN_SCALE, REL_VG_SCALE (TERN_TEST_SCALE of the
 # concurrency tests in each run), REL_SOAK_SAN_SECONDS (soak length under the
-# sanitizers), REL_TSAN_CC (compiler of the TSan build).
+# sanitizers), REL_ASAN_CC / REL_TSAN_CC (compilers of those builds),
+# REL_VG_EXCLUDE (binaries valgrind skips), SOAK_FLAGS (extra soak options).
 
 .PHONY: check-asan check-tsan check-valgrind soak soak-selftest reliability-bins
 
@@ -46,9 +48,9 @@ REL_ASAN_SCALE ?= 0.25
 REL_TSAN_SCALE ?= 0.25
 REL_VG_SCALE ?= 0.05
 # Binaries left out of the valgrind run (patterns on the names in
-# $(BUILD)/tests/): the single-header
-# builds run the same code as the library builds (they are checked under
-# ASan and TSan) and would double the slowest check.
+# $(BUILD)/tests/): the single-header builds run the same code as the
+# library builds (they are checked under ASan and TSan) and would double the
+# slowest check.
 REL_VG_EXCLUDE ?= single_%
 REL_SOAK_SAN_SECONDS ?= 8
 
