@@ -42,10 +42,13 @@
  * storing thread wrote into the value before storing it is visible to a
  * thread that loads it.
  *
- * Misuse (debug builds abort with a message naming the call): load without
- * being pinned; a NULL cell; using a cell after tern_cell_destroy(); copy
- * helpers on a cell not made by tern_cell_init_copy() or with another size.
- * All cells use the default epoch domain.
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds): load without being pinned; a NULL cell; using a cell after
+ * tern_cell_destroy(); copy helpers on a cell not made by
+ * tern_cell_init_copy() or with another size.  Initialising a cell twice
+ * (without destroying it) is undefined: it cannot be detected cheaply.  The
+ * setup calls that return an error report a NULL cell as EINVAL in every
+ * build.  All cells use the default epoch domain.
  */
 #ifndef TERN_ATOMIC_CELL_H
 #define TERN_ATOMIC_CELL_H

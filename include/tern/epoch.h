@@ -29,8 +29,9 @@
  *
  * Misuse (debug builds abort with a message naming the call; undefined in
  * NDEBUG builds): unpin without pin; synchronize or barrier while pinned;
- * destroying a domain while a thread is pinned in it; using a destroyed
- * domain; calling synchronize/barrier from inside a destructor.
+ * destroying a domain while a thread is pinned in it; calling
+ * synchronize/barrier from inside a destructor; a NULL domain.  Using a
+ * destroyed domain is undefined in every build (its memory is gone).
  */
 #ifndef TERN_EPOCH_H
 #define TERN_EPOCH_H
@@ -287,7 +288,14 @@ TERN_INLINE bool tern_epoch_is_pinned(void)
 	return tern__epoch_pinned(&tern__epoch_self);
 }
 
-/* Runs destroy(obj) exactly once after a grace period.  May be called pinned or not. */
+/*
+ * Runs destroy(obj) exactly once after a grace period.  May be called pinned
+ * or not.  Allocates a bag every TERN_EPOCH_BAG_CAP objects; if that fails,
+ * an unpinned caller waits for a grace period and destroys obj itself, and a
+ * pinned caller uses its thread's reserve bag (TERN_EPOCH_BAG_CAP objects
+ * per pinned section); past that it retries the allocation until memory
+ * returns.  Never drops an object.
+ */
 TERN_API void tern_epoch_defer(void *obj, void (*destroy)(void *obj));
 /* Frees obj's memory (with free()) after a grace period; runs no destructor. */
 TERN_API void tern_epoch_defer_free(void *obj);

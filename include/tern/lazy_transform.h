@@ -50,10 +50,12 @@
  * setter wrote into a source before set_source() happens before the
  * transform reads it.  The argument is in src/lazy_transform/lazy_transform.c.
  *
- * Misuse (debug builds abort with a message naming the call): get without
- * being pinned (tern_epoch_pin), a NULL container, ops or source, use after
- * tern_lazy_destroy(), destroy while a transformation runs.  All containers
- * use the default epoch domain.
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds): get without being pinned (tern_epoch_pin), a NULL
+ * container, ops or source, use after tern_lazy_destroy(), destroy while a
+ * transformation runs.  Initialising a container twice is undefined (it
+ * cannot be detected cheaply); tern_lazy_init() reports NULL arguments as
+ * EINVAL in every build.  All containers use the default epoch domain.
  */
 #ifndef TERN_LAZY_TRANSFORM_H
 #define TERN_LAZY_TRANSFORM_H

@@ -97,9 +97,11 @@ int tern_cell_try_init(tern_cell_t *c, void *initial, void (*destroy)(void *))
 void tern_cell_init(tern_cell_t *c, void *initial, void (*destroy)(void *))
 {
 	TERN_ASSERT(c != NULL, "tern_cell_init: cell is NULL");
-	if (tern_cell_try_init(c, initial, destroy) != 0) {
-		fprintf(stderr, "tern: tern_cell_init: out of memory "
-				"(tern_cell_try_init reports ENOMEM instead)\n");
+	int err = tern_cell_try_init(c, initial, destroy);
+	if (err != 0) {
+		fprintf(stderr, "tern: tern_cell_init: %s\n",
+			err == EINVAL ? "cell is NULL"
+				      : "out of memory (tern_cell_try_init reports ENOMEM instead)");
 		abort();
 	}
 }
