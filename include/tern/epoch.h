@@ -232,17 +232,19 @@ TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__
 			      memory_order_relaxed);
 }
 
-/* Pin that is not an outermost membarrier-mode pin: nested, unregistered
- * or fence mode (epoch.c). */
+/* Pin that is not an outermost membarrier-mode pin without pending garbage:
+ * nested, unregistered, fence mode, or the thread has garbage (epoch.c). */
 TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r);
 
 /* Pin for record r in domain d. */
 TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
 #ifndef TERN_EPOCH_FORCE_FENCE
-	uint64_t s = tern__epoch_own_state(r);
-	if (TERN_LIKELY((s & (TERN__EPOCH_PINNED | TERN__EPOCH_FAST)) == TERN__EPOCH_FAST)) {
-		tern__epoch_announce(d, r, s);
+	/* The stored value is a constant picked by this (predicted) branch,
+	 * never computed from the loaded word: a data dependency through r->state
+	 * would chain every pin to the previous unpin's store. */
+	if (TERN_LIKELY((tern__epoch_own_state(r) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST)) {
+		tern__epoch_announce(d, r, TERN__EPOCH_FAST);
 		/* Compiler barrier only: the collector's membarrier() is the
 		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
@@ -257,12 +259,12 @@ TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const ch
 	uint64_t s = tern__epoch_own_state(r);
 	TERN_ASSERT(s & TERN__EPOCH_PINNED, who);
 	(void)who;
-	if (TERN_LIKELY((s & (TERN__EPOCH_NESTED | TERN__EPOCH_PENDING)) == 0)) {
+	/* As in the pin: a constant store chosen by the branch. */
+	if (TERN_LIKELY((s & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST | TERN__EPOCH_PINNED))) {
 		/* Release: pairs with the acquire load of each record's state in
 		 * try_advance_locked(): everything read under the pin happens
 		 * before a collector that sees this thread unpinned. */
-		atomic_store_explicit(&r->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
-				      memory_order_release);
+		atomic_store_explicit(&r->state, TERN__EPOCH_FAST, memory_order_release);
 		return;
 	}
 	tern__epoch_unpin_slow(r);

@@ -749,7 +749,7 @@ void tern__epoch_unpin_slow(struct tern__epoch_record *r)
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be, and a pinned
 	 * defer that needs the reserve again would retry forever. */
-	if (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)
+	if ((s & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
 		collect(r->domain, r, 2);
 }
 
