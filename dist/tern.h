@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  947de15   (not compared by `make check-single`)
- *   Inputs SHA-256: b6a314993972acc034b12d43e90cfbeff20c9993786beef5732ceea0f42e9f6a
+ *   Source commit:  2e58243   (not compared by `make check-single`)
+ *   Inputs SHA-256: 7c39cde99b56decf47c04a431dc9312956899cc6f98282670faa7a88fbefa390
  *                   (path and contents of each of the 12 files inlined
  *                   below, in that order)
  *
@@ -38,14 +38,14 @@
  *       304  tern/alloc.h          the allocator behind tern's slow paths
  *       345  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       503  tern/epoch.h          three-bin epoch-based memory reclamation
- *       860  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1222  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1596  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1607  src/core/alloc.c                    the replaceable ...
- *      1688  src/lightlock/lightlock.c           build-time checks for ...
- *      1716  src/epoch/epoch.c                   three-bin epoch-based ...
- *      3016  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      3182  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *       888  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1253  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1629  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1640  src/core/alloc.c                    the replaceable ...
+ *      1721  src/lightlock/lightlock.c           build-time checks for ...
+ *      1749  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      3128  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      3296  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -85,8 +85,8 @@
  *   TERN_EPOCH_BAG_CAP = 62
  *       [global] Entries per garbage bag. (tern/epoch.h)
  *   TERN_EPOCH_COLLECT_PINS = 128
- *       [only where the implementation is compiled] A thread with pending
- *       garbage collects every this many outermost unpins. (tern/epoch.h)
+ *       [only where the implementation is compiled] The next three only
+ *       matter where the implementation is compiled. (tern/epoch.h)
  *   TERN_EPOCH_COLLECT_DEFERS = 256
  *       [only where the implementation is compiled] ... and every this many
  *       deferred objects. (tern/epoch.h)
@@ -532,8 +532,9 @@ TERN_EXTERN_C_END
  *
  * Misuse (debug builds abort with a message naming the call; undefined in
  * NDEBUG builds): unpin without pin; synchronize or barrier while pinned;
- * destroying a domain while a thread is pinned in it; using a destroyed
- * domain; calling synchronize/barrier from inside a destructor.
+ * destroying a domain while a thread is pinned in it; calling
+ * synchronize/barrier from inside a destructor; a NULL domain.  Using a
+ * destroyed domain is undefined in every build (its memory is gone).
  */
 #ifndef TERN_EPOCH_H
 #define TERN_EPOCH_H
@@ -578,13 +579,15 @@ struct tern_epoch_stats {
 	uint64_t stall_refusals;     /* advance attempts it refused */
 };
 
-/* ---- tuning (compile-time, only where the implementation is compiled) ---- */
+/* ---- tuning (compile-time) ---- */
 
-/* Entries per garbage bag. */
+/* Entries per garbage bag.  Global: it sizes the thread record declared
+ * below, so every translation unit must agree (define it project-wide). */
 #ifndef TERN_EPOCH_BAG_CAP
 #define TERN_EPOCH_BAG_CAP 62
 #endif
-/* A thread with pending garbage collects every this many outermost unpins. */
+/* The next three only matter where the implementation is compiled.
+ * A thread with pending garbage collects every this many outermost unpins. */
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif
@@ -624,8 +627,10 @@ struct tern__epoch_bin {
 };
 
 struct tern__epoch_record {
-	/* Hot: written by the owner on every outermost pin/unpin, read by
-	 * collectors.  (epoch << 1) | 1 while pinned, 0 when not. */
+	/* Hot: written only by the owner (every outermost pin/unpin), read by
+	 * collectors.  (epoch << TERN__EPOCH_SHIFT) | flags; collectors look at
+	 * TERN__EPOCH_PINNED and the epoch, the other flags are the owner's
+	 * (kept here so that the fast paths test one word). */
 	_Atomic(uint64_t) state;
 	unsigned nest;         /* pins nested inside the outermost one; owner only */
 	unsigned char mode;    /* TERN__EPOCH_MODE_*; owner only */
@@ -669,6 +674,14 @@ struct tern_epoch_domain {
 	struct tern_epoch_domain *next_domain; /* list of explicit domains, under the global lock */
 };
 
+/* Flags in the low bits of a record's state. */
+#define TERN__EPOCH_PINNED 1u  /* outermost pin in force (collectors read this) */
+#define TERN__EPOCH_FAST 2u    /* registered, membarrier mode: pin may stay inline */
+#define TERN__EPOCH_NESTED 4u  /* nest > 0: unpin goes out of line */
+#define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
+#define TERN__EPOCH_FLAGS 0xffu
+#define TERN__EPOCH_SHIFT 8
+
 /* Record modes: how the owner's outermost pin orders itself. */
 #define TERN__EPOCH_UNREGISTERED 0 /* default-domain TLS record not yet registered */
 #define TERN__EPOCH_MEMBARRIER 1   /* compiler barrier; the collector runs membarrier() */
@@ -691,15 +704,23 @@ struct tern__epoch_cache {
 };
 TERN__EXTERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 
+/* => r's state word; only its owner may ask. */
+TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_record *r)
+{
+	/* Relaxed: the owner reading the value it last stored itself. */
+	return atomic_load_explicit(&r->state, memory_order_relaxed);
+}
+
 /* => whether r is pinned; only its owner may ask. */
 TERN_INLINE bool tern__epoch_pinned(struct tern__epoch_record *r)
 {
-	/* Relaxed: the owner reading the value it last stored itself. */
-	return atomic_load_explicit(&r->state, memory_order_relaxed) != 0;
+	return (tern__epoch_own_state(r) & TERN__EPOCH_PINNED) != 0;
 }
 
-/* Announces r's epoch (outermost pin); the caller adds the ordering. */
-TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+/* Announces r's epoch (outermost pin; s is r's unpinned state); the caller
+ * adds the ordering. */
+TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r,
+				      uint64_t s)
 {
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(), so
 	 * that on weakly ordered CPUs the pointer loads after this pin are not
@@ -708,22 +729,23 @@ TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__
 	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
 	/* Relaxed: ordered before the caller's later loads by the barrier that
 	 * follows (membarrier in the collector, or a seq_cst fence). */
-	atomic_store_explicit(&r->state, (e << 1) | 1u, memory_order_relaxed);
+	atomic_store_explicit(&r->state, (e << TERN__EPOCH_SHIFT) | (s & TERN__EPOCH_FLAGS) | TERN__EPOCH_PINNED,
+			      memory_order_relaxed);
 }
 
-/* Outermost pin when r is unregistered or in fence mode (epoch.c). */
+/* Pin that is not an outermost membarrier-mode pin without pending garbage:
+ * nested, unregistered, fence mode, or the thread has garbage (epoch.c). */
 TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r);
 
 /* Pin for record r in domain d. */
 TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	if (tern__epoch_pinned(r)) {
-		r->nest++;
-		return;
-	}
 #ifndef TERN_EPOCH_FORCE_FENCE
-	if (TERN_LIKELY(r->mode == TERN__EPOCH_MEMBARRIER)) {
-		tern__epoch_announce(d, r);
+	/* The stored value is a constant picked by this (predicted) branch,
+	 * never computed from the loaded word: a data dependency through r->state
+	 * would chain every pin to the previous unpin's store. */
+	if (TERN_LIKELY((tern__epoch_own_state(r) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST)) {
+		tern__epoch_announce(d, r, TERN__EPOCH_FAST);
 		/* Compiler barrier only: the collector's membarrier() is the
 		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
@@ -735,19 +757,18 @@ TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern
 
 TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const char *who)
 {
-	if (TERN_UNLIKELY(r->nest != 0)) {
-		r->nest--;
+	uint64_t s = tern__epoch_own_state(r);
+	TERN_ASSERT(s & TERN__EPOCH_PINNED, who);
+	(void)who;
+	/* As in the pin: a constant store chosen by the branch. */
+	if (TERN_LIKELY((s & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST | TERN__EPOCH_PINNED))) {
+		/* Release: pairs with the acquire load of each record's state in
+		 * try_advance_locked(): everything read under the pin happens
+		 * before a collector that sees this thread unpinned. */
+		atomic_store_explicit(&r->state, TERN__EPOCH_FAST, memory_order_release);
 		return;
 	}
-	TERN_ASSERT(tern__epoch_pinned(r), who);
-	(void)who;
-	/* Release: pairs with the acquire load of each record's state in
-	 * tern__epoch_try_advance(): everything read under the pin happens
-	 * before a collector that sees this thread unpinned. */
-	atomic_store_explicit(&r->state, 0, memory_order_release);
-	/* Relaxed: own counter, read here only by its owner. */
-	if (TERN_UNLIKELY(atomic_load_explicit(&r->pending, memory_order_relaxed) != 0))
-		tern__epoch_unpin_slow(r);
+	tern__epoch_unpin_slow(r);
 }
 
 /* ---- default domain ---- */
@@ -770,7 +791,14 @@ TERN_INLINE bool tern_epoch_is_pinned(void)
 	return tern__epoch_pinned(&tern__epoch_self);
 }
 
-/* Runs destroy(obj) exactly once after a grace period.  May be called pinned or not. */
+/*
+ * Runs destroy(obj) exactly once after a grace period.  May be called pinned
+ * or not.  Allocates a bag every TERN_EPOCH_BAG_CAP objects; if that fails,
+ * an unpinned caller waits for a grace period and destroys obj itself, and a
+ * pinned caller uses its thread's reserve bag (TERN_EPOCH_BAG_CAP objects
+ * per pinned section); past that it retries the allocation until memory
+ * returns.  Never drops an object.
+ */
 TERN_API void tern_epoch_defer(void *obj, void (*destroy)(void *obj));
 /* Frees obj's memory (with free()) after a grace period; runs no destructor. */
 TERN_API void tern_epoch_defer_free(void *obj);
@@ -902,10 +930,13 @@ TERN_EXTERN_C_END
  * storing thread wrote into the value before storing it is visible to a
  * thread that loads it.
  *
- * Misuse (debug builds abort with a message naming the call): load without
- * being pinned; a NULL cell; using a cell after tern_cell_destroy(); copy
- * helpers on a cell not made by tern_cell_init_copy() or with another size.
- * All cells use the default epoch domain.
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds): load without being pinned; a NULL cell; using a cell after
+ * tern_cell_destroy(); copy helpers on a cell not made by
+ * tern_cell_init_copy() or with another size.  Initialising a cell twice
+ * (without destroying it) is undefined: it cannot be detected cheaply.  The
+ * setup calls that return an error report a NULL cell as EINVAL in every
+ * build.  All cells use the default epoch domain.
  */
 #ifndef TERN_ATOMIC_CELL_H
 #define TERN_ATOMIC_CELL_H
@@ -1272,10 +1303,12 @@ TERN_EXTERN_C_END
  * setter wrote into a source before set_source() happens before the
  * transform reads it.  The argument is in src/lazy_transform/lazy_transform.c.
  *
- * Misuse (debug builds abort with a message naming the call): get without
- * being pinned (tern_epoch_pin), a NULL container, ops or source, use after
- * tern_lazy_destroy(), destroy while a transformation runs.  All containers
- * use the default epoch domain.
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds): get without being pinned (tern_epoch_pin), a NULL
+ * container, ops or source, use after tern_lazy_destroy(), destroy while a
+ * transformation runs.  Initialising a container twice is undefined (it
+ * cannot be detected cheaply); tern_lazy_init() reports NULL arguments as
+ * EINVAL in every build.  All containers use the default epoch domain.
  */
 #ifndef TERN_LAZY_TRANSFORM_H
 #define TERN_LAZY_TRANSFORM_H
@@ -1952,6 +1985,9 @@ static void record_init(struct tern_epoch_domain *d, struct tern__epoch_record *
 	r->domain_id = d->id;
 	r->reserve.reserve = true;
 	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
+	/* Relaxed: the record is not yet in the registry (published under the
+	 * domain lock by registry_add()). */
+	atomic_store_explicit(&r->state, tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST, memory_order_relaxed);
 }
 
 /* Makes sure thread_exit() runs for the calling thread. */
@@ -1972,9 +2008,19 @@ void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record
 
 void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r)
 {
-	if (r->mode == TERN__EPOCH_UNREGISTERED)
+	uint64_t s = tern__epoch_own_state(r);
+	if (s & TERN__EPOCH_PINNED) {
+		if (r->nest++ == 0)
+			/* Relaxed: an owner-only flag; the bits collectors read
+			 * (epoch, PINNED) are unchanged. */
+			atomic_store_explicit(&r->state, s | TERN__EPOCH_NESTED, memory_order_relaxed);
+		return;
+	}
+	if (r->mode == TERN__EPOCH_UNREGISTERED) {
 		tern__epoch_register(d, r);
-	tern__epoch_announce(d, r);
+		s = tern__epoch_own_state(r);
+	}
+	tern__epoch_announce(d, r, s);
 #ifndef TERN_EPOCH_FORCE_FENCE
 	if (r->mode == TERN__EPOCH_MEMBARRIER) {
 		/* Compiler barrier only: see tern__epoch_pin_record(). */
@@ -2168,15 +2214,29 @@ static void batch_destroy(struct tern_epoch_domain *d, struct tern__epoch_record
 	memset(bt, 0, sizeof *bt);
 }
 
+/* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
+ * "r has garbage". */
+static void pending_flag(struct tern__epoch_record *r, bool on)
+{
+	uint64_t s = tern__epoch_own_state(r);
+	uint64_t ns = on ? s | TERN__EPOCH_PENDING : s & ~(uint64_t)TERN__EPOCH_PENDING;
+	if (ns != s)
+		/* Release: when unpinned, this store replaces the unpin's release
+		 * store as the value collectors read; keep its guarantee (pairs
+		 * with the acquire load in try_advance_locked()). */
+		atomic_store_explicit(&r->state, ns, memory_order_release);
+}
+
 /* Recomputes r->pending from the record's own garbage (slow paths). */
 static void pending_recount(struct tern__epoch_record *r)
 {
 	size_t n = r->open.count;
 	for (int i = 0; i < 3; i++)
 		n += r->bins[i].g.count;
-	/* Relaxed: owner-only counter (single writer), read by stats and by the
-	 * owner's unpin; it orders nothing. */
+	/* Relaxed: owner-only counter (single writer), read by stats; it
+	 * orders nothing. */
 	atomic_store_explicit(&r->pending, n, memory_order_relaxed);
+	pending_flag(r, n != 0);
 }
 
 static void open_push_bag(struct tern__epoch_record *r, struct tern__epoch_bag *b)
@@ -2194,6 +2254,8 @@ static void pending_add(struct tern__epoch_record *r, ptrdiff_t delta)
 	size_t p = atomic_load_explicit(&r->pending, memory_order_relaxed);
 	/* Relaxed: see above. */
 	atomic_store_explicit(&r->pending, p + (size_t)delta, memory_order_relaxed);
+	if (p == 0 || p + (size_t)delta == 0)
+		pending_flag(r, p + (size_t)delta != 0);
 }
 
 /* Step W2: tags the open garbage with the current epoch and bins it. */
@@ -2238,9 +2300,10 @@ static uint64_t try_advance_locked(struct tern_epoch_domain *d)
 		 * tern__epoch_unpin_record(): a reader seen unpinned has finished
 		 * using what it read. */
 		uint64_t s = atomic_load_explicit(&r->state, memory_order_acquire);
-		if ((s & 1) && (s >> 1) != g) {
-			if (r->stall_epoch != (s >> 1) || r->stall_since_ns == 0) {
-				r->stall_epoch = s >> 1;
+		uint64_t e = s >> TERN__EPOCH_SHIFT;
+		if ((s & TERN__EPOCH_PINNED) && e != g) {
+			if (r->stall_epoch != e || r->stall_since_ns == 0) {
+				r->stall_epoch = e;
 				r->stall_since_ns = now_ns();
 				r->stall_refusals = 0;
 			}
@@ -2349,6 +2412,28 @@ static bool own_garbage_waiting(const struct tern__epoch_record *r, uint64_t g)
 }
 
 /*
+ * Marks r busy while its garbage lists are being rearranged (and while
+ * destructors run from them).  Besides guarding against reentrant
+ * collection, the mark tells a fork() child that this thread's lists may be
+ * half spliced: child_reset() then leaves them alone (a leak in the child,
+ * never a double destruction).  The compiler barriers keep the list updates
+ * inside the marked region.
+ */
+static void busy_begin(struct tern__epoch_record *r)
+{
+	r->collecting = true;
+	/* Compiler-only barrier: see above (fork consistency, not threads). */
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+static void busy_end(struct tern__epoch_record *r)
+{
+	/* Compiler-only barrier: see busy_begin(). */
+	atomic_signal_fence(memory_order_seq_cst);
+	r->collecting = false;
+}
+
+/*
  * Seals the open garbage, advances the epoch if some of it is not yet due
  * (at most `attempts` times), and destroys everything that is due: the
  * thread's own bins and the domain's orphans.  Never waits for readers.
@@ -2357,9 +2442,14 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 {
 	if (r->collecting)
 		return; /* a destructor deferred more garbage: the outer call collects */
-	r->collecting = true;
+	busy_begin(r);
 	batch_t due = { 0 };
-	seal(d, r, &due);
+	/* Pinned with the reserve bag in use (out of memory): sealing now would
+	 * tag the reserve with an epoch this thread's own pin keeps from
+	 * becoming due, and the next defer needing a bag would retry forever.
+	 * Left open, it is sealed by the collect at unpin. */
+	if (!(r->reserve_busy && tern__epoch_pinned(r)))
+		seal(d, r, &due);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
 	 * destruction below. */
@@ -2384,16 +2474,27 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 	orphans_destroy(d, r, &orphans);
 	r->unpins = 0;
 	r->since_collect = 0;
-	r->collecting = false;
+	busy_end(r);
 }
 
 void tern__epoch_unpin_slow(struct tern__epoch_record *r)
 {
+	uint64_t s = tern__epoch_own_state(r);
+	if (s & TERN__EPOCH_NESTED) {
+		if (--r->nest == 0)
+			/* Relaxed: owner-only flag; still pinned, epoch unchanged. */
+			atomic_store_explicit(&r->state, s & ~(uint64_t)TERN__EPOCH_NESTED, memory_order_relaxed);
+		return;
+	}
+	/* Release: pairs with the acquire load of the state in
+	 * try_advance_locked(), as in tern__epoch_unpin_record(). */
+	atomic_store_explicit(&r->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
+			      memory_order_release);
 	/* Reserve bag in use (an allocation failed while pinned): collect now,
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be, and a pinned
 	 * defer that needs the reserve again would retry forever. */
-	if (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)
+	if ((s & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
 		collect(r->domain, r, 2);
 }
 
@@ -2655,12 +2756,12 @@ static void flush_in(struct tern_epoch_domain *d)
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	if (r == NULL || r->collecting)
 		return;
-	r->collecting = true;
+	busy_begin(r);
 	batch_t due = { 0 };
 	seal(d, r, &due);
 	hand_over(d, r, &due);
 	batch_destroy(d, r, &due);
-	r->collecting = false;
+	busy_end(r);
 }
 
 void tern_epoch_domain_flush(tern_epoch_domain_t *d)
@@ -2679,9 +2780,9 @@ static void barrier_in(struct tern_epoch_domain *d)
 	struct tern__epoch_record *r = domain_lookup(d, false);
 	batch_t due = { 0 };
 	if (r) {
-		r->collecting = true;
+		busy_begin(r);
 		seal(d, r, &due);
-		r->collecting = false;
+		busy_end(r);
 	}
 	/* Everything deferred before this call by this thread is now sealed, and
 	 * everything handed over by exited or flushing threads is in the orphan
@@ -2694,13 +2795,13 @@ static void barrier_in(struct tern_epoch_domain *d)
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t now = atomic_load_explicit(&d->epoch, memory_order_acquire);
 	if (r) {
-		r->collecting = true;
+		busy_begin(r);
 		for (int i = 0; i < 3; i++)
 			if (r->bins[i].g.count && r->bins[i].tag + 2 <= now)
 				bin_take(&r->bins[i], &due);
 		pending_recount(r);
 		batch_destroy(d, r, &due);
-		r->collecting = false;
+		busy_end(r);
 	}
 	batch_t orphans = { 0 };
 	orphans_take_due(d, now, &orphans, true);
@@ -2758,10 +2859,11 @@ static void stats_in(struct tern_epoch_domain *d, struct tern_epoch_stats *out)
 		uint64_t s = atomic_load_explicit(&r->state, memory_order_relaxed);
 		/* Relaxed: a snapshot for statistics. */
 		out->pending += atomic_load_explicit(&r->pending, memory_order_relaxed);
-		if (!(s & 1))
+		if (!(s & TERN__EPOCH_PINNED))
 			continue;
+		uint64_t e = s >> TERN__EPOCH_SHIFT;
 		out->pinned_threads++;
-		if ((s >> 1) != out->epoch && r->stall_since_ns != 0 && r->stall_epoch == (s >> 1) &&
+		if (e != out->epoch && r->stall_since_ns != 0 && r->stall_epoch == e &&
 		    (oldest == 0 || r->stall_since_ns < oldest)) {
 			oldest = r->stall_since_ns;
 			out->stall_tid = r->tid;
@@ -2845,7 +2947,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	for (struct tern__epoch_record *r = d->records; r; r = r->next) {
 		/* Relaxed: no thread may use the domain any more (precondition). */
 		uint64_t s = atomic_load_explicit(&r->state, memory_order_relaxed);
-		TERN_ASSERT(!(s & 1), "tern_epoch_domain_destroy: a thread is pinned in the domain");
+		TERN_ASSERT(!(s & TERN__EPOCH_PINNED), "tern_epoch_domain_destroy: a thread is pinned in the domain");
 		(void)s;
 	}
 	struct tern__epoch_record *records = d->records;
@@ -2883,11 +2985,13 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
 		/* Release: pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->state, 0, memory_order_release);
+		atomic_store_explicit(&r->state,
+				      tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING),
+				      memory_order_release);
 	}
-	r->collecting = false;
+	busy_end(r);
 	collect(d, r, 2); /* destroy what is due now rather than orphan it */
-	r->collecting = true;
+	busy_begin(r);
 	batch_t due = { 0 };
 	seal(d, r, &due);
 	hand_over(d, r, &due);
@@ -2899,9 +3003,11 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 		TERN_FREE(b);
 	}
 	r->nspare = 0;
-	r->collecting = false;
+	busy_end(r);
 	r->domain = NULL;
 	r->mode = TERN__EPOCH_UNREGISTERED;
+	/* Relaxed: the record has left the registry; no collector reads it. */
+	atomic_store_explicit(&r->state, 0, memory_order_relaxed);
 }
 
 static void thread_exit(void *arg)
@@ -2960,6 +3066,12 @@ static void child_reset(struct tern_epoch_domain *d)
 			mine = x == r;
 		if (mine)
 			continue;
+		if (r->collecting) {
+			/* Its lists may be half spliced (busy_begin()): leave them
+			 * (a leak in the child), just drop the record. */
+			memset(r->bins, 0, sizeof r->bins);
+			memset(&r->open, 0, sizeof r->open);
+		}
 		/* Seal its open garbage with the current epoch (conservative). */
 		bin_add(r->bins, g, &r->open, &due);
 		size_t moved = 0;
@@ -3110,9 +3222,11 @@ int tern_cell_try_init(tern_cell_t *c, void *initial, void (*destroy)(void *))
 void tern_cell_init(tern_cell_t *c, void *initial, void (*destroy)(void *))
 {
 	TERN_ASSERT(c != NULL, "tern_cell_init: cell is NULL");
-	if (tern_cell_try_init(c, initial, destroy) != 0) {
-		fprintf(stderr, "tern: tern_cell_init: out of memory "
-				"(tern_cell_try_init reports ENOMEM instead)\n");
+	int err = tern_cell_try_init(c, initial, destroy);
+	if (err != 0) {
+		fprintf(stderr, "tern: tern_cell_init: %s\n",
+			err == EINVAL ? "cell is NULL"
+				      : "out of memory (tern_cell_try_init reports ENOMEM instead)");
 		abort();
 	}
 }
