@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  2e58243   (not compared by `make check-single`)
- *   Inputs SHA-256: 7c39cde99b56decf47c04a431dc9312956899cc6f98282670faa7a88fbefa390
+ *   Source commit:  809743c-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 49e4260a6cedabda3e902916921fdf603e42a7319581c1ceae6a0100b9ce902f
  *                   (path and contents of each of the 12 files inlined
  *                   below, in that order)
  *
@@ -39,11 +39,11 @@
  *       345  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       503  tern/epoch.h          three-bin epoch-based memory reclamation
  *       888  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1253  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1629  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1640  src/core/alloc.c                    the replaceable ...
- *      1721  src/lightlock/lightlock.c           build-time checks for ...
- *      1749  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      1254  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1630  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1641  src/core/alloc.c                    the replaceable ...
+ *      1722  src/lightlock/lightlock.c           build-time checks for ...
+ *      1750  src/epoch/epoch.c                   three-bin epoch-based ...
  *      3128  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
  *      3296  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
@@ -1219,6 +1219,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 		 * failure acquire: pairs with the release that installed *expected. */ \
 		if (atomic_compare_exchange_strong_explicit(&c->ptr, expected, desired, \
 							    memory_order_acq_rel,       \
+							    /* failure: see above */    \
 							    memory_order_acquire)) {    \
 			name##_retire(old);                                             \
 			return true;                                                    \
@@ -2984,10 +2985,9 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 	if (tern__epoch_pinned(r)) {
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
+		uint64_t keep = tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING);
 		/* Release: pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->state,
-				      tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING),
-				      memory_order_release);
+		atomic_store_explicit(&r->state, keep, memory_order_release);
 	}
 	busy_end(r);
 	collect(d, r, 2); /* destroy what is due now rather than orphan it */

@@ -334,6 +334,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 		 * failure acquire: pairs with the release that installed *expected. */ \
 		if (atomic_compare_exchange_strong_explicit(&c->ptr, expected, desired, \
 							    memory_order_acq_rel,       \
+							    /* failure: see above */    \
 							    memory_order_acquire)) {    \
 			name##_retire(old);                                             \
 			return true;                                                    \

@@ -1239,10 +1239,9 @@ static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record
 	if (tern__epoch_pinned(r)) {
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
+		uint64_t keep = tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING);
 		/* Release: pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->state,
-				      tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING),
-				      memory_order_release);
+		atomic_store_explicit(&r->state, keep, memory_order_release);
 	}
 	busy_end(r);
 	collect(d, r, 2); /* destroy what is due now rather than orphan it */
