@@ -4,6 +4,9 @@
 #   make test       install missing Debian packages (make deps), build and run every suite
 #   make bench      the benchmark harness (see README.md)
 #   make install    PREFIX=/usr/local DESTDIR=   headers, libraries, tern.pc
+#   make single     regenerate dist/tern.h and dist/tern_lightlock.h
+#   make check-asan / check-tsan / check-valgrind / check-model / soak SECONDS=N
+#   make ci-extra   everything .ci/run adds after make test (mk/*.mk)
 #
 # Variables: CC (gcc or clang), BUILD (output dir), OPT (optimisation flags),
 # EXTRA_CFLAGS / EXTRA_LDFLAGS (added to every compile / link, e.g. sanitizers).
