@@ -49,7 +49,7 @@ $(BE_LIB_FENCE_A): $(BE_LIB_SRCS:%.c=$(BE_DIR)/lib-fence/%.o)
 BE_PIN := $(BE_DIR)/bench_pin
 BE_PIN_FENCE := $(BE_DIR)/bench_pin_fence
 BE_RECLAIM := $(BE_DIR)/bench_reclaim
-BE_PIN_HDRS := bench/pin/loops.h bench/pin/bench_util.h
+BE_PIN_HDRS := bench/pin/loops.h bench/pin/bench_util.h bench/common/bench.h
 
 # bench/pin compiles each loop file once per code placement (bench/pin/loops.h):
 # the loop starts 0, 16, 32 or 48 bytes after a 64-byte boundary, with the
@@ -87,7 +87,7 @@ $(BE_PIN_FENCE): bench/pin/pin.c $(BE_PIN_FENCE_OBJS) $(BE_PIN_HDRS) $(HDRS) $(B
 BE_RECLAIM_SRCS := bench/reclaim/reclaim.c bench/reclaim/rc_ck.c bench/reclaim/rc_urcu.c \
 		   $(if $(BE_HAVE_TERN),bench/reclaim/rc_tern.c)
 
-$(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h $(HDRS) \
+$(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h bench/common/bench.h $(HDRS) \
 	       $(if $(BE_HAVE_TERN),$(BE_LIB_A))
 	@mkdir -p $(dir $@)
 	$(CC) $(BE_CFLAGS) $(BE_RECLAIM_SRCS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)

@@ -202,7 +202,23 @@ struct bench_stat {
 	double median, min, max;
 };
 
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 /* Median, minimum and maximum of v[0..n) (sorts v).  n == 0 gives zeros. */
-struct bench_stat bench_stat_of(double *v, size_t n);
+static inline struct bench_stat bench_stat_of(double *v, size_t n)
+{
+	struct bench_stat s = { 0, 0, 0 };
+	if (n == 0)
+		return s;
+	qsort(v, n, sizeof *v, bench_cmp_double);
+	s.min = v[0];
+	s.max = v[n - 1];
+	s.median = (n % 2) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return s;
+}
 
 #endif /* TERN_BENCH_COMMON_H */

@@ -1,6 +1,7 @@
 /*
- * bench_util.h — clocks, order statistics and machine description shared by
- * bench/pin and bench/reclaim.  Header-only; benchmark code, not library code.
+ * bench_util.h — machine description shared by bench/pin and bench/reclaim
+ * (clocks and statistics come from bench/common/bench.h).  Header-only;
+ * benchmark code, not library code.
  */
 #ifndef TERN_BENCH_UTIL_H
 #define TERN_BENCH_UTIL_H
@@ -11,39 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-/* => nanoseconds on clock `id` (CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, ...). */
-static inline uint64_t bench_now_ns(clockid_t id)
-{
-	struct timespec ts;
-	if (clock_gettime(id, &ts) != 0) {
-		perror("clock_gettime");
-		exit(2);
-	}
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int bench_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Order statistics of n samples (n >= 1); sorts v in place. */
-struct bench_summary {
-	double median, min, max;
-};
-
-static inline struct bench_summary bench_summarize(double *v, size_t n)
-{
-	struct bench_summary s = {0, 0, 0};
-	if (n == 0)
-		return s;
-	qsort(v, n, sizeof *v, bench_cmp_double);
-	s.min = v[0];
-	s.max = v[n - 1];
-	s.median = (n % 2) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	return s;
-}
+#include "../common/bench.h" /* clocks (bench_clock_ns) and bench_stat_of() */
 
 /* Copies the CPU's model name (from /proc/cpuinfo) into buf, commas removed
  * so it can sit in a CSV field. */

@@ -107,11 +107,11 @@ static void *reader(void *arg)
 			pin_loop_fn *loop = impls[job.impl].loop[job.variant];
 			void *ctx = ctxs[idx][job.impl];
 			uint64_t s = loop(job.iters / 8 + 1, ctx); /* warm-up */
-			uint64_t w0 = bench_now_ns(CLOCK_MONOTONIC);
-			uint64_t c0 = bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
+			uint64_t w0 = bench_clock_ns(CLOCK_MONOTONIC);
+			uint64_t c0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 			s += loop(job.iters, ctx);
-			uint64_t c1 = bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
-			uint64_t w1 = bench_now_ns(CLOCK_MONOTONIC);
+			uint64_t c1 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			uint64_t w1 = bench_clock_ns(CLOCK_MONOTONIC);
 			results[idx].cpu_ns = (double)(c1 - c0) / (double)job.iters;
 			results[idx].wall_ns = (double)(w1 - w0) / (double)job.iters;
 			sink += s;
@@ -298,7 +298,7 @@ static void parse(int argc, char **argv, struct opts *o)
 
 /* [impl][variant][tcount][clock][round]; clock 0 = thread CPU, 1 = wall */
 static double samples[NIMPL][NV][MAX_TCOUNTS][2][MAX_ROUNDS];
-static struct bench_summary summ[NIMPL][NV][MAX_TCOUNTS][2];
+static struct bench_stat summ[NIMPL][NV][MAX_TCOUNTS][2];
 static unsigned best[NIMPL][MAX_TCOUNTS], worst[NIMPL][MAX_TCOUNTS];
 static bool present[NIMPL];
 static const char *const clock_names[2] = {"thread_cpu", "wall"};
@@ -381,7 +381,7 @@ int main(int argc, char **argv)
 		for (unsigned t = 0; t < o.ntcounts; t++) {
 			for (unsigned v = 0; v < NV; v++)
 				for (int c = 0; c < 2; c++)
-					summ[k][v][t][c] = bench_summarize(samples[k][v][t][c], o.rounds);
+					summ[k][v][t][c] = bench_stat_of(samples[k][v][t][c], o.rounds);
 			best[k][t] = worst[k][t] = 0;
 			for (unsigned v = 1; v < NV; v++) {
 				if (summ[k][v][t][0].median < summ[k][best[k][t]][t][0].median)
@@ -414,7 +414,7 @@ int main(int argc, char **argv)
 			unsigned b = best[k][t], w = worst[k][t];
 			printf("%-11s", impls[k].name);
 			for (int c = 0; c < 2; c++) {
-				struct bench_summary s = summ[k][b][t][c];
+				struct bench_stat s = summ[k][b][t][c];
 				char range[64];
 				snprintf(range, sizeof range, "%.2f-%.2f", s.min, s.max);
 				double ratio = tern < NIMPL ? s.median / summ[tern][best[tern][t]][t][c].median : 0;

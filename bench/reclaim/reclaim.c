@@ -70,11 +70,11 @@ static void *rc_thread_main(void *arg)
 	struct rc_thread *t = arg;
 	void *ctx = t->im->thread_init(t->writer);
 	pthread_barrier_wait(t->start);
-	uint64_t w0 = bench_now_ns(CLOCK_MONOTONIC);
-	uint64_t c0 = bench_now_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t w0 = bench_clock_ns(CLOCK_MONOTONIC);
+	uint64_t c0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	t->ops = t->writer ? t->im->writer_loop(ctx) : t->im->reader_loop(ctx);
-	t->cpu_ns = bench_now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
-	t->wall_ns = bench_now_ns(CLOCK_MONOTONIC) - w0;
+	t->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	t->wall_ns = bench_clock_ns(CLOCK_MONOTONIC) - w0;
 	t->im->thread_fini(ctx, t->writer);
 	return NULL;
 }
@@ -124,7 +124,7 @@ static int child_main(const char *name, unsigned writers, double ms)
 		}
 	}
 	pthread_barrier_wait(&start);
-	uint64_t t0 = bench_now_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = bench_clock_ns(CLOCK_MONOTONIC);
 	uint64_t end = t0 + (uint64_t)(ms * 1e6);
 	uint64_t peak = 0;
 	unsigned tick = 0;
@@ -134,8 +134,8 @@ static int child_main(const char *name, unsigned writers, double ms)
 			peak = p;
 		if (rc_verbose && tick++ % 10 == 0)
 			fprintf(stderr, "  %s t=%.0f ms pending %llu\n", im->name,
-				(double)(bench_now_ns(CLOCK_MONOTONIC) - t0) / 1e6, (unsigned long long)p);
-		if (bench_now_ns(CLOCK_MONOTONIC) >= end)
+				(double)(bench_clock_ns(CLOCK_MONOTONIC) - t0) / 1e6, (unsigned long long)p);
+		if (bench_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
@@ -329,12 +329,12 @@ static bool selected(const struct opts *o, const char *name)
 static struct sample samples[NIMPL][MAX_WCOUNTS][MAX_ROUNDS];
 
 /* Median (and min, max) of one field over the rounds. */
-static struct bench_summary field(size_t k, unsigned w, unsigned rounds, size_t off)
+static struct bench_stat field(size_t k, unsigned w, unsigned rounds, size_t off)
 {
 	double v[MAX_ROUNDS];
 	for (unsigned r = 0; r < rounds; r++)
 		memcpy(&v[r], (const char *)&samples[k][w][r] + off, sizeof(double));
-	return bench_summarize(v, rounds);
+	return bench_stat_of(v, rounds);
 }
 
 int main(int argc, char **argv)
@@ -402,17 +402,17 @@ int main(int argc, char **argv)
 	for (unsigned w = 0; w < o.nwcounts; w++) {
 		printf("\n%u writer%s + 1 reader  Mobj/s (min-max)     xtern  wCPU ns/obj  peak pending (max)  "
 		       "peak RSS MiB (max)  reader Mreads/s, max gap ms  errors\n", o.wcounts[w], o.wcounts[w] == 1 ? " " : "s");
-		struct bench_summary tr = tern < NIMPL ? field(tern, w, o.rounds, offsetof(struct sample, rate))
-						       : (struct bench_summary){0, 0, 0};
+		struct bench_stat tr = tern < NIMPL ? field(tern, w, o.rounds, offsetof(struct sample, rate))
+						       : (struct bench_stat){0, 0, 0};
 		for (size_t k = 0; k < NIMPL; k++) {
 			if (!use[k])
 				continue;
-			struct bench_summary rate = field(k, w, o.rounds, offsetof(struct sample, rate));
-			struct bench_summary cpuo = field(k, w, o.rounds, offsetof(struct sample, cpu_per_obj));
-			struct bench_summary peak = field(k, w, o.rounds, offsetof(struct sample, peak));
-			struct bench_summary rss = field(k, w, o.rounds, offsetof(struct sample, rss_kib));
-			struct bench_summary rd = field(k, w, o.rounds, offsetof(struct sample, reads));
-			struct bench_summary gap = field(k, w, o.rounds, offsetof(struct sample, gap_ms));
+			struct bench_stat rate = field(k, w, o.rounds, offsetof(struct sample, rate));
+			struct bench_stat cpuo = field(k, w, o.rounds, offsetof(struct sample, cpu_per_obj));
+			struct bench_stat peak = field(k, w, o.rounds, offsetof(struct sample, peak));
+			struct bench_stat rss = field(k, w, o.rounds, offsetof(struct sample, rss_kib));
+			struct bench_stat rd = field(k, w, o.rounds, offsetof(struct sample, reads));
+			struct bench_stat gap = field(k, w, o.rounds, offsetof(struct sample, gap_ms));
 			rate_med[k][w] = rate.median;
 			cpu_med[k][w] = cpuo.median;
 			peak_max[k][w] = peak.max;
