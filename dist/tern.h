@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  809743c-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 49e4260a6cedabda3e902916921fdf603e42a7319581c1ceae6a0100b9ce902f
+ *   Source commit:  670e20d-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 2103dd5b50ec3e4f448a005019c455ecf51e494fc233889740f3d2de886d5e01
  *                   (path and contents of each of the 12 files inlined
  *                   below, in that order)
  *
@@ -44,8 +44,8 @@
  *      1641  src/core/alloc.c                    the replaceable ...
  *      1722  src/lightlock/lightlock.c           build-time checks for ...
  *      1750  src/epoch/epoch.c                   three-bin epoch-based ...
- *      3128  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      3296  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      3130  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      3298  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -2264,6 +2264,13 @@ static void seal(struct tern_epoch_domain *d, struct tern__epoch_record *r, batc
 {
 	if (r->open.count == 0)
 		return;
+	/* Pinned with the reserve bag in use (out of memory): sealing now would
+	 * tag the reserve with an epoch this thread's own pin keeps from
+	 * becoming due, and the next defer needing a bag would retry forever.
+	 * Left open, it is sealed by the collection at unpin
+	 * (tern__epoch_unpin_slow()). */
+	if (r->reserve_busy && tern__epoch_pinned(r))
+		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
 	 * tern__epoch_pin_record() / the collector's membarrier and seq_cst
 	 * fence in try_advance(): every unlink that preceded the defers in the
@@ -2445,12 +2452,7 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 		return; /* a destructor deferred more garbage: the outer call collects */
 	busy_begin(r);
 	batch_t due = { 0 };
-	/* Pinned with the reserve bag in use (out of memory): sealing now would
-	 * tag the reserve with an epoch this thread's own pin keeps from
-	 * becoming due, and the next defer needing a bag would retry forever.
-	 * Left open, it is sealed by the collect at unpin. */
-	if (!(r->reserve_busy && tern__epoch_pinned(r)))
-		seal(d, r, &due);
+	seal(d, r, &due);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
 	 * destruction below. */

@@ -518,6 +518,13 @@ static void seal(struct tern_epoch_domain *d, struct tern__epoch_record *r, batc
 {
 	if (r->open.count == 0)
 		return;
+	/* Pinned with the reserve bag in use (out of memory): sealing now would
+	 * tag the reserve with an epoch this thread's own pin keeps from
+	 * becoming due, and the next defer needing a bag would retry forever.
+	 * Left open, it is sealed by the collection at unpin
+	 * (tern__epoch_unpin_slow()). */
+	if (r->reserve_busy && tern__epoch_pinned(r))
+		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
 	 * tern__epoch_pin_record() / the collector's membarrier and seq_cst
 	 * fence in try_advance(): every unlink that preceded the defers in the
@@ -699,12 +706,7 @@ static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, i
 		return; /* a destructor deferred more garbage: the outer call collects */
 	busy_begin(r);
 	batch_t due = { 0 };
-	/* Pinned with the reserve bag in use (out of memory): sealing now would
-	 * tag the reserve with an epoch this thread's own pin keeps from
-	 * becoming due, and the next defer needing a bag would retry forever.
-	 * Left open, it is sealed by the collect at unpin. */
-	if (!(r->reserve_busy && tern__epoch_pinned(r)))
-		seal(d, r, &due);
+	seal(d, r, &due);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
 	 * destruction below. */
