@@ -37,6 +37,8 @@ TEST_LIBS = -lcriterion -pthread $(EXTRA_LDFLAGS)
 SRCS := $(sort $(wildcard src/*/*.c))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 HDRS := include/tern.h $(sort $(wildcard include/tern/*.h))
+# Private headers of src/ (parts of one translation unit, e.g. src/epoch/).
+PRIV_HDRS := $(sort $(wildcard src/*/*.h))
 
 LIB_A := $(BUILD)/libtern.a
 SONAME := libtern.so.$(VERSION_MAJOR)
@@ -51,7 +53,7 @@ TEST_COMMON := $(wildcard tests/common/*.h)
 all: lib
 lib: $(LIB_A) $(LIB_SO)
 
-$(BUILD)/obj/%.o: %.c $(HDRS) Makefile
+$(BUILD)/obj/%.o: %.c $(HDRS) $(PRIV_HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 

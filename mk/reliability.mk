@@ -230,7 +230,7 @@ ci-extra::
 REL_NDEBUG_DIR := $(BUILD)/ndebug
 REL_NDEBUG_LIB := $(REL_NDEBUG_DIR)/libtern.a
 
-$(REL_NDEBUG_LIB): $(SRCS) $(HDRS)
+$(REL_NDEBUG_LIB): $(SRCS) $(HDRS) $(PRIV_HDRS)
 	$(MAKE) --no-print-directory BUILD=$(REL_NDEBUG_DIR) \
 	  EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DNDEBUG" $(REL_NDEBUG_LIB)
 

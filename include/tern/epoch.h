@@ -7,8 +7,7 @@
  * thread that could still hold a reference has unpinned (a grace period).
  *
  * The process-wide default domain needs no setup: a thread registers on its
- * first pin or defer and unregisters at thread exit, when its pending garbage
- * goes to an orphan list that later collections destroy.  Explicit domains
+ * first pin or defer and unregisters at thread exit.  Explicit domains
  * (tern_epoch_domain_*) are independent collectors for libraries that embed
  * tern.
  *
@@ -27,10 +26,32 @@
  * until it unpins; the destructor runs after (happens-after) each such
  * thread's unpin.
  *
+ * Destructors.  tern never holds one of its locks while it runs a
+ * destructor, wherever it runs it (a collection, an unpin, a defer, thread
+ * exit, tern_epoch_domain_destroy, a barrier, a flush).  A destructor may
+ * defer more objects into its own or any other domain, pin and unpin, flush,
+ * collect, and create or destroy *other* domains.  It may not synchronize or
+ * wait for a barrier (it would wait for itself), destroy the domain whose
+ * garbage it belongs to, or exit its thread.  A collect or flush called from
+ * a destructor that tern is running for the same thread and domain returns
+ * at once; the outer call finishes the work.
+ *
+ * Teardown.  Thread exit, tern_epoch_barrier() and
+ * tern_epoch_domain_destroy() drain: what destructors they run defer into
+ * the same place is handled before they return (destroyed, or for thread
+ * exit handed to the domain when not yet due).  A thread exit and a domain
+ * destroy may race: whichever comes first, every object is destroyed once.
+ *
+ * fork().  In the child only the forking thread exists: the other threads'
+ * pending garbage becomes the domain's (destroyed by the child's later
+ * collections and barriers, each object once); a thread that was in the
+ * middle of rearranging its garbage when fork() ran leaves that garbage
+ * unreclaimed in the child (a leak, never a double destruction).
+ *
  * Misuse (debug builds abort with a message naming the call; undefined in
- * NDEBUG builds): unpin without pin; synchronize or barrier while pinned;
- * destroying a domain while a thread is pinned in it; calling
- * synchronize/barrier from inside a destructor; a NULL domain.  Using a
+ * NDEBUG builds): unpin without pin; synchronize or barrier while pinned or
+ * from a destructor; destroying a domain while a thread is pinned in it,
+ * from one of its own destructors, or twice; a NULL domain.  Using a
  * destroyed domain is undefined in every build (its memory is gone).
  */
 #ifndef TERN_EPOCH_H
@@ -57,7 +78,9 @@ struct tern_epoch_entry {
 	void (*fn)(struct tern_epoch_entry *entry);
 };
 
-/* Statistics of a domain (tern_epoch_stats / tern_epoch_domain_stats). */
+/* Statistics of a domain (tern_epoch_stats / tern_epoch_domain_stats).
+ * pending and orphaned are exact whenever no thread is deferring or
+ * destroying in the domain. */
 struct tern_epoch_stats {
 	uint64_t epoch;              /* current global epoch */
 	unsigned registered_threads; /* threads with a record in the domain */
@@ -78,15 +101,19 @@ struct tern_epoch_stats {
 	uint64_t stall_refusals;     /* advance attempts it refused */
 };
 
-/* ---- tuning (compile-time) ---- */
+/* ---- tuning (compile-time; only where the implementation is compiled) ----
+ *
+ * None of these changes a type the program shares with the library: the
+ * thread records that hold garbage are private to the implementation, so a
+ * translation unit that sees other values than the library was built with
+ * is harmless.  They are shown here for reference and for the tests. */
 
-/* Entries per garbage bag.  Global: it sizes the thread record declared
- * below, so every translation unit must agree (define it project-wide). */
+/* Entries per garbage bag; also how many objects a pinned section can
+ * defer when no memory can be allocated (the record's reserve bag). */
 #ifndef TERN_EPOCH_BAG_CAP
 #define TERN_EPOCH_BAG_CAP 62
 #endif
-/* The next three only matter where the implementation is compiled.
- * A thread with pending garbage collects every this many outermost unpins. */
+/* A thread with pending garbage collects every this many outermost unpins. */
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif
@@ -99,81 +126,28 @@ struct tern_epoch_stats {
 #define TERN_EPOCH_PENDING_MAX 8192
 #endif
 
-/* ---- private layout (needed by the inline fast paths) ---- */
-
-struct tern__epoch_bag {
-	struct tern__epoch_bag *next;
-	unsigned n;
-	bool reserve; /* the record's embedded out-of-memory reserve: never freed */
-	struct {
-		void *obj;
-		void (*fn)(void *);
-	} e[TERN_EPOCH_BAG_CAP];
-};
-
-/* A list of garbage: chained bags and intrusive entries, with tails so that
- * lists splice in O(1).  In the open list the head bag is being filled. */
-struct tern__epoch_garbage {
-	struct tern__epoch_bag *bags, *bags_tail;
-	struct tern_epoch_entry *ents, *ents_tail;
-	size_t count;
-};
-
-/* One of the three bins: garbage sealed in epoch `tag` (tag mod 3 = index). */
-struct tern__epoch_bin {
-	uint64_t tag;
-	struct tern__epoch_garbage g;
-};
-
-struct tern__epoch_record {
-	/* Hot: written only by the owner (every outermost pin/unpin), read by
-	 * collectors.  (epoch << TERN__EPOCH_SHIFT) | flags; collectors look at
-	 * TERN__EPOCH_PINNED and the epoch, the other flags are the owner's
-	 * (kept here so that the fast paths test one word). */
+/* ---- private layout: only what the inline fast paths touch ----
+ *
+ * A thread's state word in one domain.  The default domain's slot is the
+ * thread-local tern__epoch_self; an explicit domain's slot heads the
+ * thread's private record in that domain.  (epoch << TERN__EPOCH_SHIFT) |
+ * flags: collectors read TERN__EPOCH_PINNED and the epoch, the other flags
+ * are the owner's, kept here so that pin and unpin test one word.  Every
+ * store the owner makes to it is a release store (epoch.c, "Concurrency"). */
+struct tern__epoch_slot {
 	_Atomic(uint64_t) state;
-	unsigned nest;         /* pins nested inside the outermost one; owner only */
-	unsigned char mode;    /* TERN__EPOCH_MODE_*; owner only */
-	unsigned unpins;       /* outermost unpins since the last collection; owner only */
-	_Atomic(size_t) pending; /* deferred by this thread, not destroyed; owner writes */
-	struct tern_epoch_domain *domain; /* NULL until registered */
-
-	/* Cold: owner-only garbage, plus registry links under domain->lock. */
-	struct tern__epoch_garbage open;   /* unsealed (untagged) garbage */
-	size_t since_collect;              /* defers since the last collection */
-	struct tern__epoch_bin bins[3];
-	struct tern__epoch_bag *spare;     /* cache of empty bags */
-	unsigned nspare;
-	bool collecting;                   /* reentrancy guard (destructors that defer) */
-	bool heap;                         /* record was allocated (explicit domains) */
-	bool reserve_busy;                 /* `reserve` holds garbage */
-	long tid;                          /* gettid() of the owner */
-	uint64_t domain_id;
-	struct tern__epoch_record *prev, *next;      /* domain registry, under domain->lock */
-	struct tern__epoch_record *thread_next;      /* the owner's records in other domains */
-	uint64_t stall_since_ns;  /* first refusal at stall_epoch, under domain->lock */
-	uint64_t stall_epoch;
-	uint64_t stall_refusals;
-	struct tern__epoch_bag reserve;    /* used when a bag cannot be allocated while pinned */
 };
 
+/* The part of a domain the fast paths read; the rest (registry, orphans,
+ * locks) is private, behind impl. */
 struct tern_epoch_domain {
 	/* The global epoch: read by every pin, written by advances. */
-	_Alignas(TERN_CACHELINE) _Atomic(uint64_t) epoch;
-	_Alignas(TERN_CACHELINE) pthread_mutex_t lock; /* registry, orphans, advances */
-	uint64_t id;
-	struct tern__epoch_record *records;  /* registry (doubly linked), under lock */
-	struct tern__epoch_bin orphans[3];   /* garbage of exited/flushed threads, under lock */
-	_Atomic(uint64_t) orphan_count;       /* objects in orphans[] */
-	_Atomic(unsigned) orphan_busy;        /* orphan batches being destroyed outside the lock */
-	_Atomic(uint64_t) destroyed;
-	_Atomic(uint64_t) advances;
-	_Atomic(uint64_t) failed_advances;
-	unsigned registered;                 /* under lock */
-	bool is_default;
-	struct tern_epoch_domain *next_domain; /* list of explicit domains, under the global lock */
+	_Alignas(64) _Atomic(uint64_t) epoch;
+	uint64_t id;                       /* never reused; validates the caches */
+	struct tern__epoch_domain_impl *impl;
 };
 
-/* Flags in the low bits of a record's state. */
+/* Flags in the low bits of a slot's state. */
 #define TERN__EPOCH_PINNED 1u  /* outermost pin in force (collectors read this) */
 #define TERN__EPOCH_FAST 2u    /* registered, membarrier mode: pin may stay inline */
 #define TERN__EPOCH_NESTED 4u  /* nest > 0: unpin goes out of line */
@@ -181,107 +155,107 @@ struct tern_epoch_domain {
 #define TERN__EPOCH_FLAGS 0xffu
 #define TERN__EPOCH_SHIFT 8
 
-/* Record modes: how the owner's outermost pin orders itself. */
-#define TERN__EPOCH_UNREGISTERED 0 /* default-domain TLS record not yet registered */
-#define TERN__EPOCH_MEMBARRIER 1   /* compiler barrier; the collector runs membarrier() */
-#define TERN__EPOCH_FENCE 2        /* seq_cst fence (no membarrier, or forced) */
-
-/* The default domain and the calling thread's record in it. */
+/* The default domain and the calling thread's slot in it. */
 extern TERN_API struct tern_epoch_domain tern__epoch_default;
-extern TERN_API _Thread_local struct tern__epoch_record tern__epoch_self;
-
-TERN_API void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record *r);
-TERN_API struct tern__epoch_record *tern__epoch_domain_record(struct tern_epoch_domain *d);
-TERN_API void tern__epoch_unpin_slow(struct tern__epoch_record *r);
+extern TERN_API _Thread_local struct tern__epoch_slot tern__epoch_self;
 
 /* The calling thread's most recently used explicit domain (validated by id,
  * so a destroyed domain's address reused by a new domain never matches). */
 struct tern__epoch_cache {
 	struct tern_epoch_domain *dom;
 	uint64_t id;
-	struct tern__epoch_record *rec;
+	struct tern__epoch_slot *slot;
 };
 extern TERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 
-/* => r's state word; only its owner may ask. */
-TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_record *r)
+/* Slow paths (epoch.c): a pin that is not an outermost membarrier-mode pin
+ * (nested, unregistered, fence mode, thread exiting), an unpin that is not
+ * the end of such a pin, and the cache miss of an explicit domain. */
+TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+TERN_API void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+TERN_API struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d);
+
+/* => s's state word; only its owner may ask. */
+TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_slot *s)
 {
 	/* Relaxed: the owner reading the value it last stored itself. */
-	return atomic_load_explicit(&r->state, memory_order_relaxed);
+	return atomic_load_explicit(&s->state, memory_order_relaxed);
 }
 
-/* => whether r is pinned; only its owner may ask. */
-TERN_INLINE bool tern__epoch_pinned(struct tern__epoch_record *r)
+/* => whether s is pinned; only its owner may ask. */
+TERN_INLINE bool tern__epoch_pinned(struct tern__epoch_slot *s)
 {
-	return (tern__epoch_own_state(r) & TERN__EPOCH_PINNED) != 0;
+	return (tern__epoch_own_state(s) & TERN__EPOCH_PINNED) != 0;
 }
 
-/* Announces r's epoch (outermost pin; s is r's unpinned state); the caller
- * adds the ordering. */
-TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r,
-				      uint64_t s)
+/* Announces s's epoch (step R1 of epoch.c; flags are s's unpinned flags);
+ * the caller adds the ordering. */
+TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_slot *s,
+				      uint64_t flags)
 {
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(), so
-	 * that on weakly ordered CPUs the pointer loads after this pin are not
-	 * performed before the epoch load (epoch.c, "Concurrency", membarrier
-	 * mode).  On x86 this is the same instruction as a relaxed load. */
+	/* Acquire: pairs with the seq_cst store of the epoch in
+	 * try_advance_locked(), so that on weakly ordered CPUs the pointer
+	 * loads after this pin are not performed before the epoch load
+	 * (epoch.c, "Concurrency", membarrier mode).  A plain load on x86. */
 	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
-	/* Relaxed: ordered before the caller's later loads by the barrier that
-	 * follows (membarrier in the collector, or a seq_cst fence). */
-	atomic_store_explicit(&r->state, (e << TERN__EPOCH_SHIFT) | (s & TERN__EPOCH_FLAGS) | TERN__EPOCH_PINNED,
-			      memory_order_relaxed);
+	/* Release: pairs with the acquire load of the state in
+	 * try_advance_locked(): a collector that reads this store (and not the
+	 * unpin before it) still synchronises with everything this thread did
+	 * under its earlier pins, without relying on release sequences.  A
+	 * plain store on x86. */
+	atomic_store_explicit(&s->state, (e << TERN__EPOCH_SHIFT) | (flags & TERN__EPOCH_FLAGS) | TERN__EPOCH_PINNED,
+			      memory_order_release);
 }
 
-/* Pin that is not an outermost membarrier-mode pin without pending garbage:
- * nested, unregistered, fence mode, or the thread has garbage (epoch.c). */
-TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r);
-
-/* Pin for record r in domain d. */
-TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+/* Pin for slot s in domain d (step R1). */
+TERN_INLINE void tern__epoch_pin_slot(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
 #ifndef TERN_EPOCH_FORCE_FENCE
 	/* The stored value is a constant picked by this (predicted) branch,
-	 * never computed from the loaded word: a data dependency through r->state
-	 * would chain every pin to the previous unpin's store. */
-	if (TERN_LIKELY((tern__epoch_own_state(r) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST)) {
-		tern__epoch_announce(d, r, TERN__EPOCH_FAST);
+	 * never computed from the loaded word: a data dependency through the
+	 * state would chain every pin to the previous unpin's store. */
+	if (TERN_LIKELY((tern__epoch_own_state(s) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST)) {
+		tern__epoch_announce(d, s, TERN__EPOCH_FAST);
 		/* Compiler barrier only: the collector's membarrier() is the
 		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
 		return;
 	}
 #endif
-	tern__epoch_pin_slow(d, r);
+	tern__epoch_pin_slow(d, s);
 }
 
-TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const char *who)
+/* Unpin for slot s in domain d (step R3). */
+TERN_INLINE void tern__epoch_unpin_slot(struct tern_epoch_domain *d, struct tern__epoch_slot *s,
+					const char *who)
 {
-	uint64_t s = tern__epoch_own_state(r);
-	TERN_ASSERT(s & TERN__EPOCH_PINNED, who);
+	uint64_t st = tern__epoch_own_state(s);
+	TERN_ASSERT(st & TERN__EPOCH_PINNED, who);
 	(void)who;
 	/* As in the pin: a constant store chosen by the branch. */
-	if (TERN_LIKELY((s & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST | TERN__EPOCH_PINNED))) {
-		/* Release: pairs with the acquire load of each record's state in
+	if (TERN_LIKELY((st & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST | TERN__EPOCH_PINNED))) {
+		/* Release: pairs with the acquire load of each state in
 		 * try_advance_locked(): everything read under the pin happens
 		 * before a collector that sees this thread unpinned. */
-		atomic_store_explicit(&r->state, TERN__EPOCH_FAST, memory_order_release);
+		atomic_store_explicit(&s->state, TERN__EPOCH_FAST, memory_order_release);
 		return;
 	}
-	tern__epoch_unpin_slow(r);
+	tern__epoch_unpin_slow(d, s);
 }
 
 /* ---- default domain ---- */
 
-/* Pins the calling thread (nestable).  Registers the thread on first use. */
+/* Pins the calling thread (nestable).  Registers the thread on first use;
+ * never allocates and never fails. */
 TERN_INLINE void tern_epoch_pin(void)
 {
-	tern__epoch_pin_record(&tern__epoch_default, &tern__epoch_self);
+	tern__epoch_pin_slot(&tern__epoch_default, &tern__epoch_self);
 }
 
 /* Ends the innermost pin; the outermost unpin may collect garbage. */
 TERN_INLINE void tern_epoch_unpin(void)
 {
-	tern__epoch_unpin_record(&tern__epoch_self, "tern_epoch_unpin: thread is not pinned");
+	tern__epoch_unpin_slot(&tern__epoch_default, &tern__epoch_self, "tern_epoch_unpin: thread is not pinned");
 }
 
 /* => true if the calling thread is pinned in the default domain. */
@@ -308,12 +282,15 @@ TERN_API void tern_epoch_synchronize(void);
 /*
  * On return, every object deferred before the call by the calling thread, by
  * exited threads and by threads that called tern_epoch_flush() has been
- * destroyed.  Not while pinned.
+ * destroyed, and so has everything the destructors this call ran deferred
+ * into the domain from this thread.  Not while pinned.
  */
 TERN_API void tern_epoch_barrier(void);
-/* Hands the calling thread's pending garbage to the domain's orphan list. */
+/* Hands the calling thread's pending garbage to the domain (destroyed by any
+ * thread's later collection); what is already due is destroyed now. */
 TERN_API void tern_epoch_flush(void);
-/* Tries to advance the epoch and destroys what is due; never waits. */
+/* Tries to advance the epoch and destroys what is due; never waits.  With
+ * nothing pending it does no work (no advance, no membarrier). */
 TERN_API void tern_epoch_collect(void);
 /* Fills *out with the default domain's statistics. */
 TERN_API void tern_epoch_stats(struct tern_epoch_stats *out);
@@ -327,14 +304,21 @@ TERN_API bool tern_epoch_uses_membarrier(void);
 /* Creates an independent collector.  => 0, ENOMEM, or EINVAL if out is NULL. */
 TERN_API int tern_epoch_domain_create(tern_epoch_domain_t **out);
 /*
- * Destroys every pending object of the domain, then the domain.  No thread may
- * be pinned in it (debug builds abort), and no thread may use it afterwards.
+ * Destroys every pending object of the domain (and whatever those
+ * destructors defer into it), then the domain.  Waits for threads that are
+ * exiting and handing their garbage to the domain.  No thread may be pinned
+ * in it (debug builds abort), and no thread may use it afterwards; threads
+ * that still have a record in it free that record when they exit.
  */
 TERN_API void tern_epoch_domain_destroy(tern_epoch_domain_t *d);
 /*
- * Allocates the calling thread's record in d now.  Optional: pin registers on
- * first use, but aborts if that allocation fails; call this first to get
- * ENOMEM instead.  => 0, ENOMEM, or EINVAL if d is NULL.
+ * Allocates the calling thread's record in d now (about 1.2 KB).  Optional:
+ * pin and defer register on first use, but a first pin whose allocation
+ * fails aborts with a message; call this first to get ENOMEM instead.
+ * (A first defer that cannot allocate the record waits for a grace period
+ * and destroys the object in place, like any defer out of memory.)  The
+ * default domain's records live in the library's thread-local storage and
+ * never need an allocation.  => 0, ENOMEM, or EINVAL if d is NULL.
  */
 TERN_API int tern_epoch_domain_register(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(void *obj));
@@ -347,35 +331,34 @@ TERN_API void tern_epoch_domain_flush(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_collect(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out);
 
-/* The calling thread's record in d (one-entry cache, then a list walk). */
-TERN_INLINE struct tern__epoch_record *tern__epoch_record_of(tern_epoch_domain_t *d)
+/* The calling thread's slot in d (one-entry cache, then a list walk). */
+TERN_INLINE struct tern__epoch_slot *tern__epoch_slot_of(tern_epoch_domain_t *d)
 {
 	if (d == &tern__epoch_default)
 		return &tern__epoch_self; /* registered by its first pin */
 	struct tern__epoch_cache *c = &tern__epoch_cache;
 	if (TERN_LIKELY(c->dom == d && c->id == d->id))
-		return c->rec;
-	return tern__epoch_domain_record(d);
+		return c->slot;
+	return tern__epoch_domain_slot(d);
 }
 
 /* Pins the calling thread in d (nestable, independent of other domains). */
 TERN_INLINE void tern_epoch_domain_pin(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
-	tern__epoch_pin_record(d, tern__epoch_record_of(d));
+	tern__epoch_pin_slot(d, tern__epoch_slot_of(d));
 }
 
 TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_unpin: domain is NULL");
-	tern__epoch_unpin_record(tern__epoch_record_of(d),
-				 "tern_epoch_domain_unpin: thread is not pinned in this domain");
+	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d), "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
 TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
-	return tern__epoch_pinned(tern__epoch_record_of(d));
+	return tern__epoch_pinned(tern__epoch_slot_of(d));
 }
 
 TERN_EXTERN_C_END

@@ -1,0 +1,312 @@
+/*
+ * src/epoch/epoch_impl.h — private types and helpers of the epoch module.
+ *
+ * Part of the one translation unit src/epoch/epoch.c (which holds the
+ * Concurrency argument); the parts are included in this order:
+ *   epoch_impl.h      types, globals, locks, clocks, the heavy barrier
+ *   epoch_garbage.h   bags, garbage lists, bins, orphans, the hand-over path
+ *   epoch_registry.h  records: registration, lookup, the per-thread cache
+ *   epoch_reclaim.h   the flow: defer (W1) -> seal (W2) -> advance (A) ->
+ *                     reclaim (C), and the slow pin/unpin paths (R1, R3)
+ *   epoch_lifecycle.h barrier, flush, thread exit, domain destroy, fork
+ *
+ * Invariants of the types below:
+ *   - A record is in at most one registry, at most once (in_registry), and
+ *     only while its domain is alive and not dying.
+ *   - Garbage (an object or an intrusive entry) is in exactly one place: a
+ *     record's open list or one of its bins, a domain's orphan bin or drain
+ *     list, or a batch detached by exactly one thread that is destroying it.
+ *   - Every count (record pending, domain orphan_count/orphan_hint) is
+ *     recomputed from the lists whenever they change, never adjusted by
+ *     deltas: it is exact whenever no thread is moving garbage.
+ */
+#ifndef TERN_EPOCH_IMPL_H
+#define TERN_EPOCH_IMPL_H
+
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tern/alloc.h"
+#include "tern/epoch.h"
+
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__riscv)
+#define TERN__EPOCH_ARCH_MCA 1 /* multi-copy atomic: membarrier mode is sound */
+#else
+#define TERN__EPOCH_ARCH_MCA 0
+#endif
+
+/* Spare bags kept per record to avoid malloc in steady state. */
+#define TERN__EPOCH_MAX_SPARE 4
+
+/* Owner flag of the default domain's slot once the thread's exit hook has
+ * run: pin and unpin go out of line and use a short-lived heap record
+ * (epoch_registry.h, "late use"). */
+#define TERN__EPOCH_LATE 16u
+
+/* Record modes: how the owner's outermost pin orders itself. */
+#define TERN__EPOCH_UNREGISTERED 0
+#define TERN__EPOCH_MEMBARRIER 1 /* compiler barrier; the collector runs membarrier() */
+#define TERN__EPOCH_FENCE 2      /* seq_cst fence (no membarrier, or forced) */
+
+struct tern__epoch_bag {
+	struct tern__epoch_bag *next;
+	unsigned n;
+	bool reserve; /* a record's embedded out-of-memory reserve (never freed) */
+	struct {
+		void *obj;
+		void (*fn)(void *);
+	} e[TERN_EPOCH_BAG_CAP];
+};
+
+/* A list of garbage: chained bags and intrusive entries, with tails so that
+ * lists splice in O(1).  In a record's open list the head bag is being
+ * filled. */
+typedef struct tern__epoch_garbage {
+	struct tern__epoch_bag *bags, *bags_tail;
+	struct tern_epoch_entry *ents, *ents_tail;
+	size_t count;
+} batch_t;
+
+/* One of three bins: garbage sealed in epoch `tag` (tag mod 3 = index). */
+struct tern__epoch_bin {
+	uint64_t tag;
+	batch_t g;
+};
+
+typedef struct tern__epoch_domain_impl dom_t;
+
+struct tern__epoch_record {
+	/* The state word of heap records (explicit domains, late use); the
+	 * default domain's TLS record uses the public tern__epoch_self. */
+	struct tern__epoch_slot own;
+	struct tern__epoch_slot *slot; /* &own or &tern__epoch_self */
+	/* The domain while registered.  Written by the owner before it joins
+	 * the registry, and set to NULL by the domain's destroy (under g_lock
+	 * and the domain lock) when it takes the record out of the registry. */
+	_Atomic(dom_t *) dom;
+	uint64_t dom_id;
+	unsigned nest;          /* pins nested inside the outermost one */
+	unsigned char mode;     /* TERN__EPOCH_UNREGISTERED / _MEMBARRIER / _FENCE */
+	bool heap;              /* allocated (explicit domain or late use) */
+	bool late;              /* default-domain record made after the exit hook ran */
+	bool in_registry;       /* under the domain lock */
+	bool collecting;        /* running destructors: nested collections return */
+	bool splicing;          /* lists being rearranged (a fork child skips them) */
+	bool reserve_busy;      /* `reserve` holds garbage */
+	bool retiring;          /* record_retire() is running for it */
+	unsigned unpins;        /* outermost unpins since the last collection */
+	size_t since_collect;   /* defers since the last collection */
+	/* Deferred by this record and not yet handed over or destroyed:
+	 * written by the owner only (recomputed from its lists), read by stats. */
+	_Atomic(size_t) pending;
+	batch_t open;                      /* unsealed (untagged) garbage */
+	struct tern__epoch_bin bins[3];
+	struct tern__epoch_bag *spare;     /* cache of empty bags */
+	unsigned nspare;
+	long tid;                          /* gettid() of the owner */
+	struct tern__epoch_record *prev, *next; /* registry, under the domain lock */
+	struct tern__epoch_record *chain;  /* owner's heap records (owner only) */
+	uint64_t stall_since_ns;           /* stall fields: under the domain lock */
+	uint64_t stall_epoch;
+	uint64_t stall_refusals;
+	struct tern__epoch_bag reserve;    /* used when a bag cannot be allocated while pinned */
+};
+
+typedef struct tern__epoch_record rec_t;
+
+struct tern__epoch_domain_impl {
+	struct tern_epoch_domain *pub;  /* epoch and id */
+	pthread_mutex_t lock;           /* registry, orphans, drain, advances, stall fields */
+	rec_t *records;                 /* registry (doubly linked), under lock */
+	unsigned registered;            /* under lock */
+	struct tern__epoch_bin orphans[3]; /* handed-over garbage, under lock */
+	uint64_t orphan_count;          /* objects in orphans[], under lock */
+	/* Copies of orphan_count and of the epoch at which every orphan is due
+	 * (0 when there is none), stored under the lock, read without it as
+	 * hints by collect(); the bins themselves are only read under the lock. */
+	_Atomic(uint64_t) orphan_hint;
+	_Atomic(uint64_t) orphan_wait;
+	_Atomic(unsigned) orphan_busy;  /* orphan batches being destroyed outside the lock */
+	_Atomic(uint64_t) destroyed;
+	_Atomic(uint64_t) advances;
+	_Atomic(uint64_t) failed_advances;
+	bool is_default;
+	/* Destroy: closing (under g_lock) stops new exit hand-overs; exiting
+	 * (under g_lock) counts hand-overs in progress; dying is set once the
+	 * registry is empty for good, after which only the destroying thread
+	 * (and the destructors it runs) may touch the domain: its defers go to
+	 * `drain` (under lock), its pins to `dead`, a record never registered. */
+	bool closing;
+	unsigned exiting;
+	_Atomic(bool) dying;
+	batch_t drain;
+	rec_t dead;
+	dom_t *next_domain;             /* explicit domains, under g_lock */
+};
+
+/* The explicit domain allocation: the public part, then the private one. */
+struct tern__epoch_domain_block {
+	struct tern_epoch_domain pub;
+	struct tern__epoch_domain_impl impl;
+};
+
+/* The calling thread's private state. */
+struct tern__epoch_thread {
+	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
+	bool exited;          /* the exit hook has run at least once */
+	dom_t *retiring;      /* domain whose record thread exit is retiring */
+};
+
+static dom_t tern__epoch_default_impl;
+struct tern_epoch_domain tern__epoch_default = {
+	.id = 1,
+	.impl = &tern__epoch_default_impl,
+};
+static dom_t tern__epoch_default_impl = {
+	.pub = &tern__epoch_default,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.is_default = true,
+};
+_Thread_local struct tern__epoch_slot tern__epoch_self;
+_Thread_local struct tern__epoch_cache tern__epoch_cache;
+/* The default domain's record (no allocation, so default pins never fail)
+ * and the thread's private state. */
+static _Thread_local rec_t tern__epoch_trec;
+static _Thread_local struct tern__epoch_thread tern__epoch_thr;
+
+/* Non-zero when readers must fence (no membarrier, or TERN_EPOCH_FORCE_FENCE);
+ * written once in epoch_global_init(), before any record is registered. */
+static int tern__epoch_need_fence = 1;
+
+/*
+ * Lock order: g_lock, then a domain lock.  g_lock guards the explicit-domain
+ * list and ids, the exit/destroy handshake (closing, exiting, g_cond) and
+ * the writes that detach records from a destroyed domain.  No user callback
+ * ever runs with either held.
+ */
+static pthread_mutex_t tern__epoch_glock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tern__epoch_gcond = PTHREAD_COND_INITIALIZER;
+static dom_t *tern__epoch_domains;
+static uint64_t tern__epoch_next_id = 2;
+static pthread_once_t tern__epoch_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tern__epoch_key;
+
+#define EPOCH(D) (&(D)->pub->epoch)
+
+static void epoch_thread_exit(void *arg);
+static void epoch_atfork_prepare(void);
+static void epoch_atfork_parent(void);
+static void epoch_atfork_child(void);
+
+static long epoch_sys_membarrier(int cmd)
+{
+#ifdef __NR_membarrier
+	return syscall(__NR_membarrier, cmd, 0, 0);
+#else
+	(void)cmd;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static void epoch_global_init(void)
+{
+	if (pthread_key_create(&tern__epoch_key, epoch_thread_exit) != 0) {
+		fprintf(stderr, "tern: pthread_key_create failed; thread exit cannot be tracked\n");
+		abort();
+	}
+	pthread_atfork(epoch_atfork_prepare, epoch_atfork_parent, epoch_atfork_child);
+	int fence = 1;
+#if !defined(TERN_EPOCH_FORCE_FENCE)
+	if (TERN__EPOCH_ARCH_MCA) {
+		long cmds = epoch_sys_membarrier(MEMBARRIER_CMD_QUERY);
+		if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+		    (cmds & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) &&
+		    epoch_sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+			fence = 0;
+	}
+#endif
+	/* Plain store inside pthread_once: every reader reaches the fast path
+	 * only after its own registration, which calls pthread_once and so
+	 * synchronises with this store. */
+	tern__epoch_need_fence = fence;
+}
+
+static void epoch_init_once(void)
+{
+	pthread_once(&tern__epoch_once, epoch_global_init);
+}
+
+static uint64_t epoch_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void dom_lock(dom_t *D)
+{
+	pthread_mutex_lock(&D->lock);
+}
+
+static void dom_unlock(dom_t *D)
+{
+	pthread_mutex_unlock(&D->lock);
+}
+
+static void glock(void)
+{
+	pthread_mutex_lock(&tern__epoch_glock);
+}
+
+static void gunlock(void)
+{
+	pthread_mutex_unlock(&tern__epoch_glock);
+}
+
+static bool dom_dying(dom_t *D)
+{
+	/* Relaxed: set by the destroying thread, and only that thread (with the
+	 * destructors it runs) may use a dying domain; another thread that sees
+	 * it is already using a destroyed domain. */
+	return atomic_load_explicit(&D->dying, memory_order_relaxed);
+}
+
+static void epoch_backoff(unsigned *round)
+{
+	if (*round < 16) {
+		for (unsigned i = 0; i < (1u << *round); i++)
+			__asm__ __volatile__("" ::: "memory");
+	} else if (*round < 32) {
+		sched_yield();
+	} else {
+		struct timespec ts = { 0, 200000 }; /* 0.2 ms */
+		nanosleep(&ts, NULL);
+	}
+	(*round)++;
+}
+
+/* The collector's side of step A: membarrier (membarrier mode), then a
+ * seq_cst fence. */
+static void heavy_barrier(void)
+{
+	if (!tern__epoch_need_fence && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+		/* Cannot happen once registered; fail safe rather than unsound. */
+		fprintf(stderr, "tern: membarrier failed after registration\n");
+		abort();
+	}
+	/* Seq_cst fence: pairs with the readers' seq_cst fence in
+	 * tern__epoch_pin_slow() (fence mode) and with F_W in seal(); in
+	 * membarrier mode it places the collector's side of the barrier in S. */
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+#endif /* TERN_EPOCH_IMPL_H */

@@ -1,0 +1,525 @@
+/*
+ * src/epoch/epoch_lifecycle.h — barrier, flush, thread exit, domain
+ * destroy, fork (part of src/epoch/epoch.c).
+ *
+ * Invariants and the argument for each operation:
+ *   - Teardown drains.  Thread exit repeats seal -> hand over -> destroy
+ *     what is due until the record holds nothing (destructors it runs may
+ *     defer into it again), then leaves the registry; it repeats over the
+ *     thread's records until none is left (a destructor may register the
+ *     thread in another domain).  Barrier repeats until the caller's record
+ *     is empty.  Destroy repeats over its drain list until it stays empty.
+ *   - Exit and destroy exclude each other.  Under g_lock an exiting thread
+ *     either takes a hand-over reference on the record's domain (exiting++,
+ *     refused once closing is set) or, when the domain is closing, waits
+ *     until the destroyer has detached the record (dom == NULL).  Destroy
+ *     sets closing and waits, under g_lock, until no hand-over is in
+ *     progress; from then on no exiting thread touches the domain, and
+ *     every record still in the registry stays allocated (its owner waits
+ *     for the detach, or is alive and not using the domain — the API's
+ *     precondition) until destroy has destroyed its garbage and stored
+ *     dom = NULL.  So whichever of the two comes first, each object is
+ *     destroyed once and no record or domain is used after it is freed.
+ *   - Nothing registers in a dying domain: lookups there return the
+ *     never-registered D->dead, defers go to the drain list.
+ *   - fork(): the prepare handler takes g_lock and every domain lock, so
+ *     the child starts with no list half-updated under a lock; records'
+ *     owner-only lists may be half-updated only inside splice_begin/end,
+ *     which the child honours.  No callback runs in the handlers.
+ */
+
+static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
+{
+	rec_t *r = record_lookup(D, false);
+	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r->slot), pinned_msg);
+	TERN_ASSERT(r == NULL || !r->collecting, dtor_msg);
+	(void)r;
+	(void)pinned_msg;
+	(void)dtor_msg;
+}
+
+/* ------------------------------------------------------ reserve */
+
+/* => the link that points at r's reserve bag in list g, or NULL. */
+static struct tern__epoch_bag **reserve_link(rec_t *r, batch_t *g)
+{
+	for (struct tern__epoch_bag **pp = &g->bags; *pp; pp = &(*pp)->next)
+		if (*pp == &r->reserve)
+			return pp;
+	return NULL;
+}
+
+static bool evict_reserve(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
+{
+	if (!r->reserve_busy)
+		return true;
+	batch_t *lists[4] = { &r->open, &r->bins[0].g, &r->bins[1].g, &r->bins[2].g };
+	for (int i = 0; i < 4; i++) {
+		struct tern__epoch_bag **pp = reserve_link(r, lists[i]);
+		if (pp == NULL)
+			continue;
+		struct tern__epoch_bag *copy = bag_alloc();
+		if (copy) {
+			splice_begin(r);
+			memcpy(copy, &r->reserve, sizeof *copy);
+			copy->reserve = false;
+			*pp = copy;
+			if (lists[i]->bags_tail == &r->reserve)
+				lists[i]->bags_tail = copy;
+			r->reserve_busy = false;
+			splice_end(r);
+			return true;
+		}
+		if (i == 0 || !may_wait || tern__epoch_pinned(r->slot))
+			return false; /* the reserve stays with the record */
+		/* No memory: this bin is destroyed here, once due. */
+		wait_epoch(D, r->bins[i - 1].tag + 2);
+		splice_begin(r);
+		gc_splice(due, lists[i]);
+		splice_end(r);
+		return true;
+	}
+	return true; /* not in a list: released already */
+}
+
+/* ------------------------------------------------------ synchronize */
+
+void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_synchronize: domain is NULL");
+	check_may_wait(d->impl, "tern_epoch_domain_synchronize: called while pinned (would deadlock)",
+		       "tern_epoch_domain_synchronize: called from a destructor");
+	if (!dom_dying(d->impl))
+		synchronize_grace(d->impl);
+}
+
+/* ------------------------------------------------------ barrier */
+
+static void barrier_in(dom_t *D)
+{
+	if (dom_dying(D))
+		return; /* tern_epoch_domain_destroy() drains everything */
+	for (;;) {
+		rec_t *r = record_lookup(D, false);
+		batch_t due = { 0 };
+		if (r) {
+			splice_begin(r);
+			seal(D, r, &due);
+			splice_end(r);
+		}
+		/* Everything deferred before this call by this thread is now
+		 * sealed, and everything handed over is in the orphan bins: all
+		 * of it carries a tag <= g. */
+		dom_lock(D);
+		/* Relaxed: under the lock that serialises advances. */
+		uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+		dom_unlock(D);
+		wait_epoch(D, g + 2);
+		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+		if (r) {
+			r->collecting = true;
+			splice_begin(r);
+			bins_take_due(r->bins, now, &due);
+			pending_recount(r);
+			splice_end(r);
+		}
+		batch_destroy(D, r, &due);
+		batch_t orphans = { 0 };
+		bool took = orphans_take_due(D, now, &orphans, true);
+		orphans_destroy(D, r, &orphans, took);
+		if (r)
+			r->collecting = false;
+		/* Orphans detached by other collectors before this call must be
+		 * finished too. */
+		unsigned round = 0;
+		/* Acquire: pairs with the release decrement in orphans_destroy(). */
+		while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+			epoch_backoff(&round);
+		/* The destructors above may have deferred into this domain from
+		 * this thread: drain that too. */
+		r = record_lookup(D, false);
+		if (r == NULL || !record_has_garbage(r))
+			return;
+	}
+}
+
+void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_barrier: domain is NULL");
+	check_may_wait(d->impl, "tern_epoch_domain_barrier: called while pinned (would deadlock)",
+		       "tern_epoch_domain_barrier: called from a destructor");
+	barrier_in(d->impl);
+}
+
+/* ------------------------------------------------------ flush */
+
+void tern_epoch_domain_flush(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
+	dom_t *D = d->impl;
+	rec_t *r = record_lookup(D, false);
+	if (r == NULL || r == &D->dead)
+		return;
+	batch_t due = { 0 };
+	splice_begin(r);
+	seal(D, r, &due);
+	splice_end(r);
+	hand_over(D, r, !tern__epoch_pinned(r->slot), &due);
+	batch_destroy(D, r, &due);
+	late_done(r);
+}
+
+/* ------------------------------------------------------ collect, stats */
+
+void tern_epoch_domain_collect(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_collect: domain is NULL");
+	dom_t *D = d->impl;
+	if (dom_dying(D))
+		return;
+	rec_t *r = record_lookup(D, true);
+	if (r != NULL) {
+		collect(D, r, 2);
+		late_done(r);
+	}
+}
+
+void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_stats: domain is NULL");
+	TERN_ASSERT(out != NULL, "tern_epoch_domain_stats: out is NULL");
+	dom_t *D = d->impl;
+	memset(out, 0, sizeof *out);
+	uint64_t now = epoch_now_ns();
+	uint64_t oldest = 0;
+	dom_lock(D);
+	/* Relaxed: under the lock that serialises advances. */
+	out->epoch = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	out->registered_threads = D->registered;
+	for (rec_t *r = D->records; r; r = r->next) {
+		/* Relaxed: a snapshot for statistics. */
+		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
+		/* Relaxed: a snapshot for statistics. */
+		out->pending += atomic_load_explicit(&r->pending, memory_order_relaxed);
+		if (!(s & TERN__EPOCH_PINNED))
+			continue;
+		uint64_t e = s >> TERN__EPOCH_SHIFT;
+		out->pinned_threads++;
+		if (e != out->epoch && r->stall_since_ns != 0 && r->stall_epoch == e &&
+		    (oldest == 0 || r->stall_since_ns < oldest)) {
+			oldest = r->stall_since_ns;
+			out->stall_tid = r->tid;
+			out->stall_epoch = r->stall_epoch;
+			out->stall_ns = now > oldest ? now - oldest : 0;
+			out->stall_refusals = r->stall_refusals;
+		}
+	}
+	out->orphaned = D->orphan_count;
+	out->pending += out->orphaned;
+	/* Relaxed: statistics counters. */
+	out->destroyed = atomic_load_explicit(&D->destroyed, memory_order_relaxed);
+	/* Relaxed: statistics counters. */
+	out->advances = atomic_load_explicit(&D->advances, memory_order_relaxed);
+	/* Relaxed: statistics counters. */
+	out->failed_advances = atomic_load_explicit(&D->failed_advances, memory_order_relaxed);
+	dom_unlock(D);
+}
+
+/* ------------------------------------------------------ domains */
+
+int tern_epoch_domain_create(tern_epoch_domain_t **out)
+{
+	if (out == NULL)
+		return EINVAL;
+	epoch_init_once();
+	struct tern__epoch_domain_block *b = TERN_MALLOC(sizeof *b);
+	if (b == NULL)
+		return ENOMEM;
+	memset(b, 0, sizeof *b);
+	if (pthread_mutex_init(&b->impl.lock, NULL) != 0) {
+		TERN_FREE(b);
+		return ENOMEM;
+	}
+	b->pub.impl = &b->impl;
+	b->impl.pub = &b->pub;
+	glock();
+	b->pub.id = tern__epoch_next_id++;
+	b->impl.next_domain = tern__epoch_domains;
+	tern__epoch_domains = &b->impl;
+	gunlock();
+	*out = &b->pub;
+	return 0;
+}
+
+/* Destroy, step 1 (g_lock held): waits for hand-overs in progress, takes
+ * the domain off the list and the records out of the registry.  =>
+ * the detached records (still allocated: see the header comment). */
+static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
+{
+	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
+	D->closing = true;
+	while (D->exiting != 0)
+		pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
+	for (dom_t **pp = &tern__epoch_domains; *pp; pp = &(*pp)->next_domain)
+		if (*pp == D) {
+			*pp = D->next_domain;
+			break;
+		}
+	dom_lock(D);
+	rec_t *records = D->records;
+	for (rec_t *r = records; r; r = r->next) {
+		/* Relaxed: no thread may use the domain any more (precondition). */
+		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
+		TERN_ASSERT(!(s & TERN__EPOCH_PINNED), "tern_epoch_domain_destroy: a thread is pinned in the domain");
+		(void)s;
+		r->in_registry = false;
+	}
+	D->records = NULL;
+	D->registered = 0;
+	for (int i = 0; i < 3; i++)
+		gc_splice(orphans, &D->orphans[i].g);
+	orphans_recount_locked(D);
+	rec_t *dead = &D->dead;
+	record_init(D, dead, NULL, false);
+	/* Relaxed: only this thread uses the domain from here on. */
+	atomic_store_explicit(&D->dying, true, memory_order_relaxed);
+	dom_unlock(D);
+	return records;
+}
+
+/* Destroy, step 3 (g_lock held): the owners may free the records now. */
+static void domain_detach_records(rec_t *records)
+{
+	for (rec_t *r = records, *next; r; r = next) {
+		next = r->next;
+		r->prev = r->next = NULL;
+		/* Release: pairs with the acquire loads in record_lookup(); the
+		 * owner frees r only after seeing NULL: the last access is this. */
+		atomic_store_explicit(&r->dom, NULL, memory_order_release);
+	}
+	pthread_cond_broadcast(&tern__epoch_gcond);
+}
+
+void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
+{
+	if (d == NULL)
+		return;
+	TERN_ASSERT(d != &tern__epoch_default, "tern_epoch_domain_destroy: the default domain cannot be destroyed");
+	dom_t *D = d->impl;
+	TERN_ASSERT(tern__epoch_thr.retiring != D,
+		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
+	rec_t *own = record_lookup(D, false);
+	TERN_ASSERT(own == NULL || own == &D->dead || !own->collecting,
+		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
+	(void)own;
+	batch_t orphans = { 0 };
+	glock();
+	rec_t *records = domain_close_locked(D, &orphans);
+	gunlock();
+	if (tern__epoch_cache.dom == d)
+		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+	/* Step 2, no lock held: every record's garbage is due (nobody is
+	 * pinned); destroy it while the records (whose reserve bags it may
+	 * use) are still allocated. */
+	for (rec_t *r = records; r; r = r->next) {
+		batch_t all = { 0 };
+		gc_splice(&all, &r->open);
+		for (int i = 0; i < 3; i++)
+			gc_splice(&all, &r->bins[i].g);
+		/* Relaxed: owner's statistic; the owner no longer uses the domain. */
+		atomic_store_explicit(&r->pending, 0, memory_order_relaxed);
+		batch_destroy(D, NULL, &all);
+	}
+	glock();
+	domain_detach_records(records);
+	gunlock();
+	batch_destroy(D, NULL, &orphans);
+	/* Drain what the destructors deferred into the dying domain. */
+	for (;;) {
+		dom_lock(D);
+		batch_t b = D->drain;
+		memset(&D->drain, 0, sizeof D->drain);
+		dom_unlock(D);
+		if (batch_empty(&b))
+			break;
+		batch_destroy(D, NULL, &b);
+	}
+	unsigned round = 0;
+	/* Acquire: pairs with the release decrement in orphans_destroy(). */
+	while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+		epoch_backoff(&round);
+	if (tern__epoch_cache.dom == d)
+		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+	d->id = 0;
+	pthread_mutex_destroy(&D->lock);
+	TERN_FREE((struct tern__epoch_domain_block *)d);
+}
+
+/* ------------------------------------------------------ thread exit */
+
+/* Retires r from D: ends its pin, hands its garbage over (destroying what
+ * is due) until none is left, and leaves the registry. */
+static void record_retire(dom_t *D, rec_t *r)
+{
+	r->retiring = true;
+	uint64_t s = tern__epoch_own_state(r->slot);
+	if (s & TERN__EPOCH_PINNED) {
+		/* Exiting while pinned: the pin ends with the thread. */
+		r->nest = 0;
+		/* Release (R3): pairs with the acquire scan in try_advance_locked(). */
+		atomic_store_explicit(&r->slot->state, s & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING),
+				      memory_order_release);
+	}
+	bool was_collecting = r->collecting;
+	r->collecting = true; /* nested collections return; this loop drains */
+	for (;;) {
+		batch_t due = { 0 };
+		splice_begin(r);
+		seal(D, r, &due);
+		splice_end(r);
+		/* Relaxed: a hint for one advance attempt; due-ness is decided
+		 * under the lock in hand_over(). */
+		if (bins_waiting(r->bins, atomic_load_explicit(EPOCH(D), memory_order_relaxed)))
+			try_advance(D, false);
+		hand_over(D, r, true, &due);
+		batch_destroy(D, r, &due);
+		if (!record_has_garbage(r))
+			break;
+	}
+	r->collecting = was_collecting;
+	registry_remove(D, r);
+	bags_free_spare(r);
+	r->mode = TERN__EPOCH_UNREGISTERED;
+	r->retiring = false;
+	/* Relaxed: the record has left the registry; no collector reads it. */
+	atomic_store_explicit(&r->slot->state, 0, memory_order_relaxed);
+	/* Relaxed: owner-only from here (out of every registry). */
+	atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
+}
+
+/* Exit for a heap record: the hand-over reference protocol with destroy. */
+static void heap_record_exit(rec_t *r)
+{
+	glock();
+	/* Relaxed: dom is written under g_lock by destroy (and by the owner). */
+	dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
+	if (D != NULL && D->closing) {
+		/* Relaxed: written under g_lock, which we hold between checks. */
+		while (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL)
+			pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
+		D = NULL;
+	}
+	if (D != NULL)
+		D->exiting++;
+	gunlock();
+	if (D != NULL) {
+		dom_t *outer = tern__epoch_thr.retiring;
+		tern__epoch_thr.retiring = D;
+		record_retire(D, r);
+		tern__epoch_thr.retiring = outer;
+		glock();
+		if (--D->exiting == 0 && D->closing)
+			pthread_cond_broadcast(&tern__epoch_gcond);
+		gunlock();
+	}
+	chain_unlink(r);
+	record_free(r);
+}
+
+static void epoch_thread_exit(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
+			record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
+			continue;
+		}
+		if (tern__epoch_thr.chain == NULL)
+			break;
+		heap_record_exit(tern__epoch_thr.chain);
+	}
+	tern__epoch_thr.exited = true;
+	/* Relaxed: the TLS slot is in no registry now. */
+	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
+	memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+}
+
+/* ------------------------------------------------------ fork */
+
+static void epoch_atfork_prepare(void)
+{
+	glock();
+	dom_lock(&tern__epoch_default_impl);
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		dom_lock(D);
+}
+
+static void epoch_atfork_parent(void)
+{
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		dom_unlock(D);
+	dom_unlock(&tern__epoch_default_impl);
+	gunlock();
+}
+
+static bool record_is_mine(rec_t *r)
+{
+	if (r == &tern__epoch_trec)
+		return true;
+	for (rec_t *x = tern__epoch_thr.chain; x; x = x->chain)
+		if (x == r)
+			return true;
+	return false;
+}
+
+/* In the child only the forking thread exists: every other record is an
+ * exited thread whose garbage goes through the hand-over path. */
+static void child_reset(dom_t *D)
+{
+	/* Relaxed: the child is single-threaded here. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	batch_t due = { 0 };
+	for (rec_t *r = D->records, *next; r; r = next) {
+		next = r->next;
+		if (record_is_mine(r))
+			continue;
+		if (!r->splicing && evict_reserve(D, r, false, &due)) {
+			/* Seal its open garbage with the current epoch (later than
+			 * its real tag: conservative). */
+			bin_add(r->bins, g, &r->open, &due);
+			hand_over_locked(D, r, &due);
+		}
+		/* A half-spliced list, or a reserve that could not be copied, is
+		 * left unreclaimed in the child (a leak, never a double
+		 * destruction): the record's memory may be reused. */
+		registry_unlink_locked(D, r);
+		if (r->heap)
+			TERN_FREE(r);
+	}
+	/* Due garbage (the displaced, or already due, bins): the orphan bin
+	 * (g - 2) % 3 holds only tags <= g - 2, all due, so it joins that bin
+	 * under tag g - 2 and the child's next collection destroys it.  Due
+	 * garbage exists only once g >= 2. */
+	if (!batch_empty(&due)) {
+		struct tern__epoch_bin *b = &D->orphans[(g - 2) % 3];
+		gc_splice(&b->g, &due);
+		b->tag = g - 2;
+	}
+	orphans_recount_locked(D);
+	/* Relaxed: single-threaded child. */
+	atomic_store_explicit(&D->orphan_busy, 0, memory_order_relaxed);
+	D->exiting = 0;
+}
+
+static void epoch_atfork_child(void)
+{
+	child_reset(&tern__epoch_default_impl);
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		child_reset(D);
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		pthread_mutex_init(&D->lock, NULL);
+	pthread_mutex_init(&tern__epoch_default_impl.lock, NULL);
+	pthread_mutex_init(&tern__epoch_glock, NULL);
+	pthread_cond_init(&tern__epoch_gcond, NULL);
+}

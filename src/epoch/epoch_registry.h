@@ -1,0 +1,238 @@
+/*
+ * src/epoch/epoch_registry.h — thread records: registration, lookup, the
+ * per-thread cache, late use after the exit hook (part of src/epoch/epoch.c).
+ *
+ * Invariants:
+ *   - The default domain's record of a thread is the library-private TLS
+ *     record tern__epoch_trec (its slot is the public tern__epoch_self);
+ *     explicit-domain records are heap records on the thread's chain.
+ *   - Registration is idempotent: a record joins its registry only when
+ *     in_registry is false, under the domain lock.
+ *   - A heap record whose dom is NULL has left its registry for good (its
+ *     domain was destroyed); its owner frees it at the next lookup or at
+ *     exit.  The destroyer's release store of NULL is its last access.
+ *   - Every record that is freed is first removed from the cache.
+ *   - Late use: once the exit hook has run, glibc may still run other keys'
+ *     destructors that use tern.  From then on the default domain uses a
+ *     short-lived heap record (never the TLS one, whose memory a later
+ *     thread may reuse): it is retired at the outermost unpin, or right
+ *     after an unpinned defer, and the exit hook is re-armed so that a
+ *     record left pinned is retired in the next destructor pass.  Only a
+ *     thread that ends pinned in glibc's last pass leaves a record behind
+ *     (a heap record pinned for ever: reported as a stall, never freed
+ *     memory in a registry).
+ */
+
+static void heap_record_exit(rec_t *r);
+
+static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
+{
+	memset(r, 0, sizeof *r);
+	r->slot = slot ? slot : &r->own;
+	r->heap = heap;
+	r->tid = (long)syscall(SYS_gettid);
+	r->dom_id = D->pub->id;
+	r->reserve.reserve = true;
+	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
+	/* Relaxed: the record is not yet in a registry (published under the
+	 * domain lock by registry_add()). */
+	atomic_store_explicit(&r->slot->state, tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST,
+			      memory_order_relaxed);
+	/* Relaxed: owner-only until registry_add() publishes the record. */
+	atomic_store_explicit(&r->dom, D, memory_order_relaxed);
+}
+
+static void registry_add(dom_t *D, rec_t *r)
+{
+	dom_lock(D);
+	TERN_ASSERT(!r->in_registry, "tern_epoch: record registered twice");
+	r->prev = NULL;
+	r->next = D->records;
+	if (D->records)
+		D->records->prev = r;
+	D->records = r;
+	r->in_registry = true;
+	D->registered++;
+	dom_unlock(D);
+}
+
+static void registry_unlink_locked(dom_t *D, rec_t *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		D->records = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+	r->in_registry = false;
+	D->registered--;
+}
+
+static void registry_remove(dom_t *D, rec_t *r)
+{
+	dom_lock(D);
+	registry_unlink_locked(D, r);
+	dom_unlock(D);
+}
+
+/* Makes sure epoch_thread_exit() runs (again) for the calling thread. */
+static void arm_exit_hook(void)
+{
+	if (pthread_getspecific(tern__epoch_key) == NULL)
+		pthread_setspecific(tern__epoch_key, &tern__epoch_thr);
+}
+
+static void record_register(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
+{
+	epoch_init_once();
+	record_init(D, r, slot, heap);
+	registry_add(D, r);
+	arm_exit_hook();
+}
+
+static void cache_forget(rec_t *r)
+{
+	if (tern__epoch_cache.slot == &r->own)
+		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+}
+
+static void chain_unlink(rec_t *r)
+{
+	for (rec_t **pp = &tern__epoch_thr.chain; *pp; pp = &(*pp)->chain)
+		if (*pp == r) {
+			*pp = r->chain;
+			return;
+		}
+}
+
+/* Frees a heap record that has left its registry. */
+static void record_free(rec_t *r)
+{
+	cache_forget(r);
+	bags_free_spare(r);
+	TERN_FREE(r);
+}
+
+/* A new heap record of the calling thread in D, registered.  => NULL
+ * without memory. */
+static rec_t *record_new(dom_t *D, bool late)
+{
+	rec_t *r = TERN_MALLOC(sizeof *r);
+	if (r == NULL)
+		return NULL;
+	epoch_init_once();
+	record_init(D, r, NULL, true);
+	r->late = late || tern__epoch_thr.exited;
+	r->chain = tern__epoch_thr.chain;
+	tern__epoch_thr.chain = r;
+	registry_add(D, r);
+	arm_exit_hook();
+	return r;
+}
+
+/* The calling thread's default-domain record (registering it if create);
+ * after the exit hook, its late record.  => NULL if none (or no memory
+ * for a late one). */
+static rec_t *default_record(bool create)
+{
+	dom_t *D = &tern__epoch_default_impl;
+	if (!tern__epoch_thr.exited) {
+		rec_t *r = &tern__epoch_trec;
+		if (!r->in_registry && create)
+			record_register(D, r, &tern__epoch_self, false);
+		return r->in_registry ? r : NULL;
+	}
+	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
+		if (r->late)
+			return r;
+	return create ? record_new(D, true) : NULL;
+}
+
+/* The calling thread's record in D (registering it if create; in a dying
+ * domain, the never-registered D->dead).  Refreshes the cache and frees
+ * records left behind by destroyed domains.  => NULL if none. */
+static rec_t *record_lookup(dom_t *D, bool create)
+{
+	if (D->is_default)
+		return default_record(create);
+	rec_t *found = NULL;
+	for (rec_t **pp = &tern__epoch_thr.chain; *pp;) {
+		rec_t *r = *pp;
+		/* Acquire: pairs with the release store in domain_detach_records():
+		 * a record seen detached is no longer touched by the destroyer. */
+		dom_t *rd = atomic_load_explicit(&r->dom, memory_order_acquire);
+		if (rd == NULL) {
+			*pp = r->chain;
+			record_free(r);
+			continue;
+		}
+		if (rd == D && r->dom_id == D->pub->id)
+			found = r;
+		pp = &r->chain;
+	}
+	if (found == NULL && create) {
+		if (dom_dying(D))
+			return &D->dead;
+		found = record_new(D, false);
+	}
+	if (found) {
+		tern__epoch_cache.dom = D->pub;
+		tern__epoch_cache.id = D->pub->id;
+		tern__epoch_cache.slot = &found->own;
+	}
+	return found;
+}
+
+/* The record behind slot s of domain d. */
+static rec_t *slot_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s, bool create)
+{
+	if (s == &tern__epoch_self)
+		return default_record(create);
+	(void)d;
+	return (rec_t *)((char *)s - offsetof(rec_t, own));
+}
+
+/* Late use: the public TLS slot mirrors the late record's pin, so that the
+ * inline unpin and tern_epoch_is_pinned() see it, and keeps both pin and
+ * unpin out of line (TERN__EPOCH_LATE). */
+static void late_mirror(rec_t *r)
+{
+	uint64_t pinned = tern__epoch_own_state(r->slot) & TERN__EPOCH_PINNED;
+	/* Relaxed: the TLS slot is in no registry once the exit hook ran; only
+	 * its owner reads it. */
+	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE | pinned, memory_order_relaxed);
+}
+
+/* Retires and frees a late record (any domain) once it is neither pinned
+ * nor being retired already (a destructor that the retirement runs may use
+ * tern). */
+static void late_done(rec_t *r)
+{
+	if (!r->late || r->retiring || tern__epoch_pinned(r->slot))
+		return;
+	bool dflt = r->slot == &r->own && r->dom_id == tern__epoch_default.id;
+	heap_record_exit(r);
+	if (dflt)
+		/* Relaxed: as in late_mirror(). */
+		atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
+}
+
+struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
+	rec_t *r = record_lookup(d->impl, true);
+	if (r == NULL) {
+		fprintf(stderr, "tern_epoch_domain_pin: cannot allocate the thread's record "
+				"(call tern_epoch_domain_register() first to handle ENOMEM)\n");
+		abort();
+	}
+	return r->slot;
+}
+
+int tern_epoch_domain_register(tern_epoch_domain_t *d)
+{
+	if (d == NULL)
+		return EINVAL;
+	return record_lookup(d->impl, true) ? 0 : ENOMEM;
+}
