@@ -30,11 +30,11 @@ BE_LIB_SRCS := $(sort $(wildcard src/core/*.c src/lightlock/*.c src/epoch/*.c))
 BE_LIB_A := $(BE_DIR)/libtern-bench.a
 BE_LIB_FENCE_A := $(BE_DIR)/libtern-bench-fence.a
 
-$(BE_DIR)/lib/%.o: %.c $(HDRS)
+$(BE_DIR)/lib/%.o: %.c $(HDRS) $(PRIV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BE_LIB_CFLAGS) -c $< -o $@
 
-$(BE_DIR)/lib-fence/%.o: %.c $(HDRS)
+$(BE_DIR)/lib-fence/%.o: %.c $(HDRS) $(PRIV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BE_LIB_CFLAGS) -DTERN_EPOCH_FORCE_FENCE -c $< -o $@
 

@@ -36,7 +36,7 @@ BL_SRCS := $(sort $(wildcard bench/lazy/*.c)) bench/common/stats.c
 BL_HDRS := $(wildcard bench/lazy/*.h) bench/common/bench.h
 BL_BIN := $(BL_DIR)/tern-bench
 
-$(BL_DIR)/lib/%.o: %.c $(HDRS)
+$(BL_DIR)/lib/%.o: %.c $(HDRS) $(PRIV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BL_LIB_CFLAGS) -c $< -o $@
 

@@ -152,6 +152,9 @@ struct tern_epoch_domain {
 #define TERN__EPOCH_FAST 2u    /* registered, membarrier mode: pin may stay inline */
 #define TERN__EPOCH_NESTED 4u  /* nest > 0: unpin goes out of line */
 #define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
+#define TERN__EPOCH_LATE 16u   /* thread past its exit hook (epoch_registry.h) */
+#define TERN__EPOCH_REG 32u    /* the slot's record is registered */
+#define TERN__EPOCH_FAST_REG (TERN__EPOCH_FAST | TERN__EPOCH_REG) /* the inline case */
 #define TERN__EPOCH_FLAGS 0xffu
 #define TERN__EPOCH_SHIFT 8
 
@@ -214,8 +217,8 @@ TERN_INLINE void tern__epoch_pin_slot(struct tern_epoch_domain *d, struct tern__
 	/* The stored value is a constant picked by this (predicted) branch,
 	 * never computed from the loaded word: a data dependency through the
 	 * state would chain every pin to the previous unpin's store. */
-	if (TERN_LIKELY((tern__epoch_own_state(s) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST)) {
-		tern__epoch_announce(d, s, TERN__EPOCH_FAST);
+	if (TERN_LIKELY((tern__epoch_own_state(s) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST_REG)) {
+		tern__epoch_announce(d, s, TERN__EPOCH_FAST_REG);
 		/* Compiler barrier only: the collector's membarrier() is the
 		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
@@ -233,11 +236,11 @@ TERN_INLINE void tern__epoch_unpin_slot(struct tern_epoch_domain *d, struct tern
 	TERN_ASSERT(st & TERN__EPOCH_PINNED, who);
 	(void)who;
 	/* As in the pin: a constant store chosen by the branch. */
-	if (TERN_LIKELY((st & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST | TERN__EPOCH_PINNED))) {
+	if (TERN_LIKELY((st & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST_REG | TERN__EPOCH_PINNED))) {
 		/* Release: pairs with the acquire load of each state in
 		 * try_advance_locked(): everything read under the pin happens
 		 * before a collector that sees this thread unpinned. */
-		atomic_store_explicit(&s->state, TERN__EPOCH_FAST, memory_order_release);
+		atomic_store_explicit(&s->state, TERN__EPOCH_FAST_REG, memory_order_release);
 		return;
 	}
 	tern__epoch_unpin_slow(d, s);

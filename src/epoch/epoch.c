@@ -118,6 +118,24 @@
  */
 #define _GNU_SOURCE
 #include "epoch_impl.h"
+
+struct tern_epoch_domain tern__epoch_default = {
+	.id = 1,
+	.impl = &tern__epoch_default_impl,
+};
+static dom_t tern__epoch_default_impl = {
+	.pub = &tern__epoch_default,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.is_default = true,
+};
+/* On a cache line of its own: the hot word of every pin and unpin. */
+_Alignas(64) _Thread_local struct tern__epoch_slot tern__epoch_self;
+_Thread_local struct tern__epoch_cache tern__epoch_cache;
+/* The default domain's record (no allocation, so default pins never fail)
+ * and the thread's private state. */
+static _Thread_local rec_t tern__epoch_trec;
+static _Thread_local struct tern__epoch_thread tern__epoch_thr;
+
 #include "epoch_garbage.h"
 #include "epoch_registry.h"
 #include "epoch_reclaim.h"

@@ -46,11 +46,6 @@
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
 
-/* Owner flag of the default domain's slot once the thread's exit hook has
- * run: pin and unpin go out of line and use a short-lived heap record
- * (epoch_registry.h, "late use"). */
-#define TERN__EPOCH_LATE 16u
-
 /* Record modes: how the owner's outermost pin orders itself. */
 #define TERN__EPOCH_UNREGISTERED 0
 #define TERN__EPOCH_MEMBARRIER 1 /* compiler barrier; the collector runs membarrier() */
@@ -165,20 +160,9 @@ struct tern__epoch_thread {
 	dom_t *retiring;      /* domain whose record thread exit is retiring */
 };
 
+/* Defined in epoch.c: the default domain (public part and private part),
+ * the public TLS slot and cache, and the thread's private records. */
 static dom_t tern__epoch_default_impl;
-struct tern_epoch_domain tern__epoch_default = {
-	.id = 1,
-	.impl = &tern__epoch_default_impl,
-};
-static dom_t tern__epoch_default_impl = {
-	.pub = &tern__epoch_default,
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.is_default = true,
-};
-_Thread_local struct tern__epoch_slot tern__epoch_self;
-_Thread_local struct tern__epoch_cache tern__epoch_cache;
-/* The default domain's record (no allocation, so default pins never fail)
- * and the thread's private state. */
 static _Thread_local rec_t tern__epoch_trec;
 static _Thread_local struct tern__epoch_thread tern__epoch_thr;
 

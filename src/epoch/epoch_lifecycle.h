@@ -368,7 +368,7 @@ static void record_retire(dom_t *D, rec_t *r)
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
 		/* Release (R3): pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->slot->state, s & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING),
+		atomic_store_explicit(&r->slot->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED)),
 				      memory_order_release);
 	}
 	bool was_collecting = r->collecting;

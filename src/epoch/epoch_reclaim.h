@@ -274,7 +274,31 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 
 /* ------------------------------------------------------ R1, R3 */
 
+/* The outermost pin of a registered record in fence mode (the common slow
+ * case): announce, then the fence.  No record access. */
+static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, uint64_t st)
+{
+	tern__epoch_announce(d, s, st);
+	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
+	 * and the sealing fence in seal(). */
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+
 void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
+{
+	uint64_t st0 = tern__epoch_own_state(s);
+	if (TERN_LIKELY((st0 & (TERN__EPOCH_REG | TERN__EPOCH_FAST | TERN__EPOCH_PINNED | TERN__EPOCH_LATE)) ==
+			TERN__EPOCH_REG))
+		pin_fence(d, s, st0);
+	else
+		pin_record(d, s);
+}
+
+/* Every other pin: registration, nesting, membarrier mode with garbage,
+ * late use. */
+__attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
 	rec_t *r = slot_record(d, s, true);
 	if (r == NULL) {
@@ -290,16 +314,14 @@ void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *
 			 * epoch and PINNED are unchanged. */
 			atomic_store_explicit(&r->slot->state, st | TERN__EPOCH_NESTED, memory_order_release);
 	} else {
-		tern__epoch_announce(d, r->slot, st);
 #ifndef TERN_EPOCH_FORCE_FENCE
-		if (r->mode == TERN__EPOCH_MEMBARRIER)
+		if (r->mode == TERN__EPOCH_MEMBARRIER) {
+			tern__epoch_announce(d, r->slot, st);
 			/* Compiler barrier only: see tern__epoch_pin_slot(). */
 			atomic_signal_fence(memory_order_seq_cst);
-		else
+		} else
 #endif
-			/* Seq_cst fence (F_R): pairs with the seq_cst fence in
-			 * heavy_barrier() and the sealing fence in seal(). */
-			atomic_thread_fence(memory_order_seq_cst);
+			pin_fence(d, r->slot, st);
 	}
 	if (r->late && s == &tern__epoch_self)
 		late_mirror(r);
@@ -307,6 +329,17 @@ void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *
 
 void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
+	uint64_t st0 = tern__epoch_own_state(s);
+	/* The end of an outermost fence-mode pin with nothing to collect: R3
+	 * alone, no record access. */
+	if (TERN_LIKELY((st0 & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_FAST)) ==
+			(TERN__EPOCH_REG | TERN__EPOCH_PINNED))) {
+		/* Release (R3): pairs with the acquire load of the state in
+		 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
+		atomic_store_explicit(&s->state, st0 & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
+				      memory_order_release);
+		return;
+	}
 	rec_t *r = slot_record(d, s, false);
 	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot), "tern_epoch_unpin: thread is not pinned");
 	uint64_t st = tern__epoch_own_state(r->slot);

@@ -36,7 +36,8 @@ static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool 
 	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
 	/* Relaxed: the record is not yet in a registry (published under the
 	 * domain lock by registry_add()). */
-	atomic_store_explicit(&r->slot->state, tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST,
+	atomic_store_explicit(&r->slot->state,
+			      TERN__EPOCH_REG | (tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST),
 			      memory_order_relaxed);
 	/* Relaxed: owner-only until registry_add() publishes the record. */
 	atomic_store_explicit(&r->dom, D, memory_order_relaxed);

@@ -7,16 +7,15 @@
  */
 #define TERN_LAYOUT_TYPES(T)                                                        \
 	T(tern_lightlock_t) T(struct tern_allocator) T(struct tern_epoch_entry)      \
-	T(struct tern_epoch_stats) T(struct tern__epoch_record)                      \
+	T(struct tern_epoch_stats) T(struct tern__epoch_slot)                        \
 	T(struct tern_epoch_domain) T(struct tern__epoch_cache) T(tern_cell_t)        \
 	T(struct tern__cell_hdr) T(struct tern_lazy_ops) T(tern_lazy_t)
 
 #define TERN_LAYOUT_MEMBERS(M)                                                      \
-	M(struct tern__epoch_record, state) M(struct tern__epoch_record, nest)       \
-	M(struct tern__epoch_record, pending) M(struct tern__epoch_record, domain)   \
+	M(struct tern__epoch_slot, state) M(struct tern_epoch_domain, impl)          \
 	M(struct tern_epoch_domain, epoch) M(struct tern_epoch_domain, id)           \
 	M(struct tern__epoch_cache, dom) M(struct tern__epoch_cache, id)             \
-	M(struct tern__epoch_cache, rec) M(struct tern__cell_hdr, value)             \
+	M(struct tern__epoch_cache, slot) M(struct tern__cell_hdr, value)            \
 	M(struct tern__cell_hdr, destroy) M(tern_lazy_t, source)                     \
 	M(tern_lazy_t, value) M(tern_lazy_t, ops) M(tern_lazy_t, lock)
 
