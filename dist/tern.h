@@ -6,9 +6,9 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  670e20d-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 2103dd5b50ec3e4f448a005019c455ecf51e494fc233889740f3d2de886d5e01
- *                   (path and contents of each of the 12 files inlined
+ *   Source commit:  d83e24e-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: eb5b21191676f35843519512267aa2d92629fbce91f0544d0471b87576db9099
+ *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
  * USE
@@ -30,22 +30,27 @@
  *   objects deferred through another, so share tern objects only within it.
  *
  * CONTENTS (line numbers in this file)
- *      50  Compile-time options
- *     101  Public function index
- *     163  Public API
- *       164  tern.h                umbrella header: lock-free concurrency ...
- *       177  tern/config.h         build configuration, portability ...
- *       304  tern/alloc.h          the allocator behind tern's slow paths
- *       345  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       503  tern/epoch.h          three-bin epoch-based memory reclamation
- *       888  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1254  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1630  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1641  src/core/alloc.c                    the replaceable ...
- *      1722  src/lightlock/lightlock.c           build-time checks for ...
- *      1750  src/epoch/epoch.c                   three-bin epoch-based ...
- *      3130  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      3298  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      55  Compile-time options
+ *     108  Public function index
+ *     170  Public API
+ *       171  tern.h                umbrella header: lock-free concurrency ...
+ *       184  tern/config.h         build configuration, portability ...
+ *       311  tern/alloc.h          the allocator behind tern's slow paths
+ *       352  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       510  tern/epoch.h          three-bin epoch-based memory reclamation
+ *       881  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1247  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1623  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1634  src/core/alloc.c                    the replaceable ...
+ *      1715  src/lightlock/lightlock.c           build-time checks for ...
+ *      1743  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      1863  src/epoch/epoch_impl.h              private types and ...
+ *      2177  src/epoch/epoch_garbage.h           garbage lists, bins, ...
+ *      2545  src/epoch/epoch_registry.h          thread records: ...
+ *      2788  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3166  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      3790  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      3958  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -66,8 +71,8 @@
  *       [global] Storage class of the header-inlined fast paths.
  *       (tern/config.h)
  *   TERN_CACHELINE = 64
- *       [global] Size of a cache line: hot shared fields are aligned to it.
- *       (tern/config.h)
+ *       [only where the implementation is compiled] Size of a cache line: hot
+ *       shared fields are aligned to it. (tern/config.h)
  *   TERN_ASSERT(cond, msg)
  *       [global] Checks a precondition of a public call. (tern/config.h)
  *   TERN_MALLOC(size)
@@ -83,10 +88,12 @@
  *       [global] Backoff bounds of tern_lightlock_lock(), in pause
  *       instructions. (tern/lightlock.h)
  *   TERN_EPOCH_BAG_CAP = 62
- *       [global] Entries per garbage bag. (tern/epoch.h)
+ *       [only where the implementation is compiled] Entries per garbage bag;
+ *       also how many objects a pinned section can defer when no memory can
+ *       be allocated (the record's reserve bag). (tern/epoch.h)
  *   TERN_EPOCH_COLLECT_PINS = 128
- *       [only where the implementation is compiled] The next three only
- *       matter where the implementation is compiled. (tern/epoch.h)
+ *       [only where the implementation is compiled] A thread with pending
+ *       garbage collects every this many outermost unpins. (tern/epoch.h)
  *   TERN_EPOCH_COLLECT_DEFERS = 256
  *       [only where the implementation is compiled] ... and every this many
  *       deferred objects. (tern/epoch.h)
@@ -510,8 +517,7 @@ TERN_EXTERN_C_END
  * thread that could still hold a reference has unpinned (a grace period).
  *
  * The process-wide default domain needs no setup: a thread registers on its
- * first pin or defer and unregisters at thread exit, when its pending garbage
- * goes to an orphan list that later collections destroy.  Explicit domains
+ * first pin or defer and unregisters at thread exit.  Explicit domains
  * (tern_epoch_domain_*) are independent collectors for libraries that embed
  * tern.
  *
@@ -530,10 +536,32 @@ TERN_EXTERN_C_END
  * until it unpins; the destructor runs after (happens-after) each such
  * thread's unpin.
  *
+ * Destructors.  tern never holds one of its locks while it runs a
+ * destructor, wherever it runs it (a collection, an unpin, a defer, thread
+ * exit, tern_epoch_domain_destroy, a barrier, a flush).  A destructor may
+ * defer more objects into its own or any other domain, pin and unpin, flush,
+ * collect, and create or destroy *other* domains.  It may not synchronize or
+ * wait for a barrier (it would wait for itself), destroy the domain whose
+ * garbage it belongs to, or exit its thread.  A collect or flush called from
+ * a destructor that tern is running for the same thread and domain returns
+ * at once; the outer call finishes the work.
+ *
+ * Teardown.  Thread exit, tern_epoch_barrier() and
+ * tern_epoch_domain_destroy() drain: what destructors they run defer into
+ * the same place is handled before they return (destroyed, or for thread
+ * exit handed to the domain when not yet due).  A thread exit and a domain
+ * destroy may race: whichever comes first, every object is destroyed once.
+ *
+ * fork().  In the child only the forking thread exists: the other threads'
+ * pending garbage becomes the domain's (destroyed by the child's later
+ * collections and barriers, each object once); a thread that was in the
+ * middle of rearranging its garbage when fork() ran leaves that garbage
+ * unreclaimed in the child (a leak, never a double destruction).
+ *
  * Misuse (debug builds abort with a message naming the call; undefined in
- * NDEBUG builds): unpin without pin; synchronize or barrier while pinned;
- * destroying a domain while a thread is pinned in it; calling
- * synchronize/barrier from inside a destructor; a NULL domain.  Using a
+ * NDEBUG builds): unpin without pin; synchronize or barrier while pinned or
+ * from a destructor; destroying a domain while a thread is pinned in it,
+ * from one of its own destructors, or twice; a NULL domain.  Using a
  * destroyed domain is undefined in every build (its memory is gone).
  */
 #ifndef TERN_EPOCH_H
@@ -558,7 +586,9 @@ struct tern_epoch_entry {
 	void (*fn)(struct tern_epoch_entry *entry);
 };
 
-/* Statistics of a domain (tern_epoch_stats / tern_epoch_domain_stats). */
+/* Statistics of a domain (tern_epoch_stats / tern_epoch_domain_stats).
+ * pending and orphaned are exact whenever no thread is deferring or
+ * destroying in the domain. */
 struct tern_epoch_stats {
 	uint64_t epoch;              /* current global epoch */
 	unsigned registered_threads; /* threads with a record in the domain */
@@ -579,15 +609,19 @@ struct tern_epoch_stats {
 	uint64_t stall_refusals;     /* advance attempts it refused */
 };
 
-/* ---- tuning (compile-time) ---- */
+/* ---- tuning (compile-time; only where the implementation is compiled) ----
+ *
+ * None of these changes a type the program shares with the library: the
+ * thread records that hold garbage are private to the implementation, so a
+ * translation unit that sees other values than the library was built with
+ * is harmless.  They are shown here for reference and for the tests. */
 
-/* Entries per garbage bag.  Global: it sizes the thread record declared
- * below, so every translation unit must agree (define it project-wide). */
+/* Entries per garbage bag; also how many objects a pinned section can
+ * defer when no memory can be allocated (the record's reserve bag). */
 #ifndef TERN_EPOCH_BAG_CAP
 #define TERN_EPOCH_BAG_CAP 62
 #endif
-/* The next three only matter where the implementation is compiled.
- * A thread with pending garbage collects every this many outermost unpins. */
+/* A thread with pending garbage collects every this many outermost unpins. */
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif
@@ -600,189 +634,139 @@ struct tern_epoch_stats {
 #define TERN_EPOCH_PENDING_MAX 8192
 #endif
 
-/* ---- private layout (needed by the inline fast paths) ---- */
-
-struct tern__epoch_bag {
-	struct tern__epoch_bag *next;
-	unsigned n;
-	bool reserve; /* the record's embedded out-of-memory reserve: never freed */
-	struct {
-		void *obj;
-		void (*fn)(void *);
-	} e[TERN_EPOCH_BAG_CAP];
-};
-
-/* A list of garbage: chained bags and intrusive entries, with tails so that
- * lists splice in O(1).  In the open list the head bag is being filled. */
-struct tern__epoch_garbage {
-	struct tern__epoch_bag *bags, *bags_tail;
-	struct tern_epoch_entry *ents, *ents_tail;
-	size_t count;
-};
-
-/* One of the three bins: garbage sealed in epoch `tag` (tag mod 3 = index). */
-struct tern__epoch_bin {
-	uint64_t tag;
-	struct tern__epoch_garbage g;
-};
-
-struct tern__epoch_record {
-	/* Hot: written only by the owner (every outermost pin/unpin), read by
-	 * collectors.  (epoch << TERN__EPOCH_SHIFT) | flags; collectors look at
-	 * TERN__EPOCH_PINNED and the epoch, the other flags are the owner's
-	 * (kept here so that the fast paths test one word). */
+/* ---- private layout: only what the inline fast paths touch ----
+ *
+ * A thread's state word in one domain.  The default domain's slot is the
+ * thread-local tern__epoch_self; an explicit domain's slot heads the
+ * thread's private record in that domain.  (epoch << TERN__EPOCH_SHIFT) |
+ * flags: collectors read TERN__EPOCH_PINNED and the epoch, the other flags
+ * are the owner's, kept here so that pin and unpin test one word.  Every
+ * store the owner makes to it is a release store (epoch.c, "Concurrency"). */
+struct tern__epoch_slot {
 	_Atomic(uint64_t) state;
-	unsigned nest;         /* pins nested inside the outermost one; owner only */
-	unsigned char mode;    /* TERN__EPOCH_MODE_*; owner only */
-	unsigned unpins;       /* outermost unpins since the last collection; owner only */
-	_Atomic(size_t) pending; /* deferred by this thread, not destroyed; owner writes */
-	struct tern_epoch_domain *domain; /* NULL until registered */
-
-	/* Cold: owner-only garbage, plus registry links under domain->lock. */
-	struct tern__epoch_garbage open;   /* unsealed (untagged) garbage */
-	size_t since_collect;              /* defers since the last collection */
-	struct tern__epoch_bin bins[3];
-	struct tern__epoch_bag *spare;     /* cache of empty bags */
-	unsigned nspare;
-	bool collecting;                   /* reentrancy guard (destructors that defer) */
-	bool heap;                         /* record was allocated (explicit domains) */
-	bool reserve_busy;                 /* `reserve` holds garbage */
-	long tid;                          /* gettid() of the owner */
-	uint64_t domain_id;
-	struct tern__epoch_record *prev, *next;      /* domain registry, under domain->lock */
-	struct tern__epoch_record *thread_next;      /* the owner's records in other domains */
-	uint64_t stall_since_ns;  /* first refusal at stall_epoch, under domain->lock */
-	uint64_t stall_epoch;
-	uint64_t stall_refusals;
-	struct tern__epoch_bag reserve;    /* used when a bag cannot be allocated while pinned */
 };
 
+/* The part of a domain the fast paths read; the rest (registry, orphans,
+ * locks) is private, behind impl. */
 struct tern_epoch_domain {
 	/* The global epoch: read by every pin, written by advances. */
-	_Alignas(TERN_CACHELINE) _Atomic(uint64_t) epoch;
-	_Alignas(TERN_CACHELINE) pthread_mutex_t lock; /* registry, orphans, advances */
-	uint64_t id;
-	struct tern__epoch_record *records;  /* registry (doubly linked), under lock */
-	struct tern__epoch_bin orphans[3];   /* garbage of exited/flushed threads, under lock */
-	_Atomic(uint64_t) orphan_count;       /* objects in orphans[] */
-	_Atomic(unsigned) orphan_busy;        /* orphan batches being destroyed outside the lock */
-	_Atomic(uint64_t) destroyed;
-	_Atomic(uint64_t) advances;
-	_Atomic(uint64_t) failed_advances;
-	unsigned registered;                 /* under lock */
-	bool is_default;
-	struct tern_epoch_domain *next_domain; /* list of explicit domains, under the global lock */
+	_Alignas(64) _Atomic(uint64_t) epoch;
+	uint64_t id;                       /* never reused; validates the caches */
+	struct tern__epoch_domain_impl *impl;
 };
 
-/* Flags in the low bits of a record's state. */
+/* Flags in the low bits of a slot's state. */
 #define TERN__EPOCH_PINNED 1u  /* outermost pin in force (collectors read this) */
 #define TERN__EPOCH_FAST 2u    /* registered, membarrier mode: pin may stay inline */
 #define TERN__EPOCH_NESTED 4u  /* nest > 0: unpin goes out of line */
 #define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
+#define TERN__EPOCH_LATE 16u   /* thread past its exit hook (epoch_registry.h) */
+#define TERN__EPOCH_REG 32u    /* the slot's record is registered */
+#define TERN__EPOCH_FAST_REG (TERN__EPOCH_FAST | TERN__EPOCH_REG) /* the inline case */
 #define TERN__EPOCH_FLAGS 0xffu
 #define TERN__EPOCH_SHIFT 8
 
-/* Record modes: how the owner's outermost pin orders itself. */
-#define TERN__EPOCH_UNREGISTERED 0 /* default-domain TLS record not yet registered */
-#define TERN__EPOCH_MEMBARRIER 1   /* compiler barrier; the collector runs membarrier() */
-#define TERN__EPOCH_FENCE 2        /* seq_cst fence (no membarrier, or forced) */
-
-/* The default domain and the calling thread's record in it. */
+/* The default domain and the calling thread's slot in it. */
 TERN__EXTERN_API struct tern_epoch_domain tern__epoch_default;
-TERN__EXTERN_API _Thread_local struct tern__epoch_record tern__epoch_self;
-
-TERN_API void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record *r);
-TERN_API struct tern__epoch_record *tern__epoch_domain_record(struct tern_epoch_domain *d);
-TERN_API void tern__epoch_unpin_slow(struct tern__epoch_record *r);
+TERN__EXTERN_API _Thread_local struct tern__epoch_slot tern__epoch_self;
 
 /* The calling thread's most recently used explicit domain (validated by id,
  * so a destroyed domain's address reused by a new domain never matches). */
 struct tern__epoch_cache {
 	struct tern_epoch_domain *dom;
 	uint64_t id;
-	struct tern__epoch_record *rec;
+	struct tern__epoch_slot *slot;
 };
 TERN__EXTERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 
-/* => r's state word; only its owner may ask. */
-TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_record *r)
+/* Slow paths (epoch.c): a pin that is not an outermost membarrier-mode pin
+ * (nested, unregistered, fence mode, thread exiting), an unpin that is not
+ * the end of such a pin, and the cache miss of an explicit domain. */
+TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+TERN_API void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+TERN_API struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d);
+
+/* => s's state word; only its owner may ask. */
+TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_slot *s)
 {
 	/* Relaxed: the owner reading the value it last stored itself. */
-	return atomic_load_explicit(&r->state, memory_order_relaxed);
+	return atomic_load_explicit(&s->state, memory_order_relaxed);
 }
 
-/* => whether r is pinned; only its owner may ask. */
-TERN_INLINE bool tern__epoch_pinned(struct tern__epoch_record *r)
+/* => whether s is pinned; only its owner may ask. */
+TERN_INLINE bool tern__epoch_pinned(struct tern__epoch_slot *s)
 {
-	return (tern__epoch_own_state(r) & TERN__EPOCH_PINNED) != 0;
+	return (tern__epoch_own_state(s) & TERN__EPOCH_PINNED) != 0;
 }
 
-/* Announces r's epoch (outermost pin; s is r's unpinned state); the caller
- * adds the ordering. */
-TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_record *r,
-				      uint64_t s)
+/* Announces s's epoch (step R1 of epoch.c; flags are s's unpinned flags);
+ * the caller adds the ordering. */
+TERN_INLINE void tern__epoch_announce(struct tern_epoch_domain *d, struct tern__epoch_slot *s,
+				      uint64_t flags)
 {
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(), so
-	 * that on weakly ordered CPUs the pointer loads after this pin are not
-	 * performed before the epoch load (epoch.c, "Concurrency", membarrier
-	 * mode).  On x86 this is the same instruction as a relaxed load. */
+	/* Acquire: pairs with the seq_cst store of the epoch in
+	 * try_advance_locked(), so that on weakly ordered CPUs the pointer
+	 * loads after this pin are not performed before the epoch load
+	 * (epoch.c, "Concurrency", membarrier mode).  A plain load on x86. */
 	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
-	/* Relaxed: ordered before the caller's later loads by the barrier that
-	 * follows (membarrier in the collector, or a seq_cst fence). */
-	atomic_store_explicit(&r->state, (e << TERN__EPOCH_SHIFT) | (s & TERN__EPOCH_FLAGS) | TERN__EPOCH_PINNED,
-			      memory_order_relaxed);
+	/* Release: pairs with the acquire load of the state in
+	 * try_advance_locked(): a collector that reads this store (and not the
+	 * unpin before it) still synchronises with everything this thread did
+	 * under its earlier pins, without relying on release sequences.  A
+	 * plain store on x86. */
+	atomic_store_explicit(&s->state, (e << TERN__EPOCH_SHIFT) | (flags & TERN__EPOCH_FLAGS) | TERN__EPOCH_PINNED,
+			      memory_order_release);
 }
 
-/* Pin that is not an outermost membarrier-mode pin without pending garbage:
- * nested, unregistered, fence mode, or the thread has garbage (epoch.c). */
-TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r);
-
-/* Pin for record r in domain d. */
-TERN_INLINE void tern__epoch_pin_record(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+/* Pin for slot s in domain d (step R1). */
+TERN_INLINE void tern__epoch_pin_slot(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
 #ifndef TERN_EPOCH_FORCE_FENCE
 	/* The stored value is a constant picked by this (predicted) branch,
-	 * never computed from the loaded word: a data dependency through r->state
-	 * would chain every pin to the previous unpin's store. */
-	if (TERN_LIKELY((tern__epoch_own_state(r) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST)) {
-		tern__epoch_announce(d, r, TERN__EPOCH_FAST);
+	 * never computed from the loaded word: a data dependency through the
+	 * state would chain every pin to the previous unpin's store. */
+	if (TERN_LIKELY((tern__epoch_own_state(s) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST_REG)) {
+		tern__epoch_announce(d, s, TERN__EPOCH_FAST_REG);
 		/* Compiler barrier only: the collector's membarrier() is the
 		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
 		return;
 	}
 #endif
-	tern__epoch_pin_slow(d, r);
+	tern__epoch_pin_slow(d, s);
 }
 
-TERN_INLINE void tern__epoch_unpin_record(struct tern__epoch_record *r, const char *who)
+/* Unpin for slot s in domain d (step R3). */
+TERN_INLINE void tern__epoch_unpin_slot(struct tern_epoch_domain *d, struct tern__epoch_slot *s,
+					const char *who)
 {
-	uint64_t s = tern__epoch_own_state(r);
-	TERN_ASSERT(s & TERN__EPOCH_PINNED, who);
+	uint64_t st = tern__epoch_own_state(s);
+	TERN_ASSERT(st & TERN__EPOCH_PINNED, who);
 	(void)who;
 	/* As in the pin: a constant store chosen by the branch. */
-	if (TERN_LIKELY((s & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST | TERN__EPOCH_PINNED))) {
-		/* Release: pairs with the acquire load of each record's state in
+	if (TERN_LIKELY((st & TERN__EPOCH_FLAGS) == (TERN__EPOCH_FAST_REG | TERN__EPOCH_PINNED))) {
+		/* Release: pairs with the acquire load of each state in
 		 * try_advance_locked(): everything read under the pin happens
 		 * before a collector that sees this thread unpinned. */
-		atomic_store_explicit(&r->state, TERN__EPOCH_FAST, memory_order_release);
+		atomic_store_explicit(&s->state, TERN__EPOCH_FAST_REG, memory_order_release);
 		return;
 	}
-	tern__epoch_unpin_slow(r);
+	tern__epoch_unpin_slow(d, s);
 }
 
 /* ---- default domain ---- */
 
-/* Pins the calling thread (nestable).  Registers the thread on first use. */
+/* Pins the calling thread (nestable).  Registers the thread on first use;
+ * never allocates and never fails. */
 TERN_INLINE void tern_epoch_pin(void)
 {
-	tern__epoch_pin_record(&tern__epoch_default, &tern__epoch_self);
+	tern__epoch_pin_slot(&tern__epoch_default, &tern__epoch_self);
 }
 
 /* Ends the innermost pin; the outermost unpin may collect garbage. */
 TERN_INLINE void tern_epoch_unpin(void)
 {
-	tern__epoch_unpin_record(&tern__epoch_self, "tern_epoch_unpin: thread is not pinned");
+	tern__epoch_unpin_slot(&tern__epoch_default, &tern__epoch_self, "tern_epoch_unpin: thread is not pinned");
 }
 
 /* => true if the calling thread is pinned in the default domain. */
@@ -809,12 +793,15 @@ TERN_API void tern_epoch_synchronize(void);
 /*
  * On return, every object deferred before the call by the calling thread, by
  * exited threads and by threads that called tern_epoch_flush() has been
- * destroyed.  Not while pinned.
+ * destroyed, and so has everything the destructors this call ran deferred
+ * into the domain from this thread.  Not while pinned.
  */
 TERN_API void tern_epoch_barrier(void);
-/* Hands the calling thread's pending garbage to the domain's orphan list. */
+/* Hands the calling thread's pending garbage to the domain (destroyed by any
+ * thread's later collection); what is already due is destroyed now. */
 TERN_API void tern_epoch_flush(void);
-/* Tries to advance the epoch and destroys what is due; never waits. */
+/* Tries to advance the epoch and destroys what is due; never waits.  With
+ * nothing pending it does no work (no advance, no membarrier). */
 TERN_API void tern_epoch_collect(void);
 /* Fills *out with the default domain's statistics. */
 TERN_API void tern_epoch_stats(struct tern_epoch_stats *out);
@@ -828,14 +815,21 @@ TERN_API bool tern_epoch_uses_membarrier(void);
 /* Creates an independent collector.  => 0, ENOMEM, or EINVAL if out is NULL. */
 TERN_API int tern_epoch_domain_create(tern_epoch_domain_t **out);
 /*
- * Destroys every pending object of the domain, then the domain.  No thread may
- * be pinned in it (debug builds abort), and no thread may use it afterwards.
+ * Destroys every pending object of the domain (and whatever those
+ * destructors defer into it), then the domain.  Waits for threads that are
+ * exiting and handing their garbage to the domain.  No thread may be pinned
+ * in it (debug builds abort), and no thread may use it afterwards; threads
+ * that still have a record in it free that record when they exit.
  */
 TERN_API void tern_epoch_domain_destroy(tern_epoch_domain_t *d);
 /*
- * Allocates the calling thread's record in d now.  Optional: pin registers on
- * first use, but aborts if that allocation fails; call this first to get
- * ENOMEM instead.  => 0, ENOMEM, or EINVAL if d is NULL.
+ * Allocates the calling thread's record in d now (about 1.2 KB).  Optional:
+ * pin and defer register on first use, but a first pin whose allocation
+ * fails aborts with a message; call this first to get ENOMEM instead.
+ * (A first defer that cannot allocate the record waits for a grace period
+ * and destroys the object in place, like any defer out of memory.)  The
+ * default domain's records live in the library's thread-local storage and
+ * never need an allocation.  => 0, ENOMEM, or EINVAL if d is NULL.
  */
 TERN_API int tern_epoch_domain_register(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(void *obj));
@@ -848,35 +842,34 @@ TERN_API void tern_epoch_domain_flush(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_collect(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out);
 
-/* The calling thread's record in d (one-entry cache, then a list walk). */
-TERN_INLINE struct tern__epoch_record *tern__epoch_record_of(tern_epoch_domain_t *d)
+/* The calling thread's slot in d (one-entry cache, then a list walk). */
+TERN_INLINE struct tern__epoch_slot *tern__epoch_slot_of(tern_epoch_domain_t *d)
 {
 	if (d == &tern__epoch_default)
 		return &tern__epoch_self; /* registered by its first pin */
 	struct tern__epoch_cache *c = &tern__epoch_cache;
 	if (TERN_LIKELY(c->dom == d && c->id == d->id))
-		return c->rec;
-	return tern__epoch_domain_record(d);
+		return c->slot;
+	return tern__epoch_domain_slot(d);
 }
 
 /* Pins the calling thread in d (nestable, independent of other domains). */
 TERN_INLINE void tern_epoch_domain_pin(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
-	tern__epoch_pin_record(d, tern__epoch_record_of(d));
+	tern__epoch_pin_slot(d, tern__epoch_slot_of(d));
 }
 
 TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_unpin: domain is NULL");
-	tern__epoch_unpin_record(tern__epoch_record_of(d),
-				 "tern_epoch_domain_unpin: thread is not pinned in this domain");
+	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d), "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
 TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
-	return tern__epoch_pinned(tern__epoch_record_of(d));
+	return tern__epoch_pinned(tern__epoch_slot_of(d));
 }
 
 TERN_EXTERN_C_END
@@ -1749,37 +1742,47 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 
 /* ======== src/epoch/epoch.c ======================================= */
 /*
- * src/epoch/epoch.c — three-bin epoch-based reclamation: registry, defer,
- * sealing, advancing, collecting, orphans, domains, fork.
+ * src/epoch/epoch.c — three-bin epoch-based reclamation.  One translation
+ * unit in five parts, read top-down: epoch_impl.h (types), epoch_garbage.h
+ * (lists, bins, orphans, hand-over), epoch_registry.h (records),
+ * epoch_reclaim.h (defer -> seal -> advance -> reclaim, pin/unpin slow
+ * paths), epoch_lifecycle.h (barrier, flush, exit, destroy, fork); this file
+ * holds the argument and the default-domain wrappers.
  *
  * Concurrency
  * ===========
  * Shared state of a domain D: the global epoch G (monotonic, 64-bit, never
- * wraps in practice), and one record per registered thread whose `state` is
- * (e << 1) | 1 while the thread is pinned at epoch e and 0 otherwise.  All
- * other record fields belong to the owning thread; the registry links,
- * orphan bins and stall fields are protected by D->lock.  Advances of G are
- * serialised by D->lock.
+ * wraps in practice), and one slot per registered thread whose state word
+ * is (e << TERN__EPOCH_SHIFT) | TERN__EPOCH_PINNED | owner flags while the
+ * thread is pinned at epoch e, and owner flags alone otherwise.  Only the
+ * owner writes its state word, and every such store is a release store.
+ * All other record fields belong to the owner; the registry, the orphan
+ * bins, the drain list and the stall fields are protected by D->lock.
+ * Advances of G are serialised by D->lock.
  *
- * Steps (the numbers are referred to from comments in the code):
- *   R1 reader pin:    e = load_acquire(G); store_relaxed(state, e|1);
+ * Lock order: g_lock, then D->lock (one domain at a time).  No user
+ * callback runs while either is held: garbage is detached under the lock
+ * and destroyed after unlocking (batch_destroy()).
+ *
+ * Steps (the labels are cited by comments in the code):
+ *   R1 reader pin:    e = load_acquire(G); store_release(state, e | PINNED);
  *                     then a compiler barrier (membarrier mode) or a
- *                     seq_cst fence (fence mode).
+ *                     seq_cst fence F_R (fence mode).
  *   R2 reader use:    loads shared pointers (acquire), uses the objects.
- *   R3 reader unpin:  store_release(state, 0).
+ *   R3 reader unpin:  store_release(state, flags without PINNED).
  *   W1 writer:        unlinks object O from every shared place (any RMW or
  *                     store), then defers it: O is appended to the thread's
- *                     *open* bag, untagged.  No fence, no shared access.
- *   W2 seal:          seq_cst fence; t = load(G); the open bag moves to
- *                     bin[t % 3] with tag t.  (Sealing happens at collection
- *                     time, so one fence covers up to a whole batch.)
+ *                     *open* list, untagged.  No fence, no shared access.
+ *   W2 seal:          seq_cst fence F_W; t = load(G); the open list moves
+ *                     to bin[t % 3] with tag t.  (Sealing happens at
+ *                     collection time, so one fence covers a whole batch.)
  *   A  advance:       under D->lock: g = G; heavy barrier (membarrier
  *                     PRIVATE_EXPEDITED followed by a seq_cst fence, or just
  *                     the fence in fence mode); for each record
- *                     s = load_acquire(state): if s is pinned at e != g, fail;
- *                     else store_seq_cst(G, g + 1).
- *   C  reclaim:       g = load_acquire(G); bins with tag t and t + 2 <= g
- *                     are destroyed.
+ *                     s = load_acquire(state): if s is pinned at e != g,
+ *                     fail; else store_seq_cst(G, g + 1).
+ *   C  reclaim:       g = load_acquire(G); bins (own or orphan) with tag t
+ *                     and t + 2 <= g are detached and destroyed.
  *
  * Invariant (safety).  If reader R obtained a pointer to O in R2 (it read a
  * value older than O's unlink) then O is destroyed only after R3.
@@ -1794,11 +1797,15 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * A' from t + 1 to t + 2.  W's epoch load read t, which that advance's
  * predecessor (t -> t + 1) overwrote, so F_W precedes that seq_cst store in
  * S, which precedes A''s fence.  Hence F_R precedes A''s fence, and A''s scan
- * sees R's state store (or a later one).  If R is still pinned the scan sees
- * e_R <= t < t + 1 and A' fails.  If the scan saw R's unpin, R3's release
- * store is read by the acquire scan, the seq_cst store of G happens after
- * it, and the destroyer's acquire load of G (step C) reads it or a later
- * value: R's uses happen before the destruction.
+ * reads R's R1 store or a later store of R's state.  If that store shows R
+ * pinned at e_R (<= t < t + 1), A' fails.  Otherwise it is R3 or a store
+ * after R3 (a flag update, or a later pin R1' at t + 1): each is a release
+ * store sequenced after R's uses of O, and A''s load is an acquire, so it
+ * synchronises with that store directly — no release sequence is needed
+ * (C++20 no longer lets R1' continue R3's release sequence, P0982R1, and
+ * the inline pin is compiled into C++ programs).  The seq_cst store of G
+ * happens after the scan, and the destroyer's acquire load of G (step C)
+ * reads it or a later value: R's uses happen before the destruction.
  *
  * Membarrier mode.  The reader has no fence.  membarrier() in step A makes
  * every running thread of the process execute a full barrier at some point
@@ -1811,20 +1818,23 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  *     sequenced before W's fence, is visible to R's load: R cannot have read
  *     the old pointer.  Contradiction.
  *   - R's pointer load before M_R: then R's state store is before M_R too,
- *     and A''s scan (after the system call) sees it.  If R is pinned at
- *     e_R <= t, A' fails.  If e_R = t + 1, R's epoch load read the store of
- *     t + 1, which became visible only after W's fence had made the unlink
- *     visible (W's load read the older value t).  R1's load is an acquire,
- *     so R's pointer load is performed after it and sees the unlink:
- *     contradiction again.  This last step needs other-multi-copy-atomic
- *     hardware (x86, ARMv8, RISC-V); elsewhere (POWER) tern stays in fence
- *     mode (TERN__EPOCH_ARCH_MCA).  The acquire costs nothing on x86.
+ *     and A''s scan (after the system call) sees it or a later store.  If R
+ *     is pinned at e_R <= t, A' fails.  If a later (release) store shows R
+ *     unpinned or re-pinned, R's uses happen before the destruction as in
+ *     fence mode.  If e_R = t + 1, R's epoch load read the store of t + 1,
+ *     which became visible only after W's fence had made the unlink visible
+ *     (W's load read the older value t).  R1's load is an acquire, so R's
+ *     pointer load is performed after it and sees the unlink: contradiction
+ *     again.  This last step needs other-multi-copy-atomic hardware (x86,
+ *     ARMv8, RISC-V); elsewhere (POWER) tern stays in fence mode
+ *     (TERN__EPOCH_ARCH_MCA).  The acquire costs nothing on x86.
  *
  * Three bins suffice.  A thread's sealed tags are <= G; tags t with
  * t + 2 > G, i.e. t in {G - 1, G}, are the only ones not yet due.  When a
  * batch tagged t meets bin[t % 3] holding tag t' != t, then t' <= t - 3 and
  * t' is due: it is destroyed before the bin is reused.  The same holds for
- * the domain's three orphan bins, compared under D->lock.
+ * the domain's three orphan bins because only not-yet-due garbage enters
+ * them (the due filter of hand_over(), under D->lock).
  *
  * Liveness.  Each advance needs every pinned thread to have announced the
  * current epoch; a thread that stays pinned blocks advancement (reported by
@@ -1832,22 +1842,56 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
  * every TERN_EPOCH_COLLECT_DEFERS defers; above TERN_EPOCH_PENDING_MAX it
  * retries harder (bounded) before returning.  Orphans are destroyed by any
- * collection in the domain and by tern_epoch_barrier().
+ * collection in the domain and by tern_epoch_barrier().  A collection with
+ * nothing waiting (own bins and orphan hint) does not advance.
  *
- * Exactly once.  An object is in exactly one place at a time: the open bag,
- * one bin, one orphan bin, or a detached batch being destroyed by exactly one
- * thread.  Moves between these happen under the owner's control or D->lock.
+ * Exactly once.  An object is in exactly one place at a time: an open list,
+ * one bin, one orphan bin, a drain list, or a detached batch being
+ * destroyed by exactly one thread.  Moves happen under the owner's control
+ * (its own lists), under D->lock (orphans, drain), or in domain destroy and
+ * the fork child when the owner provably cannot act (epoch_lifecycle.h).
  *
- * fork().  The atfork handlers take the global lock and every domain lock in
+ * fork().  The atfork handlers take g_lock and every domain lock in
  * prepare; in the child, every record but the forking thread's is treated as
- * exited: its garbage (which its thread can no longer touch) becomes orphans
- * and the record leaves the registry.  Owner-only structures are updated so
- * that an interrupted update never exposes an entry that was not written
- * (the count is increased after the entry, behind a compiler barrier).
+ * exited: its garbage goes through the hand-over path and the record leaves
+ * the registry.  Owner-only lists are updated so that an interrupted update
+ * never exposes an entry that was not written (the count is increased
+ * after the entry, behind a compiler barrier), and list splices are marked
+ * (splice_begin()) so that the child leaves a half-spliced record alone.
  */
+
+/* ======== src/epoch/epoch_impl.h ================================== */
+/*
+ * src/epoch/epoch_impl.h — private types and helpers of the epoch module.
+ *
+ * Part of the one translation unit src/epoch/epoch.c (which holds the
+ * Concurrency argument); the parts are included in this order:
+ *   epoch_impl.h      types, globals, locks, clocks, the heavy barrier
+ *   epoch_garbage.h   bags, garbage lists, bins, orphans, the hand-over path
+ *   epoch_registry.h  records: registration, lookup, the per-thread cache
+ *   epoch_reclaim.h   the flow: defer (W1) -> seal (W2) -> advance (A) ->
+ *                     reclaim (C), and the slow pin/unpin paths (R1, R3)
+ *   epoch_lifecycle.h barrier, flush, thread exit, domain destroy, fork
+ *
+ * Invariants of the types below:
+ *   - A record is in at most one registry, at most once (in_registry), and
+ *     only while its domain is alive and not dying.
+ *   - Garbage (an object or an intrusive entry) is in exactly one place: a
+ *     record's open list or one of its bins, a domain's orphan bin or drain
+ *     list, or a batch detached by exactly one thread that is destroying it.
+ *   - Every count (record pending, domain orphan_count/orphan_hint) is
+ *     recomputed from the lists whenever they change, never adjusted by
+ *     deltas: it is exact whenever no thread is moving garbage.
+ */
+#ifndef TERN_EPOCH_IMPL_H
+#define TERN_EPOCH_IMPL_H
+
 #include <errno.h>
 #include <linux/membarrier.h>
 #include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -1862,36 +1906,151 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
 
-TERN__STATIC_DATA struct tern_epoch_domain tern__epoch_default = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.id = 1,
-	.is_default = true,
+/* Record modes: how the owner's outermost pin orders itself. */
+#define TERN__EPOCH_UNREGISTERED 0
+#define TERN__EPOCH_MEMBARRIER 1 /* compiler barrier; the collector runs membarrier() */
+#define TERN__EPOCH_FENCE 2      /* seq_cst fence (no membarrier, or forced) */
+
+struct tern__epoch_bag {
+	struct tern__epoch_bag *next;
+	unsigned n;
+	bool reserve; /* a record's embedded out-of-memory reserve (never freed) */
+	struct {
+		void *obj;
+		void (*fn)(void *);
+	} e[TERN_EPOCH_BAG_CAP];
 };
-TERN__STATIC_DATA _Thread_local struct tern__epoch_record tern__epoch_self;
-TERN__STATIC_DATA _Thread_local struct tern__epoch_cache tern__epoch_cache;
+
+/* A list of garbage: chained bags and intrusive entries, with tails so that
+ * lists splice in O(1).  In a record's open list the head bag is being
+ * filled. */
+typedef struct tern__epoch_garbage {
+	struct tern__epoch_bag *bags, *bags_tail;
+	struct tern_epoch_entry *ents, *ents_tail;
+	size_t count;
+} batch_t;
+
+/* One of three bins: garbage sealed in epoch `tag` (tag mod 3 = index). */
+struct tern__epoch_bin {
+	uint64_t tag;
+	batch_t g;
+};
+
+typedef struct tern__epoch_domain_impl dom_t;
+
+struct tern__epoch_record {
+	/* The state word of heap records (explicit domains, late use); the
+	 * default domain's TLS record uses the public tern__epoch_self. */
+	struct tern__epoch_slot own;
+	struct tern__epoch_slot *slot; /* &own or &tern__epoch_self */
+	/* The domain while registered.  Written by the owner before it joins
+	 * the registry, and set to NULL by the domain's destroy (under g_lock
+	 * and the domain lock) when it takes the record out of the registry. */
+	_Atomic(dom_t *) dom;
+	uint64_t dom_id;
+	unsigned nest;          /* pins nested inside the outermost one */
+	unsigned char mode;     /* TERN__EPOCH_UNREGISTERED / _MEMBARRIER / _FENCE */
+	bool heap;              /* allocated (explicit domain or late use) */
+	bool late;              /* default-domain record made after the exit hook ran */
+	bool in_registry;       /* under the domain lock */
+	bool collecting;        /* running destructors: nested collections return */
+	bool splicing;          /* lists being rearranged (a fork child skips them) */
+	bool reserve_busy;      /* `reserve` holds garbage */
+	bool retiring;          /* record_retire() is running for it */
+	unsigned unpins;        /* outermost unpins since the last collection */
+	size_t since_collect;   /* defers since the last collection */
+	/* Deferred by this record and not yet handed over or destroyed:
+	 * written by the owner only (recomputed from its lists), read by stats. */
+	_Atomic(size_t) pending;
+	batch_t open;                      /* unsealed (untagged) garbage */
+	struct tern__epoch_bin bins[3];
+	struct tern__epoch_bag *spare;     /* cache of empty bags */
+	unsigned nspare;
+	long tid;                          /* gettid() of the owner */
+	struct tern__epoch_record *prev, *next; /* registry, under the domain lock */
+	struct tern__epoch_record *chain;  /* owner's heap records (owner only) */
+	uint64_t stall_since_ns;           /* stall fields: under the domain lock */
+	uint64_t stall_epoch;
+	uint64_t stall_refusals;
+	struct tern__epoch_bag reserve;    /* used when a bag cannot be allocated while pinned */
+};
+
+typedef struct tern__epoch_record rec_t;
+
+struct tern__epoch_domain_impl {
+	struct tern_epoch_domain *pub;  /* epoch and id */
+	pthread_mutex_t lock;           /* registry, orphans, drain, advances, stall fields */
+	rec_t *records;                 /* registry (doubly linked), under lock */
+	unsigned registered;            /* under lock */
+	struct tern__epoch_bin orphans[3]; /* handed-over garbage, under lock */
+	uint64_t orphan_count;          /* objects in orphans[], under lock */
+	/* Copies of orphan_count and of the epoch at which every orphan is due
+	 * (0 when there is none), stored under the lock, read without it as
+	 * hints by collect(); the bins themselves are only read under the lock. */
+	_Atomic(uint64_t) orphan_hint;
+	_Atomic(uint64_t) orphan_wait;
+	_Atomic(unsigned) orphan_busy;  /* orphan batches being destroyed outside the lock */
+	_Atomic(uint64_t) destroyed;
+	_Atomic(uint64_t) advances;
+	_Atomic(uint64_t) failed_advances;
+	bool is_default;
+	/* Destroy: closing (under g_lock) stops new exit hand-overs; exiting
+	 * (under g_lock) counts hand-overs in progress; dying is set once the
+	 * registry is empty for good, after which only the destroying thread
+	 * (and the destructors it runs) may touch the domain: its defers go to
+	 * `drain` (under lock), its pins to `dead`, a record never registered. */
+	bool closing;
+	unsigned exiting;
+	_Atomic(bool) dying;
+	batch_t drain;
+	rec_t dead;
+	dom_t *next_domain;             /* explicit domains, under g_lock */
+};
+
+/* The explicit domain allocation: the public part, then the private one. */
+struct tern__epoch_domain_block {
+	struct tern_epoch_domain pub;
+	struct tern__epoch_domain_impl impl;
+};
+
+/* The calling thread's private state. */
+struct tern__epoch_thread {
+	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
+	bool exited;          /* the exit hook has run at least once */
+	dom_t *retiring;      /* domain whose record thread exit is retiring */
+};
+
+/* Defined in epoch.c: the default domain (public part and private part),
+ * the public TLS slot and cache, and the thread's private records. */
+static dom_t tern__epoch_default_impl;
+static _Thread_local rec_t tern__epoch_trec;
+static _Thread_local struct tern__epoch_thread tern__epoch_thr;
+
 /* Non-zero when readers must fence (no membarrier, or TERN_EPOCH_FORCE_FENCE);
- * written once in global_init(), before any record is registered. */
+ * written once in epoch_global_init(), before any record is registered. */
 static int tern__epoch_need_fence = 1;
 
-/* Global lock: explicit-domain list, ids, records' domain pointers (heap
- * records), thread record chains. */
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct tern_epoch_domain *g_domains;
-static uint64_t g_next_id = 2;
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static pthread_key_t g_key;
+/*
+ * Lock order: g_lock, then a domain lock.  g_lock guards the explicit-domain
+ * list and ids, the exit/destroy handshake (closing, exiting, g_cond) and
+ * the writes that detach records from a destroyed domain.  No user callback
+ * ever runs with either held.
+ */
+static pthread_mutex_t tern__epoch_glock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tern__epoch_gcond = PTHREAD_COND_INITIALIZER;
+static dom_t *tern__epoch_domains;
+static uint64_t tern__epoch_next_id = 2;
+static pthread_once_t tern__epoch_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tern__epoch_key;
 
-/* A batch of garbage detached from a bin, destroyed outside any lock. */
-typedef struct tern__epoch_garbage batch_t;
+#define EPOCH(D) (&(D)->pub->epoch)
 
-static void thread_exit(void *arg);
-static void atfork_prepare(void);
-static void atfork_parent(void);
-static void atfork_child(void);
+static void epoch_thread_exit(void *arg);
+static void epoch_atfork_prepare(void);
+static void epoch_atfork_parent(void);
+static void epoch_atfork_child(void);
 
-/* ---------------------------------------------------------------- setup */
-
-static long sys_membarrier(int cmd)
+static long epoch_sys_membarrier(int cmd)
 {
 #ifdef __NR_membarrier
 	return syscall(__NR_membarrier, cmd, 0, 0);
@@ -1902,20 +2061,20 @@ static long sys_membarrier(int cmd)
 #endif
 }
 
-static void global_init(void)
+static void epoch_global_init(void)
 {
-	if (pthread_key_create(&g_key, thread_exit) != 0) {
+	if (pthread_key_create(&tern__epoch_key, epoch_thread_exit) != 0) {
 		fprintf(stderr, "tern: pthread_key_create failed; thread exit cannot be tracked\n");
 		abort();
 	}
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	pthread_atfork(epoch_atfork_prepare, epoch_atfork_parent, epoch_atfork_child);
 	int fence = 1;
 #if !defined(TERN_EPOCH_FORCE_FENCE)
 	if (TERN__EPOCH_ARCH_MCA) {
-		long cmds = sys_membarrier(MEMBARRIER_CMD_QUERY);
+		long cmds = epoch_sys_membarrier(MEMBARRIER_CMD_QUERY);
 		if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
 		    (cmds & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) &&
-		    sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
+		    epoch_sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0)
 			fence = 0;
 	}
 #endif
@@ -1925,222 +2084,160 @@ static void global_init(void)
 	tern__epoch_need_fence = fence;
 }
 
-bool tern_epoch_uses_membarrier(void)
+static void epoch_init_once(void)
 {
-	pthread_once(&g_once, global_init);
-	return tern__epoch_need_fence == 0;
+	pthread_once(&tern__epoch_once, epoch_global_init);
 }
 
-static uint64_t now_ns(void)
+static uint64_t epoch_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void lock(struct tern_epoch_domain *d)
+static void dom_lock(dom_t *D)
 {
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&D->lock);
 }
 
-static void unlock(struct tern_epoch_domain *d)
+static void dom_unlock(dom_t *D)
 {
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&D->lock);
 }
 
-/* Links r into d's registry; r->domain set last so a half-registered record
- * is never used by its owner. */
-static void registry_add(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+static void glock(void)
 {
-	lock(d);
-	r->prev = NULL;
-	r->next = d->records;
-	if (d->records)
-		d->records->prev = r;
-	d->records = r;
-	d->registered++;
-	unlock(d);
+	pthread_mutex_lock(&tern__epoch_glock);
 }
 
-static void registry_remove(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+static void gunlock(void)
 {
-	lock(d);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		d->records = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	r->prev = r->next = NULL;
-	d->registered--;
-	unlock(d);
+	pthread_mutex_unlock(&tern__epoch_glock);
 }
 
-static void record_init(struct tern_epoch_domain *d, struct tern__epoch_record *r, bool heap)
+static bool dom_dying(dom_t *D)
 {
-	struct tern__epoch_record *chain = r->thread_next; /* kept across re-registration */
-	memset(r, 0, sizeof *r);
-	r->thread_next = heap ? NULL : chain;
-	r->heap = heap;
-	r->tid = (long)syscall(SYS_gettid);
-	r->domain_id = d->id;
-	r->reserve.reserve = true;
-	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
-	/* Relaxed: the record is not yet in the registry (published under the
-	 * domain lock by registry_add()). */
-	atomic_store_explicit(&r->state, tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST, memory_order_relaxed);
+	/* Relaxed: set by the destroying thread, and only that thread (with the
+	 * destructors it runs) may use a dying domain; another thread that sees
+	 * it is already using a destroyed domain. */
+	return atomic_load_explicit(&D->dying, memory_order_relaxed);
 }
 
-/* Makes sure thread_exit() runs for the calling thread. */
-static void arm_exit_hook(void)
+static void epoch_backoff(unsigned *round)
 {
-	if (pthread_getspecific(g_key) == NULL)
-		pthread_setspecific(g_key, &tern__epoch_self);
-}
-
-void tern__epoch_register(struct tern_epoch_domain *d, struct tern__epoch_record *r)
-{
-	pthread_once(&g_once, global_init);
-	record_init(d, r, false);
-	registry_add(d, r);
-	r->domain = d;
-	arm_exit_hook();
-}
-
-void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_record *r)
-{
-	uint64_t s = tern__epoch_own_state(r);
-	if (s & TERN__EPOCH_PINNED) {
-		if (r->nest++ == 0)
-			/* Relaxed: an owner-only flag; the bits collectors read
-			 * (epoch, PINNED) are unchanged. */
-			atomic_store_explicit(&r->state, s | TERN__EPOCH_NESTED, memory_order_relaxed);
-		return;
+	if (*round < 16) {
+		for (unsigned i = 0; i < (1u << *round); i++)
+			__asm__ __volatile__("" ::: "memory");
+	} else if (*round < 32) {
+		sched_yield();
+	} else {
+		struct timespec ts = { 0, 200000 }; /* 0.2 ms */
+		nanosleep(&ts, NULL);
 	}
-	if (r->mode == TERN__EPOCH_UNREGISTERED) {
-		tern__epoch_register(d, r);
-		s = tern__epoch_own_state(r);
+	(*round)++;
+}
+
+/* The collector's side of step A: membarrier (membarrier mode), then a
+ * seq_cst fence. */
+static void heavy_barrier(void)
+{
+	if (!tern__epoch_need_fence && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+		/* Cannot happen once registered; fail safe rather than unsound. */
+		fprintf(stderr, "tern: membarrier failed after registration\n");
+		abort();
 	}
-	tern__epoch_announce(d, r, s);
-#ifndef TERN_EPOCH_FORCE_FENCE
-	if (r->mode == TERN__EPOCH_MEMBARRIER) {
-		/* Compiler barrier only: see tern__epoch_pin_record(). */
-		atomic_signal_fence(memory_order_seq_cst);
-		return;
-	}
-#endif
-	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
-	 * and the sealing fence in seal(). */
+	/* Seq_cst fence: pairs with the readers' seq_cst fence in
+	 * tern__epoch_pin_slow() (fence mode) and with F_W in seal(); in
+	 * membarrier mode it places the collector's side of the barrier in S. */
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
-/* Allocates and registers the caller's record in explicit domain d. */
-static struct tern__epoch_record *domain_register(struct tern_epoch_domain *d)
-{
-	pthread_once(&g_once, global_init);
-	struct tern__epoch_record *r = TERN_MALLOC(sizeof *r);
-	if (r == NULL)
-		return NULL;
-	record_init(d, r, true);
-	registry_add(d, r);
-	r->domain = d;
-	pthread_mutex_lock(&g_lock);
-	r->thread_next = tern__epoch_self.thread_next;
-	tern__epoch_self.thread_next = r;
-	pthread_mutex_unlock(&g_lock);
-	arm_exit_hook();
-	return r;
-}
+#endif /* TERN_EPOCH_IMPL_H */
 
-/* Finds the caller's record in d (registering if needed); refreshes the cache. */
-static struct tern__epoch_record *domain_lookup(struct tern_epoch_domain *d, bool create)
+/* ======== (src/epoch/epoch.c, continued) ========================== */
+
+TERN__STATIC_DATA struct tern_epoch_domain tern__epoch_default = {
+	.id = 1,
+	.impl = &tern__epoch_default_impl,
+};
+static dom_t tern__epoch_default_impl = {
+	.pub = &tern__epoch_default,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.is_default = true,
+};
+/* On a cache line of its own: the hot word of every pin and unpin. */
+TERN__STATIC_DATA _Alignas(64) _Thread_local struct tern__epoch_slot tern__epoch_self;
+TERN__STATIC_DATA _Thread_local struct tern__epoch_cache tern__epoch_cache;
+/* The default domain's record (no allocation, so default pins never fail)
+ * and the thread's private state. */
+static _Thread_local rec_t tern__epoch_trec;
+static _Thread_local struct tern__epoch_thread tern__epoch_thr;
+
+/* ======== src/epoch/epoch_garbage.h =============================== */
+/*
+ * src/epoch/epoch_garbage.h — garbage lists, bins, orphans and the one path
+ * that moves garbage between owners (part of src/epoch/epoch.c).
+ *
+ * Invariants:
+ *   - Three bins (per record, and the domain's orphan bins): a bin holds
+ *     garbage of one tag t at index t % 3.  Sealed tags are <= G, and only
+ *     tags in {G - 1, G} are not yet due (due: t + 2 <= G).  So when garbage
+ *     tagged t meets a bin holding t' != t, t' <= t - 3 is due and is
+ *     displaced to the caller's batch (bin_add()) — provided t itself was
+ *     not due, which is why every insertion into the orphan bins goes
+ *     through orphans_put_locked() and its due filter.
+ *   - hand_over() is the only code that moves a record's bins to the
+ *     domain: thread exit, flush and the fork child use it.  Domain destroy
+ *     moves everything to its drain list (all of it is due: no thread may be
+ *     pinned in a domain being destroyed).
+ *   - A record's reserve bag never leaves the record: hand_over() first
+ *     copies it to a heap bag (evict_reserve()).
+ */
+
+/* => an empty heap bag, or NULL. */
+static struct tern__epoch_bag *bag_alloc(void)
 {
-	if (d == &tern__epoch_default) {
-		struct tern__epoch_record *r = &tern__epoch_self;
-		if (r->domain == NULL && create)
-			tern__epoch_register(d, r);
-		return r->domain ? r : NULL;
+	struct tern__epoch_bag *b = TERN_MALLOC(sizeof *b);
+	if (b) {
+		b->next = NULL;
+		b->n = 0;
+		b->reserve = false;
 	}
-	struct tern__epoch_record *found = NULL;
-	pthread_mutex_lock(&g_lock);
-	for (struct tern__epoch_record **pp = &tern__epoch_self.thread_next; *pp;) {
-		struct tern__epoch_record *r = *pp;
-		if (r->domain == NULL) { /* its domain was destroyed: drop it */
-			*pp = r->thread_next;
-			TERN_FREE(r);
-			continue;
-		}
-		if (r->domain == d && r->domain_id == d->id)
-			found = r;
-		pp = &r->thread_next;
-	}
-	pthread_mutex_unlock(&g_lock);
-	if (found == NULL && create)
-		found = domain_register(d);
-	if (found) {
-		tern__epoch_cache.dom = d;
-		tern__epoch_cache.id = d->id;
-		tern__epoch_cache.rec = found;
-	}
-	return found;
+	return b;
 }
 
-struct tern__epoch_record *tern__epoch_domain_record(struct tern_epoch_domain *d)
-{
-	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
-	struct tern__epoch_record *r = domain_lookup(d, true);
-	if (r == NULL) {
-		fprintf(stderr, "tern_epoch_domain_pin: cannot allocate the thread's record "
-				"(call tern_epoch_domain_register() first to handle ENOMEM)\n");
-		abort();
-	}
-	return r;
-}
-
-int tern_epoch_domain_register(tern_epoch_domain_t *d)
-{
-	if (d == NULL)
-		return EINVAL;
-	return domain_lookup(d, true) ? 0 : ENOMEM;
-}
-
-tern_epoch_domain_t *tern_epoch_default_domain(void)
-{
-	return &tern__epoch_default;
-}
-
-/* ----------------------------------------------------------- bags, bins */
-
-static struct tern__epoch_bag *bag_get(struct tern__epoch_record *r)
+/* => an empty bag for r: a spare, a new one, or (pinned and out of memory)
+ * r's reserve; NULL when none can be had. */
+static struct tern__epoch_bag *bag_get(rec_t *r)
 {
 	struct tern__epoch_bag *b = r->spare;
 	if (b) {
 		r->spare = b->next;
 		r->nspare--;
-	} else {
-		b = TERN_MALLOC(sizeof *b);
-		if (b == NULL) {
-			if (r->reserve_busy || !tern__epoch_pinned(r))
-				return NULL;
-			b = &r->reserve; /* pinned and out of memory: the reserve */
-			r->reserve_busy = true;
-		} else {
-			b->reserve = false;
-		}
+	} else if ((b = bag_alloc()) == NULL) {
+		if (r->reserve_busy || !tern__epoch_pinned(r->slot))
+			return NULL;
+		b = &r->reserve; /* pinned and out of memory: the reserve */
+		r->reserve_busy = true;
 	}
 	b->next = NULL;
 	b->n = 0;
 	return b;
 }
 
-static void bag_put(struct tern__epoch_record *r, struct tern__epoch_bag *b)
+static void bag_reserve_release(struct tern__epoch_bag *b)
+{
+	rec_t *owner = (rec_t *)((char *)b - offsetof(rec_t, reserve));
+	owner->reserve_busy = false;
+}
+
+/* Returns an emptied bag to r's cache (r may be NULL: then freed). */
+static void bag_put(rec_t *r, struct tern__epoch_bag *b)
 {
 	if (b->reserve) {
-		/* Only the owner's own bins can hold its reserve (see
-		 * evict_reserve()), or a dead thread's record after fork. */
-		struct tern__epoch_record *owner =
-			(struct tern__epoch_record *)((char *)b - offsetof(struct tern__epoch_record, reserve));
-		owner->reserve_busy = false;
+		/* Only its owner's own lists hold a reserve (see evict_reserve()). */
+		bag_reserve_release(b);
 		return;
 	}
 	if (r && r->nspare < TERN__EPOCH_MAX_SPARE) {
@@ -2150,6 +2247,21 @@ static void bag_put(struct tern__epoch_record *r, struct tern__epoch_bag *b)
 		return;
 	}
 	TERN_FREE(b);
+}
+
+static void bags_free_spare(rec_t *r)
+{
+	while (r->spare) {
+		struct tern__epoch_bag *b = r->spare;
+		r->spare = b->next;
+		TERN_FREE(b);
+	}
+	r->nspare = 0;
+}
+
+static bool batch_empty(const batch_t *b)
+{
+	return b->count == 0 && b->bags == NULL && b->ents == NULL;
 }
 
 /* Appends src to dst in O(1) and empties src. */
@@ -2173,63 +2285,118 @@ static void gc_splice(batch_t *dst, batch_t *src)
 	memset(src, 0, sizeof *src);
 }
 
-static void bin_take(struct tern__epoch_bin *b, batch_t *out)
+/* Appends one object to a list, allocating a bag when the head one is full.
+ * => false (nothing changed) when no bag can be had. */
+static bool gc_push(rec_t *r, batch_t *g, void *obj, void (*fn)(void *))
 {
-	gc_splice(out, &b->g);
+	struct tern__epoch_bag *b = g->bags;
+	if (b == NULL || b->n == TERN_EPOCH_BAG_CAP) {
+		b = r ? bag_get(r) : bag_alloc();
+		if (b == NULL)
+			return false;
+		b->next = g->bags;
+		g->bags = b;
+		if (g->bags_tail == NULL)
+			g->bags_tail = b;
+	}
+	b->e[b->n].obj = obj;
+	b->e[b->n].fn = fn;
+	/* Compiler-only barrier: a fork() in another thread must not see the
+	 * count before the entry (epoch.c, "fork()"). */
+	atomic_signal_fence(memory_order_seq_cst);
+	b->n++;
+	g->count++;
+	return true;
+}
+
+static void gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+{
+	e->fn = fn;
+	e->next = g->ents;
+	/* Compiler-only barrier: entry linked before it is published in the
+	 * list (epoch.c, "fork()"). */
+	atomic_signal_fence(memory_order_seq_cst);
+	g->ents = e;
+	if (g->ents_tail == NULL)
+		g->ents_tail = e;
+	g->count++;
 }
 
 /*
  * Moves garbage tagged t into the bin for t.  A different tag already there
- * is due (three-bin argument in the header comment) and moves to *due.
+ * is due (three-bin argument above) and moves to *due.
  */
 static void bin_add(struct tern__epoch_bin *bins, uint64_t t, batch_t *src, batch_t *due)
 {
 	struct tern__epoch_bin *b = &bins[t % 3];
 	if (b->g.count != 0 && b->tag != t) {
 		TERN_ASSERT(b->tag + 3 <= t, "tern_epoch: bin tags out of order");
-		bin_take(b, due);
+		gc_splice(due, &b->g);
 	}
 	b->tag = t;
 	gc_splice(&b->g, src);
 }
 
-/* Runs every destructor of the batch; returns bags to r's cache (r may be NULL). */
-static void batch_destroy(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *bt)
+/* Moves the bins whose tag is due at g (t + 2 <= g) to *due. */
+static void bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due)
 {
-	if (bt->count == 0 && bt->bags == NULL)
+	for (int i = 0; i < 3; i++)
+		if (bins[i].g.count && bins[i].tag + 2 <= g)
+			gc_splice(due, &bins[i].g);
+}
+
+static bool bins_waiting(const struct tern__epoch_bin *bins, uint64_t g)
+{
+	for (int i = 0; i < 3; i++)
+		if (bins[i].g.count && bins[i].tag + 2 > g)
+			return true;
+	return false;
+}
+
+static bool record_has_garbage(const rec_t *r)
+{
+	return r->open.count || r->bins[0].g.count || r->bins[1].g.count || r->bins[2].g.count;
+}
+
+/* Runs every destructor of the batch, with no tern lock held; returns bags
+ * to r's cache (r may be NULL).  The batch is detached: the destructors may
+ * re-enter tern freely. */
+static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
+{
+	if (batch_empty(bt))
 		return;
+	batch_t b = *bt;
+	memset(bt, 0, sizeof *bt);
 	size_t n = 0;
-	for (struct tern__epoch_bag *b = bt->bags, *next; b; b = next) {
-		next = b->next;
-		for (unsigned i = 0; i < b->n; i++, n++)
-			b->e[i].fn(b->e[i].obj);
-		bag_put(r, b);
+	for (struct tern__epoch_bag *x = b.bags, *next; x; x = next) {
+		next = x->next;
+		for (unsigned i = 0; i < x->n; i++, n++)
+			x->e[i].fn(x->e[i].obj);
+		bag_put(r, x);
 	}
-	for (struct tern_epoch_entry *e = bt->ents, *next; e; e = next, n++) {
+	for (struct tern_epoch_entry *e = b.ents, *next; e; e = next, n++) {
 		next = e->next;
 		e->fn(e);
 	}
-	TERN_ASSERT(n == bt->count, "tern_epoch: garbage count mismatch");
+	TERN_ASSERT(n == b.count, "tern_epoch: garbage count mismatch");
 	/* Relaxed: a statistics counter; no data is published through it. */
-	atomic_fetch_add_explicit(&d->destroyed, n, memory_order_relaxed);
-	memset(bt, 0, sizeof *bt);
+	atomic_fetch_add_explicit(&D->destroyed, n, memory_order_relaxed);
 }
 
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
  * "r has garbage". */
-static void pending_flag(struct tern__epoch_record *r, bool on)
+static void pending_flag(rec_t *r, bool on)
 {
-	uint64_t s = tern__epoch_own_state(r);
+	uint64_t s = tern__epoch_own_state(r->slot);
 	uint64_t ns = on ? s | TERN__EPOCH_PENDING : s & ~(uint64_t)TERN__EPOCH_PENDING;
 	if (ns != s)
-		/* Release: when unpinned, this store replaces the unpin's release
-		 * store as the value collectors read; keep its guarantee (pairs
-		 * with the acquire load in try_advance_locked()). */
-		atomic_store_explicit(&r->state, ns, memory_order_release);
+		/* Release: every owner store to the state is a release store;
+		 * pairs with the acquire load in try_advance_locked(). */
+		atomic_store_explicit(&r->slot->state, ns, memory_order_release);
 }
 
-/* Recomputes r->pending from the record's own garbage (slow paths). */
-static void pending_recount(struct tern__epoch_record *r)
+/* Recomputes r->pending from the record's own lists. */
+static void pending_recount(rec_t *r)
 {
 	size_t n = r->open.count;
 	for (int i = 0; i < 3; i++)
@@ -2240,626 +2407,968 @@ static void pending_recount(struct tern__epoch_record *r)
 	pending_flag(r, n != 0);
 }
 
-static void open_push_bag(struct tern__epoch_record *r, struct tern__epoch_bag *b)
+/* Marks r's lists as being rearranged (a fork() child then leaves them
+ * alone: a leak in the child, never a double destruction).  The compiler
+ * barriers keep the list updates inside the marked region.  No callback
+ * runs while it is set. */
+static void splice_begin(rec_t *r)
 {
-	b->next = r->open.bags;
-	r->open.bags = b;
-	if (r->open.bags_tail == NULL)
-		r->open.bags_tail = b;
+	r->splicing = true;
+	/* Compiler-only barrier: fork consistency, not threads. */
+	atomic_signal_fence(memory_order_seq_cst);
 }
 
-static void pending_add(struct tern__epoch_record *r, ptrdiff_t delta)
+static void splice_end(rec_t *r)
 {
-	/* Relaxed: owner-only counter (single writer), read by stats and by the
-	 * owner's unpin; it orders nothing. */
-	size_t p = atomic_load_explicit(&r->pending, memory_order_relaxed);
-	/* Relaxed: see above. */
-	atomic_store_explicit(&r->pending, p + (size_t)delta, memory_order_relaxed);
-	if (p == 0 || p + (size_t)delta == 0)
-		pending_flag(r, p + (size_t)delta != 0);
+	/* Compiler-only barrier: see splice_begin(). */
+	atomic_signal_fence(memory_order_seq_cst);
+	r->splicing = false;
 }
 
-/* Step W2: tags the open garbage with the current epoch and bins it. */
-static void seal(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
+/* ------------------------------------------------------------ orphans */
+
+/* Recomputes the orphan count and hints.  Under D->lock. */
+static void orphans_recount_locked(dom_t *D)
+{
+	uint64_t n = 0, wait = 0;
+	for (int i = 0; i < 3; i++) {
+		n += D->orphans[i].g.count;
+		if (D->orphans[i].g.count && D->orphans[i].tag + 2 > wait)
+			wait = D->orphans[i].tag + 2;
+	}
+	D->orphan_count = n;
+	/* Relaxed: hints read without the lock; the bins are read under it. */
+	atomic_store_explicit(&D->orphan_hint, n, memory_order_relaxed);
+	/* Relaxed: as above. */
+	atomic_store_explicit(&D->orphan_wait, wait, memory_order_relaxed);
+}
+
+/* The due filter: garbage tagged t joins the orphan bins if not yet due at
+ * g (the current epoch, read under D->lock), else the caller's batch.
+ * Under D->lock; the caller recounts. */
+static void orphans_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
+{
+	if (src->count == 0 && src->bags == NULL)
+		return;
+	if (t + 2 <= g)
+		gc_splice(due, src);
+	else
+		bin_add(D->orphans, t, src, due);
+}
+
+/* Detaches the orphan bins due at g into *due and counts the batch busy
+ * (tern_epoch_barrier() waits for busy batches).  => whether it took any. */
+static bool orphans_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
+{
+	/* Relaxed: a hint; the bins themselves are read under the lock. */
+	if (atomic_load_explicit(&D->orphan_hint, memory_order_relaxed) == 0)
+		return false;
+	if (wait)
+		dom_lock(D);
+	else if (pthread_mutex_trylock(&D->lock) != 0)
+		return false;
+	size_t before = due->count;
+	bins_take_due(D->orphans, g, due);
+	bool took = due->count != before;
+	if (took) {
+		orphans_recount_locked(D);
+		/* Relaxed: incremented under the lock; the barrier's acquire load
+		 * pairs with the release decrement in orphans_destroy(). */
+		atomic_fetch_add_explicit(&D->orphan_busy, 1, memory_order_relaxed);
+	}
+	dom_unlock(D);
+	return took;
+}
+
+static void orphans_destroy(dom_t *D, rec_t *r, batch_t *due, bool took)
+{
+	if (!took)
+		return;
+	batch_destroy(D, r, due);
+	/* Release: pairs with the acquire load in barrier_in(): the destructors
+	 * above happen before a barrier that sees the count drop. */
+	atomic_fetch_sub_explicit(&D->orphan_busy, 1, memory_order_release);
+}
+
+/* ------------------------------------------------------- hand-over */
+
+/*
+ * The reserve bag lives in the record, which may die before the garbage in
+ * it is due: wherever it is (open list or a bin), copy its entries to a
+ * heap bag.  Without memory, an unpinned owner (may_wait) whose reserve is
+ * in a bin waits until that bin is due and destroys it in place (*due);
+ * otherwise the reserve stays with the record (a pinned flush keeps it,
+ * documented) and => false.
+ */
+static bool evict_reserve(dom_t *D, rec_t *r, bool may_wait, batch_t *due);
+
+/*
+ * The one path that moves a record's sealed garbage to its domain: the
+ * bins already due go to *due (the caller destroys them, outside the lock);
+ * the others join the orphan bins through the due filter.  r's open list
+ * must be sealed (empty) unless it is kept (pinned reserve).  Used by
+ * thread exit, flush and the fork child.  Caller: splicing mark on r.
+ */
+static void hand_over_locked(dom_t *D, rec_t *r, batch_t *due)
+{
+	/* Relaxed: under the lock that serialises advances. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	for (int i = 0; i < 3; i++) {
+		struct tern__epoch_bin *b = &r->bins[i];
+		if (b->g.count == 0)
+			continue;
+		if (r->reserve_busy) {
+			bool has_reserve = false;
+			for (struct tern__epoch_bag *x = b->g.bags; x; x = x->next)
+				has_reserve |= x == &r->reserve;
+			if (has_reserve)
+				continue; /* stays with its pinned owner */
+		}
+		orphans_put_locked(D, g, b->tag, &b->g, due);
+	}
+	orphans_recount_locked(D);
+}
+
+static void hand_over(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
+{
+	evict_reserve(D, r, may_wait, due);
+	splice_begin(r);
+	dom_lock(D);
+	hand_over_locked(D, r, due);
+	dom_unlock(D);
+	pending_recount(r);
+	splice_end(r);
+}
+
+/* ======== (src/epoch/epoch.c, continued) ========================== */
+
+/* ======== src/epoch/epoch_registry.h ============================== */
+/*
+ * src/epoch/epoch_registry.h — thread records: registration, lookup, the
+ * per-thread cache, late use after the exit hook (part of src/epoch/epoch.c).
+ *
+ * Invariants:
+ *   - The default domain's record of a thread is the library-private TLS
+ *     record tern__epoch_trec (its slot is the public tern__epoch_self);
+ *     explicit-domain records are heap records on the thread's chain.
+ *   - Registration is idempotent: a record joins its registry only when
+ *     in_registry is false, under the domain lock.
+ *   - A heap record whose dom is NULL has left its registry for good (its
+ *     domain was destroyed); its owner frees it at the next lookup or at
+ *     exit.  The destroyer's release store of NULL is its last access.
+ *   - Every record that is freed is first removed from the cache.
+ *   - Late use: once the exit hook has run, glibc may still run other keys'
+ *     destructors that use tern.  From then on the default domain uses a
+ *     short-lived heap record (never the TLS one, whose memory a later
+ *     thread may reuse): it is retired at the outermost unpin, or right
+ *     after an unpinned defer, and the exit hook is re-armed so that a
+ *     record left pinned is retired in the next destructor pass.  Only a
+ *     thread that ends pinned in glibc's last pass leaves a record behind
+ *     (a heap record pinned for ever: reported as a stall, never freed
+ *     memory in a registry).
+ */
+
+static void heap_record_exit(rec_t *r);
+
+static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
+{
+	memset(r, 0, sizeof *r);
+	r->slot = slot ? slot : &r->own;
+	r->heap = heap;
+	r->tid = (long)syscall(SYS_gettid);
+	r->dom_id = D->pub->id;
+	r->reserve.reserve = true;
+	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
+	/* Relaxed: the record is not yet in a registry (published under the
+	 * domain lock by registry_add()). */
+	atomic_store_explicit(&r->slot->state,
+			      TERN__EPOCH_REG | (tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST),
+			      memory_order_relaxed);
+	/* Relaxed: owner-only until registry_add() publishes the record. */
+	atomic_store_explicit(&r->dom, D, memory_order_relaxed);
+}
+
+static void registry_add(dom_t *D, rec_t *r)
+{
+	dom_lock(D);
+	TERN_ASSERT(!r->in_registry, "tern_epoch: record registered twice");
+	r->prev = NULL;
+	r->next = D->records;
+	if (D->records)
+		D->records->prev = r;
+	D->records = r;
+	r->in_registry = true;
+	D->registered++;
+	dom_unlock(D);
+}
+
+static void registry_unlink_locked(dom_t *D, rec_t *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		D->records = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+	r->in_registry = false;
+	D->registered--;
+}
+
+static void registry_remove(dom_t *D, rec_t *r)
+{
+	dom_lock(D);
+	registry_unlink_locked(D, r);
+	dom_unlock(D);
+}
+
+/* Makes sure epoch_thread_exit() runs (again) for the calling thread. */
+static void arm_exit_hook(void)
+{
+	if (pthread_getspecific(tern__epoch_key) == NULL)
+		pthread_setspecific(tern__epoch_key, &tern__epoch_thr);
+}
+
+static void record_register(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
+{
+	epoch_init_once();
+	record_init(D, r, slot, heap);
+	registry_add(D, r);
+	arm_exit_hook();
+}
+
+static void cache_forget(rec_t *r)
+{
+	if (tern__epoch_cache.slot == &r->own)
+		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+}
+
+static void chain_unlink(rec_t *r)
+{
+	for (rec_t **pp = &tern__epoch_thr.chain; *pp; pp = &(*pp)->chain)
+		if (*pp == r) {
+			*pp = r->chain;
+			return;
+		}
+}
+
+/* Frees a heap record that has left its registry. */
+static void record_free(rec_t *r)
+{
+	cache_forget(r);
+	bags_free_spare(r);
+	TERN_FREE(r);
+}
+
+/* A new heap record of the calling thread in D, registered.  => NULL
+ * without memory. */
+static rec_t *record_new(dom_t *D, bool late)
+{
+	rec_t *r = TERN_MALLOC(sizeof *r);
+	if (r == NULL)
+		return NULL;
+	epoch_init_once();
+	record_init(D, r, NULL, true);
+	r->late = late || tern__epoch_thr.exited;
+	r->chain = tern__epoch_thr.chain;
+	tern__epoch_thr.chain = r;
+	registry_add(D, r);
+	arm_exit_hook();
+	return r;
+}
+
+/* The calling thread's default-domain record (registering it if create);
+ * after the exit hook, its late record.  => NULL if none (or no memory
+ * for a late one). */
+static rec_t *default_record(bool create)
+{
+	dom_t *D = &tern__epoch_default_impl;
+	if (!tern__epoch_thr.exited) {
+		rec_t *r = &tern__epoch_trec;
+		if (!r->in_registry && create)
+			record_register(D, r, &tern__epoch_self, false);
+		return r->in_registry ? r : NULL;
+	}
+	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
+		if (r->late)
+			return r;
+	return create ? record_new(D, true) : NULL;
+}
+
+/* The calling thread's record in D (registering it if create; in a dying
+ * domain, the never-registered D->dead).  Refreshes the cache and frees
+ * records left behind by destroyed domains.  => NULL if none. */
+static rec_t *record_lookup(dom_t *D, bool create)
+{
+	if (D->is_default)
+		return default_record(create);
+	rec_t *found = NULL;
+	for (rec_t **pp = &tern__epoch_thr.chain; *pp;) {
+		rec_t *r = *pp;
+		/* Acquire: pairs with the release store in domain_detach_records():
+		 * a record seen detached is no longer touched by the destroyer. */
+		dom_t *rd = atomic_load_explicit(&r->dom, memory_order_acquire);
+		if (rd == NULL) {
+			*pp = r->chain;
+			record_free(r);
+			continue;
+		}
+		if (rd == D && r->dom_id == D->pub->id)
+			found = r;
+		pp = &r->chain;
+	}
+	if (found == NULL && create) {
+		if (dom_dying(D))
+			return &D->dead;
+		found = record_new(D, false);
+	}
+	if (found) {
+		tern__epoch_cache.dom = D->pub;
+		tern__epoch_cache.id = D->pub->id;
+		tern__epoch_cache.slot = &found->own;
+	}
+	return found;
+}
+
+/* The record behind slot s of domain d. */
+static rec_t *slot_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s, bool create)
+{
+	if (s == &tern__epoch_self)
+		return default_record(create);
+	(void)d;
+	return (rec_t *)((char *)s - offsetof(rec_t, own));
+}
+
+/* Late use: the public TLS slot mirrors the late record's pin, so that the
+ * inline unpin and tern_epoch_is_pinned() see it, and keeps both pin and
+ * unpin out of line (TERN__EPOCH_LATE). */
+static void late_mirror(rec_t *r)
+{
+	uint64_t pinned = tern__epoch_own_state(r->slot) & TERN__EPOCH_PINNED;
+	/* Relaxed: the TLS slot is in no registry once the exit hook ran; only
+	 * its owner reads it. */
+	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE | pinned, memory_order_relaxed);
+}
+
+/* Retires and frees a late record (any domain) once it is neither pinned
+ * nor being retired already (a destructor that the retirement runs may use
+ * tern). */
+static void late_done(rec_t *r)
+{
+	if (!r->late || r->retiring || tern__epoch_pinned(r->slot))
+		return;
+	bool dflt = r->slot == &r->own && r->dom_id == tern__epoch_default.id;
+	heap_record_exit(r);
+	if (dflt)
+		/* Relaxed: as in late_mirror(). */
+		atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
+}
+
+struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
+	rec_t *r = record_lookup(d->impl, true);
+	if (r == NULL) {
+		fprintf(stderr, "tern_epoch_domain_pin: cannot allocate the thread's record "
+				"(call tern_epoch_domain_register() first to handle ENOMEM)\n");
+		abort();
+	}
+	return r->slot;
+}
+
+int tern_epoch_domain_register(tern_epoch_domain_t *d)
+{
+	if (d == NULL)
+		return EINVAL;
+	return record_lookup(d->impl, true) ? 0 : ENOMEM;
+}
+
+/* ======== (src/epoch/epoch.c, continued) ========================== */
+
+/* ======== src/epoch/epoch_reclaim.h =============================== */
+/*
+ * src/epoch/epoch_reclaim.h — the reclamation flow, top-down: defer (W1),
+ * seal (W2), advance (A), reclaim (C), and the out-of-line pin and unpin
+ * (R1, R3).  Part of src/epoch/epoch.c, whose Concurrency block defines
+ * the steps cited here.
+ *
+ * Invariants:
+ *   - Only the owner touches a record's open list, bins and spare bags
+ *     (domain destroy and the fork child take them over only when the owner
+ *     cannot be using them).
+ *   - collect() is not re-entered for one record: a destructor it runs that
+ *     defers or collects again finds `collecting` set; the deferred garbage
+ *     waits in the open list for the next collection.
+ *   - No domain lock is held while a destructor runs (batch_destroy() is
+ *     always called on a detached batch, after unlocking).
+ */
+
+static void collect(dom_t *D, rec_t *r, int attempts);
+static void seal(dom_t *D, rec_t *r, batch_t *due);
+static uint64_t try_advance(dom_t *D, bool wait);
+static void wait_epoch(dom_t *D, uint64_t target);
+static void synchronize_grace(dom_t *D);
+
+/* ------------------------------------------------------ W1: defer */
+
+/* Waits a grace period, then destroys obj in place: a defer that cannot
+ * store obj (no memory, no record) and is not pinned. */
+static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
+{
+	/* Seq_cst fence (F_W, as in seal()): orders the caller's unlink of obj
+	 * before the epoch load that acts as its tag. */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	wait_epoch(D, g + 2); /* obj is tagged g: due once G >= g + 2 */
+	fn(obj);
+	/* Relaxed: statistics counter. */
+	atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
+}
+
+static void defer_counted(dom_t *D, rec_t *r)
+{
+	pending_recount(r);
+	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS)) {
+		/* Relaxed: own counter. */
+		size_t p = atomic_load_explicit(&r->pending, memory_order_relaxed);
+		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1);
+	}
+}
+
+/* W1: appends obj to r's open list (no fence, no shared access). */
+static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
+{
+	if (TERN_LIKELY(gc_push(r, &r->open, obj, fn))) {
+		defer_counted(D, r);
+		return;
+	}
+	if (!tern__epoch_pinned(r->slot)) {
+		destroy_after_grace(D, obj, fn);
+		return;
+	}
+	/* Pinned, no memory and the reserve is full: our own pin keeps a grace
+	 * period from ending, so collect what is due (returns bags to the
+	 * cache) and retry with backoff; the object is never dropped. */
+	for (unsigned round = 0;; epoch_backoff(&round)) {
+		collect(D, r, 2);
+		if (gc_push(r, &r->open, obj, fn)) {
+			pending_recount(r);
+			return;
+		}
+	}
+}
+
+/* A dying domain (only its destroyer may use it): everything deferred is
+ * due, and tern_epoch_domain_destroy() drains the list. */
+static void drain_push(dom_t *D, void *obj, void (*fn)(void *))
+{
+	dom_lock(D);
+	bool ok = gc_push(NULL, &D->drain, obj, fn);
+	dom_unlock(D);
+	if (!ok) {
+		fn(obj); /* no memory: due already, destroy in place */
+		/* Relaxed: statistics counter. */
+		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
+	}
+}
+
+static void defer_obj(struct tern_epoch_domain *d, void *obj, void (*fn)(void *))
+{
+	dom_t *D = d->impl;
+	if (TERN_UNLIKELY(dom_dying(D))) {
+		drain_push(D, obj, fn);
+		return;
+	}
+	rec_t *r = record_lookup(D, true);
+	if (TERN_UNLIKELY(r == NULL)) {
+		destroy_after_grace(D, obj, fn); /* no memory for a record */
+		return;
+	}
+	defer_in(D, r, obj, fn);
+	late_done(r);
+}
+
+static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
+			void (*fn)(struct tern_epoch_entry *))
+{
+	dom_t *D = d->impl;
+	if (TERN_UNLIKELY(dom_dying(D))) {
+		dom_lock(D);
+		gc_push_entry(&D->drain, e, fn);
+		dom_unlock(D);
+		return;
+	}
+	rec_t *r = record_lookup(D, true);
+	if (TERN_UNLIKELY(r == NULL)) {
+		/* No memory for a record: as destroy_after_grace(), for an entry. */
+		synchronize_grace(D);
+		fn(e);
+		/* Relaxed: statistics counter. */
+		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
+		return;
+	}
+	gc_push_entry(&r->open, e, fn);
+	defer_counted(D, r);
+	late_done(r);
+}
+
+/* ------------------------------------------------------ W2: seal */
+
+/* Tags the open garbage with the current epoch and bins it. */
+static void seal(dom_t *D, rec_t *r, batch_t *due)
 {
 	if (r->open.count == 0)
 		return;
 	/* Pinned with the reserve bag in use (out of memory): sealing now would
 	 * tag the reserve with an epoch this thread's own pin keeps from
 	 * becoming due, and the next defer needing a bag would retry forever.
-	 * Left open, it is sealed by the collection at unpin
-	 * (tern__epoch_unpin_slow()). */
-	if (r->reserve_busy && tern__epoch_pinned(r))
+	 * Left open, it is sealed by the collection at unpin. */
+	if (r->reserve_busy && tern__epoch_pinned(r->slot))
 		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
-	 * tern__epoch_pin_record() / the collector's membarrier and seq_cst
-	 * fence in try_advance(): every unlink that preceded the defers in the
-	 * open bag is ordered before the epoch load that tags them. */
+	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
+	 * in heavy_barrier(): every unlink that preceded the defers in the open
+	 * list is ordered before the epoch load that tags them. */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Relaxed: ordering comes from the fence above (see the proof). */
-	uint64_t t = atomic_load_explicit(&d->epoch, memory_order_relaxed);
+	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 	bin_add(r->bins, t, &r->open, due);
 }
 
-/* ------------------------------------------------------------- advance */
-
-static void heavy_barrier(void)
-{
-	if (!tern__epoch_need_fence && sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
-		/* Cannot happen once registered; fail safe rather than unsound. */
-		fprintf(stderr, "tern: membarrier failed after registration\n");
-		abort();
-	}
-	/* Seq_cst fence: pairs with the readers' seq_cst fence in
-	 * tern__epoch_pin_record() (fence mode) and with F_W in seal(); in
-	 * membarrier mode it places the collector's side of the barrier in S. */
-	atomic_thread_fence(memory_order_seq_cst);
-}
+/* ------------------------------------------------------ A: advance */
 
 /* Step A with D->lock held.  => the epoch after the attempt. */
-static uint64_t try_advance_locked(struct tern_epoch_domain *d)
+static uint64_t try_advance_locked(dom_t *D)
 {
-	/* Relaxed: advances are serialised by d->lock, so this thread wrote or
+	/* Relaxed: advances are serialised by D->lock, so this thread wrote or
 	 * acquired (through the lock) the latest value. */
-	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_relaxed);
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 	heavy_barrier();
-	for (struct tern__epoch_record *r = d->records; r; r = r->next) {
-		/* Acquire: pairs with the release store in
-		 * tern__epoch_unpin_record(): a reader seen unpinned has finished
-		 * using what it read. */
-		uint64_t s = atomic_load_explicit(&r->state, memory_order_acquire);
+	for (rec_t *r = D->records; r; r = r->next) {
+		/* Acquire: pairs with the release stores of the state (R1 announce,
+		 * R3 unpin, flag updates): a reader seen unpinned has finished
+		 * using what it read, and one seen pinned at g began after it. */
+		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_acquire);
 		uint64_t e = s >> TERN__EPOCH_SHIFT;
 		if ((s & TERN__EPOCH_PINNED) && e != g) {
 			if (r->stall_epoch != e || r->stall_since_ns == 0) {
 				r->stall_epoch = e;
-				r->stall_since_ns = now_ns();
+				r->stall_since_ns = epoch_now_ns();
 				r->stall_refusals = 0;
 			}
 			r->stall_refusals++;
 			/* Relaxed: statistics counter. */
-			atomic_fetch_add_explicit(&d->failed_advances, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
 			return g;
 		}
 	}
-	for (struct tern__epoch_record *r = d->records; r; r = r->next)
+	for (rec_t *r = D->records; r; r = r->next)
 		r->stall_since_ns = 0;
-	/* Seq_cst store: pairs with the acquire loads of G in
-	 * tern__epoch_pin_record() and collect(), and takes part in the total
-	 * order S used by the proof (advance t -> t + 1 follows F_W). */
-	atomic_store_explicit(&d->epoch, g + 1, memory_order_seq_cst);
+	/* Seq_cst store: pairs with the acquire loads of G in the pin (R1) and
+	 * in collect() (C), and takes part in the total order S used by the
+	 * proof (the advance t -> t + 1 follows F_W). */
+	atomic_store_explicit(EPOCH(D), g + 1, memory_order_seq_cst);
 	/* Relaxed: statistics counter. */
-	atomic_fetch_add_explicit(&d->advances, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&D->advances, 1, memory_order_relaxed);
 	return g + 1;
 }
 
 /* => the epoch after one attempt; with wait == false, gives up if another
- * thread is advancing (that thread does the same work). */
-static uint64_t try_advance(struct tern_epoch_domain *d, bool wait)
+ * thread holds the lock (it advances, or moves garbage, for everyone). */
+static uint64_t try_advance(dom_t *D, bool wait)
 {
 	if (wait)
-		lock(d);
-	else if (pthread_mutex_trylock(&d->lock) != 0)
+		dom_lock(D);
+	else if (pthread_mutex_trylock(&D->lock) != 0)
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-		return atomic_load_explicit(&d->epoch, memory_order_acquire);
-	uint64_t g = try_advance_locked(d);
-	unlock(d);
+		return atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	uint64_t g = try_advance_locked(D);
+	dom_unlock(D);
 	return g;
 }
 
-static void backoff(unsigned *round)
-{
-	if (*round < 16) {
-		for (unsigned i = 0; i < (1u << *round); i++)
-			__asm__ __volatile__("" ::: "memory");
-	} else if (*round < 32) {
-		sched_yield();
-	} else {
-		struct timespec ts = { 0, 200000 }; /* 0.2 ms */
-		nanosleep(&ts, NULL);
-	}
-	(*round)++;
-}
-
-/* Waits until G >= target (advancing it).  The caller is not pinned in d. */
-static void wait_epoch(struct tern_epoch_domain *d, uint64_t target)
+/* Waits until G >= target (advancing it).  The caller is not pinned in D. */
+static void wait_epoch(dom_t *D, uint64_t target)
 {
 	unsigned round = 0;
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-	while (atomic_load_explicit(&d->epoch, memory_order_acquire) < target) {
-		uint64_t before = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-		if (try_advance(d, true) == before)
-			backoff(&round);
+	while (atomic_load_explicit(EPOCH(D), memory_order_acquire) < target) {
+		/* Relaxed: compared with the result below only to pace the loop. */
+		uint64_t before = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+		if (try_advance(D, true) == before)
+			epoch_backoff(&round);
 		else
 			round = 0;
 	}
 }
 
-/* ------------------------------------------------------------- collect */
-
-/* Detaches the due orphan bins (tag + 2 <= g) into *due; counts them busy. */
-static void orphans_take_due(struct tern_epoch_domain *d, uint64_t g, batch_t *due, bool wait)
-{
-	/* Relaxed: a hint; the bins themselves are read under the lock. */
-	if (atomic_load_explicit(&d->orphan_count, memory_order_relaxed) == 0)
-		return;
-	if (wait)
-		lock(d);
-	else if (pthread_mutex_trylock(&d->lock) != 0)
-		return;
-	size_t before = due->count;
-	for (int i = 0; i < 3; i++) {
-		struct tern__epoch_bin *b = &d->orphans[i];
-		if (b->g.count && b->tag + 2 <= g)
-			bin_take(b, due);
-	}
-	if (due->count != before) {
-		/* Relaxed: the count is a hint and a statistic; the lock orders the bins. */
-		atomic_fetch_sub_explicit(&d->orphan_count, due->count - before, memory_order_relaxed);
-		/* Relaxed: increment under the lock; barrier() reads it under the lock too. */
-		atomic_fetch_add_explicit(&d->orphan_busy, 1, memory_order_relaxed);
-	}
-	unlock(d);
-}
-
-static void orphans_destroy(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
-{
-	if (due->count == 0 && due->bags == NULL)
-		return;
-	batch_destroy(d, r, due);
-	/* Release: pairs with the acquire load in tern_epoch_domain_barrier(): the
-	 * destructors above happen before a barrier that sees the count drop. */
-	atomic_fetch_sub_explicit(&d->orphan_busy, 1, memory_order_release);
-}
-
-static bool own_garbage_waiting(const struct tern__epoch_record *r, uint64_t g)
-{
-	for (int i = 0; i < 3; i++)
-		if (r->bins[i].g.count && r->bins[i].tag + 2 > g)
-			return true;
-	return false;
-}
-
-/*
- * Marks r busy while its garbage lists are being rearranged (and while
- * destructors run from them).  Besides guarding against reentrant
- * collection, the mark tells a fork() child that this thread's lists may be
- * half spliced: child_reset() then leaves them alone (a leak in the child,
- * never a double destruction).  The compiler barriers keep the list updates
- * inside the marked region.
- */
-static void busy_begin(struct tern__epoch_record *r)
-{
-	r->collecting = true;
-	/* Compiler-only barrier: see above (fork consistency, not threads). */
-	atomic_signal_fence(memory_order_seq_cst);
-}
-
-static void busy_end(struct tern__epoch_record *r)
-{
-	/* Compiler-only barrier: see busy_begin(). */
-	atomic_signal_fence(memory_order_seq_cst);
-	r->collecting = false;
-}
-
-/*
- * Seals the open garbage, advances the epoch if some of it is not yet due
- * (at most `attempts` times), and destroys everything that is due: the
- * thread's own bins and the domain's orphans.  Never waits for readers.
- */
-static void collect(struct tern_epoch_domain *d, struct tern__epoch_record *r, int attempts)
-{
-	if (r->collecting)
-		return; /* a destructor deferred more garbage: the outer call collects */
-	busy_begin(r);
-	batch_t due = { 0 };
-	seal(d, r, &due);
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
-	 * advance's scan (which saw readers unpinned) happens before the
-	 * destruction below. */
-	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_acquire);
-	for (int i = 0; i < attempts && own_garbage_waiting(r, g); i++) {
-		uint64_t ng = try_advance(d, false);
-		if (ng == g)
-			break; /* a reader lags, or another thread is advancing */
-		g = ng;
-	}
-	if (attempts > 0 && !own_garbage_waiting(r, g) &&
-	    /* Relaxed: hint only; orphans are taken under the lock. */
-	    atomic_load_explicit(&d->orphan_count, memory_order_relaxed) != 0)
-		g = try_advance(d, false);
-	for (int i = 0; i < 3; i++)
-		if (r->bins[i].g.count && r->bins[i].tag + 2 <= g)
-			bin_take(&r->bins[i], &due);
-	pending_recount(r);
-	batch_destroy(d, r, &due);
-	batch_t orphans = { 0 };
-	orphans_take_due(d, g, &orphans, false);
-	orphans_destroy(d, r, &orphans);
-	r->unpins = 0;
-	r->since_collect = 0;
-	busy_end(r);
-}
-
-void tern__epoch_unpin_slow(struct tern__epoch_record *r)
-{
-	uint64_t s = tern__epoch_own_state(r);
-	if (s & TERN__EPOCH_NESTED) {
-		if (--r->nest == 0)
-			/* Relaxed: owner-only flag; still pinned, epoch unchanged. */
-			atomic_store_explicit(&r->state, s & ~(uint64_t)TERN__EPOCH_NESTED, memory_order_relaxed);
-		return;
-	}
-	/* Release: pairs with the acquire load of the state in
-	 * try_advance_locked(), as in tern__epoch_unpin_record(). */
-	atomic_store_explicit(&r->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
-			      memory_order_release);
-	/* Reserve bag in use (an allocation failed while pinned): collect now,
-	 * unpinned, so that its garbage is sealed before the next pin and can
-	 * become due; sealed under a later pin it could never be, and a pinned
-	 * defer that needs the reserve again would retry forever. */
-	if ((s & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
-		collect(r->domain, r, 2);
-}
-
-/* --------------------------------------------------------------- defer */
-
-static struct tern__epoch_record *record_for_defer(struct tern_epoch_domain *d, const char *who)
-{
-	TERN_ASSERT(d != NULL, who);
-	(void)who;
-	if (d == &tern__epoch_default) {
-		struct tern__epoch_record *r = &tern__epoch_self;
-		if (r->domain == NULL)
-			tern__epoch_register(d, r);
-		return r;
-	}
-	return tern__epoch_record_of(d);
-}
-
-/* Out of memory: wait for a grace period and destroy in place (unpinned). */
-static void defer_nomem(struct tern_epoch_domain *d, struct tern__epoch_record *r, void *obj,
-			void (*fn)(void *))
-{
-	if (!tern__epoch_pinned(r)) {
-		/* Seq_cst fence (F_W, as in seal()): orders the caller's unlink of
-		 * obj before the epoch load that acts as its tag. */
-		atomic_thread_fence(memory_order_seq_cst);
-		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-		uint64_t g = atomic_load_explicit(&d->epoch, memory_order_acquire);
-		/* obj is tagged g: destroyed once G >= g + 2, as if sealed. */
-		wait_epoch(d, g + 2);
-		fn(obj);
-		/* Relaxed: statistics counter. */
-		atomic_fetch_add_explicit(&d->destroyed, 1, memory_order_relaxed);
-		return;
-	}
-	/* Pinned: cannot wait for a grace period (our own pin blocks it), and
-	 * the reserve is full.  Collect what is due (returns bags to the cache)
-	 * and retry the allocation with backoff; the object is never dropped. */
-	unsigned round = 0;
-	for (;;) {
-		collect(d, r, 2);
-		struct tern__epoch_bag *b = bag_get(r);
-		if (b) {
-			open_push_bag(r, b);
-			b->e[0].obj = obj;
-			b->e[0].fn = fn;
-			/* Compiler-only barrier: a fork() in another thread must not
-			 * see the count before the entry (see "fork()" above). */
-			atomic_signal_fence(memory_order_seq_cst);
-			b->n = 1;
-			r->open.count++;
-			pending_add(r, 1);
-			return;
-		}
-		backoff(&round);
-	}
-}
-
-static void defer_in(struct tern_epoch_domain *d, struct tern__epoch_record *r, void *obj,
-		     void (*fn)(void *))
-{
-	struct tern__epoch_bag *b = r->open.bags;
-	if (TERN_UNLIKELY(b == NULL || b->n == TERN_EPOCH_BAG_CAP)) {
-		b = bag_get(r);
-		if (b == NULL) {
-			defer_nomem(d, r, obj, fn);
-			return;
-		}
-		open_push_bag(r, b);
-	}
-	b->e[b->n].obj = obj;
-	b->e[b->n].fn = fn;
-	/* Compiler-only barrier: entry before count (see "fork()" above). */
-	atomic_signal_fence(memory_order_seq_cst);
-	b->n++;
-	r->open.count++;
-	pending_add(r, 1);
-	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS)) {
-		/* Relaxed: own counter. */
-		size_t p = atomic_load_explicit(&r->pending, memory_order_relaxed);
-		collect(d, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1);
-	}
-}
-
-static void call_in(struct tern_epoch_domain *d, struct tern__epoch_record *r,
-		    struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
-{
-	e->fn = fn;
-	e->next = r->open.ents;
-	/* Compiler-only barrier: entry linked before it is published in the
-	 * record (see "fork()" above). */
-	atomic_signal_fence(memory_order_seq_cst);
-	r->open.ents = e;
-	if (r->open.ents_tail == NULL)
-		r->open.ents_tail = e;
-	r->open.count++;
-	pending_add(r, 1);
-	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS))
-		collect(d, r, 1);
-}
-
-static void free_obj(void *p)
-{
-	free(p);
-}
-
-void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(void *))
-{
-	TERN_ASSERT(destroy != NULL, "tern_epoch_domain_defer: destroy function is NULL");
-	if (obj == NULL)
-		return;
-	defer_in(d, record_for_defer(d, "tern_epoch_domain_defer: domain is NULL"), obj, destroy);
-}
-
-void tern_epoch_domain_defer_free(tern_epoch_domain_t *d, void *obj)
-{
-	if (obj == NULL)
-		return;
-	defer_in(d, record_for_defer(d, "tern_epoch_domain_defer_free: domain is NULL"), obj, free_obj);
-}
-
-void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
-			    void (*fn)(struct tern_epoch_entry *))
-{
-	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_domain_call: entry or function is NULL");
-	call_in(d, record_for_defer(d, "tern_epoch_domain_call: domain is NULL"), e, fn);
-}
-
-void tern_epoch_defer(void *obj, void (*destroy)(void *))
-{
-	TERN_ASSERT(destroy != NULL, "tern_epoch_defer: destroy function is NULL");
-	if (obj == NULL)
-		return;
-	defer_in(&tern__epoch_default, record_for_defer(&tern__epoch_default, ""), obj, destroy);
-}
-
-void tern_epoch_defer_free(void *obj)
-{
-	if (obj == NULL)
-		return;
-	defer_in(&tern__epoch_default, record_for_defer(&tern__epoch_default, ""), obj, free_obj);
-}
-
-void tern_epoch_call(struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
-{
-	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_call: entry or function is NULL");
-	call_in(&tern__epoch_default, record_for_defer(&tern__epoch_default, ""), e, fn);
-}
-
-/* -------------------------------------------- synchronize, barrier, flush */
-
-/* Checks shared by the calls that wait for readers (debug builds only). */
-__attribute__((unused)) static bool caller_pinned(struct tern_epoch_domain *d)
-{
-	struct tern__epoch_record *r = domain_lookup(d, false);
-	return r != NULL && tern__epoch_pinned(r);
-}
-
-__attribute__((unused)) static bool caller_in_destructor(struct tern_epoch_domain *d)
-{
-	struct tern__epoch_record *r = domain_lookup(d, false);
-	return r != NULL && r->collecting;
-}
-
-#define TERN__CHECK_MAY_WAIT(d, call)                                                           	do {                                                                                    		TERN_ASSERT(!caller_pinned(d), call ": called while pinned (would deadlock)");  		TERN_ASSERT(!caller_in_destructor(d), call ": called from a destructor");       	} while (0)
-
-static void synchronize_in(struct tern_epoch_domain *d)
+/* A full grace period from the caller's point of view (synchronize). */
+static void synchronize_grace(dom_t *D)
 {
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
 	 * treated as one sealed batch tagged g; see seal(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_acquire);
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
 	/* Every pin begun before this call announced an epoch <= g; the advance
 	 * g + 1 -> g + 2 is refused while such a pin lasts. */
-	wait_epoch(d, g + 2);
+	wait_epoch(D, g + 2);
 }
+
+/* ------------------------------------------------------ C: reclaim */
+
+/* Advances for, takes and destroys the orphans that are (or can be made)
+ * due at g; r (NULL if the caller has no record) gets the emptied bags. */
+static void collect_orphans(dom_t *D, rec_t *r, uint64_t g, bool advance)
+{
+	/* Relaxed: a hint; the orphan bins are read under the lock. */
+	if (advance && atomic_load_explicit(&D->orphan_wait, memory_order_relaxed) > g)
+		g = try_advance(D, false);
+	batch_t orphans = { 0 };
+	bool took = orphans_take_due(D, g, &orphans, false);
+	orphans_destroy(D, r, &orphans, took);
+}
+
+/*
+ * Seals the open garbage, advances the epoch if some of it (or of the
+ * orphans) is not yet due, at most `attempts` times, and destroys what is
+ * due: the record's own bins and the domain's orphans.  Never waits for
+ * readers.  With nothing pending it does no work.
+ */
+static void collect(dom_t *D, rec_t *r, int attempts)
+{
+	if (r->collecting || r == &D->dead)
+		return;
+	r->collecting = true;
+	batch_t due = { 0 };
+	splice_begin(r);
+	seal(D, r, &due);
+	splice_end(r);
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
+	 * advance's scan (which saw readers unpinned) happens before the
+	 * destruction below. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	for (int i = 0; i < attempts && bins_waiting(r->bins, g); i++) {
+		uint64_t ng = try_advance(D, false);
+		if (ng == g)
+			break; /* a reader lags, or another thread holds the lock */
+		g = ng;
+	}
+	splice_begin(r);
+	bins_take_due(r->bins, g, &due);
+	pending_recount(r);
+	splice_end(r);
+	batch_destroy(D, r, &due);
+	collect_orphans(D, r, g, attempts > 0 && !bins_waiting(r->bins, g));
+	r->unpins = 0;
+	r->since_collect = 0;
+	r->collecting = false;
+}
+
+/* ------------------------------------------------------ R1, R3 */
+
+/* The outermost pin of a registered record in fence mode (the common slow
+ * case): announce, then the fence.  No record access. */
+static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, uint64_t st)
+{
+	tern__epoch_announce(d, s, st);
+	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
+	 * and the sealing fence in seal(). */
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+
+void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
+{
+	uint64_t st0 = tern__epoch_own_state(s);
+	if (TERN_LIKELY((st0 & (TERN__EPOCH_REG | TERN__EPOCH_FAST | TERN__EPOCH_PINNED | TERN__EPOCH_LATE)) ==
+			TERN__EPOCH_REG))
+		pin_fence(d, s, st0);
+	else
+		pin_record(d, s);
+}
+
+/* Every other pin: registration, nesting, membarrier mode with garbage,
+ * late use. */
+__attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
+{
+	rec_t *r = slot_record(d, s, true);
+	if (r == NULL) {
+		fprintf(stderr, "tern_epoch_pin: cannot allocate a record for a thread that "
+				"is exiting\n");
+		abort();
+	}
+	uint64_t st = tern__epoch_own_state(r->slot);
+	if (st & TERN__EPOCH_PINNED) {
+		if (r->nest++ == 0)
+			/* Release: every owner store to the state is a release store
+			 * (pairs with the acquire scan in try_advance_locked()); the
+			 * epoch and PINNED are unchanged. */
+			atomic_store_explicit(&r->slot->state, st | TERN__EPOCH_NESTED, memory_order_release);
+	} else {
+#ifndef TERN_EPOCH_FORCE_FENCE
+		if (r->mode == TERN__EPOCH_MEMBARRIER) {
+			tern__epoch_announce(d, r->slot, st);
+			/* Compiler barrier only: see tern__epoch_pin_slot(). */
+			atomic_signal_fence(memory_order_seq_cst);
+		} else
+#endif
+			pin_fence(d, r->slot, st);
+	}
+	if (r->late && s == &tern__epoch_self)
+		late_mirror(r);
+}
+
+void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
+{
+	uint64_t st0 = tern__epoch_own_state(s);
+	/* The end of an outermost fence-mode pin with nothing to collect: R3
+	 * alone, no record access. */
+	if (TERN_LIKELY((st0 & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_FAST)) ==
+			(TERN__EPOCH_REG | TERN__EPOCH_PINNED))) {
+		/* Release (R3): pairs with the acquire load of the state in
+		 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
+		atomic_store_explicit(&s->state, st0 & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
+				      memory_order_release);
+		return;
+	}
+	rec_t *r = slot_record(d, s, false);
+	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot), "tern_epoch_unpin: thread is not pinned");
+	uint64_t st = tern__epoch_own_state(r->slot);
+	if (st & TERN__EPOCH_NESTED) {
+		if (--r->nest == 0)
+			/* Release: as in tern__epoch_pin_slow(); still pinned. */
+			atomic_store_explicit(&r->slot->state, st & ~(uint64_t)TERN__EPOCH_NESTED,
+					      memory_order_release);
+	} else {
+		/* Release (R3): pairs with the acquire load of the state in
+		 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
+		atomic_store_explicit(&r->slot->state, st & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
+				      memory_order_release);
+		/* Reserve bag in use (an allocation failed while pinned): collect
+		 * now, unpinned, so that its garbage is sealed before the next pin
+		 * and can become due; sealed under a later pin it could never be. */
+		if ((st & TERN__EPOCH_PENDING) &&
+		    (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
+			collect(d->impl, r, 2);
+	}
+	if (r->late) {
+		if (s == &tern__epoch_self)
+			late_mirror(r);
+		late_done(r);
+	}
+}
+
+/* ======== (src/epoch/epoch.c, continued) ========================== */
+
+/* ======== src/epoch/epoch_lifecycle.h ============================= */
+/*
+ * src/epoch/epoch_lifecycle.h — barrier, flush, thread exit, domain
+ * destroy, fork (part of src/epoch/epoch.c).
+ *
+ * Invariants and the argument for each operation:
+ *   - Teardown drains.  Thread exit repeats seal -> hand over -> destroy
+ *     what is due until the record holds nothing (destructors it runs may
+ *     defer into it again), then leaves the registry; it repeats over the
+ *     thread's records until none is left (a destructor may register the
+ *     thread in another domain).  Barrier repeats until the caller's record
+ *     is empty.  Destroy repeats over its drain list until it stays empty.
+ *   - Exit and destroy exclude each other.  Under g_lock an exiting thread
+ *     either takes a hand-over reference on the record's domain (exiting++,
+ *     refused once closing is set) or, when the domain is closing, waits
+ *     until the destroyer has detached the record (dom == NULL).  Destroy
+ *     sets closing and waits, under g_lock, until no hand-over is in
+ *     progress; from then on no exiting thread touches the domain, and
+ *     every record still in the registry stays allocated (its owner waits
+ *     for the detach, or is alive and not using the domain — the API's
+ *     precondition) until destroy has destroyed its garbage and stored
+ *     dom = NULL.  So whichever of the two comes first, each object is
+ *     destroyed once and no record or domain is used after it is freed.
+ *   - Nothing registers in a dying domain: lookups there return the
+ *     never-registered D->dead, defers go to the drain list.
+ *   - fork(): the prepare handler takes g_lock and every domain lock, so
+ *     the child starts with no list half-updated under a lock; records'
+ *     owner-only lists may be half-updated only inside splice_begin/end,
+ *     which the child honours.  No callback runs in the handlers.
+ */
+
+static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
+{
+	rec_t *r = record_lookup(D, false);
+	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r->slot), pinned_msg);
+	TERN_ASSERT(r == NULL || !r->collecting, dtor_msg);
+	(void)r;
+	(void)pinned_msg;
+	(void)dtor_msg;
+}
+
+/* ------------------------------------------------------ reserve */
+
+/* => the link that points at r's reserve bag in list g, or NULL. */
+static struct tern__epoch_bag **reserve_link(rec_t *r, batch_t *g)
+{
+	for (struct tern__epoch_bag **pp = &g->bags; *pp; pp = &(*pp)->next)
+		if (*pp == &r->reserve)
+			return pp;
+	return NULL;
+}
+
+static bool evict_reserve(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
+{
+	if (!r->reserve_busy)
+		return true;
+	batch_t *lists[4] = { &r->open, &r->bins[0].g, &r->bins[1].g, &r->bins[2].g };
+	for (int i = 0; i < 4; i++) {
+		struct tern__epoch_bag **pp = reserve_link(r, lists[i]);
+		if (pp == NULL)
+			continue;
+		struct tern__epoch_bag *copy = bag_alloc();
+		if (copy) {
+			splice_begin(r);
+			memcpy(copy, &r->reserve, sizeof *copy);
+			copy->reserve = false;
+			*pp = copy;
+			if (lists[i]->bags_tail == &r->reserve)
+				lists[i]->bags_tail = copy;
+			r->reserve_busy = false;
+			splice_end(r);
+			return true;
+		}
+		if (i == 0 || !may_wait || tern__epoch_pinned(r->slot))
+			return false; /* the reserve stays with the record */
+		/* No memory: this bin is destroyed here, once due. */
+		wait_epoch(D, r->bins[i - 1].tag + 2);
+		splice_begin(r);
+		gc_splice(due, lists[i]);
+		splice_end(r);
+		return true;
+	}
+	return true; /* not in a list: released already */
+}
+
+/* ------------------------------------------------------ synchronize */
 
 void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_synchronize: domain is NULL");
-	TERN__CHECK_MAY_WAIT(d, "tern_epoch_domain_synchronize");
-	synchronize_in(d);
+	check_may_wait(d->impl, "tern_epoch_domain_synchronize: called while pinned (would deadlock)",
+		       "tern_epoch_domain_synchronize: called from a destructor");
+	if (!dom_dying(d->impl))
+		synchronize_grace(d->impl);
 }
 
-void tern_epoch_synchronize(void)
-{
-	TERN__CHECK_MAY_WAIT(&tern__epoch_default, "tern_epoch_synchronize");
-	synchronize_in(&tern__epoch_default);
-}
+/* ------------------------------------------------------ barrier */
 
-/*
- * The reserve bag lives in the record, which dies with its thread: before
- * garbage leaves the thread, move the reserve's entries to a heap bag, or
- * (no memory) wait until they are due and destroy them in place.
- */
-static void evict_reserve(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
+static void barrier_in(dom_t *D)
 {
-	if (!r->reserve_busy)
-		return;
-	for (int i = 0; i < 3; i++) {
-		for (struct tern__epoch_bag **pp = &r->bins[i].g.bags; *pp; pp = &(*pp)->next) {
-			if (*pp != &r->reserve)
-				continue;
-			struct tern__epoch_bag *copy = TERN_MALLOC(sizeof *copy);
-			if (copy) {
-				memcpy(copy, &r->reserve, sizeof *copy);
-				copy->reserve = false;
-				*pp = copy;
-				if (r->bins[i].g.bags_tail == &r->reserve)
-					r->bins[i].g.bags_tail = copy;
-				r->reserve_busy = false;
-				return;
-			}
-			/* No memory: this bin must be destroyed here. */
-			if (!tern__epoch_pinned(r)) {
-				wait_epoch(d, r->bins[i].tag + 2);
-				bin_take(&r->bins[i], due);
-			}
+	if (dom_dying(D))
+		return; /* tern_epoch_domain_destroy() drains everything */
+	for (;;) {
+		rec_t *r = record_lookup(D, false);
+		batch_t due = { 0 };
+		if (r) {
+			splice_begin(r);
+			seal(D, r, &due);
+			splice_end(r);
+		}
+		/* Everything deferred before this call by this thread is now
+		 * sealed, and everything handed over is in the orphan bins: all
+		 * of it carries a tag <= g. */
+		dom_lock(D);
+		/* Relaxed: under the lock that serialises advances. */
+		uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+		dom_unlock(D);
+		wait_epoch(D, g + 2);
+		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+		if (r) {
+			r->collecting = true;
+			splice_begin(r);
+			bins_take_due(r->bins, now, &due);
+			pending_recount(r);
+			splice_end(r);
+		}
+		batch_destroy(D, r, &due);
+		batch_t orphans = { 0 };
+		bool took = orphans_take_due(D, now, &orphans, true);
+		orphans_destroy(D, r, &orphans, took);
+		if (r)
+			r->collecting = false;
+		/* Orphans detached by other collectors before this call must be
+		 * finished too. */
+		unsigned round = 0;
+		/* Acquire: pairs with the release decrement in orphans_destroy(). */
+		while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+			epoch_backoff(&round);
+		/* The destructors above may have deferred into this domain from
+		 * this thread: drain that too. */
+		r = record_lookup(D, false);
+		if (r == NULL || !record_has_garbage(r))
 			return;
-		}
 	}
-}
-
-/* Moves every bin of r to the orphan bins (r is sealed).  Due garbage goes to *due. */
-static void hand_over(struct tern_epoch_domain *d, struct tern__epoch_record *r, batch_t *due)
-{
-	evict_reserve(d, r, due);
-	size_t moved = 0;
-	lock(d);
-	/* Relaxed: under the lock, which orders it with other advances. */
-	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-	for (int i = 0; i < 3; i++) {
-		struct tern__epoch_bin *b = &r->bins[i];
-		if (b->g.count == 0)
-			continue;
-		if (r->reserve_busy && tern__epoch_pinned(r)) {
-			bool has_reserve = false;
-			for (struct tern__epoch_bag *x = b->g.bags; x; x = x->next)
-				has_reserve |= x == &r->reserve;
-			if (has_reserve)
-				continue; /* stays with the pinned owner (documented) */
-		}
-		if (b->tag + 2 <= g) {
-			bin_take(b, due);
-			continue;
-		}
-		moved += b->g.count;
-		bin_add(d->orphans, b->tag, &b->g, due);
-	}
-	/* Relaxed: hint/statistic; the orphan bins are under the lock. */
-	atomic_fetch_add_explicit(&d->orphan_count, moved, memory_order_relaxed);
-	unlock(d);
-	pending_recount(r);
-}
-
-static void flush_in(struct tern_epoch_domain *d)
-{
-	struct tern__epoch_record *r = domain_lookup(d, false);
-	if (r == NULL || r->collecting)
-		return;
-	busy_begin(r);
-	batch_t due = { 0 };
-	seal(d, r, &due);
-	hand_over(d, r, &due);
-	batch_destroy(d, r, &due);
-	busy_end(r);
-}
-
-void tern_epoch_domain_flush(tern_epoch_domain_t *d)
-{
-	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
-	flush_in(d);
-}
-
-void tern_epoch_flush(void)
-{
-	flush_in(&tern__epoch_default);
-}
-
-static void barrier_in(struct tern_epoch_domain *d)
-{
-	struct tern__epoch_record *r = domain_lookup(d, false);
-	batch_t due = { 0 };
-	if (r) {
-		busy_begin(r);
-		seal(d, r, &due);
-		busy_end(r);
-	}
-	/* Everything deferred before this call by this thread is now sealed, and
-	 * everything handed over by exited or flushing threads is in the orphan
-	 * bins: all of it carries a tag <= g. */
-	lock(d);
-	/* Relaxed: under the lock that serialises advances. */
-	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-	unlock(d);
-	wait_epoch(d, g + 2);
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-	uint64_t now = atomic_load_explicit(&d->epoch, memory_order_acquire);
-	if (r) {
-		busy_begin(r);
-		for (int i = 0; i < 3; i++)
-			if (r->bins[i].g.count && r->bins[i].tag + 2 <= now)
-				bin_take(&r->bins[i], &due);
-		pending_recount(r);
-		batch_destroy(d, r, &due);
-		busy_end(r);
-	}
-	batch_t orphans = { 0 };
-	orphans_take_due(d, now, &orphans, true);
-	orphans_destroy(d, r, &orphans);
-	/* Orphans detached by other collectors before this call must be
-	 * finished too. */
-	unsigned round = 0;
-	/* Acquire: pairs with the release decrement in orphans_destroy(). */
-	while (atomic_load_explicit(&d->orphan_busy, memory_order_acquire) != 0)
-		backoff(&round);
 }
 
 void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_barrier: domain is NULL");
-	TERN__CHECK_MAY_WAIT(d, "tern_epoch_domain_barrier");
-	barrier_in(d);
+	check_may_wait(d->impl, "tern_epoch_domain_barrier: called while pinned (would deadlock)",
+		       "tern_epoch_domain_barrier: called from a destructor");
+	barrier_in(d->impl);
 }
 
-void tern_epoch_barrier(void)
+/* ------------------------------------------------------ flush */
+
+void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 {
-	TERN__CHECK_MAY_WAIT(&tern__epoch_default, "tern_epoch_barrier");
-	barrier_in(&tern__epoch_default);
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
+	dom_t *D = d->impl;
+	rec_t *r = record_lookup(D, false);
+	if (r == NULL || r == &D->dead)
+		return;
+	batch_t due = { 0 };
+	splice_begin(r);
+	seal(D, r, &due);
+	splice_end(r);
+	hand_over(D, r, !tern__epoch_pinned(r->slot), &due);
+	batch_destroy(D, r, &due);
+	late_done(r);
 }
 
-static void collect_in(struct tern_epoch_domain *d)
-{
-	struct tern__epoch_record *r = domain_lookup(d, true);
-	if (r)
-		collect(d, r, 2);
-}
+/* ------------------------------------------------------ collect, stats */
 
 void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_collect: domain is NULL");
-	collect_in(d);
+	dom_t *D = d->impl;
+	if (dom_dying(D))
+		return;
+	rec_t *r = record_lookup(D, false);
+	if (r != NULL) {
+		collect(D, r, 2);
+		late_done(r);
+	} else {
+		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+		collect_orphans(D, NULL, atomic_load_explicit(EPOCH(D), memory_order_acquire), true);
+	}
 }
 
-void tern_epoch_collect(void)
+void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out)
 {
-	collect_in(&tern__epoch_default);
-}
-
-static void stats_in(struct tern_epoch_domain *d, struct tern_epoch_stats *out)
-{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_stats: domain is NULL");
+	TERN_ASSERT(out != NULL, "tern_epoch_domain_stats: out is NULL");
+	dom_t *D = d->impl;
 	memset(out, 0, sizeof *out);
-	uint64_t now = now_ns();
+	uint64_t now = epoch_now_ns();
 	uint64_t oldest = 0;
-	lock(d);
+	dom_lock(D);
 	/* Relaxed: under the lock that serialises advances. */
-	out->epoch = atomic_load_explicit(&d->epoch, memory_order_relaxed);
-	out->registered_threads = d->registered;
-	for (struct tern__epoch_record *r = d->records; r; r = r->next) {
+	out->epoch = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	out->registered_threads = D->registered;
+	for (rec_t *r = D->records; r; r = r->next) {
 		/* Relaxed: a snapshot for statistics. */
-		uint64_t s = atomic_load_explicit(&r->state, memory_order_relaxed);
+		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
 		/* Relaxed: a snapshot for statistics. */
 		out->pending += atomic_load_explicit(&r->pending, memory_order_relaxed);
 		if (!(s & TERN__EPOCH_PINNED))
@@ -2875,69 +3384,90 @@ static void stats_in(struct tern_epoch_domain *d, struct tern_epoch_stats *out)
 			out->stall_refusals = r->stall_refusals;
 		}
 	}
-	/* Relaxed: statistics counters. */
-	out->orphaned = atomic_load_explicit(&d->orphan_count, memory_order_relaxed);
+	out->orphaned = D->orphan_count;
 	out->pending += out->orphaned;
 	/* Relaxed: statistics counters. */
-	out->destroyed = atomic_load_explicit(&d->destroyed, memory_order_relaxed);
+	out->destroyed = atomic_load_explicit(&D->destroyed, memory_order_relaxed);
 	/* Relaxed: statistics counters. */
-	out->advances = atomic_load_explicit(&d->advances, memory_order_relaxed);
+	out->advances = atomic_load_explicit(&D->advances, memory_order_relaxed);
 	/* Relaxed: statistics counters. */
-	out->failed_advances = atomic_load_explicit(&d->failed_advances, memory_order_relaxed);
-	unlock(d);
+	out->failed_advances = atomic_load_explicit(&D->failed_advances, memory_order_relaxed);
+	dom_unlock(D);
 }
 
-void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out)
-{
-	TERN_ASSERT(d != NULL, "tern_epoch_domain_stats: domain is NULL");
-	TERN_ASSERT(out != NULL, "tern_epoch_domain_stats: out is NULL");
-	stats_in(d, out);
-}
-
-void tern_epoch_stats(struct tern_epoch_stats *out)
-{
-	TERN_ASSERT(out != NULL, "tern_epoch_stats: out is NULL");
-	stats_in(&tern__epoch_default, out);
-}
-
-/* ------------------------------------------------------------- domains */
+/* ------------------------------------------------------ domains */
 
 int tern_epoch_domain_create(tern_epoch_domain_t **out)
 {
 	if (out == NULL)
 		return EINVAL;
-	pthread_once(&g_once, global_init);
-	struct tern_epoch_domain *d = TERN_MALLOC(sizeof *d);
-	if (d == NULL)
+	epoch_init_once();
+	struct tern__epoch_domain_block *b = TERN_MALLOC(sizeof *b);
+	if (b == NULL)
 		return ENOMEM;
-	memset(d, 0, sizeof *d);
-	if (pthread_mutex_init(&d->lock, NULL) != 0) {
-		TERN_FREE(d);
+	memset(b, 0, sizeof *b);
+	if (pthread_mutex_init(&b->impl.lock, NULL) != 0) {
+		TERN_FREE(b);
 		return ENOMEM;
 	}
-	pthread_mutex_lock(&g_lock);
-	d->id = g_next_id++;
-	d->next_domain = g_domains;
-	g_domains = d;
-	pthread_mutex_unlock(&g_lock);
-	*out = d;
+	b->pub.impl = &b->impl;
+	b->impl.pub = &b->pub;
+	glock();
+	b->pub.id = tern__epoch_next_id++;
+	b->impl.next_domain = tern__epoch_domains;
+	tern__epoch_domains = &b->impl;
+	gunlock();
+	*out = &b->pub;
 	return 0;
 }
 
-static void record_destroy_garbage(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+/* Destroy, step 1 (g_lock held): waits for hand-overs in progress, takes
+ * the domain off the list and the records out of the registry.  =>
+ * the detached records (still allocated: see the header comment). */
+static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
 {
-	batch_t all = { 0 };
-	gc_splice(&all, &r->open);
-	for (int i = 0; i < 3; i++)
-		bin_take(&r->bins[i], &all);
-	batch_destroy(d, NULL, &all);
-	while (r->spare) {
-		struct tern__epoch_bag *b = r->spare;
-		r->spare = b->next;
-		TERN_FREE(b);
+	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
+	D->closing = true;
+	while (D->exiting != 0)
+		pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
+	for (dom_t **pp = &tern__epoch_domains; *pp; pp = &(*pp)->next_domain)
+		if (*pp == D) {
+			*pp = D->next_domain;
+			break;
+		}
+	dom_lock(D);
+	rec_t *records = D->records;
+	for (rec_t *r = records; r; r = r->next) {
+		/* Relaxed: no thread may use the domain any more (precondition). */
+		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
+		TERN_ASSERT(!(s & TERN__EPOCH_PINNED), "tern_epoch_domain_destroy: a thread is pinned in the domain");
+		(void)s;
+		r->in_registry = false;
 	}
-	r->nspare = 0;
-	pending_recount(r);
+	D->records = NULL;
+	D->registered = 0;
+	for (int i = 0; i < 3; i++)
+		gc_splice(orphans, &D->orphans[i].g);
+	orphans_recount_locked(D);
+	rec_t *dead = &D->dead;
+	record_init(D, dead, NULL, false);
+	/* Relaxed: only this thread uses the domain from here on. */
+	atomic_store_explicit(&D->dying, true, memory_order_relaxed);
+	dom_unlock(D);
+	return records;
+}
+
+/* Destroy, step 3 (g_lock held): the owners may free the records now. */
+static void domain_detach_records(rec_t *records)
+{
+	for (rec_t *r = records, *next; r; r = next) {
+		next = r->next;
+		r->prev = r->next = NULL;
+		/* Release: pairs with the acquire loads in record_lookup(); the
+		 * owner frees r only after seeing NULL: the last access is this. */
+		atomic_store_explicit(&r->dom, NULL, memory_order_release);
+	}
+	pthread_cond_broadcast(&tern__epoch_gcond);
 }
 
 void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
@@ -2945,187 +3475,317 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	if (d == NULL)
 		return;
 	TERN_ASSERT(d != &tern__epoch_default, "tern_epoch_domain_destroy: the default domain cannot be destroyed");
-	pthread_mutex_lock(&g_lock);
-	lock(d);
-	for (struct tern__epoch_record *r = d->records; r; r = r->next) {
-		/* Relaxed: no thread may use the domain any more (precondition). */
-		uint64_t s = atomic_load_explicit(&r->state, memory_order_relaxed);
-		TERN_ASSERT(!(s & TERN__EPOCH_PINNED), "tern_epoch_domain_destroy: a thread is pinned in the domain");
-		(void)s;
-	}
-	struct tern__epoch_record *records = d->records;
-	d->records = NULL;
+	dom_t *D = d->impl;
+	TERN_ASSERT(tern__epoch_thr.retiring != D,
+		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
+	rec_t *own = record_lookup(D, false);
+	TERN_ASSERT(own == NULL || own == &D->dead || !own->collecting,
+		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
+	(void)own;
 	batch_t orphans = { 0 };
-	for (int i = 0; i < 3; i++)
-		bin_take(&d->orphans[i], &orphans);
-	unlock(d);
-	for (struct tern_epoch_domain **pp = &g_domains; *pp; pp = &(*pp)->next_domain)
-		if (*pp == d) {
-			*pp = d->next_domain;
-			break;
-		}
-	/* Records stay allocated until their threads exit or look them up
-	 * again (domain_lookup() frees records whose domain is gone). */
-	for (struct tern__epoch_record *r = records; r; r = r->next) {
-		record_destroy_garbage(d, r);
-		r->domain = NULL;
+	glock();
+	rec_t *records = domain_close_locked(D, &orphans);
+	gunlock();
+	if (tern__epoch_cache.dom == d)
+		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+	/* Step 2, no lock held: every record's garbage is due (nobody is
+	 * pinned); destroy it while the records (whose reserve bags it may
+	 * use) are still allocated. */
+	for (rec_t *r = records; r; r = r->next) {
+		batch_t all = { 0 };
+		gc_splice(&all, &r->open);
+		for (int i = 0; i < 3; i++)
+			gc_splice(&all, &r->bins[i].g);
+		/* Relaxed: owner's statistic; the owner no longer uses the domain. */
+		atomic_store_explicit(&r->pending, 0, memory_order_relaxed);
+		batch_destroy(D, NULL, &all);
 	}
-	pthread_mutex_unlock(&g_lock);
-	batch_destroy(d, NULL, &orphans);
+	glock();
+	domain_detach_records(records);
+	gunlock();
+	batch_destroy(D, NULL, &orphans);
+	/* Drain what the destructors deferred into the dying domain. */
+	for (;;) {
+		dom_lock(D);
+		batch_t b = D->drain;
+		memset(&D->drain, 0, sizeof D->drain);
+		dom_unlock(D);
+		if (batch_empty(&b))
+			break;
+		batch_destroy(D, NULL, &b);
+	}
+	unsigned round = 0;
+	/* Acquire: pairs with the release decrement in orphans_destroy(). */
+	while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+		epoch_backoff(&round);
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
 	d->id = 0;
-	pthread_mutex_destroy(&d->lock);
-	TERN_FREE(d);
+	pthread_mutex_destroy(&D->lock);
+	TERN_FREE((struct tern__epoch_domain_block *)d);
 }
 
-/* ---------------------------------------------------------- thread exit */
+/* ------------------------------------------------------ thread exit */
 
-/* Retires r: it stops being pinned, its garbage is destroyed if due or handed over. */
-static void record_retire(struct tern_epoch_domain *d, struct tern__epoch_record *r)
+/* Retires r from D: ends its pin, hands its garbage over (destroying what
+ * is due) until none is left, and leaves the registry. */
+static void record_retire(dom_t *D, rec_t *r)
 {
-	if (tern__epoch_pinned(r)) {
+	r->retiring = true;
+	uint64_t s = tern__epoch_own_state(r->slot);
+	if (s & TERN__EPOCH_PINNED) {
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
-		uint64_t keep = tern__epoch_own_state(r) & (TERN__EPOCH_FAST | TERN__EPOCH_PENDING);
-		/* Release: pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->state, keep, memory_order_release);
+		/* Release (R3): pairs with the acquire scan in try_advance_locked(). */
+		atomic_store_explicit(&r->slot->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED)),
+				      memory_order_release);
 	}
-	busy_end(r);
-	collect(d, r, 2); /* destroy what is due now rather than orphan it */
-	busy_begin(r);
-	batch_t due = { 0 };
-	seal(d, r, &due);
-	hand_over(d, r, &due);
-	batch_destroy(d, r, &due);
-	registry_remove(d, r);
-	while (r->spare) {
-		struct tern__epoch_bag *b = r->spare;
-		r->spare = b->next;
-		TERN_FREE(b);
+	bool was_collecting = r->collecting;
+	r->collecting = true; /* nested collections return; this loop drains */
+	for (;;) {
+		batch_t due = { 0 };
+		splice_begin(r);
+		seal(D, r, &due);
+		splice_end(r);
+		/* Relaxed: a hint for one advance attempt; due-ness is decided
+		 * under the lock in hand_over(). */
+		if (bins_waiting(r->bins, atomic_load_explicit(EPOCH(D), memory_order_relaxed)))
+			try_advance(D, false);
+		hand_over(D, r, true, &due);
+		batch_destroy(D, r, &due);
+		if (!record_has_garbage(r))
+			break;
 	}
-	r->nspare = 0;
-	busy_end(r);
-	r->domain = NULL;
+	r->collecting = was_collecting;
+	registry_remove(D, r);
+	bags_free_spare(r);
 	r->mode = TERN__EPOCH_UNREGISTERED;
+	r->retiring = false;
 	/* Relaxed: the record has left the registry; no collector reads it. */
-	atomic_store_explicit(&r->state, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->slot->state, 0, memory_order_relaxed);
+	/* Relaxed: owner-only from here (out of every registry). */
+	atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
 }
 
-static void thread_exit(void *arg)
+/* Exit for a heap record: the hand-over reference protocol with destroy. */
+static void heap_record_exit(rec_t *r)
+{
+	glock();
+	/* Relaxed: dom is written under g_lock by destroy (and by the owner). */
+	dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
+	if (D != NULL && D->closing) {
+		/* Relaxed: written under g_lock, which we hold between checks. */
+		while (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL)
+			pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
+		D = NULL;
+	}
+	if (D != NULL)
+		D->exiting++;
+	gunlock();
+	if (D != NULL) {
+		dom_t *outer = tern__epoch_thr.retiring;
+		tern__epoch_thr.retiring = D;
+		record_retire(D, r);
+		tern__epoch_thr.retiring = outer;
+		glock();
+		if (--D->exiting == 0 && D->closing)
+			pthread_cond_broadcast(&tern__epoch_gcond);
+		gunlock();
+	}
+	chain_unlink(r);
+	record_free(r);
+}
+
+static void epoch_thread_exit(void *arg)
 {
 	(void)arg;
-	struct tern__epoch_record *self = &tern__epoch_self;
-	pthread_mutex_lock(&g_lock);
-	struct tern__epoch_record *chain = self->thread_next;
-	self->thread_next = NULL;
-	pthread_mutex_unlock(&g_lock);
-	while (chain) {
-		struct tern__epoch_record *r = chain;
-		pthread_mutex_lock(&g_lock);
-		chain = r->thread_next;
-		struct tern_epoch_domain *d = r->domain; /* NULL if destroyed */
-		pthread_mutex_unlock(&g_lock);
-		if (d)
-			record_retire(d, r);
-		TERN_FREE(r);
+	for (;;) {
+		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
+			record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
+			continue;
+		}
+		if (tern__epoch_thr.chain == NULL)
+			break;
+		heap_record_exit(tern__epoch_thr.chain);
 	}
-	if (self->domain)
-		record_retire(self->domain, self);
+	tern__epoch_thr.exited = true;
+	/* Relaxed: the TLS slot is in no registry now. */
+	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
 	memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
 }
 
-/* ----------------------------------------------------------------- fork */
+/* ------------------------------------------------------ fork */
 
-static void atfork_prepare(void)
+static void epoch_atfork_prepare(void)
 {
-	pthread_mutex_lock(&g_lock);
-	lock(&tern__epoch_default);
-	for (struct tern_epoch_domain *d = g_domains; d; d = d->next_domain)
-		lock(d);
+	glock();
+	dom_lock(&tern__epoch_default_impl);
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		dom_lock(D);
 }
 
-static void atfork_parent(void)
+static void epoch_atfork_parent(void)
 {
-	for (struct tern_epoch_domain *d = g_domains; d; d = d->next_domain)
-		unlock(d);
-	unlock(&tern__epoch_default);
-	pthread_mutex_unlock(&g_lock);
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		dom_unlock(D);
+	dom_unlock(&tern__epoch_default_impl);
+	gunlock();
+}
+
+static bool record_is_mine(rec_t *r)
+{
+	if (r == &tern__epoch_trec)
+		return true;
+	for (rec_t *x = tern__epoch_thr.chain; x; x = x->chain)
+		if (x == r)
+			return true;
+	return false;
 }
 
 /* In the child only the forking thread exists: every other record is an
- * exited thread whose garbage becomes orphans (destroyed by later
- * collections in the child). */
-static void child_reset(struct tern_epoch_domain *d)
+ * exited thread whose garbage goes through the hand-over path. */
+static void child_reset(dom_t *D)
 {
 	/* Relaxed: the child is single-threaded here. */
-	uint64_t g = atomic_load_explicit(&d->epoch, memory_order_relaxed);
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 	batch_t due = { 0 };
-	for (struct tern__epoch_record *r = d->records, *next; r; r = next) {
+	for (rec_t *r = D->records, *next; r; r = next) {
 		next = r->next;
-		bool mine = r == &tern__epoch_self;
-		for (struct tern__epoch_record *x = tern__epoch_self.thread_next; x && !mine; x = x->thread_next)
-			mine = x == r;
-		if (mine)
+		if (record_is_mine(r))
 			continue;
-		if (r->collecting) {
-			/* Its lists may be half spliced (busy_begin()): leave them
-			 * (a leak in the child), just drop the record. */
-			memset(r->bins, 0, sizeof r->bins);
-			memset(&r->open, 0, sizeof r->open);
+		if (!r->splicing && evict_reserve(D, r, false, &due)) {
+			/* Seal its open garbage with the current epoch (later than
+			 * its real tag: conservative). */
+			bin_add(r->bins, g, &r->open, &due);
+			hand_over_locked(D, r, &due);
 		}
-		/* Seal its open garbage with the current epoch (conservative). */
-		bin_add(r->bins, g, &r->open, &due);
-		size_t moved = 0;
-		for (int i = 0; i < 3; i++) {
-			struct tern__epoch_bin *b = &r->bins[i];
-			if (b->g.count == 0)
-				continue;
-			moved += b->g.count;
-			bin_add(d->orphans, b->tag, &b->g, &due);
-		}
-		/* Relaxed: single-threaded child. */
-		atomic_fetch_add_explicit(&d->orphan_count, moved, memory_order_relaxed);
-		if (r->prev)
-			r->prev->next = r->next;
-		else
-			d->records = r->next;
-		if (r->next)
-			r->next->prev = r->prev;
-		d->registered--;
-		/* The dead thread's record memory (its TLS or heap block) is not
-		 * reachable from any live thread; heap records are freed. */
+		/* A half-spliced list, or a reserve that could not be copied, is
+		 * left unreclaimed in the child (a leak, never a double
+		 * destruction): the record's memory may be reused. */
+		registry_unlink_locked(D, r);
 		if (r->heap)
 			TERN_FREE(r);
 	}
-	/* Garbage displaced while merging is already due (tag <= g - 3); bin
-	 * (g - 2) % 3 holds only due tags, so it joins that bin under tag g - 2
-	 * and the child's next collection destroys it. */
-	if (due.count || due.bags) {
-		struct tern__epoch_bin *b = &d->orphans[(g - 2) % 3];
-		/* Relaxed: single-threaded child. */
-		atomic_fetch_add_explicit(&d->orphan_count, due.count, memory_order_relaxed);
+	/* Due garbage (the displaced, or already due, bins): the orphan bin
+	 * (g - 2) % 3 holds only tags <= g - 2, all due, so it joins that bin
+	 * under tag g - 2 and the child's next collection destroys it.  Due
+	 * garbage exists only once g >= 2. */
+	if (!batch_empty(&due)) {
+		struct tern__epoch_bin *b = &D->orphans[(g - 2) % 3];
 		gc_splice(&b->g, &due);
 		b->tag = g - 2;
 	}
+	orphans_recount_locked(D);
 	/* Relaxed: single-threaded child. */
-	atomic_store_explicit(&d->orphan_busy, 0, memory_order_relaxed);
+	atomic_store_explicit(&D->orphan_busy, 0, memory_order_relaxed);
+	D->exiting = 0;
 }
 
-static void atfork_child(void)
+static void epoch_atfork_child(void)
 {
-	child_reset(&tern__epoch_default);
-	for (struct tern_epoch_domain *d = g_domains; d; d = d->next_domain)
-		child_reset(d);
-	for (struct tern_epoch_domain *d = g_domains; d; d = d->next_domain)
-		pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_init(&tern__epoch_default.lock, NULL);
-	pthread_mutex_init(&g_lock, NULL);
+	child_reset(&tern__epoch_default_impl);
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		child_reset(D);
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+		pthread_mutex_init(&D->lock, NULL);
+	pthread_mutex_init(&tern__epoch_default_impl.lock, NULL);
+	pthread_mutex_init(&tern__epoch_glock, NULL);
+	pthread_cond_init(&tern__epoch_gcond, NULL);
 }
-/* Macros private to src/epoch/epoch.c: */
-#undef TERN__EPOCH_ARCH_MCA
-#undef TERN__EPOCH_MAX_SPARE
-#undef TERN__CHECK_MAY_WAIT
+
+/* ======== (src/epoch/epoch.c, continued) ========================== */
+
+/* ---- the public defer calls ---- */
+
+static void free_obj(void *p)
+{
+	free(p);
+}
+
+void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(void *))
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_defer: domain is NULL");
+	TERN_ASSERT(destroy != NULL, "tern_epoch_domain_defer: destroy function is NULL");
+	if (obj != NULL)
+		defer_obj(d, obj, destroy);
+}
+
+void tern_epoch_domain_defer_free(tern_epoch_domain_t *d, void *obj)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_defer_free: domain is NULL");
+	if (obj != NULL)
+		defer_obj(d, obj, free_obj);
+}
+
+void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
+			    void (*fn)(struct tern_epoch_entry *))
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_call: domain is NULL");
+	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_domain_call: entry or function is NULL");
+	defer_entry(d, e, fn);
+}
+
+/* ---- the default domain: thin wrappers ---- */
+
+void tern_epoch_defer(void *obj, void (*destroy)(void *))
+{
+	TERN_ASSERT(destroy != NULL, "tern_epoch_defer: destroy function is NULL");
+	if (obj != NULL)
+		defer_obj(&tern__epoch_default, obj, destroy);
+}
+
+void tern_epoch_defer_free(void *obj)
+{
+	if (obj != NULL)
+		defer_obj(&tern__epoch_default, obj, free_obj);
+}
+
+void tern_epoch_call(struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+{
+	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_call: entry or function is NULL");
+	defer_entry(&tern__epoch_default, e, fn);
+}
+
+void tern_epoch_synchronize(void)
+{
+	check_may_wait(&tern__epoch_default_impl, "tern_epoch_synchronize: called while pinned (would deadlock)",
+		       "tern_epoch_synchronize: called from a destructor");
+	synchronize_grace(&tern__epoch_default_impl);
+}
+
+void tern_epoch_barrier(void)
+{
+	check_may_wait(&tern__epoch_default_impl, "tern_epoch_barrier: called while pinned (would deadlock)",
+		       "tern_epoch_barrier: called from a destructor");
+	barrier_in(&tern__epoch_default_impl);
+}
+
+void tern_epoch_flush(void)
+{
+	tern_epoch_domain_flush(&tern__epoch_default);
+}
+
+void tern_epoch_collect(void)
+{
+	tern_epoch_domain_collect(&tern__epoch_default);
+}
+
+void tern_epoch_stats(struct tern_epoch_stats *out)
+{
+	TERN_ASSERT(out != NULL, "tern_epoch_stats: out is NULL");
+	tern_epoch_domain_stats(&tern__epoch_default, out);
+}
+
+tern_epoch_domain_t *tern_epoch_default_domain(void)
+{
+	return &tern__epoch_default;
+}
+
+bool tern_epoch_uses_membarrier(void)
+{
+	epoch_init_once();
+	return tern__epoch_need_fence == 0;
+}
 
 /* ======== src/atomic_cell/atomic_cell.c =========================== */
 /*

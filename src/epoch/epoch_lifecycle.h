@@ -178,10 +178,13 @@ void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 	dom_t *D = d->impl;
 	if (dom_dying(D))
 		return;
-	rec_t *r = record_lookup(D, true);
+	rec_t *r = record_lookup(D, false);
 	if (r != NULL) {
 		collect(D, r, 2);
 		late_done(r);
+	} else {
+		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+		collect_orphans(D, NULL, atomic_load_explicit(EPOCH(D), memory_order_acquire), true);
 	}
 }
 

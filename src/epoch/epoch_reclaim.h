@@ -230,6 +230,18 @@ static void synchronize_grace(dom_t *D)
 
 /* ------------------------------------------------------ C: reclaim */
 
+/* Advances for, takes and destroys the orphans that are (or can be made)
+ * due at g; r (NULL if the caller has no record) gets the emptied bags. */
+static void collect_orphans(dom_t *D, rec_t *r, uint64_t g, bool advance)
+{
+	/* Relaxed: a hint; the orphan bins are read under the lock. */
+	if (advance && atomic_load_explicit(&D->orphan_wait, memory_order_relaxed) > g)
+		g = try_advance(D, false);
+	batch_t orphans = { 0 };
+	bool took = orphans_take_due(D, g, &orphans, false);
+	orphans_destroy(D, r, &orphans, took);
+}
+
 /*
  * Seals the open garbage, advances the epoch if some of it (or of the
  * orphans) is not yet due, at most `attempts` times, and destroys what is
@@ -255,18 +267,12 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 			break; /* a reader lags, or another thread holds the lock */
 		g = ng;
 	}
-	/* Relaxed: a hint; the orphan bins are read under the lock. */
-	if (attempts > 0 && !bins_waiting(r->bins, g) &&
-	    atomic_load_explicit(&D->orphan_wait, memory_order_relaxed) > g)
-		g = try_advance(D, false);
 	splice_begin(r);
 	bins_take_due(r->bins, g, &due);
 	pending_recount(r);
 	splice_end(r);
 	batch_destroy(D, r, &due);
-	batch_t orphans = { 0 };
-	bool took = orphans_take_due(D, g, &orphans, false);
-	orphans_destroy(D, r, &orphans, took);
+	collect_orphans(D, r, g, attempts > 0 && !bins_waiting(r->bins, g));
 	r->unpins = 0;
 	r->since_collect = 0;
 	r->collecting = false;
