@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  d83e24e-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: eb5b21191676f35843519512267aa2d92629fbce91f0544d0471b87576db9099
+ *   Source commit:  37a02e2-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: bd484857d2cb4028e6fad57344b9d7e89b967f3208a8d3e32f54aed4e44fb21b
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -45,12 +45,12 @@
  *      1715  src/lightlock/lightlock.c           build-time checks for ...
  *      1743  src/epoch/epoch.c                   three-bin epoch-based ...
  *      1863  src/epoch/epoch_impl.h              private types and ...
- *      2177  src/epoch/epoch_garbage.h           garbage lists, bins, ...
- *      2545  src/epoch/epoch_registry.h          thread records: ...
- *      2788  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3166  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      3790  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      3958  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      2184  src/epoch/epoch_garbage.h           garbage lists, bins, ...
+ *      2577  src/epoch/epoch_registry.h          thread records: ...
+ *      2820  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3196  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      3817  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      3985  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -2013,11 +2013,19 @@ struct tern__epoch_domain_block {
 	struct tern__epoch_domain_impl impl;
 };
 
+/* A batch of destructors being run by the calling thread (on its stack;
+ * innermost first).  Lets the calls that must not run inside a destructor
+ * of a given domain (destroy, barrier, synchronize) recognise it. */
+struct tern__epoch_dtor_frame {
+	dom_t *dom;
+	struct tern__epoch_dtor_frame *outer;
+};
+
 /* The calling thread's private state. */
 struct tern__epoch_thread {
 	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
 	bool exited;          /* the exit hook has run at least once */
-	dom_t *retiring;      /* domain whose record thread exit is retiring */
+	struct tern__epoch_dtor_frame *dtors; /* destructor batches running now */
 };
 
 /* Defined in epoch.c: the default domain (public part and private part),
@@ -2166,8 +2174,7 @@ static dom_t tern__epoch_default_impl = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.is_default = true,
 };
-/* On a cache line of its own: the hot word of every pin and unpin. */
-TERN__STATIC_DATA _Alignas(64) _Thread_local struct tern__epoch_slot tern__epoch_self;
+TERN__STATIC_DATA _Thread_local struct tern__epoch_slot tern__epoch_self;
 TERN__STATIC_DATA _Thread_local struct tern__epoch_cache tern__epoch_cache;
 /* The default domain's record (no allocation, so default pins never fail)
  * and the thread's private state. */
@@ -2367,6 +2374,8 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 		return;
 	batch_t b = *bt;
 	memset(bt, 0, sizeof *bt);
+	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
+	tern__epoch_thr.dtors = &frame;
 	size_t n = 0;
 	for (struct tern__epoch_bag *x = b.bags, *next; x; x = next) {
 		next = x->next;
@@ -2378,9 +2387,32 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 		next = e->next;
 		e->fn(e);
 	}
+	tern__epoch_thr.dtors = frame.outer;
 	TERN_ASSERT(n == b.count, "tern_epoch: garbage count mismatch");
 	/* Relaxed: a statistics counter; no data is published through it. */
 	atomic_fetch_add_explicit(&D->destroyed, n, memory_order_relaxed);
+}
+
+/* Runs one destructor outside any list (a defer that could not store its
+ * object), as a batch of one. */
+static void destroy_one(dom_t *D, void *obj, void (*fn)(void *))
+{
+	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
+	tern__epoch_thr.dtors = &frame;
+	fn(obj);
+	tern__epoch_thr.dtors = frame.outer;
+	/* Relaxed: statistics counter. */
+	atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
+}
+
+/* => whether the calling thread is running destructors of D's garbage
+ * (any domain if D is NULL). */
+__attribute__((unused)) static bool in_destructor_of(const dom_t *D)
+{
+	for (struct tern__epoch_dtor_frame *f = tern__epoch_thr.dtors; f; f = f->outer)
+		if (D == NULL || f->dom == D)
+			return true;
+	return false;
 }
 
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
@@ -2821,9 +2853,7 @@ static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
 	wait_epoch(D, g + 2); /* obj is tagged g: due once G >= g + 2 */
-	fn(obj);
-	/* Relaxed: statistics counter. */
-	atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
+	destroy_one(D, obj, fn);
 }
 
 static void defer_counted(dom_t *D, rec_t *r)
@@ -2866,11 +2896,8 @@ static void drain_push(dom_t *D, void *obj, void (*fn)(void *))
 	dom_lock(D);
 	bool ok = gc_push(NULL, &D->drain, obj, fn);
 	dom_unlock(D);
-	if (!ok) {
-		fn(obj); /* no memory: due already, destroy in place */
-		/* Relaxed: statistics counter. */
-		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
-	}
+	if (!ok)
+		destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
 }
 
 static void defer_obj(struct tern_epoch_domain *d, void *obj, void (*fn)(void *))
@@ -2902,8 +2929,11 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 	rec_t *r = record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
 		/* No memory for a record: as destroy_after_grace(), for an entry. */
-		synchronize_grace(D);
+		synchronize_grace(D); /* the entry is tagged like a sealed object */
+		struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
+		tern__epoch_thr.dtors = &frame;
 		fn(e);
+		tern__epoch_thr.dtors = frame.outer;
 		/* Relaxed: statistics counter. */
 		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
 		return;
@@ -3194,12 +3224,17 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
  *     which the child honours.  No callback runs in the handlers.
  */
 
+/* Debug checks of the calls that wait for readers: not pinned in D (it
+ * would wait for itself), not inside any destructor (a destructor runs
+ * inside a collection that others may wait for, or in thread exit). */
 static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
 {
+#ifndef NDEBUG
 	rec_t *r = record_lookup(D, false);
 	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r->slot), pinned_msg);
-	TERN_ASSERT(r == NULL || !r->collecting, dtor_msg);
-	(void)r;
+	TERN_ASSERT(!in_destructor_of(NULL), dtor_msg);
+#endif
+	(void)D;
 	(void)pinned_msg;
 	(void)dtor_msg;
 }
@@ -3476,12 +3511,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 		return;
 	TERN_ASSERT(d != &tern__epoch_default, "tern_epoch_domain_destroy: the default domain cannot be destroyed");
 	dom_t *D = d->impl;
-	TERN_ASSERT(tern__epoch_thr.retiring != D,
-		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
-	rec_t *own = record_lookup(D, false);
-	TERN_ASSERT(own == NULL || own == &D->dead || !own->collecting,
-		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
-	(void)own;
+	TERN_ASSERT(!in_destructor_of(D), "tern_epoch_domain_destroy: called from one of the domain's destructors");
 	batch_t orphans = { 0 };
 	glock();
 	rec_t *records = domain_close_locked(D, &orphans);
@@ -3583,10 +3613,7 @@ static void heap_record_exit(rec_t *r)
 		D->exiting++;
 	gunlock();
 	if (D != NULL) {
-		dom_t *outer = tern__epoch_thr.retiring;
-		tern__epoch_thr.retiring = D;
 		record_retire(D, r);
-		tern__epoch_thr.retiring = outer;
 		glock();
 		if (--D->exiting == 0 && D->closing)
 			pthread_cond_broadcast(&tern__epoch_gcond);

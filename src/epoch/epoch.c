@@ -128,8 +128,7 @@ static dom_t tern__epoch_default_impl = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.is_default = true,
 };
-/* On a cache line of its own: the hot word of every pin and unpin. */
-_Alignas(64) _Thread_local struct tern__epoch_slot tern__epoch_self;
+_Thread_local struct tern__epoch_slot tern__epoch_self;
 _Thread_local struct tern__epoch_cache tern__epoch_cache;
 /* The default domain's record (no allocation, so default pins never fail)
  * and the thread's private state. */

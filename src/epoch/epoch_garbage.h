@@ -190,6 +190,8 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 		return;
 	batch_t b = *bt;
 	memset(bt, 0, sizeof *bt);
+	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
+	tern__epoch_thr.dtors = &frame;
 	size_t n = 0;
 	for (struct tern__epoch_bag *x = b.bags, *next; x; x = next) {
 		next = x->next;
@@ -201,9 +203,32 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 		next = e->next;
 		e->fn(e);
 	}
+	tern__epoch_thr.dtors = frame.outer;
 	TERN_ASSERT(n == b.count, "tern_epoch: garbage count mismatch");
 	/* Relaxed: a statistics counter; no data is published through it. */
 	atomic_fetch_add_explicit(&D->destroyed, n, memory_order_relaxed);
+}
+
+/* Runs one destructor outside any list (a defer that could not store its
+ * object), as a batch of one. */
+static void destroy_one(dom_t *D, void *obj, void (*fn)(void *))
+{
+	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
+	tern__epoch_thr.dtors = &frame;
+	fn(obj);
+	tern__epoch_thr.dtors = frame.outer;
+	/* Relaxed: statistics counter. */
+	atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
+}
+
+/* => whether the calling thread is running destructors of D's garbage
+ * (any domain if D is NULL). */
+__attribute__((unused)) static bool in_destructor_of(const dom_t *D)
+{
+	for (struct tern__epoch_dtor_frame *f = tern__epoch_thr.dtors; f; f = f->outer)
+		if (D == NULL || f->dom == D)
+			return true;
+	return false;
 }
 
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to

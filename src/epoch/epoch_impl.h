@@ -153,11 +153,19 @@ struct tern__epoch_domain_block {
 	struct tern__epoch_domain_impl impl;
 };
 
+/* A batch of destructors being run by the calling thread (on its stack;
+ * innermost first).  Lets the calls that must not run inside a destructor
+ * of a given domain (destroy, barrier, synchronize) recognise it. */
+struct tern__epoch_dtor_frame {
+	dom_t *dom;
+	struct tern__epoch_dtor_frame *outer;
+};
+
 /* The calling thread's private state. */
 struct tern__epoch_thread {
 	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
 	bool exited;          /* the exit hook has run at least once */
-	dom_t *retiring;      /* domain whose record thread exit is retiring */
+	struct tern__epoch_dtor_frame *dtors; /* destructor batches running now */
 };
 
 /* Defined in epoch.c: the default domain (public part and private part),

@@ -28,12 +28,17 @@
  *     which the child honours.  No callback runs in the handlers.
  */
 
+/* Debug checks of the calls that wait for readers: not pinned in D (it
+ * would wait for itself), not inside any destructor (a destructor runs
+ * inside a collection that others may wait for, or in thread exit). */
 static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
 {
+#ifndef NDEBUG
 	rec_t *r = record_lookup(D, false);
 	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r->slot), pinned_msg);
-	TERN_ASSERT(r == NULL || !r->collecting, dtor_msg);
-	(void)r;
+	TERN_ASSERT(!in_destructor_of(NULL), dtor_msg);
+#endif
+	(void)D;
 	(void)pinned_msg;
 	(void)dtor_msg;
 }
@@ -310,12 +315,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 		return;
 	TERN_ASSERT(d != &tern__epoch_default, "tern_epoch_domain_destroy: the default domain cannot be destroyed");
 	dom_t *D = d->impl;
-	TERN_ASSERT(tern__epoch_thr.retiring != D,
-		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
-	rec_t *own = record_lookup(D, false);
-	TERN_ASSERT(own == NULL || own == &D->dead || !own->collecting,
-		    "tern_epoch_domain_destroy: called from one of the domain's destructors");
-	(void)own;
+	TERN_ASSERT(!in_destructor_of(D), "tern_epoch_domain_destroy: called from one of the domain's destructors");
 	batch_t orphans = { 0 };
 	glock();
 	rec_t *records = domain_close_locked(D, &orphans);
@@ -417,10 +417,7 @@ static void heap_record_exit(rec_t *r)
 		D->exiting++;
 	gunlock();
 	if (D != NULL) {
-		dom_t *outer = tern__epoch_thr.retiring;
-		tern__epoch_thr.retiring = D;
 		record_retire(D, r);
-		tern__epoch_thr.retiring = outer;
 		glock();
 		if (--D->exiting == 0 && D->closing)
 			pthread_cond_broadcast(&tern__epoch_gcond);

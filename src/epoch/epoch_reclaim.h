@@ -33,9 +33,7 @@ static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
 	wait_epoch(D, g + 2); /* obj is tagged g: due once G >= g + 2 */
-	fn(obj);
-	/* Relaxed: statistics counter. */
-	atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
+	destroy_one(D, obj, fn);
 }
 
 static void defer_counted(dom_t *D, rec_t *r)
@@ -78,11 +76,8 @@ static void drain_push(dom_t *D, void *obj, void (*fn)(void *))
 	dom_lock(D);
 	bool ok = gc_push(NULL, &D->drain, obj, fn);
 	dom_unlock(D);
-	if (!ok) {
-		fn(obj); /* no memory: due already, destroy in place */
-		/* Relaxed: statistics counter. */
-		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
-	}
+	if (!ok)
+		destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
 }
 
 static void defer_obj(struct tern_epoch_domain *d, void *obj, void (*fn)(void *))
@@ -114,8 +109,11 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 	rec_t *r = record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
 		/* No memory for a record: as destroy_after_grace(), for an entry. */
-		synchronize_grace(D);
+		synchronize_grace(D); /* the entry is tagged like a sealed object */
+		struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
+		tern__epoch_thr.dtors = &frame;
 		fn(e);
+		tern__epoch_thr.dtors = frame.outer;
 		/* Relaxed: statistics counter. */
 		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
 		return;

@@ -302,6 +302,48 @@ DEATH(epoch, destroy_the_default_domain, "tern_epoch_domain_destroy")
 	tern_epoch_domain_destroy(tern_epoch_default_domain());
 }
 
+/* A destructor that destroys the domain its object belongs to (it would
+ * free the lists the running collection walks, or wait for itself). */
+static tern_epoch_domain_t *self_domain;
+
+static void destroy_destroying_its_domain(void *p)
+{
+	free(p);
+	tern_epoch_domain_destroy(self_domain);
+}
+
+DEATH(epoch, destroy_a_domain_from_its_destructor, "tern_epoch_domain_destroy")
+{
+	(void)arg;
+	if (tern_epoch_domain_create(&self_domain) != 0)
+		_exit(3);
+	tern_epoch_domain_defer(self_domain, int_new(1), destroy_destroying_its_domain);
+	tern_epoch_domain_barrier(self_domain);
+}
+
+/* The same from an orphan's destructor, run by a thread that has no record
+ * in the domain (the batch it destroys is one that destroy waits for). */
+static void *exit_with_self_destroying_garbage(void *arg)
+{
+	(void)arg;
+	tern_epoch_domain_defer(self_domain, int_new(1), destroy_destroying_its_domain);
+	return NULL; /* not yet due: handed over to the domain */
+}
+
+DEATH(epoch, destroy_a_domain_from_an_orphan_destructor, "tern_epoch_domain_destroy")
+{
+	(void)arg;
+	if (tern_epoch_domain_create(&self_domain) != 0)
+		_exit(3);
+	pthread_t t;
+	if (pthread_create(&t, NULL, exit_with_self_destroying_garbage, NULL) != 0)
+		_exit(3);
+	pthread_join(t, NULL);
+	for (int i = 0; i < 4; i++)
+		tern_epoch_domain_synchronize(self_domain);
+	tern_epoch_domain_collect(self_domain); /* runs the orphan's destructor */
+}
+
 /* ---------------------------------------------------- run-time cell */
 
 DEATH(cell, init_null, "tern_cell_init")
