@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  37a02e2-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: bd484857d2cb4028e6fad57344b9d7e89b967f3208a8d3e32f54aed4e44fb21b
+ *   Source commit:  cbad812-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 1836597fd41675880a872920c354e21169ced276072696bc5afc175729cd7b42
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -45,12 +45,12 @@
  *      1715  src/lightlock/lightlock.c           build-time checks for ...
  *      1743  src/epoch/epoch.c                   three-bin epoch-based ...
  *      1863  src/epoch/epoch_impl.h              private types and ...
- *      2184  src/epoch/epoch_garbage.h           garbage lists, bins, ...
- *      2577  src/epoch/epoch_registry.h          thread records: ...
- *      2820  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3196  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      3817  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      3985  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      2199  src/epoch/epoch_garbage.h           garbage lists, bins, ...
+ *      2611  src/epoch/epoch_registry.h          thread records: ...
+ *      2867  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3250  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      3932  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4100  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -1887,6 +1887,7 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 #define TERN_EPOCH_IMPL_H
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>
@@ -2001,6 +2002,7 @@ struct tern__epoch_domain_impl {
 	 * `drain` (under lock), its pins to `dead`, a record never registered. */
 	bool closing;
 	unsigned exiting;
+	const void *destroyer;          /* &tern__epoch_thr of the destroying thread, under g_lock */
 	_Atomic(bool) dying;
 	batch_t drain;
 	rec_t dead;
@@ -2025,6 +2027,8 @@ struct tern__epoch_dtor_frame {
 struct tern__epoch_thread {
 	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
 	bool exited;          /* the exit hook has run at least once */
+	unsigned hook_runs;   /* times the exit hook has run (one per destructor pass) */
+	unsigned ended_pins;  /* default-domain pins the exit hook ended (late unpins absorb them) */
 	struct tern__epoch_dtor_frame *dtors; /* destructor batches running now */
 };
 
@@ -2036,10 +2040,23 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
 
 /* Non-zero when readers must fence (no membarrier, or TERN_EPOCH_FORCE_FENCE);
  * written once in epoch_global_init(), before any record is registered. */
-static int tern__epoch_need_fence = 1;
+static _Atomic(int) tern__epoch_need_fence = 1;
+
+/* => tern__epoch_need_fence. */
+static int need_fence(void)
+{
+	/* Relaxed: written once inside pthread_once.  Registering threads call
+	 * pthread_once (which orders the store before them); a collector reads
+	 * it after taking the lock of a registry that a reader joined after
+	 * its registration.  With no registered reader, a stale 1 only costs a
+	 * fence. */
+	return atomic_load_explicit(&tern__epoch_need_fence, memory_order_relaxed);
+}
 
 /*
- * Lock order: g_lock, then a domain lock.  g_lock guards the explicit-domain
+ * Lock order: g_lock, then a domain lock (one at a time, except in the
+ * fork prepare handler, which takes them all in list order while holding
+ * g_lock, and which nothing else can interleave with).  g_lock guards the explicit-domain
  * list and ids, the exit/destroy handshake (closing, exiting, g_cond) and
  * the writes that detach records from a destroyed domain.  No user callback
  * ever runs with either held.
@@ -2086,10 +2103,8 @@ static void epoch_global_init(void)
 			fence = 0;
 	}
 #endif
-	/* Plain store inside pthread_once: every reader reaches the fast path
-	 * only after its own registration, which calls pthread_once and so
-	 * synchronises with this store. */
-	tern__epoch_need_fence = fence;
+	/* Relaxed: inside pthread_once; see need_fence(). */
+	atomic_store_explicit(&tern__epoch_need_fence, fence, memory_order_relaxed);
 }
 
 static void epoch_init_once(void)
@@ -2150,7 +2165,7 @@ static void epoch_backoff(unsigned *round)
  * seq_cst fence. */
 static void heavy_barrier(void)
 {
-	if (!tern__epoch_need_fence && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+	if (!need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
 		/* Cannot happen once registered; fail safe rather than unsound. */
 		fprintf(stderr, "tern: membarrier failed after registration\n");
 		abort();
@@ -2290,6 +2305,25 @@ static void gc_splice(batch_t *dst, batch_t *src)
 	}
 	dst->count += src->count;
 	memset(src, 0, sizeof *src);
+}
+
+/* Recomputes a list's count and tails from its links (the fork child: an
+ * owner interrupted between writing an entry and publishing it in the
+ * count or tail). */
+static void gc_repair(batch_t *g)
+{
+	size_t n = 0;
+	g->bags_tail = NULL;
+	for (struct tern__epoch_bag *b = g->bags; b; b = b->next) {
+		n += b->n;
+		g->bags_tail = b;
+	}
+	g->ents_tail = NULL;
+	for (struct tern_epoch_entry *e = g->ents; e; e = e->next) {
+		n++;
+		g->ents_tail = e;
+	}
+	g->count = n;
 }
 
 /* Appends one object to a list, allocating a bag when the head one is full.
@@ -2591,16 +2625,20 @@ static void hand_over(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
  *   - Every record that is freed is first removed from the cache.
  *   - Late use: once the exit hook has run, glibc may still run other keys'
  *     destructors that use tern.  From then on the default domain uses a
- *     short-lived heap record (never the TLS one, whose memory a later
- *     thread may reuse): it is retired at the outermost unpin, or right
- *     after an unpinned defer, and the exit hook is re-armed so that a
- *     record left pinned is retired in the next destructor pass.  Only a
- *     thread that ends pinned in glibc's last pass leaves a record behind
- *     (a heap record pinned for ever: reported as a stall, never freed
- *     memory in a registry).
+ *     short-lived heap record in every domain (never the TLS one, whose
+ *     memory a later thread may reuse): it is retired at the outermost
+ *     unpin, or when the outermost call that used it returns, and the exit
+ *     hook is re-armed so that a record left pinned is retired in the next
+ *     destructor pass.  A thread that ends pinned in glibc's last pass
+ *     leaves a heap record behind (pinned for ever: reported as a stall).
+ *   - Not covered: a thread whose *first* use of tern happens in glibc's
+ *     last destructor pass (after other keys re-armed themselves three
+ *     times) registers its TLS record with an exit hook that glibc will
+ *     not run again; the record stays in the registry after the thread's
+ *     storage is gone (README, "Known limits").
  */
 
-static void heap_record_exit(rec_t *r);
+static bool heap_record_exit(rec_t *r);
 
 static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
 {
@@ -2610,11 +2648,10 @@ static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool 
 	r->tid = (long)syscall(SYS_gettid);
 	r->dom_id = D->pub->id;
 	r->reserve.reserve = true;
-	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
+	r->mode = need_fence() ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
 	/* Relaxed: the record is not yet in a registry (published under the
 	 * domain lock by registry_add()). */
-	atomic_store_explicit(&r->slot->state,
-			      TERN__EPOCH_REG | (tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST),
+	atomic_store_explicit(&r->slot->state, TERN__EPOCH_REG | (need_fence() ? 0 : TERN__EPOCH_FAST),
 			      memory_order_relaxed);
 	/* Relaxed: owner-only until registry_add() publishes the record. */
 	atomic_store_explicit(&r->dom, D, memory_order_relaxed);
@@ -2702,6 +2739,11 @@ static rec_t *record_new(dom_t *D, bool late)
 	epoch_init_once();
 	record_init(D, r, NULL, true);
 	r->late = late || tern__epoch_thr.exited;
+	if (r->late)
+		/* Relaxed: not yet published (registry_add() below).  A late
+		 * record's pin and unpin go out of line, so that the outermost
+		 * unpin retires it (late_done()). */
+		atomic_store_explicit(&r->own.state, TERN__EPOCH_REG | TERN__EPOCH_LATE, memory_order_relaxed);
 	r->chain = tern__epoch_thr.chain;
 	tern__epoch_thr.chain = r;
 	registry_add(D, r);
@@ -2777,6 +2819,8 @@ static rec_t *slot_record(struct tern_epoch_domain *d, struct tern__epoch_slot *
 static void late_mirror(rec_t *r)
 {
 	uint64_t pinned = tern__epoch_own_state(r->slot) & TERN__EPOCH_PINNED;
+	if (tern__epoch_thr.ended_pins)
+		pinned = TERN__EPOCH_PINNED; /* pins thread exit ended, still to be unpinned */
 	/* Relaxed: the TLS slot is in no registry once the exit hook ran; only
 	 * its owner reads it. */
 	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE | pinned, memory_order_relaxed);
@@ -2787,13 +2831,16 @@ static void late_mirror(rec_t *r)
  * tern). */
 static void late_done(rec_t *r)
 {
-	if (!r->late || r->retiring || tern__epoch_pinned(r->slot))
+	/* collecting: an outer call (collect, flush, barrier, retire) is still
+	 * using r; it calls late_done() itself when it returns. */
+	if (!r->late || r->retiring || r->collecting || tern__epoch_pinned(r->slot))
 		return;
-	bool dflt = r->slot == &r->own && r->dom_id == tern__epoch_default.id;
-	heap_record_exit(r);
-	if (dflt)
+	bool dflt = r->dom_id == tern__epoch_default.id;
+	if (heap_record_exit(r) && dflt)
 		/* Relaxed: as in late_mirror(). */
-		atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
+		atomic_store_explicit(&tern__epoch_self.state,
+				      TERN__EPOCH_LATE | (tern__epoch_thr.ended_pins ? TERN__EPOCH_PINNED : 0),
+				      memory_order_relaxed);
 }
 
 struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d)
@@ -3165,6 +3212,13 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 		return;
 	}
 	rec_t *r = slot_record(d, s, false);
+	if ((r == NULL || !tern__epoch_pinned(r->slot)) && s == &tern__epoch_self && tern__epoch_thr.ended_pins) {
+		/* A pin that thread exit had to end (no memory to keep it). */
+		if (--tern__epoch_thr.ended_pins == 0)
+			/* Relaxed: the TLS slot is in no registry after exit. */
+			atomic_store_explicit(&s->state, TERN__EPOCH_LATE, memory_order_relaxed);
+		return;
+	}
 	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot), "tern_epoch_unpin: thread is not pinned");
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {
@@ -3340,8 +3394,12 @@ static void barrier_in(dom_t *D)
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
 		r = record_lookup(D, false);
-		if (r == NULL || !record_has_garbage(r))
+		if (r == NULL)
 			return;
+		if (!record_has_garbage(r)) {
+			late_done(r);
+			return;
+		}
 	}
 }
 
@@ -3359,15 +3417,19 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
 	dom_t *D = d->impl;
+	if (dom_dying(D))
+		return; /* tern_epoch_domain_destroy() drains everything */
 	rec_t *r = record_lookup(D, false);
-	if (r == NULL || r == &D->dead)
-		return;
+	if (r == NULL || r->collecting)
+		return; /* nothing, or nested in a destructor: the outer call works */
+	r->collecting = true;
 	batch_t due = { 0 };
 	splice_begin(r);
 	seal(D, r, &due);
 	splice_end(r);
 	hand_over(D, r, !tern__epoch_pinned(r->slot), &due);
 	batch_destroy(D, r, &due);
+	r->collecting = false;
 	late_done(r);
 }
 
@@ -3463,6 +3525,7 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
 {
 	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
 	D->closing = true;
+	D->destroyer = &tern__epoch_thr;
 	while (D->exiting != 0)
 		pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
 	for (dom_t **pp = &tern__epoch_domains; *pp; pp = &(*pp)->next_domain)
@@ -3597,13 +3660,19 @@ static void record_retire(dom_t *D, rec_t *r)
 	atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
 }
 
-/* Exit for a heap record: the hand-over reference protocol with destroy. */
-static void heap_record_exit(rec_t *r)
+/* Exit for a heap record: the hand-over reference protocol with destroy.
+ * => false (r left alone) when the calling thread is the one destroying
+ * r's domain: the destroy detaches r, and a later lookup frees it. */
+static bool heap_record_exit(rec_t *r)
 {
 	glock();
 	/* Relaxed: dom is written under g_lock by destroy (and by the owner). */
 	dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
 	if (D != NULL && D->closing) {
+		if (D->destroyer == &tern__epoch_thr) {
+			gunlock();
+			return false;
+		}
 		/* Relaxed: written under g_lock, which we hold between checks. */
 		while (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL)
 			pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
@@ -3621,13 +3690,42 @@ static void heap_record_exit(rec_t *r)
 	}
 	chain_unlink(r);
 	record_free(r);
+	return true;
 }
 
+/* => whether one of the thread's records is pinned. */
+static bool thread_pinned(void)
+{
+	if (tern__epoch_trec.in_registry && tern__epoch_pinned(tern__epoch_trec.slot))
+		return true;
+	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
+		/* Relaxed: the owner's own state word. */
+		if (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL && tern__epoch_pinned(r->slot))
+			return true;
+	return false;
+}
+
+/*
+ * The pthread-key destructor.  glibc runs key destructors in up to
+ * PTHREAD_DESTRUCTOR_ITERATIONS passes; while the thread is still pinned
+ * somewhere and a later pass exists, the hook only re-arms itself, so that
+ * another key's destructor may still use what it read and end that pin.
+ * Then (or in the last pass) it retires every record of the thread: a pin
+ * still in force ends with the thread, and in the default domain that many
+ * later unpins (from key destructors that run after the hook in the same
+ * pass) are accepted as no-ops (ended_pins).
+ */
 static void epoch_thread_exit(void *arg)
 {
 	(void)arg;
+	if (++tern__epoch_thr.hook_runs < PTHREAD_DESTRUCTOR_ITERATIONS && thread_pinned()) {
+		arm_exit_hook();
+		return;
+	}
 	for (;;) {
 		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
+			if (tern__epoch_pinned(tern__epoch_trec.slot))
+				tern__epoch_thr.ended_pins = tern__epoch_trec.nest + 1;
 			record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
 			continue;
 		}
@@ -3636,9 +3734,12 @@ static void epoch_thread_exit(void *arg)
 		heap_record_exit(tern__epoch_thr.chain);
 	}
 	tern__epoch_thr.exited = true;
-	/* Relaxed: the TLS slot is in no registry now. */
-	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
 	memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+	/* Relaxed: the TLS slot is in no registry now; PINNED while ended
+	 * pins remain to be unpinned. */
+	atomic_store_explicit(&tern__epoch_self.state,
+			      TERN__EPOCH_LATE | (tern__epoch_thr.ended_pins ? TERN__EPOCH_PINNED : 0),
+			      memory_order_relaxed);
 }
 
 /* ------------------------------------------------------ fork */
@@ -3681,6 +3782,9 @@ static void child_reset(dom_t *D)
 		if (record_is_mine(r))
 			continue;
 		if (!r->splicing && evict_reserve(D, r, false, &due)) {
+			/* Its open list may have been interrupted between an entry
+			 * and the count or tail that publishes it. */
+			gc_repair(&r->open);
 			/* Seal its open garbage with the current epoch (later than
 			 * its real tag: conservative). */
 			bin_add(r->bins, g, &r->open, &due);
@@ -3710,6 +3814,17 @@ static void child_reset(dom_t *D)
 
 static void epoch_atfork_child(void)
 {
+	/* A domain that another thread was destroying (closing, already off
+	 * the list) is lost in the child; the forking thread's records in it
+	 * are detached so that its exit and lookups do not wait for the
+	 * destroyer. */
+	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain) {
+		/* Relaxed: single-threaded child. */
+		dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
+		if (D != NULL && D->closing)
+			/* Relaxed: single-threaded child. */
+			atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
+	}
 	child_reset(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
 		child_reset(D);

@@ -108,6 +108,25 @@ static void gc_splice(batch_t *dst, batch_t *src)
 	memset(src, 0, sizeof *src);
 }
 
+/* Recomputes a list's count and tails from its links (the fork child: an
+ * owner interrupted between writing an entry and publishing it in the
+ * count or tail). */
+static void gc_repair(batch_t *g)
+{
+	size_t n = 0;
+	g->bags_tail = NULL;
+	for (struct tern__epoch_bag *b = g->bags; b; b = b->next) {
+		n += b->n;
+		g->bags_tail = b;
+	}
+	g->ents_tail = NULL;
+	for (struct tern_epoch_entry *e = g->ents; e; e = e->next) {
+		n++;
+		g->ents_tail = e;
+	}
+	g->count = n;
+}
+
 /* Appends one object to a list, allocating a bag when the head one is full.
  * => false (nothing changed) when no bag can be had. */
 static bool gc_push(rec_t *r, batch_t *g, void *obj, void (*fn)(void *))

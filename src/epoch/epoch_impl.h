@@ -24,6 +24,7 @@
 #define TERN_EPOCH_IMPL_H
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>
@@ -141,6 +142,7 @@ struct tern__epoch_domain_impl {
 	 * `drain` (under lock), its pins to `dead`, a record never registered. */
 	bool closing;
 	unsigned exiting;
+	const void *destroyer;          /* &tern__epoch_thr of the destroying thread, under g_lock */
 	_Atomic(bool) dying;
 	batch_t drain;
 	rec_t dead;
@@ -165,6 +167,8 @@ struct tern__epoch_dtor_frame {
 struct tern__epoch_thread {
 	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
 	bool exited;          /* the exit hook has run at least once */
+	unsigned hook_runs;   /* times the exit hook has run (one per destructor pass) */
+	unsigned ended_pins;  /* default-domain pins the exit hook ended (late unpins absorb them) */
 	struct tern__epoch_dtor_frame *dtors; /* destructor batches running now */
 };
 
@@ -176,10 +180,23 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
 
 /* Non-zero when readers must fence (no membarrier, or TERN_EPOCH_FORCE_FENCE);
  * written once in epoch_global_init(), before any record is registered. */
-static int tern__epoch_need_fence = 1;
+static _Atomic(int) tern__epoch_need_fence = 1;
+
+/* => tern__epoch_need_fence. */
+static int need_fence(void)
+{
+	/* Relaxed: written once inside pthread_once.  Registering threads call
+	 * pthread_once (which orders the store before them); a collector reads
+	 * it after taking the lock of a registry that a reader joined after
+	 * its registration.  With no registered reader, a stale 1 only costs a
+	 * fence. */
+	return atomic_load_explicit(&tern__epoch_need_fence, memory_order_relaxed);
+}
 
 /*
- * Lock order: g_lock, then a domain lock.  g_lock guards the explicit-domain
+ * Lock order: g_lock, then a domain lock (one at a time, except in the
+ * fork prepare handler, which takes them all in list order while holding
+ * g_lock, and which nothing else can interleave with).  g_lock guards the explicit-domain
  * list and ids, the exit/destroy handshake (closing, exiting, g_cond) and
  * the writes that detach records from a destroyed domain.  No user callback
  * ever runs with either held.
@@ -226,10 +243,8 @@ static void epoch_global_init(void)
 			fence = 0;
 	}
 #endif
-	/* Plain store inside pthread_once: every reader reaches the fast path
-	 * only after its own registration, which calls pthread_once and so
-	 * synchronises with this store. */
-	tern__epoch_need_fence = fence;
+	/* Relaxed: inside pthread_once; see need_fence(). */
+	atomic_store_explicit(&tern__epoch_need_fence, fence, memory_order_relaxed);
 }
 
 static void epoch_init_once(void)
@@ -290,7 +305,7 @@ static void epoch_backoff(unsigned *round)
  * seq_cst fence. */
 static void heavy_barrier(void)
 {
-	if (!tern__epoch_need_fence && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+	if (!need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
 		/* Cannot happen once registered; fail safe rather than unsound. */
 		fprintf(stderr, "tern: membarrier failed after registration\n");
 		abort();

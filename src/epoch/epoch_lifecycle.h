@@ -144,8 +144,12 @@ static void barrier_in(dom_t *D)
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
 		r = record_lookup(D, false);
-		if (r == NULL || !record_has_garbage(r))
+		if (r == NULL)
 			return;
+		if (!record_has_garbage(r)) {
+			late_done(r);
+			return;
+		}
 	}
 }
 
@@ -163,15 +167,19 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
 	dom_t *D = d->impl;
+	if (dom_dying(D))
+		return; /* tern_epoch_domain_destroy() drains everything */
 	rec_t *r = record_lookup(D, false);
-	if (r == NULL || r == &D->dead)
-		return;
+	if (r == NULL || r->collecting)
+		return; /* nothing, or nested in a destructor: the outer call works */
+	r->collecting = true;
 	batch_t due = { 0 };
 	splice_begin(r);
 	seal(D, r, &due);
 	splice_end(r);
 	hand_over(D, r, !tern__epoch_pinned(r->slot), &due);
 	batch_destroy(D, r, &due);
+	r->collecting = false;
 	late_done(r);
 }
 
@@ -267,6 +275,7 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
 {
 	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
 	D->closing = true;
+	D->destroyer = &tern__epoch_thr;
 	while (D->exiting != 0)
 		pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
 	for (dom_t **pp = &tern__epoch_domains; *pp; pp = &(*pp)->next_domain)
@@ -401,13 +410,19 @@ static void record_retire(dom_t *D, rec_t *r)
 	atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
 }
 
-/* Exit for a heap record: the hand-over reference protocol with destroy. */
-static void heap_record_exit(rec_t *r)
+/* Exit for a heap record: the hand-over reference protocol with destroy.
+ * => false (r left alone) when the calling thread is the one destroying
+ * r's domain: the destroy detaches r, and a later lookup frees it. */
+static bool heap_record_exit(rec_t *r)
 {
 	glock();
 	/* Relaxed: dom is written under g_lock by destroy (and by the owner). */
 	dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
 	if (D != NULL && D->closing) {
+		if (D->destroyer == &tern__epoch_thr) {
+			gunlock();
+			return false;
+		}
 		/* Relaxed: written under g_lock, which we hold between checks. */
 		while (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL)
 			pthread_cond_wait(&tern__epoch_gcond, &tern__epoch_glock);
@@ -425,13 +440,42 @@ static void heap_record_exit(rec_t *r)
 	}
 	chain_unlink(r);
 	record_free(r);
+	return true;
 }
 
+/* => whether one of the thread's records is pinned. */
+static bool thread_pinned(void)
+{
+	if (tern__epoch_trec.in_registry && tern__epoch_pinned(tern__epoch_trec.slot))
+		return true;
+	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
+		/* Relaxed: the owner's own state word. */
+		if (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL && tern__epoch_pinned(r->slot))
+			return true;
+	return false;
+}
+
+/*
+ * The pthread-key destructor.  glibc runs key destructors in up to
+ * PTHREAD_DESTRUCTOR_ITERATIONS passes; while the thread is still pinned
+ * somewhere and a later pass exists, the hook only re-arms itself, so that
+ * another key's destructor may still use what it read and end that pin.
+ * Then (or in the last pass) it retires every record of the thread: a pin
+ * still in force ends with the thread, and in the default domain that many
+ * later unpins (from key destructors that run after the hook in the same
+ * pass) are accepted as no-ops (ended_pins).
+ */
 static void epoch_thread_exit(void *arg)
 {
 	(void)arg;
+	if (++tern__epoch_thr.hook_runs < PTHREAD_DESTRUCTOR_ITERATIONS && thread_pinned()) {
+		arm_exit_hook();
+		return;
+	}
 	for (;;) {
 		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
+			if (tern__epoch_pinned(tern__epoch_trec.slot))
+				tern__epoch_thr.ended_pins = tern__epoch_trec.nest + 1;
 			record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
 			continue;
 		}
@@ -440,9 +484,12 @@ static void epoch_thread_exit(void *arg)
 		heap_record_exit(tern__epoch_thr.chain);
 	}
 	tern__epoch_thr.exited = true;
-	/* Relaxed: the TLS slot is in no registry now. */
-	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
 	memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
+	/* Relaxed: the TLS slot is in no registry now; PINNED while ended
+	 * pins remain to be unpinned. */
+	atomic_store_explicit(&tern__epoch_self.state,
+			      TERN__EPOCH_LATE | (tern__epoch_thr.ended_pins ? TERN__EPOCH_PINNED : 0),
+			      memory_order_relaxed);
 }
 
 /* ------------------------------------------------------ fork */
@@ -485,6 +532,9 @@ static void child_reset(dom_t *D)
 		if (record_is_mine(r))
 			continue;
 		if (!r->splicing && evict_reserve(D, r, false, &due)) {
+			/* Its open list may have been interrupted between an entry
+			 * and the count or tail that publishes it. */
+			gc_repair(&r->open);
 			/* Seal its open garbage with the current epoch (later than
 			 * its real tag: conservative). */
 			bin_add(r->bins, g, &r->open, &due);
@@ -514,6 +564,17 @@ static void child_reset(dom_t *D)
 
 static void epoch_atfork_child(void)
 {
+	/* A domain that another thread was destroying (closing, already off
+	 * the list) is lost in the child; the forking thread's records in it
+	 * are detached so that its exit and lookups do not wait for the
+	 * destroyer. */
+	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain) {
+		/* Relaxed: single-threaded child. */
+		dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
+		if (D != NULL && D->closing)
+			/* Relaxed: single-threaded child. */
+			atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
+	}
 	child_reset(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
 		child_reset(D);

@@ -345,6 +345,13 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 		return;
 	}
 	rec_t *r = slot_record(d, s, false);
+	if ((r == NULL || !tern__epoch_pinned(r->slot)) && s == &tern__epoch_self && tern__epoch_thr.ended_pins) {
+		/* A pin that thread exit had to end (no memory to keep it). */
+		if (--tern__epoch_thr.ended_pins == 0)
+			/* Relaxed: the TLS slot is in no registry after exit. */
+			atomic_store_explicit(&s->state, TERN__EPOCH_LATE, memory_order_relaxed);
+		return;
+	}
 	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot), "tern_epoch_unpin: thread is not pinned");
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {

@@ -14,16 +14,20 @@
  *   - Every record that is freed is first removed from the cache.
  *   - Late use: once the exit hook has run, glibc may still run other keys'
  *     destructors that use tern.  From then on the default domain uses a
- *     short-lived heap record (never the TLS one, whose memory a later
- *     thread may reuse): it is retired at the outermost unpin, or right
- *     after an unpinned defer, and the exit hook is re-armed so that a
- *     record left pinned is retired in the next destructor pass.  Only a
- *     thread that ends pinned in glibc's last pass leaves a record behind
- *     (a heap record pinned for ever: reported as a stall, never freed
- *     memory in a registry).
+ *     short-lived heap record in every domain (never the TLS one, whose
+ *     memory a later thread may reuse): it is retired at the outermost
+ *     unpin, or when the outermost call that used it returns, and the exit
+ *     hook is re-armed so that a record left pinned is retired in the next
+ *     destructor pass.  A thread that ends pinned in glibc's last pass
+ *     leaves a heap record behind (pinned for ever: reported as a stall).
+ *   - Not covered: a thread whose *first* use of tern happens in glibc's
+ *     last destructor pass (after other keys re-armed themselves three
+ *     times) registers its TLS record with an exit hook that glibc will
+ *     not run again; the record stays in the registry after the thread's
+ *     storage is gone (README, "Known limits").
  */
 
-static void heap_record_exit(rec_t *r);
+static bool heap_record_exit(rec_t *r);
 
 static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
 {
@@ -33,11 +37,10 @@ static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool 
 	r->tid = (long)syscall(SYS_gettid);
 	r->dom_id = D->pub->id;
 	r->reserve.reserve = true;
-	r->mode = tern__epoch_need_fence ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
+	r->mode = need_fence() ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
 	/* Relaxed: the record is not yet in a registry (published under the
 	 * domain lock by registry_add()). */
-	atomic_store_explicit(&r->slot->state,
-			      TERN__EPOCH_REG | (tern__epoch_need_fence ? 0 : TERN__EPOCH_FAST),
+	atomic_store_explicit(&r->slot->state, TERN__EPOCH_REG | (need_fence() ? 0 : TERN__EPOCH_FAST),
 			      memory_order_relaxed);
 	/* Relaxed: owner-only until registry_add() publishes the record. */
 	atomic_store_explicit(&r->dom, D, memory_order_relaxed);
@@ -125,6 +128,11 @@ static rec_t *record_new(dom_t *D, bool late)
 	epoch_init_once();
 	record_init(D, r, NULL, true);
 	r->late = late || tern__epoch_thr.exited;
+	if (r->late)
+		/* Relaxed: not yet published (registry_add() below).  A late
+		 * record's pin and unpin go out of line, so that the outermost
+		 * unpin retires it (late_done()). */
+		atomic_store_explicit(&r->own.state, TERN__EPOCH_REG | TERN__EPOCH_LATE, memory_order_relaxed);
 	r->chain = tern__epoch_thr.chain;
 	tern__epoch_thr.chain = r;
 	registry_add(D, r);
@@ -200,6 +208,8 @@ static rec_t *slot_record(struct tern_epoch_domain *d, struct tern__epoch_slot *
 static void late_mirror(rec_t *r)
 {
 	uint64_t pinned = tern__epoch_own_state(r->slot) & TERN__EPOCH_PINNED;
+	if (tern__epoch_thr.ended_pins)
+		pinned = TERN__EPOCH_PINNED; /* pins thread exit ended, still to be unpinned */
 	/* Relaxed: the TLS slot is in no registry once the exit hook ran; only
 	 * its owner reads it. */
 	atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE | pinned, memory_order_relaxed);
@@ -210,13 +220,16 @@ static void late_mirror(rec_t *r)
  * tern). */
 static void late_done(rec_t *r)
 {
-	if (!r->late || r->retiring || tern__epoch_pinned(r->slot))
+	/* collecting: an outer call (collect, flush, barrier, retire) is still
+	 * using r; it calls late_done() itself when it returns. */
+	if (!r->late || r->retiring || r->collecting || tern__epoch_pinned(r->slot))
 		return;
-	bool dflt = r->slot == &r->own && r->dom_id == tern__epoch_default.id;
-	heap_record_exit(r);
-	if (dflt)
+	bool dflt = r->dom_id == tern__epoch_default.id;
+	if (heap_record_exit(r) && dflt)
 		/* Relaxed: as in late_mirror(). */
-		atomic_store_explicit(&tern__epoch_self.state, TERN__EPOCH_LATE, memory_order_relaxed);
+		atomic_store_explicit(&tern__epoch_self.state,
+				      TERN__EPOCH_LATE | (tern__epoch_thr.ended_pins ? TERN__EPOCH_PINNED : 0),
+				      memory_order_relaxed);
 }
 
 struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d)
