@@ -133,7 +133,8 @@ struct tern_epoch_stats {
  * thread's private record in that domain.  (epoch << TERN__EPOCH_SHIFT) |
  * flags: collectors read TERN__EPOCH_PINNED and the epoch, the other flags
  * are the owner's, kept here so that pin and unpin test one word.  Every
- * store the owner makes to it is a release store (epoch.c, "Concurrency"). */
+ * store the owner makes to it while it is registered is a release store
+ * (epoch.c, "Concurrency"). */
 struct tern__epoch_slot {
 	_Atomic(uint64_t) state;
 };
@@ -249,7 +250,9 @@ TERN_INLINE void tern__epoch_unpin_slot(struct tern_epoch_domain *d, struct tern
 /* ---- default domain ---- */
 
 /* Pins the calling thread (nestable).  Registers the thread on first use;
- * never allocates and never fails. */
+ * never allocates and never fails (except when called from a pthread-key
+ * destructor after tern's own exit hook ran: that needs a small record, and
+ * aborts with a message if it cannot be allocated). */
 TERN_INLINE void tern_epoch_pin(void)
 {
 	tern__epoch_pin_slot(&tern__epoch_default, &tern__epoch_self);

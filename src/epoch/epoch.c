@@ -12,7 +12,10 @@
  * wraps in practice), and one slot per registered thread whose state word
  * is (e << TERN__EPOCH_SHIFT) | TERN__EPOCH_PINNED | owner flags while the
  * thread is pinned at epoch e, and owner flags alone otherwise.  Only the
- * owner writes its state word, and every such store is a release store.
+ * owner writes its state word, and every such store made while the record
+ * is in a registry is a release store (stores made before it joins, after
+ * it leaves, or to the TLS slot once the thread's exit hook ran are
+ * relaxed: no collector reads them).
  * All other record fields belong to the owner; the registry, the orphan
  * bins, the drain list and the stall fields are protected by D->lock.
  * Advances of G are serialised by D->lock.
