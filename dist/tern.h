@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  e8e44c6-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: f260f2c41614fb1bfd4353f8840a5d2ff2749bd3e65416b6b62a5b0170bac645
+ *   Source commit:  91a5312-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 37a213297244839957ea2cfbbbfa1d30c7e19e3409cef3c2b6b98565e1c10848
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -32,25 +32,25 @@
  * CONTENTS (line numbers in this file)
  *      55  Compile-time options
  *     108  Public function index
- *     170  Public API
- *       171  tern.h                umbrella header: lock-free concurrency ...
- *       184  tern/config.h         build configuration, portability ...
- *       311  tern/alloc.h          the allocator behind tern's slow paths
- *       352  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       510  tern/epoch.h          three-bin epoch-based memory reclamation
- *       884  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1250  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1626  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1637  src/core/alloc.c                    the replaceable ...
- *      1718  src/lightlock/lightlock.c           build-time checks for ...
- *      1746  src/epoch/epoch.c                   three-bin epoch-based ...
- *      1869  src/epoch/epoch_impl.h              private types and ...
- *      2205  src/epoch/epoch_garbage.h           garbage lists, bins, ...
- *      2617  src/epoch/epoch_registry.h          thread records: ...
- *      2873  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3256  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      3938  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4106  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *     175  Public API
+ *       176  tern.h                umbrella header: lock-free concurrency ...
+ *       189  tern/config.h         build configuration, portability ...
+ *       316  tern/alloc.h          the allocator behind tern's slow paths
+ *       357  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       515  tern/epoch.h          three-bin epoch-based memory reclamation
+ *       922  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1288  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1664  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1675  src/core/alloc.c                    the replaceable ...
+ *      1756  src/lightlock/lightlock.c           build-time checks for ...
+ *      1784  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      1907  src/epoch/epoch_impl.h              private types and ...
+ *      2250  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2602  src/epoch/epoch_registry.h          thread records: ...
+ *      2858  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3491  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4177  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4345  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -114,15 +114,20 @@
  *       tern_lightlock_try_guard
  *   tern/epoch.h
  *       tern_epoch_pin tern_epoch_unpin tern_epoch_is_pinned tern_epoch_defer
- *       tern_epoch_defer_free tern_epoch_call tern_epoch_synchronize
- *       tern_epoch_barrier tern_epoch_flush tern_epoch_collect
- *       tern_epoch_stats tern_epoch_default_domain tern_epoch_uses_membarrier
+ *       tern_epoch_online tern_epoch_quiescent tern_epoch_offline
+ *       tern_epoch_get_state tern_epoch_poll_state tern_epoch_defer_free
+ *       tern_epoch_call tern_epoch_synchronize tern_epoch_barrier
+ *       tern_epoch_flush tern_epoch_collect tern_epoch_stats
+ *       tern_epoch_default_domain tern_epoch_uses_membarrier
  *       tern_epoch_domain_create tern_epoch_domain_destroy
  *       tern_epoch_domain_register tern_epoch_domain_defer
  *       tern_epoch_domain_defer_free tern_epoch_domain_call
  *       tern_epoch_domain_synchronize tern_epoch_domain_barrier
  *       tern_epoch_domain_flush tern_epoch_domain_collect
- *       tern_epoch_domain_stats tern_epoch_domain_pin tern_epoch_domain_unpin
+ *       tern_epoch_domain_stats tern_epoch_domain_online
+ *       tern_epoch_domain_quiescent tern_epoch_domain_offline
+ *       tern_epoch_domain_get_state tern_epoch_domain_poll_state
+ *       tern_epoch_domain_pin tern_epoch_domain_unpin
  *       tern_epoch_domain_is_pinned
  *   tern/atomic_cell.h
  *       tern_cell_init tern_cell_try_init tern_cell_destroy tern_cell_load
@@ -663,6 +668,7 @@ struct tern_epoch_domain {
 #define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
 #define TERN__EPOCH_LATE 16u   /* thread past its exit hook (epoch_registry.h) */
 #define TERN__EPOCH_REG 32u    /* the slot's record is registered */
+#define TERN__EPOCH_ONLINE 64u /* quiescent-state reader between online and offline */
 #define TERN__EPOCH_FAST_REG (TERN__EPOCH_FAST | TERN__EPOCH_REG) /* the inline case */
 #define TERN__EPOCH_FLAGS 0xffu
 #define TERN__EPOCH_SHIFT 8
@@ -787,6 +793,29 @@ TERN_INLINE bool tern_epoch_is_pinned(void)
  * returns.  Never drops an object.
  */
 TERN_API void tern_epoch_defer(void *obj, void (*destroy)(void *obj));
+/*
+ * Quiescent-state readers (QSBR).  An online thread needs no pin around its
+ * reads: everything it reads stays valid until its next quiescent state
+ * (or offline).  It announces quiescent states between units of work, when
+ * it holds no pointer read before, and goes offline before it blocks.
+ * Online and pinning threads share one domain and one defer API; pins nest
+ * inside an online section, and every API that requires a pin accepts an
+ * online thread.  Misuse (debug builds abort): online while pinned or
+ * online, quiescent or offline while not online or while pinned inside the
+ * online section, synchronize or barrier while online.
+ */
+TERN_API void tern_epoch_online(void);
+TERN_API void tern_epoch_quiescent(void);
+TERN_API void tern_epoch_offline(void);
+/*
+ * Polled grace periods: a cookie for a grace period that starts now, and
+ * whether it has elapsed (every pin and online section that began before
+ * tern_epoch_get_state() has ended, and what they read may be reused).
+ * poll_state never waits; it tries to advance the epoch a little.
+ */
+TERN_API uint64_t tern_epoch_get_state(void);
+TERN_API bool tern_epoch_poll_state(uint64_t cookie);
+
 /* Frees obj's memory (with free()) after a grace period; runs no destructor. */
 TERN_API void tern_epoch_defer_free(void *obj);
 /* Intrusive defer: calls fn(entry) after a grace period; never allocates. */
@@ -794,14 +823,18 @@ TERN_API void tern_epoch_call(struct tern_epoch_entry *entry, void (*fn)(struct 
 /* Waits for a full grace period: every pin begun before the call has ended.  Not while pinned. */
 TERN_API void tern_epoch_synchronize(void);
 /*
- * On return, every object deferred before the call by the calling thread, by
- * exited threads and by threads that called tern_epoch_flush() has been
- * destroyed, and so has everything the destructors this call ran deferred
- * into the domain from this thread.  Not while pinned.
+ * On return, every object deferred before the call by any thread (live,
+ * idle, exited or flushed) has been destroyed, and so has everything the
+ * destructors this call ran deferred into the domain from this thread
+ * (rcu_barrier()'s contract).  Waits for the threads pinned now to unpin.
+ * Not while pinned or online.
  */
 TERN_API void tern_epoch_barrier(void);
-/* Hands the calling thread's pending garbage to the domain (destroyed by any
- * thread's later collection); what is already due is destroyed now. */
+/* Seals the calling thread's open garbage into the domain now (any thread's
+ * later collection destroys it).  Sealed garbage always belongs to the
+ * domain; at most TERN_EPOCH_BAG_CAP objects per thread are ever unsealed,
+ * so an idle thread never holds more than that back (and a barrier takes
+ * even those). */
 TERN_API void tern_epoch_flush(void);
 /* Tries to advance the epoch and destroys what is due; never waits.  With
  * nothing pending it does no work (no advance, no membarrier). */
@@ -844,6 +877,11 @@ TERN_API void tern_epoch_domain_barrier(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_flush(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_collect(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out);
+TERN_API void tern_epoch_domain_online(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_quiescent(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_offline(tern_epoch_domain_t *d);
+TERN_API uint64_t tern_epoch_domain_get_state(tern_epoch_domain_t *d);
+TERN_API bool tern_epoch_domain_poll_state(tern_epoch_domain_t *d, uint64_t cookie);
 
 /* The calling thread's slot in d (one-entry cache, then a list walk). */
 TERN_INLINE struct tern__epoch_slot *tern__epoch_slot_of(tern_epoch_domain_t *d)
@@ -1883,9 +1921,15 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  *   - A record is in at most one registry, at most once (in_registry), and
  *     only while its domain is alive and not dying.
  *   - Garbage (an object or an intrusive entry) is in exactly one place: a
- *     record's open list or one of its bins, a domain's orphan bin or drain
- *     list, or a batch detached by exactly one thread that is destroying it.
- *   - Every count (record pending, domain orphan_count/orphan_hint) is
+ *     record's open (unsealed) list, one of its domain's three sealed bins
+ *     or its drain list, or a batch detached by exactly one thread that is
+ *     destroying it.  Sealed garbage always belongs to the domain, so any
+ *     thread's collection can destroy it: nothing sealed waits for the
+ *     thread that deferred it.
+ *   - A record's open list is guarded by its olock: the owner holds it
+ *     while it appends or takes the list, tern_epoch_barrier() while it
+ *     takes another thread's list.  No allocation or callback runs under it.
+ *   - Every count (record pending, domain sealed_count and hints) is
  *     recomputed from the lists whenever they change, never adjusted by
  *     deltas: it is exact whenever no thread is moving garbage.
  */
@@ -1961,17 +2005,18 @@ struct tern__epoch_record {
 	bool late;              /* default-domain record made after the exit hook ran */
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
-	bool splicing;          /* lists being rearranged (a fork child skips them) */
-	bool reserve_busy;      /* `reserve` holds garbage */
+	bool reserve_busy;      /* `reserve` holds garbage; owner only */
+	/* Guards `open` (see above); held while a fork may interrupt the list
+	 * update, so a fork child leaves a locked list alone. */
+	_Atomic(unsigned char) olock;
 	bool retiring;          /* record_retire() is running for it */
 	unsigned unpins;        /* outermost unpins since the last collection */
 	size_t since_collect;   /* defers since the last collection */
-	/* Deferred by this record and not yet handed over or destroyed:
-	 * written by the owner only (recomputed from its lists), read by stats. */
+	/* Objects in the open list: written under olock (by the owner, or by a
+	 * barrier that took the list), read by stats. */
 	_Atomic(size_t) pending;
-	batch_t open;                      /* unsealed (untagged) garbage */
-	struct tern__epoch_bin bins[3];
-	struct tern__epoch_bag *spare;     /* cache of empty bags */
+	batch_t open;                      /* unsealed (untagged) garbage, under olock */
+	struct tern__epoch_bag *spare;     /* cache of empty bags; owner only */
 	unsigned nspare;
 	long tid;                          /* gettid() of the owner */
 	struct tern__epoch_record *prev, *next; /* registry, under the domain lock */
@@ -1989,14 +2034,14 @@ struct tern__epoch_domain_impl {
 	pthread_mutex_t lock;           /* registry, orphans, drain, advances, stall fields */
 	rec_t *records;                 /* registry (doubly linked), under lock */
 	unsigned registered;            /* under lock */
-	struct tern__epoch_bin orphans[3]; /* handed-over garbage, under lock */
-	uint64_t orphan_count;          /* objects in orphans[], under lock */
-	/* Copies of orphan_count and of the epoch at which every orphan is due
-	 * (0 when there is none), stored under the lock, read without it as
-	 * hints by collect(); the bins themselves are only read under the lock. */
-	_Atomic(uint64_t) orphan_hint;
-	_Atomic(uint64_t) orphan_wait;
-	_Atomic(unsigned) orphan_busy;  /* orphan batches being destroyed outside the lock */
+	struct tern__epoch_bin bins[3]; /* sealed garbage of every thread, under lock */
+	uint64_t sealed_count;          /* objects in bins[], under lock */
+	/* Copies of sealed_count and of the epoch at which every sealed object
+	 * is due (0 when there is none), stored under the lock, read without it
+	 * as hints by collect(); the bins themselves are only read under it. */
+	_Atomic(uint64_t) sealed_hint;
+	_Atomic(uint64_t) sealed_wait;
+	_Atomic(unsigned) busy;         /* due batches being destroyed outside the lock */
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
 	_Atomic(uint64_t) failed_advances;
@@ -2204,23 +2249,25 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
 
 /* ======== src/epoch/epoch_garbage.h =============================== */
 /*
- * src/epoch/epoch_garbage.h — garbage lists, bins, orphans and the one path
- * that moves garbage between owners (part of src/epoch/epoch.c).
+ * src/epoch/epoch_garbage.h — garbage lists, the domain's sealed bins
+ * (part of src/epoch/epoch.c).
  *
  * Invariants:
- *   - Three bins (per record, and the domain's orphan bins): a bin holds
- *     garbage of one tag t at index t % 3.  Sealed tags are <= G, and only
- *     tags in {G - 1, G} are not yet due (due: t + 2 <= G).  So when garbage
- *     tagged t meets a bin holding t' != t, t' <= t - 3 is due and is
- *     displaced to the caller's batch (bin_add()) — provided t itself was
- *     not due, which is why every insertion into the orphan bins goes
- *     through orphans_put_locked() and its due filter.
- *   - hand_over() is the only code that moves a record's bins to the
- *     domain: thread exit, flush and the fork child use it.  Domain destroy
- *     moves everything to its drain list (all of it is due: no thread may be
- *     pinned in a domain being destroyed).
- *   - A record's reserve bag never leaves the record: hand_over() first
- *     copies it to a heap bag (evict_reserve()).
+ *   - Three bins per domain: a bin holds garbage of one tag t at index
+ *     t % 3.  Sealed tags are <= G, and only tags in {G - 1, G} are not yet
+ *     due (due: t + 2 <= G).  So when garbage tagged t meets a bin holding
+ *     t' != t, t' <= t - 3 is due and is displaced to the caller's batch
+ *     (bin_add()) — provided t itself was not due, which is why every
+ *     insertion goes through sealed_put_locked() and its due filter.
+ *   - seal_open() (epoch_reclaim.h) is the only code that moves garbage
+ *     from a record to its domain: collections, flush, thread exit, the
+ *     barrier (which takes other threads' open lists) and the fork child
+ *     use it.  Domain destroy destroys everything directly (all of it is
+ *     due: no thread may be pinned in a domain being destroyed).
+ *   - A record's reserve bag never leaves the record: before garbage that
+ *     uses it is sealed, the reserve's entries are copied to a heap bag, or
+ *     the list stays open (pinned owner), or it is destroyed in place after
+ *     a grace period (unpinned owner, no memory).
  */
 
 /* => an empty heap bag, or NULL. */
@@ -2332,15 +2379,17 @@ static void gc_repair(batch_t *g)
 	g->count = n;
 }
 
-/* Appends one object to a list, allocating a bag when the head one is full.
- * => false (nothing changed) when no bag can be had. */
-static bool gc_push(rec_t *r, batch_t *g, void *obj, void (*fn)(void *))
+/* Appends one object to list g if its head bag has room or a bag is given
+ * (*spare, consumed).  => false (nothing changed) when a bag is needed.
+ * Allocates nothing: callers holding a lock allocate before taking it. */
+static bool gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoch_bag **spare)
 {
 	struct tern__epoch_bag *b = g->bags;
 	if (b == NULL || b->n == TERN_EPOCH_BAG_CAP) {
-		b = r ? bag_get(r) : bag_alloc();
-		if (b == NULL)
+		if (spare == NULL || *spare == NULL)
 			return false;
+		b = *spare;
+		*spare = NULL;
 		b->next = g->bags;
 		g->bags = b;
 		if (g->bags_tail == NULL)
@@ -2392,17 +2441,26 @@ static void bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due
 			gc_splice(due, &bins[i].g);
 }
 
-static bool bins_waiting(const struct tern__epoch_bin *bins, uint64_t g)
+static void olock_acquire(rec_t *r)
 {
-	for (int i = 0; i < 3; i++)
-		if (bins[i].g.count && bins[i].tag + 2 > g)
-			return true;
-	return false;
+	unsigned round = 0;
+	/* Acquire: pairs with the release store in olock_release(): the
+	 * previous holder's list updates are visible. */
+	while (atomic_exchange_explicit(&r->olock, 1, memory_order_acquire))
+		epoch_backoff(&round);
 }
 
-static bool record_has_garbage(const rec_t *r)
+static void olock_release(rec_t *r)
 {
-	return r->open.count || r->bins[0].g.count || r->bins[1].g.count || r->bins[2].g.count;
+	/* Release: pairs with the acquire exchange in olock_acquire(). */
+	atomic_store_explicit(&r->olock, 0, memory_order_release);
+}
+
+/* => whether r's open list holds anything (a snapshot). */
+static bool record_has_garbage(rec_t *r)
+{
+	/* Relaxed: a snapshot of a counter written under r->olock. */
+	return atomic_load_explicit(&r->pending, memory_order_relaxed) != 0;
 }
 
 /* Runs every destructor of the batch, with no tern lock held; returns bags
@@ -2467,149 +2525,76 @@ static void pending_flag(rec_t *r, bool on)
 		atomic_store_explicit(&r->slot->state, ns, memory_order_release);
 }
 
-/* Recomputes r->pending from the record's own lists. */
-static void pending_recount(rec_t *r)
+/* Publishes r's open count; the caller holds r->olock. */
+static void pending_set_locked(rec_t *r)
 {
-	size_t n = r->open.count;
-	for (int i = 0; i < 3; i++)
-		n += r->bins[i].g.count;
-	/* Relaxed: owner-only counter (single writer), read by stats; it
-	 * orders nothing. */
-	atomic_store_explicit(&r->pending, n, memory_order_relaxed);
-	pending_flag(r, n != 0);
+	/* Relaxed: read by stats and record_has_garbage(); it orders nothing. */
+	atomic_store_explicit(&r->pending, r->open.count, memory_order_relaxed);
 }
 
-/* Marks r's lists as being rearranged (a fork() child then leaves them
- * alone: a leak in the child, never a double destruction).  The compiler
- * barriers keep the list updates inside the marked region.  No callback
- * runs while it is set. */
-static void splice_begin(rec_t *r)
-{
-	r->splicing = true;
-	/* Compiler-only barrier: fork consistency, not threads. */
-	atomic_signal_fence(memory_order_seq_cst);
-}
+/* ------------------------------------------------------- sealed bins */
 
-static void splice_end(rec_t *r)
-{
-	/* Compiler-only barrier: see splice_begin(). */
-	atomic_signal_fence(memory_order_seq_cst);
-	r->splicing = false;
-}
-
-/* ------------------------------------------------------------ orphans */
-
-/* Recomputes the orphan count and hints.  Under D->lock. */
-static void orphans_recount_locked(dom_t *D)
+/* Recomputes the sealed count and hints.  Under D->lock. */
+static void sealed_recount_locked(dom_t *D)
 {
 	uint64_t n = 0, wait = 0;
 	for (int i = 0; i < 3; i++) {
-		n += D->orphans[i].g.count;
-		if (D->orphans[i].g.count && D->orphans[i].tag + 2 > wait)
-			wait = D->orphans[i].tag + 2;
+		n += D->bins[i].g.count;
+		if (D->bins[i].g.count && D->bins[i].tag + 2 > wait)
+			wait = D->bins[i].tag + 2;
 	}
-	D->orphan_count = n;
+	D->sealed_count = n;
 	/* Relaxed: hints read without the lock; the bins are read under it. */
-	atomic_store_explicit(&D->orphan_hint, n, memory_order_relaxed);
+	atomic_store_explicit(&D->sealed_hint, n, memory_order_relaxed);
 	/* Relaxed: as above. */
-	atomic_store_explicit(&D->orphan_wait, wait, memory_order_relaxed);
+	atomic_store_explicit(&D->sealed_wait, wait, memory_order_relaxed);
 }
 
-/* The due filter: garbage tagged t joins the orphan bins if not yet due at
- * g (the current epoch, read under D->lock), else the caller's batch.
- * Under D->lock; the caller recounts. */
-static void orphans_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
+/* The due filter: garbage tagged t joins the bins if not yet due at g (the
+ * current epoch, read under D->lock), else the caller's batch.  Under
+ * D->lock; the caller recounts. */
+static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
 {
-	if (src->count == 0 && src->bags == NULL)
+	if (src->count == 0 && src->bags == NULL && src->ents == NULL)
 		return;
 	if (t + 2 <= g)
 		gc_splice(due, src);
 	else
-		bin_add(D->orphans, t, src, due);
+		bin_add(D->bins, t, src, due);
 }
 
-/* Detaches the orphan bins due at g into *due and counts the batch busy
+/* Detaches the bins due at g into *due and counts the batch busy
  * (tern_epoch_barrier() waits for busy batches).  => whether it took any. */
-static bool orphans_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
+static bool sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
 {
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
-	if (atomic_load_explicit(&D->orphan_hint, memory_order_relaxed) == 0)
+	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return false;
 	if (wait)
 		dom_lock(D);
 	else if (pthread_mutex_trylock(&D->lock) != 0)
 		return false;
 	size_t before = due->count;
-	bins_take_due(D->orphans, g, due);
+	bins_take_due(D->bins, g, due);
 	bool took = due->count != before;
 	if (took) {
-		orphans_recount_locked(D);
+		sealed_recount_locked(D);
 		/* Relaxed: incremented under the lock; the barrier's acquire load
-		 * pairs with the release decrement in orphans_destroy(). */
-		atomic_fetch_add_explicit(&D->orphan_busy, 1, memory_order_relaxed);
+		 * pairs with the release decrement in sealed_destroy(). */
+		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
 	}
 	dom_unlock(D);
 	return took;
 }
 
-static void orphans_destroy(dom_t *D, rec_t *r, batch_t *due, bool took)
+static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, bool took)
 {
 	if (!took)
 		return;
 	batch_destroy(D, r, due);
 	/* Release: pairs with the acquire load in barrier_in(): the destructors
 	 * above happen before a barrier that sees the count drop. */
-	atomic_fetch_sub_explicit(&D->orphan_busy, 1, memory_order_release);
-}
-
-/* ------------------------------------------------------- hand-over */
-
-/*
- * The reserve bag lives in the record, which may die before the garbage in
- * it is due: wherever it is (open list or a bin), copy its entries to a
- * heap bag.  Without memory, an unpinned owner (may_wait) whose reserve is
- * in a bin waits until that bin is due and destroys it in place (*due);
- * otherwise the reserve stays with the record (a pinned flush keeps it,
- * documented) and => false.
- */
-static bool evict_reserve(dom_t *D, rec_t *r, bool may_wait, batch_t *due);
-
-/*
- * The one path that moves a record's sealed garbage to its domain: the
- * bins already due go to *due (the caller destroys them, outside the lock);
- * the others join the orphan bins through the due filter.  r's open list
- * must be sealed (empty) unless it is kept (pinned reserve).  Used by
- * thread exit, flush and the fork child.  Caller: splicing mark on r.
- */
-static void hand_over_locked(dom_t *D, rec_t *r, batch_t *due)
-{
-	/* Relaxed: under the lock that serialises advances. */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	for (int i = 0; i < 3; i++) {
-		struct tern__epoch_bin *b = &r->bins[i];
-		if (b->g.count == 0)
-			continue;
-		if (r->reserve_busy) {
-			bool has_reserve = false;
-			for (struct tern__epoch_bag *x = b->g.bags; x; x = x->next)
-				has_reserve |= x == &r->reserve;
-			if (has_reserve)
-				continue; /* stays with its pinned owner */
-		}
-		orphans_put_locked(D, g, b->tag, &b->g, due);
-	}
-	orphans_recount_locked(D);
-}
-
-static void hand_over(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
-{
-	evict_reserve(D, r, may_wait, due);
-	splice_begin(r);
-	dom_lock(D);
-	hand_over_locked(D, r, due);
-	dom_unlock(D);
-	pending_recount(r);
-	splice_end(r);
+	atomic_fetch_sub_explicit(&D->busy, 1, memory_order_release);
 }
 
 /* ======== (src/epoch/epoch.c, continued) ========================== */
@@ -2873,26 +2858,133 @@ int tern_epoch_domain_register(tern_epoch_domain_t *d)
 /* ======== src/epoch/epoch_reclaim.h =============================== */
 /*
  * src/epoch/epoch_reclaim.h — the reclamation flow, top-down: defer (W1),
- * seal (W2), advance (A), reclaim (C), and the out-of-line pin and unpin
- * (R1, R3).  Part of src/epoch/epoch.c, whose Concurrency block defines
- * the steps cited here.
+ * seal (W2), advance (A), reclaim (C), the out-of-line pin and unpin (R1,
+ * R3), quiescent-state readers and polled grace periods.  Part of
+ * src/epoch/epoch.c, whose Concurrency block defines the steps cited here.
  *
  * Invariants:
- *   - Only the owner touches a record's open list, bins and spare bags
- *     (domain destroy and the fork child take them over only when the owner
- *     cannot be using them).
+ *   - A record's open list holds at most TERN_EPOCH_BAG_CAP objects: the
+ *     defer that would exceed it seals the list first.  So an idle thread
+ *     keeps at most that many objects waiting, and tern_epoch_barrier()
+ *     takes even those.
  *   - collect() is not re-entered for one record: a destructor it runs that
  *     defers or collects again finds `collecting` set; the deferred garbage
  *     waits in the open list for the next collection.
- *   - No domain lock is held while a destructor runs (batch_destroy() is
- *     always called on a detached batch, after unlocking).
+ *   - No lock is held while a destructor or the allocator runs
+ *     (batch_destroy() runs on a detached batch, after unlocking; bags are
+ *     allocated before r->olock or D->lock is taken).
  */
 
 static void collect(dom_t *D, rec_t *r, int attempts);
-static void seal(dom_t *D, rec_t *r, batch_t *due);
 static uint64_t try_advance(dom_t *D, bool wait);
 static void wait_epoch(dom_t *D, uint64_t target);
 static void synchronize_grace(dom_t *D);
+
+/* ------------------------------------------------------ W2: seal */
+
+/* Seals a detached batch: tags it with the current epoch (after F_W) and
+ * adds it to D's bins through the due filter. */
+static void seal_batch(dom_t *D, batch_t *b, batch_t *due)
+{
+	if (batch_empty(b))
+		return;
+	/* Seq_cst fence (F_W): pairs with the readers' fence in
+	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
+	 * in heavy_barrier(): every unlink that happened before the defers in
+	 * the batch (sequenced before them, or ordered through r->olock when a
+	 * barrier seals another thread's list) precedes the epoch load that
+	 * tags them. */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Relaxed: ordering comes from the fence above (see the proof). */
+	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	dom_lock(D);
+	/* Relaxed: under the lock that serialises advances. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	sealed_put_locked(D, g, t, b, due);
+	sealed_recount_locked(D);
+	dom_unlock(D);
+}
+
+/* => whether r's open list holds its reserve bag (caller holds r->olock). */
+static bool open_has_reserve_locked(rec_t *r)
+{
+	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
+		if (b->reserve)
+			return true;
+	return false;
+}
+
+/* Takes r's open list (caller holds r->olock). */
+static void open_take_locked(rec_t *r, batch_t *out)
+{
+	gc_splice(out, &r->open);
+	pending_set_locked(r);
+}
+
+/*
+ * Before the open list leaves its record, the reserve bag in it (if any)
+ * is copied to a heap bag.  => false without memory (the reserve stays).
+ */
+static bool reserve_copy(rec_t *r)
+{
+	if (!r->reserve_busy)
+		return true;
+	struct tern__epoch_bag *copy = bag_alloc();
+	if (copy == NULL)
+		return false;
+	olock_acquire(r);
+	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
+		if (*pp != &r->reserve)
+			continue;
+		memcpy(copy, &r->reserve, sizeof *copy);
+		copy->reserve = false;
+		*pp = copy;
+		if (r->open.bags_tail == &r->reserve)
+			r->open.bags_tail = copy;
+		copy = NULL;
+		break;
+	}
+	olock_release(r);
+	if (copy != NULL)
+		TERN_FREE(copy); /* the reserve was no longer in the list */
+	r->reserve_busy = false;
+	return true;
+}
+
+/*
+ * W2 for the owner: moves its open list to the domain.  While pinned with
+ * the reserve bag in use (out of memory), the list stays open: sealed now it
+ * would carry an epoch this thread's own pin keeps from becoming due, and
+ * the next defer needing a bag would retry forever; the unpin seals it.
+ * Unpinned without memory to copy the reserve, the list is tagged, waited
+ * for and destroyed in place (*due).
+ */
+static void seal_open(dom_t *D, rec_t *r, batch_t *due)
+{
+	if (!record_has_garbage(r))
+		return;
+	batch_t b = { 0 };
+	if (!reserve_copy(r)) {
+		if (tern__epoch_pinned(r->slot))
+			return;
+		olock_acquire(r);
+		open_take_locked(r, &b);
+		olock_release(r);
+		/* Seq_cst fence (F_W, as in seal_batch()). */
+		atomic_thread_fence(memory_order_seq_cst);
+		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+		wait_epoch(D, t + 2);
+		gc_splice(due, &b);
+		pending_flag(r, false);
+		return;
+	}
+	olock_acquire(r);
+	open_take_locked(r, &b);
+	olock_release(r);
+	pending_flag(r, false);
+	seal_batch(D, &b, due);
+}
 
 /* ------------------------------------------------------ W1: defer */
 
@@ -2900,21 +2992,58 @@ static void synchronize_grace(dom_t *D);
  * store obj (no memory, no record) and is not pinned. */
 static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 {
-	/* Seq_cst fence (F_W, as in seal()): orders the caller's unlink of obj
-	 * before the epoch load that acts as its tag. */
-	atomic_thread_fence(memory_order_seq_cst);
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-	wait_epoch(D, g + 2); /* obj is tagged g: due once G >= g + 2 */
+	synchronize_grace(D); /* obj is tagged like a sealed object */
 	destroy_one(D, obj, fn);
 }
 
-static void defer_counted(dom_t *D, rec_t *r)
+/* Appends obj to r's open list.  => false when no bag can be had. */
+static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
 {
-	pending_recount(r);
+	olock_acquire(r);
+	bool ok = gc_push(&r->open, obj, fn, NULL);
+	if (ok)
+		pending_set_locked(r);
+	olock_release(r);
+	if (ok)
+		return true;
+	struct tern__epoch_bag *b = bag_get(r); /* outside the lock: may allocate */
+	if (b == NULL)
+		return false;
+	olock_acquire(r);
+	gc_push(&r->open, obj, fn, &b);
+	pending_set_locked(r);
+	olock_release(r);
+	if (b != NULL)
+		bag_put(r, b);
+	return true;
+}
+
+static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+{
+	olock_acquire(r);
+	gc_push_entry(&r->open, e, fn);
+	pending_set_locked(r);
+	olock_release(r);
+}
+
+/* Before an append: a full open list is sealed first (the idle-thread
+ * bound), and every TERN_EPOCH_COLLECT_DEFERS defers the owner collects. */
+static void defer_prepare(dom_t *D, rec_t *r)
+{
+	/* Relaxed: the owner's own counter. */
+	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP) {
+		batch_t due = { 0 };
+		seal_open(D, r, &due);
+		batch_destroy(D, r, &due);
+	}
+}
+
+static void defer_done(dom_t *D, rec_t *r)
+{
+	pending_flag(r, true);
 	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS)) {
-		/* Relaxed: own counter. */
-		size_t p = atomic_load_explicit(&r->pending, memory_order_relaxed);
+		/* Relaxed: a hint. */
+		uint64_t p = atomic_load_explicit(&D->sealed_hint, memory_order_relaxed);
 		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1);
 	}
 }
@@ -2922,8 +3051,9 @@ static void defer_counted(dom_t *D, rec_t *r)
 /* W1: appends obj to r's open list (no fence, no shared access). */
 static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 {
-	if (TERN_LIKELY(gc_push(r, &r->open, obj, fn))) {
-		defer_counted(D, r);
+	defer_prepare(D, r);
+	if (TERN_LIKELY(open_append(r, obj, fn))) {
+		defer_done(D, r);
 		return;
 	}
 	if (!tern__epoch_pinned(r->slot)) {
@@ -2935,8 +3065,8 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 	 * cache) and retry with backoff; the object is never dropped. */
 	for (unsigned round = 0;; epoch_backoff(&round)) {
 		collect(D, r, 2);
-		if (gc_push(r, &r->open, obj, fn)) {
-			pending_recount(r);
+		if (open_append(r, obj, fn)) {
+			pending_flag(r, true);
 			return;
 		}
 	}
@@ -2946,9 +3076,12 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
  * due, and tern_epoch_domain_destroy() drains the list. */
 static void drain_push(dom_t *D, void *obj, void (*fn)(void *))
 {
+	struct tern__epoch_bag *b = bag_alloc(); /* outside the lock */
 	dom_lock(D);
-	bool ok = gc_push(NULL, &D->drain, obj, fn);
+	bool ok = gc_push(&D->drain, obj, fn, &b);
 	dom_unlock(D);
+	if (b != NULL)
+		TERN_FREE(b);
 	if (!ok)
 		destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
 }
@@ -2981,8 +3114,7 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 	}
 	rec_t *r = record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
-		/* No memory for a record: as destroy_after_grace(), for an entry. */
-		synchronize_grace(D); /* the entry is tagged like a sealed object */
+		synchronize_grace(D); /* no memory for a record: as destroy_after_grace() */
 		struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 		tern__epoch_thr.dtors = &frame;
 		fn(e);
@@ -2991,35 +3123,27 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
 		return;
 	}
-	gc_push_entry(&r->open, e, fn);
-	defer_counted(D, r);
+	defer_prepare(D, r);
+	open_append_entry(r, e, fn);
+	defer_done(D, r);
 	late_done(r);
 }
 
-/* ------------------------------------------------------ W2: seal */
-
-/* Tags the open garbage with the current epoch and bins it. */
-static void seal(dom_t *D, rec_t *r, batch_t *due)
-{
-	if (r->open.count == 0)
-		return;
-	/* Pinned with the reserve bag in use (out of memory): sealing now would
-	 * tag the reserve with an epoch this thread's own pin keeps from
-	 * becoming due, and the next defer needing a bag would retry forever.
-	 * Left open, it is sealed by the collection at unpin. */
-	if (r->reserve_busy && tern__epoch_pinned(r->slot))
-		return;
-	/* Seq_cst fence (F_W): pairs with the readers' fence in
-	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
-	 * in heavy_barrier(): every unlink that preceded the defers in the open
-	 * list is ordered before the epoch load that tags them. */
-	atomic_thread_fence(memory_order_seq_cst);
-	/* Relaxed: ordering comes from the fence above (see the proof). */
-	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	bin_add(r->bins, t, &r->open, due);
-}
-
 /* ------------------------------------------------------ A: advance */
+
+/* Records that r refused an advance from g (stall statistics).  Under
+ * D->lock. */
+static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
+{
+	if (r->stall_epoch != e || r->stall_since_ns == 0) {
+		r->stall_epoch = e;
+		r->stall_since_ns = epoch_now_ns();
+		r->stall_refusals = 0;
+	}
+	r->stall_refusals++;
+	/* Relaxed: statistics counter. */
+	atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
+}
 
 /* Step A with D->lock held.  => the epoch after the attempt. */
 static uint64_t try_advance_locked(dom_t *D)
@@ -3027,22 +3151,29 @@ static uint64_t try_advance_locked(dom_t *D)
 	/* Relaxed: advances are serialised by D->lock, so this thread wrote or
 	 * acquired (through the lock) the latest value. */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	/* Cheap pre-scan: a thread visibly pinned at an older epoch refuses the
+	 * advance whatever the barrier shows, so skip the barrier (a
+	 * membarrier system call).  A stale "unpinned" here is decided by the
+	 * real scan below. */
+	for (rec_t *r = D->records; r; r = r->next) {
+		/* Relaxed: a hint; only the acquire scan after the barrier decides
+		 * that an advance may happen. */
+		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
+		if ((s & TERN__EPOCH_PINNED) && (s >> TERN__EPOCH_SHIFT) != g) {
+			note_refusal(D, r, s >> TERN__EPOCH_SHIFT);
+			return g;
+		}
+	}
 	heavy_barrier();
 	for (rec_t *r = D->records; r; r = r->next) {
 		/* Acquire: pairs with the release stores of the state (R1 announce,
-		 * R3 unpin, flag updates): a reader seen unpinned has finished
-		 * using what it read, and one seen pinned at g began after it. */
+		 * R3 unpin, flag updates, quiescent states): a reader seen
+		 * unpinned has finished using what it read, and one seen pinned at
+		 * g began after it. */
 		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_acquire);
 		uint64_t e = s >> TERN__EPOCH_SHIFT;
 		if ((s & TERN__EPOCH_PINNED) && e != g) {
-			if (r->stall_epoch != e || r->stall_since_ns == 0) {
-				r->stall_epoch = e;
-				r->stall_since_ns = epoch_now_ns();
-				r->stall_refusals = 0;
-			}
-			r->stall_refusals++;
-			/* Relaxed: statistics counter. */
-			atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
+			note_refusal(D, r, e);
 			return g;
 		}
 	}
@@ -3086,38 +3217,52 @@ static void wait_epoch(dom_t *D, uint64_t target)
 	}
 }
 
-/* A full grace period from the caller's point of view (synchronize). */
-static void synchronize_grace(dom_t *D)
+/* => the epoch at which a grace period that starts now is complete. */
+static uint64_t grace_target(dom_t *D)
 {
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
-	 * treated as one sealed batch tagged g; see seal(). */
+	 * treated as one sealed batch tagged g; see seal_batch(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-	/* Every pin begun before this call announced an epoch <= g; the advance
-	 * g + 1 -> g + 2 is refused while such a pin lasts. */
-	wait_epoch(D, g + 2);
+	/* Every pin begun before this point announced an epoch <= g; the
+	 * advance g + 1 -> g + 2 is refused while such a pin lasts. */
+	return g + 2;
+}
+
+/* A full grace period from the caller's point of view (synchronize). */
+static void synchronize_grace(dom_t *D)
+{
+	wait_epoch(D, grace_target(D));
 }
 
 /* ------------------------------------------------------ C: reclaim */
 
-/* Advances for, takes and destroys the orphans that are (or can be made)
- * due at g; r (NULL if the caller has no record) gets the emptied bags. */
-static void collect_orphans(dom_t *D, rec_t *r, uint64_t g, bool advance)
+/* Advances (at most `attempts` times) while sealed garbage waits, then
+ * takes and destroys what is due at the resulting epoch; r (NULL if the
+ * caller has no record) gets the emptied bags. */
+static void collect_sealed(dom_t *D, rec_t *r, int attempts)
 {
-	/* Relaxed: a hint; the orphan bins are read under the lock. */
-	if (advance && atomic_load_explicit(&D->orphan_wait, memory_order_relaxed) > g)
-		g = try_advance(D, false);
-	batch_t orphans = { 0 };
-	bool took = orphans_take_due(D, g, &orphans, false);
-	orphans_destroy(D, r, &orphans, took);
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
+	 * advance's scan (which saw readers unpinned) happens before the
+	 * destruction below. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	/* Relaxed: a hint; the bins are read under the lock. */
+	for (int i = 0; i < attempts && atomic_load_explicit(&D->sealed_wait, memory_order_relaxed) > g; i++) {
+		uint64_t ng = try_advance(D, false);
+		if (ng == g)
+			break; /* a reader lags, or another thread holds the lock */
+		g = ng;
+	}
+	batch_t due = { 0 };
+	bool took = sealed_take_due(D, g, &due, false);
+	sealed_destroy(D, r, &due, took);
 }
 
 /*
- * Seals the open garbage, advances the epoch if some of it (or of the
- * orphans) is not yet due, at most `attempts` times, and destroys what is
- * due: the record's own bins and the domain's orphans.  Never waits for
- * readers.  With nothing pending it does no work.
+ * Seals the open garbage, advances the epoch if sealed garbage (any
+ * thread's) is not yet due, at most `attempts` times, and destroys what is
+ * due.  Never waits for readers.  With nothing pending it does no work.
  */
 static void collect(dom_t *D, rec_t *r, int attempts)
 {
@@ -3125,27 +3270,12 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 		return;
 	r->collecting = true;
 	batch_t due = { 0 };
-	splice_begin(r);
-	seal(D, r, &due);
-	splice_end(r);
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
-	 * advance's scan (which saw readers unpinned) happens before the
-	 * destruction below. */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-	for (int i = 0; i < attempts && bins_waiting(r->bins, g); i++) {
-		uint64_t ng = try_advance(D, false);
-		if (ng == g)
-			break; /* a reader lags, or another thread holds the lock */
-		g = ng;
-	}
-	splice_begin(r);
-	bins_take_due(r->bins, g, &due);
-	pending_recount(r);
-	splice_end(r);
+	seal_open(D, r, &due);
 	batch_destroy(D, r, &due);
-	collect_orphans(D, r, g, attempts > 0 && !bins_waiting(r->bins, g));
+	collect_sealed(D, r, attempts);
 	r->unpins = 0;
 	r->since_collect = 0;
+	pending_flag(r, record_has_garbage(r));
 	r->collecting = false;
 }
 
@@ -3157,8 +3287,22 @@ static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, u
 {
 	tern__epoch_announce(d, s, st);
 	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
-	 * and the sealing fence in seal(). */
+	 * and the sealing fence in seal_batch(). */
 	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* R1 for record r: announce, then the ordering of r's mode. */
+static void pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
+{
+#ifndef TERN_EPOCH_FORCE_FENCE
+	if (r->mode == TERN__EPOCH_MEMBARRIER) {
+		tern__epoch_announce(d, r->slot, st);
+		/* Compiler barrier only: see tern__epoch_pin_slot(). */
+		atomic_signal_fence(memory_order_seq_cst);
+		return;
+	}
+#endif
+	pin_fence(d, r->slot, st);
 }
 
 static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
@@ -3173,8 +3317,8 @@ void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *
 		pin_record(d, s);
 }
 
-/* Every other pin: registration, nesting, membarrier mode with garbage,
- * late use. */
+/* Every other pin: registration, nesting (also inside an online section),
+ * membarrier mode with garbage, late use. */
 __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
 	rec_t *r = slot_record(d, s, true);
@@ -3186,22 +3330,30 @@ __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, st
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_PINNED) {
 		if (r->nest++ == 0)
-			/* Release: every owner store to the state is a release store
-			 * (pairs with the acquire scan in try_advance_locked()); the
-			 * epoch and PINNED are unchanged. */
+			/* Release: every store to a registered state word is a
+			 * release store (pairs with the acquire scan in
+			 * try_advance_locked()); the epoch and PINNED are unchanged. */
 			atomic_store_explicit(&r->slot->state, st | TERN__EPOCH_NESTED, memory_order_release);
 	} else {
-#ifndef TERN_EPOCH_FORCE_FENCE
-		if (r->mode == TERN__EPOCH_MEMBARRIER) {
-			tern__epoch_announce(d, r->slot, st);
-			/* Compiler barrier only: see tern__epoch_pin_slot(). */
-			atomic_signal_fence(memory_order_seq_cst);
-		} else
-#endif
-			pin_fence(d, r->slot, st);
+		pin_announce(d, r, st);
 	}
 	if (r->late && s == &tern__epoch_self)
 		late_mirror(r);
+}
+
+/* R3 for record r, then the periodic collection. */
+static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
+{
+	/* Release (R3): pairs with the acquire load of the state in
+	 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
+	atomic_store_explicit(&r->slot->state,
+			      st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE)),
+			      memory_order_release);
+	/* Reserve bag in use (an allocation failed while pinned): collect now,
+	 * unpinned, so that its garbage is sealed before the next pin and can
+	 * become due; sealed under a later pin it could never be. */
+	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
+		collect(D, r, 2);
 }
 
 void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
@@ -3219,7 +3371,7 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 	}
 	rec_t *r = slot_record(d, s, false);
 	if ((r == NULL || !tern__epoch_pinned(r->slot)) && s == &tern__epoch_self && tern__epoch_thr.ended_pins) {
-		/* A pin that thread exit had to end (no memory to keep it). */
+		/* A pin that thread exit had to end. */
 		if (--tern__epoch_thr.ended_pins == 0)
 			/* Relaxed: the TLS slot is in no registry after exit. */
 			atomic_store_explicit(&s->state, TERN__EPOCH_LATE, memory_order_relaxed);
@@ -3229,26 +3381,109 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {
 		if (--r->nest == 0)
-			/* Release: as in tern__epoch_pin_slow(); still pinned. */
+			/* Release: as in pin_record(); still pinned. */
 			atomic_store_explicit(&r->slot->state, st & ~(uint64_t)TERN__EPOCH_NESTED,
 					      memory_order_release);
 	} else {
-		/* Release (R3): pairs with the acquire load of the state in
-		 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
-		atomic_store_explicit(&r->slot->state, st & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
-				      memory_order_release);
-		/* Reserve bag in use (an allocation failed while pinned): collect
-		 * now, unpinned, so that its garbage is sealed before the next pin
-		 * and can become due; sealed under a later pin it could never be. */
-		if ((st & TERN__EPOCH_PENDING) &&
-		    (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
-			collect(d->impl, r, 2);
+		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE), "tern_epoch_unpin: thread is not pinned (it is online)");
+		unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {
 		if (s == &tern__epoch_self)
 			late_mirror(r);
 		late_done(r);
 	}
+}
+
+/* ------------------------------------------------------ quiescent states */
+
+/*
+ * An online thread is pinned for the whole online section (PINNED |
+ * ONLINE), so every borrow API accepts it, pins nest inside it, and the
+ * collectors' scan needs no other case.  A quiescent state re-announces the
+ * current epoch: the R3 + R1 pair in one release store (everything the
+ * thread read before is released, as by an unpin).
+ */
+static rec_t *online_record(struct tern_epoch_domain *d, const char *who)
+{
+	TERN_ASSERT(d != NULL, who);
+	rec_t *r = slot_record(d, tern__epoch_slot_of(d), true);
+	if (r == NULL) {
+		fprintf(stderr, "%s: cannot allocate the thread's record\n", who);
+		abort();
+	}
+	return r;
+}
+
+void tern_epoch_domain_online(tern_epoch_domain_t *d)
+{
+	rec_t *r = online_record(d, "tern_epoch_domain_online: domain is NULL");
+	uint64_t st = tern__epoch_own_state(r->slot);
+	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), "tern_epoch_online: thread is already pinned or online");
+	pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+	if (r->late && r->slot != &r->own)
+		late_mirror(r);
+}
+
+void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
+{
+	rec_t *r = online_record(d, "tern_epoch_domain_quiescent: domain is NULL");
+	uint64_t st = tern__epoch_own_state(r->slot);
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
+		    "tern_epoch_quiescent: thread is not online, or is pinned inside its online section");
+	if ((st & TERN__EPOCH_PENDING) && ++r->unpins >= TERN_EPOCH_COLLECT_PINS) {
+		/* Offline for the collection, so that the epoch can advance past
+		 * what this thread read. */
+		unpin_outermost(d->impl, r, st);
+		st = tern__epoch_own_state(r->slot);
+		pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+		return;
+	}
+	/* Acquire: pairs with the seq_cst store of the epoch in
+	 * try_advance_locked(), as in tern__epoch_announce(). */
+	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
+	if (e == st >> TERN__EPOCH_SHIFT)
+		return; /* already announced: nothing to release */
+	pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
+}
+
+void tern_epoch_domain_offline(tern_epoch_domain_t *d)
+{
+	rec_t *r = online_record(d, "tern_epoch_domain_offline: domain is NULL");
+	uint64_t st = tern__epoch_own_state(r->slot);
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
+		    "tern_epoch_offline: thread is not online, or is pinned inside its online section");
+	unpin_outermost(d->impl, r, st);
+	if (r->late) {
+		if (r->slot == &tern__epoch_self)
+			late_mirror(r);
+		late_done(r);
+	}
+}
+
+/* ------------------------------------------------------ polled grace periods */
+
+uint64_t tern_epoch_domain_get_state(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_get_state: domain is NULL");
+	return grace_target(d->impl);
+}
+
+bool tern_epoch_domain_poll_state(tern_epoch_domain_t *d, uint64_t cookie)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_poll_state: domain is NULL");
+	dom_t *D = d->impl;
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(): the
+	 * scan that let the epoch reach the cookie (readers seen unpinned)
+	 * happens before the caller's reuse of the memory. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	for (int i = 0; g < cookie && i < 2; i++) {
+		uint64_t ng = try_advance(D, false);
+		if (ng == g)
+			break;
+		g = ng;
+	}
+	return g >= cookie;
 }
 
 /* ======== (src/epoch/epoch.c, continued) ========================== */
@@ -3299,50 +3534,6 @@ static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_ms
 	(void)dtor_msg;
 }
 
-/* ------------------------------------------------------ reserve */
-
-/* => the link that points at r's reserve bag in list g, or NULL. */
-static struct tern__epoch_bag **reserve_link(rec_t *r, batch_t *g)
-{
-	for (struct tern__epoch_bag **pp = &g->bags; *pp; pp = &(*pp)->next)
-		if (*pp == &r->reserve)
-			return pp;
-	return NULL;
-}
-
-static bool evict_reserve(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
-{
-	if (!r->reserve_busy)
-		return true;
-	batch_t *lists[4] = { &r->open, &r->bins[0].g, &r->bins[1].g, &r->bins[2].g };
-	for (int i = 0; i < 4; i++) {
-		struct tern__epoch_bag **pp = reserve_link(r, lists[i]);
-		if (pp == NULL)
-			continue;
-		struct tern__epoch_bag *copy = bag_alloc();
-		if (copy) {
-			splice_begin(r);
-			memcpy(copy, &r->reserve, sizeof *copy);
-			copy->reserve = false;
-			*pp = copy;
-			if (lists[i]->bags_tail == &r->reserve)
-				lists[i]->bags_tail = copy;
-			r->reserve_busy = false;
-			splice_end(r);
-			return true;
-		}
-		if (i == 0 || !may_wait || tern__epoch_pinned(r->slot))
-			return false; /* the reserve stays with the record */
-		/* No memory: this bin is destroyed here, once due. */
-		wait_epoch(D, r->bins[i - 1].tag + 2);
-		splice_begin(r);
-		gc_splice(due, lists[i]);
-		splice_end(r);
-		return true;
-	}
-	return true; /* not in a list: released already */
-}
-
 /* ------------------------------------------------------ synchronize */
 
 void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
@@ -3356,54 +3547,74 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 
 /* ------------------------------------------------------ barrier */
 
+/*
+ * Takes every registered record's open list (the owner's olock orders the
+ * owner's unlinks before this thread's sealing fence).  A list that holds
+ * its owner's reserve bag stays (its owner is pinned, or about to seal it
+ * at unpin): => false, and the barrier goes round again.
+ */
+static bool steal_open_lists(dom_t *D, batch_t *out)
+{
+	bool all = true;
+	dom_lock(D);
+	for (rec_t *r = D->records; r; r = r->next) {
+		olock_acquire(r);
+		if (open_has_reserve_locked(r))
+			all = false;
+		else
+			open_take_locked(r, out);
+		olock_release(r);
+	}
+	dom_unlock(D);
+	return all;
+}
+
+/*
+ * Every object deferred before the call, by any thread (live, idle, exited
+ * or flushed), is destroyed on return: the sealed bins hold everything but
+ * the open lists, which the barrier takes and seals itself; then it waits
+ * a grace period past all of it and destroys what is due, and waits for
+ * due batches other threads are destroying.  Repeats while the destructors
+ * it ran deferred more into this thread's record (drain).
+ */
 static void barrier_in(dom_t *D)
 {
 	if (dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
 	for (;;) {
-		rec_t *r = record_lookup(D, false);
-		batch_t due = { 0 };
-		if (r) {
-			splice_begin(r);
-			seal(D, r, &due);
-			splice_end(r);
-		}
-		/* Everything deferred before this call by this thread is now
-		 * sealed, and everything handed over is in the orphan bins: all
-		 * of it carries a tag <= g. */
+		batch_t stolen = { 0 }, due = { 0 };
+		bool all = steal_open_lists(D, &stolen);
+		seal_batch(D, &stolen, &due);
 		dom_lock(D);
-		/* Relaxed: under the lock that serialises advances. */
+		/* Relaxed: under the lock that serialises advances; every tag
+		 * sealed so far is <= g. */
 		uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 		dom_unlock(D);
 		wait_epoch(D, g + 2);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		if (r) {
+		rec_t *r = record_lookup(D, false);
+		if (r)
 			r->collecting = true;
-			splice_begin(r);
-			bins_take_due(r->bins, now, &due);
-			pending_recount(r);
-			splice_end(r);
-		}
 		batch_destroy(D, r, &due);
-		batch_t orphans = { 0 };
-		bool took = orphans_take_due(D, now, &orphans, true);
-		orphans_destroy(D, r, &orphans, took);
+		batch_t sealed = { 0 };
+		bool took = sealed_take_due(D, now, &sealed, true);
+		sealed_destroy(D, r, &sealed, took);
 		if (r)
 			r->collecting = false;
-		/* Orphans detached by other collectors before this call must be
-		 * finished too. */
+		/* Due batches detached by other collectors must be finished too. */
 		unsigned round = 0;
-		/* Acquire: pairs with the release decrement in orphans_destroy(). */
-		while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+		/* Acquire: pairs with the release decrement in sealed_destroy(). */
+		while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
 			epoch_backoff(&round);
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
 		r = record_lookup(D, false);
-		if (r == NULL)
-			return;
-		if (!record_has_garbage(r)) {
-			late_done(r);
+		if (all && (r == NULL || !record_has_garbage(r))) {
+			if (r != NULL) {
+				pending_flag(r, false);
+				late_done(r);
+			}
 			return;
 		}
 	}
@@ -3430,10 +3641,7 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 		return; /* nothing, or nested in a destructor: the outer call works */
 	r->collecting = true;
 	batch_t due = { 0 };
-	splice_begin(r);
-	seal(D, r, &due);
-	splice_end(r);
-	hand_over(D, r, !tern__epoch_pinned(r->slot), &due);
+	seal_open(D, r, &due);
 	batch_destroy(D, r, &due);
 	r->collecting = false;
 	late_done(r);
@@ -3452,8 +3660,7 @@ void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 		collect(D, r, 2);
 		late_done(r);
 	} else {
-		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-		collect_orphans(D, NULL, atomic_load_explicit(EPOCH(D), memory_order_acquire), true);
+		collect_sealed(D, NULL, 2);
 	}
 }
 
@@ -3487,7 +3694,7 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 			out->stall_refusals = r->stall_refusals;
 		}
 	}
-	out->orphaned = D->orphan_count;
+	out->orphaned = D->sealed_count;
 	out->pending += out->orphaned;
 	/* Relaxed: statistics counters. */
 	out->destroyed = atomic_load_explicit(&D->destroyed, memory_order_relaxed);
@@ -3527,7 +3734,7 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 /* Destroy, step 1 (g_lock held): waits for hand-overs in progress, takes
  * the domain off the list and the records out of the registry.  =>
  * the detached records (still allocated: see the header comment). */
-static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
+static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
 {
 	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
 	D->closing = true;
@@ -3551,8 +3758,8 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
 	D->records = NULL;
 	D->registered = 0;
 	for (int i = 0; i < 3; i++)
-		gc_splice(orphans, &D->orphans[i].g);
-	orphans_recount_locked(D);
+		gc_splice(sealed, &D->bins[i].g);
+	sealed_recount_locked(D);
 	rec_t *dead = &D->dead;
 	record_init(D, dead, NULL, false);
 	/* Relaxed: only this thread uses the domain from here on. */
@@ -3581,9 +3788,9 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	TERN_ASSERT(d != &tern__epoch_default, "tern_epoch_domain_destroy: the default domain cannot be destroyed");
 	dom_t *D = d->impl;
 	TERN_ASSERT(!in_destructor_of(D), "tern_epoch_domain_destroy: called from one of the domain's destructors");
-	batch_t orphans = { 0 };
+	batch_t sealed = { 0 };
 	glock();
-	rec_t *records = domain_close_locked(D, &orphans);
+	rec_t *records = domain_close_locked(D, &sealed);
 	gunlock();
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
@@ -3592,17 +3799,15 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	 * use) are still allocated. */
 	for (rec_t *r = records; r; r = r->next) {
 		batch_t all = { 0 };
-		gc_splice(&all, &r->open);
-		for (int i = 0; i < 3; i++)
-			gc_splice(&all, &r->bins[i].g);
-		/* Relaxed: owner's statistic; the owner no longer uses the domain. */
-		atomic_store_explicit(&r->pending, 0, memory_order_relaxed);
+		olock_acquire(r);
+		open_take_locked(r, &all);
+		olock_release(r);
 		batch_destroy(D, NULL, &all);
 	}
 	glock();
 	domain_detach_records(records);
 	gunlock();
-	batch_destroy(D, NULL, &orphans);
+	batch_destroy(D, NULL, &sealed);
 	/* Drain what the destructors deferred into the dying domain. */
 	for (;;) {
 		dom_lock(D);
@@ -3614,8 +3819,8 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 		batch_destroy(D, NULL, &b);
 	}
 	unsigned round = 0;
-	/* Acquire: pairs with the release decrement in orphans_destroy(). */
-	while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
 		epoch_backoff(&round);
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
@@ -3626,8 +3831,9 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 
 /* ------------------------------------------------------ thread exit */
 
-/* Retires r from D: ends its pin, hands its garbage over (destroying what
- * is due) until none is left, and leaves the registry. */
+/* Retires r from D: ends its pin (or online section), seals its garbage
+ * into the domain (destroying what is due) until none is left, and leaves
+ * the registry. */
 static void record_retire(dom_t *D, rec_t *r)
 {
 	r->retiring = true;
@@ -3636,25 +3842,19 @@ static void record_retire(dom_t *D, rec_t *r)
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
 		/* Release (R3): pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->slot->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED)),
+		atomic_store_explicit(&r->slot->state,
+				      s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED |
+									   TERN__EPOCH_ONLINE)),
 				      memory_order_release);
 	}
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */
-	for (;;) {
+	do {
 		batch_t due = { 0 };
-		splice_begin(r);
-		seal(D, r, &due);
-		splice_end(r);
-		/* Relaxed: a hint for one advance attempt; due-ness is decided
-		 * under the lock in hand_over(). */
-		if (bins_waiting(r->bins, atomic_load_explicit(EPOCH(D), memory_order_relaxed)))
-			try_advance(D, false);
-		hand_over(D, r, true, &due);
+		seal_open(D, r, &due);
 		batch_destroy(D, r, &due);
-		if (!record_has_garbage(r))
-			break;
-	}
+		collect_sealed(D, r, 1); /* destroy what is due now rather than leave it */
+	} while (record_has_garbage(r));
 	r->collecting = was_collecting;
 	registry_remove(D, r);
 	bags_free_spare(r);
@@ -3777,7 +3977,7 @@ static bool record_is_mine(rec_t *r)
 }
 
 /* In the child only the forking thread exists: every other record is an
- * exited thread whose garbage goes through the hand-over path. */
+ * exited thread whose open garbage is sealed into the domain. */
 static void child_reset(dom_t *D)
 {
 	/* Relaxed: the child is single-threaded here. */
@@ -3787,34 +3987,48 @@ static void child_reset(dom_t *D)
 		next = r->next;
 		if (record_is_mine(r))
 			continue;
-		if (!r->splicing && evict_reserve(D, r, false, &due)) {
-			/* Its open list may have been interrupted between an entry
-			 * and the count or tail that publishes it. */
-			gc_repair(&r->open);
-			/* Seal its open garbage with the current epoch (later than
-			 * its real tag: conservative). */
-			bin_add(r->bins, g, &r->open, &due);
-			hand_over_locked(D, r, &due);
+		/* Relaxed: single-threaded child.  A list whose lock was held at
+		 * the fork may be half updated: it is left unreclaimed (a leak in
+		 * the child, never a double destruction). */
+		if (!atomic_load_explicit(&r->olock, memory_order_relaxed)) {
+			batch_t b = r->open;
+			gc_repair(&b);
+			/* The reserve bag dies with the record's memory: copy it. */
+			bool ok = true;
+			for (struct tern__epoch_bag **pp = &b.bags; *pp && ok; pp = &(*pp)->next) {
+				if (!(*pp)->reserve)
+					continue;
+				struct tern__epoch_bag *copy = bag_alloc();
+				if (copy == NULL) {
+					ok = false;
+					break;
+				}
+				memcpy(copy, *pp, sizeof *copy);
+				copy->reserve = false;
+				if (b.bags_tail == *pp)
+					b.bags_tail = copy;
+				*pp = copy;
+			}
+			/* Sealed with the current epoch (later than its real tag:
+			 * conservative). */
+			if (ok)
+				sealed_put_locked(D, g, g, &b, &due);
 		}
-		/* A half-spliced list, or a reserve that could not be copied, is
-		 * left unreclaimed in the child (a leak, never a double
-		 * destruction): the record's memory may be reused. */
 		registry_unlink_locked(D, r);
 		if (r->heap)
 			TERN_FREE(r);
 	}
-	/* Due garbage (the displaced, or already due, bins): the orphan bin
-	 * (g - 2) % 3 holds only tags <= g - 2, all due, so it joins that bin
-	 * under tag g - 2 and the child's next collection destroys it.  Due
-	 * garbage exists only once g >= 2. */
+	/* Displaced due garbage: the bin (g - 2) % 3 holds only tags <= g - 2,
+	 * all due, so it joins that bin under tag g - 2 and the child's next
+	 * collection destroys it.  Due garbage exists only once g >= 2. */
 	if (!batch_empty(&due)) {
-		struct tern__epoch_bin *b = &D->orphans[(g - 2) % 3];
+		struct tern__epoch_bin *b = &D->bins[(g - 2) % 3];
 		gc_splice(&b->g, &due);
 		b->tag = g - 2;
 	}
-	orphans_recount_locked(D);
+	sealed_recount_locked(D);
 	/* Relaxed: single-threaded child. */
-	atomic_store_explicit(&D->orphan_busy, 0, memory_order_relaxed);
+	atomic_store_explicit(&D->busy, 0, memory_order_relaxed);
 	D->exiting = 0;
 }
 
@@ -3922,6 +4136,31 @@ void tern_epoch_stats(struct tern_epoch_stats *out)
 {
 	TERN_ASSERT(out != NULL, "tern_epoch_stats: out is NULL");
 	tern_epoch_domain_stats(&tern__epoch_default, out);
+}
+
+void tern_epoch_online(void)
+{
+	tern_epoch_domain_online(&tern__epoch_default);
+}
+
+void tern_epoch_quiescent(void)
+{
+	tern_epoch_domain_quiescent(&tern__epoch_default);
+}
+
+void tern_epoch_offline(void)
+{
+	tern_epoch_domain_offline(&tern__epoch_default);
+}
+
+uint64_t tern_epoch_get_state(void)
+{
+	return tern_epoch_domain_get_state(&tern__epoch_default);
+}
+
+bool tern_epoch_poll_state(uint64_t cookie)
+{
+	return tern_epoch_domain_poll_state(&tern__epoch_default, cookie);
 }
 
 tern_epoch_domain_t *tern_epoch_default_domain(void)

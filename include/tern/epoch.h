@@ -155,6 +155,7 @@ struct tern_epoch_domain {
 #define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
 #define TERN__EPOCH_LATE 16u   /* thread past its exit hook (epoch_registry.h) */
 #define TERN__EPOCH_REG 32u    /* the slot's record is registered */
+#define TERN__EPOCH_ONLINE 64u /* quiescent-state reader between online and offline */
 #define TERN__EPOCH_FAST_REG (TERN__EPOCH_FAST | TERN__EPOCH_REG) /* the inline case */
 #define TERN__EPOCH_FLAGS 0xffu
 #define TERN__EPOCH_SHIFT 8
@@ -279,6 +280,29 @@ TERN_INLINE bool tern_epoch_is_pinned(void)
  * returns.  Never drops an object.
  */
 TERN_API void tern_epoch_defer(void *obj, void (*destroy)(void *obj));
+/*
+ * Quiescent-state readers (QSBR).  An online thread needs no pin around its
+ * reads: everything it reads stays valid until its next quiescent state
+ * (or offline).  It announces quiescent states between units of work, when
+ * it holds no pointer read before, and goes offline before it blocks.
+ * Online and pinning threads share one domain and one defer API; pins nest
+ * inside an online section, and every API that requires a pin accepts an
+ * online thread.  Misuse (debug builds abort): online while pinned or
+ * online, quiescent or offline while not online or while pinned inside the
+ * online section, synchronize or barrier while online.
+ */
+TERN_API void tern_epoch_online(void);
+TERN_API void tern_epoch_quiescent(void);
+TERN_API void tern_epoch_offline(void);
+/*
+ * Polled grace periods: a cookie for a grace period that starts now, and
+ * whether it has elapsed (every pin and online section that began before
+ * tern_epoch_get_state() has ended, and what they read may be reused).
+ * poll_state never waits; it tries to advance the epoch a little.
+ */
+TERN_API uint64_t tern_epoch_get_state(void);
+TERN_API bool tern_epoch_poll_state(uint64_t cookie);
+
 /* Frees obj's memory (with free()) after a grace period; runs no destructor. */
 TERN_API void tern_epoch_defer_free(void *obj);
 /* Intrusive defer: calls fn(entry) after a grace period; never allocates. */
@@ -286,14 +310,18 @@ TERN_API void tern_epoch_call(struct tern_epoch_entry *entry, void (*fn)(struct 
 /* Waits for a full grace period: every pin begun before the call has ended.  Not while pinned. */
 TERN_API void tern_epoch_synchronize(void);
 /*
- * On return, every object deferred before the call by the calling thread, by
- * exited threads and by threads that called tern_epoch_flush() has been
- * destroyed, and so has everything the destructors this call ran deferred
- * into the domain from this thread.  Not while pinned.
+ * On return, every object deferred before the call by any thread (live,
+ * idle, exited or flushed) has been destroyed, and so has everything the
+ * destructors this call ran deferred into the domain from this thread
+ * (rcu_barrier()'s contract).  Waits for the threads pinned now to unpin.
+ * Not while pinned or online.
  */
 TERN_API void tern_epoch_barrier(void);
-/* Hands the calling thread's pending garbage to the domain (destroyed by any
- * thread's later collection); what is already due is destroyed now. */
+/* Seals the calling thread's open garbage into the domain now (any thread's
+ * later collection destroys it).  Sealed garbage always belongs to the
+ * domain; at most TERN_EPOCH_BAG_CAP objects per thread are ever unsealed,
+ * so an idle thread never holds more than that back (and a barrier takes
+ * even those). */
 TERN_API void tern_epoch_flush(void);
 /* Tries to advance the epoch and destroys what is due; never waits.  With
  * nothing pending it does no work (no advance, no membarrier). */
@@ -336,6 +364,11 @@ TERN_API void tern_epoch_domain_barrier(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_flush(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_collect(tern_epoch_domain_t *d);
 TERN_API void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *out);
+TERN_API void tern_epoch_domain_online(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_quiescent(tern_epoch_domain_t *d);
+TERN_API void tern_epoch_domain_offline(tern_epoch_domain_t *d);
+TERN_API uint64_t tern_epoch_domain_get_state(tern_epoch_domain_t *d);
+TERN_API bool tern_epoch_domain_poll_state(tern_epoch_domain_t *d, uint64_t cookie);
 
 /* The calling thread's slot in d (one-entry cache, then a list walk). */
 TERN_INLINE struct tern__epoch_slot *tern__epoch_slot_of(tern_epoch_domain_t *d)

@@ -1,21 +1,23 @@
 /*
- * src/epoch/epoch_garbage.h — garbage lists, bins, orphans and the one path
- * that moves garbage between owners (part of src/epoch/epoch.c).
+ * src/epoch/epoch_garbage.h — garbage lists, the domain's sealed bins
+ * (part of src/epoch/epoch.c).
  *
  * Invariants:
- *   - Three bins (per record, and the domain's orphan bins): a bin holds
- *     garbage of one tag t at index t % 3.  Sealed tags are <= G, and only
- *     tags in {G - 1, G} are not yet due (due: t + 2 <= G).  So when garbage
- *     tagged t meets a bin holding t' != t, t' <= t - 3 is due and is
- *     displaced to the caller's batch (bin_add()) — provided t itself was
- *     not due, which is why every insertion into the orphan bins goes
- *     through orphans_put_locked() and its due filter.
- *   - hand_over() is the only code that moves a record's bins to the
- *     domain: thread exit, flush and the fork child use it.  Domain destroy
- *     moves everything to its drain list (all of it is due: no thread may be
- *     pinned in a domain being destroyed).
- *   - A record's reserve bag never leaves the record: hand_over() first
- *     copies it to a heap bag (evict_reserve()).
+ *   - Three bins per domain: a bin holds garbage of one tag t at index
+ *     t % 3.  Sealed tags are <= G, and only tags in {G - 1, G} are not yet
+ *     due (due: t + 2 <= G).  So when garbage tagged t meets a bin holding
+ *     t' != t, t' <= t - 3 is due and is displaced to the caller's batch
+ *     (bin_add()) — provided t itself was not due, which is why every
+ *     insertion goes through sealed_put_locked() and its due filter.
+ *   - seal_open() (epoch_reclaim.h) is the only code that moves garbage
+ *     from a record to its domain: collections, flush, thread exit, the
+ *     barrier (which takes other threads' open lists) and the fork child
+ *     use it.  Domain destroy destroys everything directly (all of it is
+ *     due: no thread may be pinned in a domain being destroyed).
+ *   - A record's reserve bag never leaves the record: before garbage that
+ *     uses it is sealed, the reserve's entries are copied to a heap bag, or
+ *     the list stays open (pinned owner), or it is destroyed in place after
+ *     a grace period (unpinned owner, no memory).
  */
 
 /* => an empty heap bag, or NULL. */
@@ -127,15 +129,17 @@ static void gc_repair(batch_t *g)
 	g->count = n;
 }
 
-/* Appends one object to a list, allocating a bag when the head one is full.
- * => false (nothing changed) when no bag can be had. */
-static bool gc_push(rec_t *r, batch_t *g, void *obj, void (*fn)(void *))
+/* Appends one object to list g if its head bag has room or a bag is given
+ * (*spare, consumed).  => false (nothing changed) when a bag is needed.
+ * Allocates nothing: callers holding a lock allocate before taking it. */
+static bool gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoch_bag **spare)
 {
 	struct tern__epoch_bag *b = g->bags;
 	if (b == NULL || b->n == TERN_EPOCH_BAG_CAP) {
-		b = r ? bag_get(r) : bag_alloc();
-		if (b == NULL)
+		if (spare == NULL || *spare == NULL)
 			return false;
+		b = *spare;
+		*spare = NULL;
 		b->next = g->bags;
 		g->bags = b;
 		if (g->bags_tail == NULL)
@@ -187,17 +191,26 @@ static void bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due
 			gc_splice(due, &bins[i].g);
 }
 
-static bool bins_waiting(const struct tern__epoch_bin *bins, uint64_t g)
+static void olock_acquire(rec_t *r)
 {
-	for (int i = 0; i < 3; i++)
-		if (bins[i].g.count && bins[i].tag + 2 > g)
-			return true;
-	return false;
+	unsigned round = 0;
+	/* Acquire: pairs with the release store in olock_release(): the
+	 * previous holder's list updates are visible. */
+	while (atomic_exchange_explicit(&r->olock, 1, memory_order_acquire))
+		epoch_backoff(&round);
 }
 
-static bool record_has_garbage(const rec_t *r)
+static void olock_release(rec_t *r)
 {
-	return r->open.count || r->bins[0].g.count || r->bins[1].g.count || r->bins[2].g.count;
+	/* Release: pairs with the acquire exchange in olock_acquire(). */
+	atomic_store_explicit(&r->olock, 0, memory_order_release);
+}
+
+/* => whether r's open list holds anything (a snapshot). */
+static bool record_has_garbage(rec_t *r)
+{
+	/* Relaxed: a snapshot of a counter written under r->olock. */
+	return atomic_load_explicit(&r->pending, memory_order_relaxed) != 0;
 }
 
 /* Runs every destructor of the batch, with no tern lock held; returns bags
@@ -262,147 +275,74 @@ static void pending_flag(rec_t *r, bool on)
 		atomic_store_explicit(&r->slot->state, ns, memory_order_release);
 }
 
-/* Recomputes r->pending from the record's own lists. */
-static void pending_recount(rec_t *r)
+/* Publishes r's open count; the caller holds r->olock. */
+static void pending_set_locked(rec_t *r)
 {
-	size_t n = r->open.count;
-	for (int i = 0; i < 3; i++)
-		n += r->bins[i].g.count;
-	/* Relaxed: owner-only counter (single writer), read by stats; it
-	 * orders nothing. */
-	atomic_store_explicit(&r->pending, n, memory_order_relaxed);
-	pending_flag(r, n != 0);
+	/* Relaxed: read by stats and record_has_garbage(); it orders nothing. */
+	atomic_store_explicit(&r->pending, r->open.count, memory_order_relaxed);
 }
 
-/* Marks r's lists as being rearranged (a fork() child then leaves them
- * alone: a leak in the child, never a double destruction).  The compiler
- * barriers keep the list updates inside the marked region.  No callback
- * runs while it is set. */
-static void splice_begin(rec_t *r)
-{
-	r->splicing = true;
-	/* Compiler-only barrier: fork consistency, not threads. */
-	atomic_signal_fence(memory_order_seq_cst);
-}
+/* ------------------------------------------------------- sealed bins */
 
-static void splice_end(rec_t *r)
-{
-	/* Compiler-only barrier: see splice_begin(). */
-	atomic_signal_fence(memory_order_seq_cst);
-	r->splicing = false;
-}
-
-/* ------------------------------------------------------------ orphans */
-
-/* Recomputes the orphan count and hints.  Under D->lock. */
-static void orphans_recount_locked(dom_t *D)
+/* Recomputes the sealed count and hints.  Under D->lock. */
+static void sealed_recount_locked(dom_t *D)
 {
 	uint64_t n = 0, wait = 0;
 	for (int i = 0; i < 3; i++) {
-		n += D->orphans[i].g.count;
-		if (D->orphans[i].g.count && D->orphans[i].tag + 2 > wait)
-			wait = D->orphans[i].tag + 2;
+		n += D->bins[i].g.count;
+		if (D->bins[i].g.count && D->bins[i].tag + 2 > wait)
+			wait = D->bins[i].tag + 2;
 	}
-	D->orphan_count = n;
+	D->sealed_count = n;
 	/* Relaxed: hints read without the lock; the bins are read under it. */
-	atomic_store_explicit(&D->orphan_hint, n, memory_order_relaxed);
+	atomic_store_explicit(&D->sealed_hint, n, memory_order_relaxed);
 	/* Relaxed: as above. */
-	atomic_store_explicit(&D->orphan_wait, wait, memory_order_relaxed);
+	atomic_store_explicit(&D->sealed_wait, wait, memory_order_relaxed);
 }
 
-/* The due filter: garbage tagged t joins the orphan bins if not yet due at
- * g (the current epoch, read under D->lock), else the caller's batch.
- * Under D->lock; the caller recounts. */
-static void orphans_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
+/* The due filter: garbage tagged t joins the bins if not yet due at g (the
+ * current epoch, read under D->lock), else the caller's batch.  Under
+ * D->lock; the caller recounts. */
+static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
 {
-	if (src->count == 0 && src->bags == NULL)
+	if (src->count == 0 && src->bags == NULL && src->ents == NULL)
 		return;
 	if (t + 2 <= g)
 		gc_splice(due, src);
 	else
-		bin_add(D->orphans, t, src, due);
+		bin_add(D->bins, t, src, due);
 }
 
-/* Detaches the orphan bins due at g into *due and counts the batch busy
+/* Detaches the bins due at g into *due and counts the batch busy
  * (tern_epoch_barrier() waits for busy batches).  => whether it took any. */
-static bool orphans_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
+static bool sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
 {
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
-	if (atomic_load_explicit(&D->orphan_hint, memory_order_relaxed) == 0)
+	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return false;
 	if (wait)
 		dom_lock(D);
 	else if (pthread_mutex_trylock(&D->lock) != 0)
 		return false;
 	size_t before = due->count;
-	bins_take_due(D->orphans, g, due);
+	bins_take_due(D->bins, g, due);
 	bool took = due->count != before;
 	if (took) {
-		orphans_recount_locked(D);
+		sealed_recount_locked(D);
 		/* Relaxed: incremented under the lock; the barrier's acquire load
-		 * pairs with the release decrement in orphans_destroy(). */
-		atomic_fetch_add_explicit(&D->orphan_busy, 1, memory_order_relaxed);
+		 * pairs with the release decrement in sealed_destroy(). */
+		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
 	}
 	dom_unlock(D);
 	return took;
 }
 
-static void orphans_destroy(dom_t *D, rec_t *r, batch_t *due, bool took)
+static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, bool took)
 {
 	if (!took)
 		return;
 	batch_destroy(D, r, due);
 	/* Release: pairs with the acquire load in barrier_in(): the destructors
 	 * above happen before a barrier that sees the count drop. */
-	atomic_fetch_sub_explicit(&D->orphan_busy, 1, memory_order_release);
-}
-
-/* ------------------------------------------------------- hand-over */
-
-/*
- * The reserve bag lives in the record, which may die before the garbage in
- * it is due: wherever it is (open list or a bin), copy its entries to a
- * heap bag.  Without memory, an unpinned owner (may_wait) whose reserve is
- * in a bin waits until that bin is due and destroys it in place (*due);
- * otherwise the reserve stays with the record (a pinned flush keeps it,
- * documented) and => false.
- */
-static bool evict_reserve(dom_t *D, rec_t *r, bool may_wait, batch_t *due);
-
-/*
- * The one path that moves a record's sealed garbage to its domain: the
- * bins already due go to *due (the caller destroys them, outside the lock);
- * the others join the orphan bins through the due filter.  r's open list
- * must be sealed (empty) unless it is kept (pinned reserve).  Used by
- * thread exit, flush and the fork child.  Caller: splicing mark on r.
- */
-static void hand_over_locked(dom_t *D, rec_t *r, batch_t *due)
-{
-	/* Relaxed: under the lock that serialises advances. */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	for (int i = 0; i < 3; i++) {
-		struct tern__epoch_bin *b = &r->bins[i];
-		if (b->g.count == 0)
-			continue;
-		if (r->reserve_busy) {
-			bool has_reserve = false;
-			for (struct tern__epoch_bag *x = b->g.bags; x; x = x->next)
-				has_reserve |= x == &r->reserve;
-			if (has_reserve)
-				continue; /* stays with its pinned owner */
-		}
-		orphans_put_locked(D, g, b->tag, &b->g, due);
-	}
-	orphans_recount_locked(D);
-}
-
-static void hand_over(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
-{
-	evict_reserve(D, r, may_wait, due);
-	splice_begin(r);
-	dom_lock(D);
-	hand_over_locked(D, r, due);
-	dom_unlock(D);
-	pending_recount(r);
-	splice_end(r);
+	atomic_fetch_sub_explicit(&D->busy, 1, memory_order_release);
 }

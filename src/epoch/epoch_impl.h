@@ -14,9 +14,15 @@
  *   - A record is in at most one registry, at most once (in_registry), and
  *     only while its domain is alive and not dying.
  *   - Garbage (an object or an intrusive entry) is in exactly one place: a
- *     record's open list or one of its bins, a domain's orphan bin or drain
- *     list, or a batch detached by exactly one thread that is destroying it.
- *   - Every count (record pending, domain orphan_count/orphan_hint) is
+ *     record's open (unsealed) list, one of its domain's three sealed bins
+ *     or its drain list, or a batch detached by exactly one thread that is
+ *     destroying it.  Sealed garbage always belongs to the domain, so any
+ *     thread's collection can destroy it: nothing sealed waits for the
+ *     thread that deferred it.
+ *   - A record's open list is guarded by its olock: the owner holds it
+ *     while it appends or takes the list, tern_epoch_barrier() while it
+ *     takes another thread's list.  No allocation or callback runs under it.
+ *   - Every count (record pending, domain sealed_count and hints) is
  *     recomputed from the lists whenever they change, never adjusted by
  *     deltas: it is exact whenever no thread is moving garbage.
  */
@@ -95,17 +101,18 @@ struct tern__epoch_record {
 	bool late;              /* default-domain record made after the exit hook ran */
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
-	bool splicing;          /* lists being rearranged (a fork child skips them) */
-	bool reserve_busy;      /* `reserve` holds garbage */
+	bool reserve_busy;      /* `reserve` holds garbage; owner only */
+	/* Guards `open` (see above); held while a fork may interrupt the list
+	 * update, so a fork child leaves a locked list alone. */
+	_Atomic(unsigned char) olock;
 	bool retiring;          /* record_retire() is running for it */
 	unsigned unpins;        /* outermost unpins since the last collection */
 	size_t since_collect;   /* defers since the last collection */
-	/* Deferred by this record and not yet handed over or destroyed:
-	 * written by the owner only (recomputed from its lists), read by stats. */
+	/* Objects in the open list: written under olock (by the owner, or by a
+	 * barrier that took the list), read by stats. */
 	_Atomic(size_t) pending;
-	batch_t open;                      /* unsealed (untagged) garbage */
-	struct tern__epoch_bin bins[3];
-	struct tern__epoch_bag *spare;     /* cache of empty bags */
+	batch_t open;                      /* unsealed (untagged) garbage, under olock */
+	struct tern__epoch_bag *spare;     /* cache of empty bags; owner only */
 	unsigned nspare;
 	long tid;                          /* gettid() of the owner */
 	struct tern__epoch_record *prev, *next; /* registry, under the domain lock */
@@ -123,14 +130,14 @@ struct tern__epoch_domain_impl {
 	pthread_mutex_t lock;           /* registry, orphans, drain, advances, stall fields */
 	rec_t *records;                 /* registry (doubly linked), under lock */
 	unsigned registered;            /* under lock */
-	struct tern__epoch_bin orphans[3]; /* handed-over garbage, under lock */
-	uint64_t orphan_count;          /* objects in orphans[], under lock */
-	/* Copies of orphan_count and of the epoch at which every orphan is due
-	 * (0 when there is none), stored under the lock, read without it as
-	 * hints by collect(); the bins themselves are only read under the lock. */
-	_Atomic(uint64_t) orphan_hint;
-	_Atomic(uint64_t) orphan_wait;
-	_Atomic(unsigned) orphan_busy;  /* orphan batches being destroyed outside the lock */
+	struct tern__epoch_bin bins[3]; /* sealed garbage of every thread, under lock */
+	uint64_t sealed_count;          /* objects in bins[], under lock */
+	/* Copies of sealed_count and of the epoch at which every sealed object
+	 * is due (0 when there is none), stored under the lock, read without it
+	 * as hints by collect(); the bins themselves are only read under it. */
+	_Atomic(uint64_t) sealed_hint;
+	_Atomic(uint64_t) sealed_wait;
+	_Atomic(unsigned) busy;         /* due batches being destroyed outside the lock */
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
 	_Atomic(uint64_t) failed_advances;

@@ -43,50 +43,6 @@ static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_ms
 	(void)dtor_msg;
 }
 
-/* ------------------------------------------------------ reserve */
-
-/* => the link that points at r's reserve bag in list g, or NULL. */
-static struct tern__epoch_bag **reserve_link(rec_t *r, batch_t *g)
-{
-	for (struct tern__epoch_bag **pp = &g->bags; *pp; pp = &(*pp)->next)
-		if (*pp == &r->reserve)
-			return pp;
-	return NULL;
-}
-
-static bool evict_reserve(dom_t *D, rec_t *r, bool may_wait, batch_t *due)
-{
-	if (!r->reserve_busy)
-		return true;
-	batch_t *lists[4] = { &r->open, &r->bins[0].g, &r->bins[1].g, &r->bins[2].g };
-	for (int i = 0; i < 4; i++) {
-		struct tern__epoch_bag **pp = reserve_link(r, lists[i]);
-		if (pp == NULL)
-			continue;
-		struct tern__epoch_bag *copy = bag_alloc();
-		if (copy) {
-			splice_begin(r);
-			memcpy(copy, &r->reserve, sizeof *copy);
-			copy->reserve = false;
-			*pp = copy;
-			if (lists[i]->bags_tail == &r->reserve)
-				lists[i]->bags_tail = copy;
-			r->reserve_busy = false;
-			splice_end(r);
-			return true;
-		}
-		if (i == 0 || !may_wait || tern__epoch_pinned(r->slot))
-			return false; /* the reserve stays with the record */
-		/* No memory: this bin is destroyed here, once due. */
-		wait_epoch(D, r->bins[i - 1].tag + 2);
-		splice_begin(r);
-		gc_splice(due, lists[i]);
-		splice_end(r);
-		return true;
-	}
-	return true; /* not in a list: released already */
-}
-
 /* ------------------------------------------------------ synchronize */
 
 void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
@@ -100,54 +56,74 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 
 /* ------------------------------------------------------ barrier */
 
+/*
+ * Takes every registered record's open list (the owner's olock orders the
+ * owner's unlinks before this thread's sealing fence).  A list that holds
+ * its owner's reserve bag stays (its owner is pinned, or about to seal it
+ * at unpin): => false, and the barrier goes round again.
+ */
+static bool steal_open_lists(dom_t *D, batch_t *out)
+{
+	bool all = true;
+	dom_lock(D);
+	for (rec_t *r = D->records; r; r = r->next) {
+		olock_acquire(r);
+		if (open_has_reserve_locked(r))
+			all = false;
+		else
+			open_take_locked(r, out);
+		olock_release(r);
+	}
+	dom_unlock(D);
+	return all;
+}
+
+/*
+ * Every object deferred before the call, by any thread (live, idle, exited
+ * or flushed), is destroyed on return: the sealed bins hold everything but
+ * the open lists, which the barrier takes and seals itself; then it waits
+ * a grace period past all of it and destroys what is due, and waits for
+ * due batches other threads are destroying.  Repeats while the destructors
+ * it ran deferred more into this thread's record (drain).
+ */
 static void barrier_in(dom_t *D)
 {
 	if (dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
 	for (;;) {
-		rec_t *r = record_lookup(D, false);
-		batch_t due = { 0 };
-		if (r) {
-			splice_begin(r);
-			seal(D, r, &due);
-			splice_end(r);
-		}
-		/* Everything deferred before this call by this thread is now
-		 * sealed, and everything handed over is in the orphan bins: all
-		 * of it carries a tag <= g. */
+		batch_t stolen = { 0 }, due = { 0 };
+		bool all = steal_open_lists(D, &stolen);
+		seal_batch(D, &stolen, &due);
 		dom_lock(D);
-		/* Relaxed: under the lock that serialises advances. */
+		/* Relaxed: under the lock that serialises advances; every tag
+		 * sealed so far is <= g. */
 		uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 		dom_unlock(D);
 		wait_epoch(D, g + 2);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		if (r) {
+		rec_t *r = record_lookup(D, false);
+		if (r)
 			r->collecting = true;
-			splice_begin(r);
-			bins_take_due(r->bins, now, &due);
-			pending_recount(r);
-			splice_end(r);
-		}
 		batch_destroy(D, r, &due);
-		batch_t orphans = { 0 };
-		bool took = orphans_take_due(D, now, &orphans, true);
-		orphans_destroy(D, r, &orphans, took);
+		batch_t sealed = { 0 };
+		bool took = sealed_take_due(D, now, &sealed, true);
+		sealed_destroy(D, r, &sealed, took);
 		if (r)
 			r->collecting = false;
-		/* Orphans detached by other collectors before this call must be
-		 * finished too. */
+		/* Due batches detached by other collectors must be finished too. */
 		unsigned round = 0;
-		/* Acquire: pairs with the release decrement in orphans_destroy(). */
-		while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+		/* Acquire: pairs with the release decrement in sealed_destroy(). */
+		while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
 			epoch_backoff(&round);
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
 		r = record_lookup(D, false);
-		if (r == NULL)
-			return;
-		if (!record_has_garbage(r)) {
-			late_done(r);
+		if (all && (r == NULL || !record_has_garbage(r))) {
+			if (r != NULL) {
+				pending_flag(r, false);
+				late_done(r);
+			}
 			return;
 		}
 	}
@@ -174,10 +150,7 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 		return; /* nothing, or nested in a destructor: the outer call works */
 	r->collecting = true;
 	batch_t due = { 0 };
-	splice_begin(r);
-	seal(D, r, &due);
-	splice_end(r);
-	hand_over(D, r, !tern__epoch_pinned(r->slot), &due);
+	seal_open(D, r, &due);
 	batch_destroy(D, r, &due);
 	r->collecting = false;
 	late_done(r);
@@ -196,8 +169,7 @@ void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 		collect(D, r, 2);
 		late_done(r);
 	} else {
-		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-		collect_orphans(D, NULL, atomic_load_explicit(EPOCH(D), memory_order_acquire), true);
+		collect_sealed(D, NULL, 2);
 	}
 }
 
@@ -231,7 +203,7 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 			out->stall_refusals = r->stall_refusals;
 		}
 	}
-	out->orphaned = D->orphan_count;
+	out->orphaned = D->sealed_count;
 	out->pending += out->orphaned;
 	/* Relaxed: statistics counters. */
 	out->destroyed = atomic_load_explicit(&D->destroyed, memory_order_relaxed);
@@ -271,7 +243,7 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 /* Destroy, step 1 (g_lock held): waits for hand-overs in progress, takes
  * the domain off the list and the records out of the registry.  =>
  * the detached records (still allocated: see the header comment). */
-static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
+static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
 {
 	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
 	D->closing = true;
@@ -295,8 +267,8 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *orphans)
 	D->records = NULL;
 	D->registered = 0;
 	for (int i = 0; i < 3; i++)
-		gc_splice(orphans, &D->orphans[i].g);
-	orphans_recount_locked(D);
+		gc_splice(sealed, &D->bins[i].g);
+	sealed_recount_locked(D);
 	rec_t *dead = &D->dead;
 	record_init(D, dead, NULL, false);
 	/* Relaxed: only this thread uses the domain from here on. */
@@ -325,9 +297,9 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	TERN_ASSERT(d != &tern__epoch_default, "tern_epoch_domain_destroy: the default domain cannot be destroyed");
 	dom_t *D = d->impl;
 	TERN_ASSERT(!in_destructor_of(D), "tern_epoch_domain_destroy: called from one of the domain's destructors");
-	batch_t orphans = { 0 };
+	batch_t sealed = { 0 };
 	glock();
-	rec_t *records = domain_close_locked(D, &orphans);
+	rec_t *records = domain_close_locked(D, &sealed);
 	gunlock();
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
@@ -336,17 +308,15 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	 * use) are still allocated. */
 	for (rec_t *r = records; r; r = r->next) {
 		batch_t all = { 0 };
-		gc_splice(&all, &r->open);
-		for (int i = 0; i < 3; i++)
-			gc_splice(&all, &r->bins[i].g);
-		/* Relaxed: owner's statistic; the owner no longer uses the domain. */
-		atomic_store_explicit(&r->pending, 0, memory_order_relaxed);
+		olock_acquire(r);
+		open_take_locked(r, &all);
+		olock_release(r);
 		batch_destroy(D, NULL, &all);
 	}
 	glock();
 	domain_detach_records(records);
 	gunlock();
-	batch_destroy(D, NULL, &orphans);
+	batch_destroy(D, NULL, &sealed);
 	/* Drain what the destructors deferred into the dying domain. */
 	for (;;) {
 		dom_lock(D);
@@ -358,8 +328,8 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 		batch_destroy(D, NULL, &b);
 	}
 	unsigned round = 0;
-	/* Acquire: pairs with the release decrement in orphans_destroy(). */
-	while (atomic_load_explicit(&D->orphan_busy, memory_order_acquire) != 0)
+	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
 		epoch_backoff(&round);
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
@@ -370,8 +340,9 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 
 /* ------------------------------------------------------ thread exit */
 
-/* Retires r from D: ends its pin, hands its garbage over (destroying what
- * is due) until none is left, and leaves the registry. */
+/* Retires r from D: ends its pin (or online section), seals its garbage
+ * into the domain (destroying what is due) until none is left, and leaves
+ * the registry. */
 static void record_retire(dom_t *D, rec_t *r)
 {
 	r->retiring = true;
@@ -380,25 +351,19 @@ static void record_retire(dom_t *D, rec_t *r)
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
 		/* Release (R3): pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->slot->state, s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED)),
+		atomic_store_explicit(&r->slot->state,
+				      s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED |
+									   TERN__EPOCH_ONLINE)),
 				      memory_order_release);
 	}
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */
-	for (;;) {
+	do {
 		batch_t due = { 0 };
-		splice_begin(r);
-		seal(D, r, &due);
-		splice_end(r);
-		/* Relaxed: a hint for one advance attempt; due-ness is decided
-		 * under the lock in hand_over(). */
-		if (bins_waiting(r->bins, atomic_load_explicit(EPOCH(D), memory_order_relaxed)))
-			try_advance(D, false);
-		hand_over(D, r, true, &due);
+		seal_open(D, r, &due);
 		batch_destroy(D, r, &due);
-		if (!record_has_garbage(r))
-			break;
-	}
+		collect_sealed(D, r, 1); /* destroy what is due now rather than leave it */
+	} while (record_has_garbage(r));
 	r->collecting = was_collecting;
 	registry_remove(D, r);
 	bags_free_spare(r);
@@ -521,7 +486,7 @@ static bool record_is_mine(rec_t *r)
 }
 
 /* In the child only the forking thread exists: every other record is an
- * exited thread whose garbage goes through the hand-over path. */
+ * exited thread whose open garbage is sealed into the domain. */
 static void child_reset(dom_t *D)
 {
 	/* Relaxed: the child is single-threaded here. */
@@ -531,34 +496,48 @@ static void child_reset(dom_t *D)
 		next = r->next;
 		if (record_is_mine(r))
 			continue;
-		if (!r->splicing && evict_reserve(D, r, false, &due)) {
-			/* Its open list may have been interrupted between an entry
-			 * and the count or tail that publishes it. */
-			gc_repair(&r->open);
-			/* Seal its open garbage with the current epoch (later than
-			 * its real tag: conservative). */
-			bin_add(r->bins, g, &r->open, &due);
-			hand_over_locked(D, r, &due);
+		/* Relaxed: single-threaded child.  A list whose lock was held at
+		 * the fork may be half updated: it is left unreclaimed (a leak in
+		 * the child, never a double destruction). */
+		if (!atomic_load_explicit(&r->olock, memory_order_relaxed)) {
+			batch_t b = r->open;
+			gc_repair(&b);
+			/* The reserve bag dies with the record's memory: copy it. */
+			bool ok = true;
+			for (struct tern__epoch_bag **pp = &b.bags; *pp && ok; pp = &(*pp)->next) {
+				if (!(*pp)->reserve)
+					continue;
+				struct tern__epoch_bag *copy = bag_alloc();
+				if (copy == NULL) {
+					ok = false;
+					break;
+				}
+				memcpy(copy, *pp, sizeof *copy);
+				copy->reserve = false;
+				if (b.bags_tail == *pp)
+					b.bags_tail = copy;
+				*pp = copy;
+			}
+			/* Sealed with the current epoch (later than its real tag:
+			 * conservative). */
+			if (ok)
+				sealed_put_locked(D, g, g, &b, &due);
 		}
-		/* A half-spliced list, or a reserve that could not be copied, is
-		 * left unreclaimed in the child (a leak, never a double
-		 * destruction): the record's memory may be reused. */
 		registry_unlink_locked(D, r);
 		if (r->heap)
 			TERN_FREE(r);
 	}
-	/* Due garbage (the displaced, or already due, bins): the orphan bin
-	 * (g - 2) % 3 holds only tags <= g - 2, all due, so it joins that bin
-	 * under tag g - 2 and the child's next collection destroys it.  Due
-	 * garbage exists only once g >= 2. */
+	/* Displaced due garbage: the bin (g - 2) % 3 holds only tags <= g - 2,
+	 * all due, so it joins that bin under tag g - 2 and the child's next
+	 * collection destroys it.  Due garbage exists only once g >= 2. */
 	if (!batch_empty(&due)) {
-		struct tern__epoch_bin *b = &D->orphans[(g - 2) % 3];
+		struct tern__epoch_bin *b = &D->bins[(g - 2) % 3];
 		gc_splice(&b->g, &due);
 		b->tag = g - 2;
 	}
-	orphans_recount_locked(D);
+	sealed_recount_locked(D);
 	/* Relaxed: single-threaded child. */
-	atomic_store_explicit(&D->orphan_busy, 0, memory_order_relaxed);
+	atomic_store_explicit(&D->busy, 0, memory_order_relaxed);
 	D->exiting = 0;
 }
 

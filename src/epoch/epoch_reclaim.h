@@ -1,25 +1,132 @@
 /*
  * src/epoch/epoch_reclaim.h — the reclamation flow, top-down: defer (W1),
- * seal (W2), advance (A), reclaim (C), and the out-of-line pin and unpin
- * (R1, R3).  Part of src/epoch/epoch.c, whose Concurrency block defines
- * the steps cited here.
+ * seal (W2), advance (A), reclaim (C), the out-of-line pin and unpin (R1,
+ * R3), quiescent-state readers and polled grace periods.  Part of
+ * src/epoch/epoch.c, whose Concurrency block defines the steps cited here.
  *
  * Invariants:
- *   - Only the owner touches a record's open list, bins and spare bags
- *     (domain destroy and the fork child take them over only when the owner
- *     cannot be using them).
+ *   - A record's open list holds at most TERN_EPOCH_BAG_CAP objects: the
+ *     defer that would exceed it seals the list first.  So an idle thread
+ *     keeps at most that many objects waiting, and tern_epoch_barrier()
+ *     takes even those.
  *   - collect() is not re-entered for one record: a destructor it runs that
  *     defers or collects again finds `collecting` set; the deferred garbage
  *     waits in the open list for the next collection.
- *   - No domain lock is held while a destructor runs (batch_destroy() is
- *     always called on a detached batch, after unlocking).
+ *   - No lock is held while a destructor or the allocator runs
+ *     (batch_destroy() runs on a detached batch, after unlocking; bags are
+ *     allocated before r->olock or D->lock is taken).
  */
 
 static void collect(dom_t *D, rec_t *r, int attempts);
-static void seal(dom_t *D, rec_t *r, batch_t *due);
 static uint64_t try_advance(dom_t *D, bool wait);
 static void wait_epoch(dom_t *D, uint64_t target);
 static void synchronize_grace(dom_t *D);
+
+/* ------------------------------------------------------ W2: seal */
+
+/* Seals a detached batch: tags it with the current epoch (after F_W) and
+ * adds it to D's bins through the due filter. */
+static void seal_batch(dom_t *D, batch_t *b, batch_t *due)
+{
+	if (batch_empty(b))
+		return;
+	/* Seq_cst fence (F_W): pairs with the readers' fence in
+	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
+	 * in heavy_barrier(): every unlink that happened before the defers in
+	 * the batch (sequenced before them, or ordered through r->olock when a
+	 * barrier seals another thread's list) precedes the epoch load that
+	 * tags them. */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Relaxed: ordering comes from the fence above (see the proof). */
+	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	dom_lock(D);
+	/* Relaxed: under the lock that serialises advances. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	sealed_put_locked(D, g, t, b, due);
+	sealed_recount_locked(D);
+	dom_unlock(D);
+}
+
+/* => whether r's open list holds its reserve bag (caller holds r->olock). */
+static bool open_has_reserve_locked(rec_t *r)
+{
+	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
+		if (b->reserve)
+			return true;
+	return false;
+}
+
+/* Takes r's open list (caller holds r->olock). */
+static void open_take_locked(rec_t *r, batch_t *out)
+{
+	gc_splice(out, &r->open);
+	pending_set_locked(r);
+}
+
+/*
+ * Before the open list leaves its record, the reserve bag in it (if any)
+ * is copied to a heap bag.  => false without memory (the reserve stays).
+ */
+static bool reserve_copy(rec_t *r)
+{
+	if (!r->reserve_busy)
+		return true;
+	struct tern__epoch_bag *copy = bag_alloc();
+	if (copy == NULL)
+		return false;
+	olock_acquire(r);
+	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
+		if (*pp != &r->reserve)
+			continue;
+		memcpy(copy, &r->reserve, sizeof *copy);
+		copy->reserve = false;
+		*pp = copy;
+		if (r->open.bags_tail == &r->reserve)
+			r->open.bags_tail = copy;
+		copy = NULL;
+		break;
+	}
+	olock_release(r);
+	if (copy != NULL)
+		TERN_FREE(copy); /* the reserve was no longer in the list */
+	r->reserve_busy = false;
+	return true;
+}
+
+/*
+ * W2 for the owner: moves its open list to the domain.  While pinned with
+ * the reserve bag in use (out of memory), the list stays open: sealed now it
+ * would carry an epoch this thread's own pin keeps from becoming due, and
+ * the next defer needing a bag would retry forever; the unpin seals it.
+ * Unpinned without memory to copy the reserve, the list is tagged, waited
+ * for and destroyed in place (*due).
+ */
+static void seal_open(dom_t *D, rec_t *r, batch_t *due)
+{
+	if (!record_has_garbage(r))
+		return;
+	batch_t b = { 0 };
+	if (!reserve_copy(r)) {
+		if (tern__epoch_pinned(r->slot))
+			return;
+		olock_acquire(r);
+		open_take_locked(r, &b);
+		olock_release(r);
+		/* Seq_cst fence (F_W, as in seal_batch()). */
+		atomic_thread_fence(memory_order_seq_cst);
+		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+		wait_epoch(D, t + 2);
+		gc_splice(due, &b);
+		pending_flag(r, false);
+		return;
+	}
+	olock_acquire(r);
+	open_take_locked(r, &b);
+	olock_release(r);
+	pending_flag(r, false);
+	seal_batch(D, &b, due);
+}
 
 /* ------------------------------------------------------ W1: defer */
 
@@ -27,21 +134,58 @@ static void synchronize_grace(dom_t *D);
  * store obj (no memory, no record) and is not pinned. */
 static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 {
-	/* Seq_cst fence (F_W, as in seal()): orders the caller's unlink of obj
-	 * before the epoch load that acts as its tag. */
-	atomic_thread_fence(memory_order_seq_cst);
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-	wait_epoch(D, g + 2); /* obj is tagged g: due once G >= g + 2 */
+	synchronize_grace(D); /* obj is tagged like a sealed object */
 	destroy_one(D, obj, fn);
 }
 
-static void defer_counted(dom_t *D, rec_t *r)
+/* Appends obj to r's open list.  => false when no bag can be had. */
+static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
 {
-	pending_recount(r);
+	olock_acquire(r);
+	bool ok = gc_push(&r->open, obj, fn, NULL);
+	if (ok)
+		pending_set_locked(r);
+	olock_release(r);
+	if (ok)
+		return true;
+	struct tern__epoch_bag *b = bag_get(r); /* outside the lock: may allocate */
+	if (b == NULL)
+		return false;
+	olock_acquire(r);
+	gc_push(&r->open, obj, fn, &b);
+	pending_set_locked(r);
+	olock_release(r);
+	if (b != NULL)
+		bag_put(r, b);
+	return true;
+}
+
+static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+{
+	olock_acquire(r);
+	gc_push_entry(&r->open, e, fn);
+	pending_set_locked(r);
+	olock_release(r);
+}
+
+/* Before an append: a full open list is sealed first (the idle-thread
+ * bound), and every TERN_EPOCH_COLLECT_DEFERS defers the owner collects. */
+static void defer_prepare(dom_t *D, rec_t *r)
+{
+	/* Relaxed: the owner's own counter. */
+	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP) {
+		batch_t due = { 0 };
+		seal_open(D, r, &due);
+		batch_destroy(D, r, &due);
+	}
+}
+
+static void defer_done(dom_t *D, rec_t *r)
+{
+	pending_flag(r, true);
 	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS)) {
-		/* Relaxed: own counter. */
-		size_t p = atomic_load_explicit(&r->pending, memory_order_relaxed);
+		/* Relaxed: a hint. */
+		uint64_t p = atomic_load_explicit(&D->sealed_hint, memory_order_relaxed);
 		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1);
 	}
 }
@@ -49,8 +193,9 @@ static void defer_counted(dom_t *D, rec_t *r)
 /* W1: appends obj to r's open list (no fence, no shared access). */
 static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 {
-	if (TERN_LIKELY(gc_push(r, &r->open, obj, fn))) {
-		defer_counted(D, r);
+	defer_prepare(D, r);
+	if (TERN_LIKELY(open_append(r, obj, fn))) {
+		defer_done(D, r);
 		return;
 	}
 	if (!tern__epoch_pinned(r->slot)) {
@@ -62,8 +207,8 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 	 * cache) and retry with backoff; the object is never dropped. */
 	for (unsigned round = 0;; epoch_backoff(&round)) {
 		collect(D, r, 2);
-		if (gc_push(r, &r->open, obj, fn)) {
-			pending_recount(r);
+		if (open_append(r, obj, fn)) {
+			pending_flag(r, true);
 			return;
 		}
 	}
@@ -73,9 +218,12 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
  * due, and tern_epoch_domain_destroy() drains the list. */
 static void drain_push(dom_t *D, void *obj, void (*fn)(void *))
 {
+	struct tern__epoch_bag *b = bag_alloc(); /* outside the lock */
 	dom_lock(D);
-	bool ok = gc_push(NULL, &D->drain, obj, fn);
+	bool ok = gc_push(&D->drain, obj, fn, &b);
 	dom_unlock(D);
+	if (b != NULL)
+		TERN_FREE(b);
 	if (!ok)
 		destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
 }
@@ -108,8 +256,7 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 	}
 	rec_t *r = record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
-		/* No memory for a record: as destroy_after_grace(), for an entry. */
-		synchronize_grace(D); /* the entry is tagged like a sealed object */
+		synchronize_grace(D); /* no memory for a record: as destroy_after_grace() */
 		struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 		tern__epoch_thr.dtors = &frame;
 		fn(e);
@@ -118,35 +265,27 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
 		return;
 	}
-	gc_push_entry(&r->open, e, fn);
-	defer_counted(D, r);
+	defer_prepare(D, r);
+	open_append_entry(r, e, fn);
+	defer_done(D, r);
 	late_done(r);
 }
 
-/* ------------------------------------------------------ W2: seal */
-
-/* Tags the open garbage with the current epoch and bins it. */
-static void seal(dom_t *D, rec_t *r, batch_t *due)
-{
-	if (r->open.count == 0)
-		return;
-	/* Pinned with the reserve bag in use (out of memory): sealing now would
-	 * tag the reserve with an epoch this thread's own pin keeps from
-	 * becoming due, and the next defer needing a bag would retry forever.
-	 * Left open, it is sealed by the collection at unpin. */
-	if (r->reserve_busy && tern__epoch_pinned(r->slot))
-		return;
-	/* Seq_cst fence (F_W): pairs with the readers' fence in
-	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
-	 * in heavy_barrier(): every unlink that preceded the defers in the open
-	 * list is ordered before the epoch load that tags them. */
-	atomic_thread_fence(memory_order_seq_cst);
-	/* Relaxed: ordering comes from the fence above (see the proof). */
-	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	bin_add(r->bins, t, &r->open, due);
-}
-
 /* ------------------------------------------------------ A: advance */
+
+/* Records that r refused an advance from g (stall statistics).  Under
+ * D->lock. */
+static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
+{
+	if (r->stall_epoch != e || r->stall_since_ns == 0) {
+		r->stall_epoch = e;
+		r->stall_since_ns = epoch_now_ns();
+		r->stall_refusals = 0;
+	}
+	r->stall_refusals++;
+	/* Relaxed: statistics counter. */
+	atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
+}
 
 /* Step A with D->lock held.  => the epoch after the attempt. */
 static uint64_t try_advance_locked(dom_t *D)
@@ -154,22 +293,29 @@ static uint64_t try_advance_locked(dom_t *D)
 	/* Relaxed: advances are serialised by D->lock, so this thread wrote or
 	 * acquired (through the lock) the latest value. */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
+	/* Cheap pre-scan: a thread visibly pinned at an older epoch refuses the
+	 * advance whatever the barrier shows, so skip the barrier (a
+	 * membarrier system call).  A stale "unpinned" here is decided by the
+	 * real scan below. */
+	for (rec_t *r = D->records; r; r = r->next) {
+		/* Relaxed: a hint; only the acquire scan after the barrier decides
+		 * that an advance may happen. */
+		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
+		if ((s & TERN__EPOCH_PINNED) && (s >> TERN__EPOCH_SHIFT) != g) {
+			note_refusal(D, r, s >> TERN__EPOCH_SHIFT);
+			return g;
+		}
+	}
 	heavy_barrier();
 	for (rec_t *r = D->records; r; r = r->next) {
 		/* Acquire: pairs with the release stores of the state (R1 announce,
-		 * R3 unpin, flag updates): a reader seen unpinned has finished
-		 * using what it read, and one seen pinned at g began after it. */
+		 * R3 unpin, flag updates, quiescent states): a reader seen
+		 * unpinned has finished using what it read, and one seen pinned at
+		 * g began after it. */
 		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_acquire);
 		uint64_t e = s >> TERN__EPOCH_SHIFT;
 		if ((s & TERN__EPOCH_PINNED) && e != g) {
-			if (r->stall_epoch != e || r->stall_since_ns == 0) {
-				r->stall_epoch = e;
-				r->stall_since_ns = epoch_now_ns();
-				r->stall_refusals = 0;
-			}
-			r->stall_refusals++;
-			/* Relaxed: statistics counter. */
-			atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
+			note_refusal(D, r, e);
 			return g;
 		}
 	}
@@ -213,38 +359,52 @@ static void wait_epoch(dom_t *D, uint64_t target)
 	}
 }
 
-/* A full grace period from the caller's point of view (synchronize). */
-static void synchronize_grace(dom_t *D)
+/* => the epoch at which a grace period that starts now is complete. */
+static uint64_t grace_target(dom_t *D)
 {
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
-	 * treated as one sealed batch tagged g; see seal(). */
+	 * treated as one sealed batch tagged g; see seal_batch(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-	/* Every pin begun before this call announced an epoch <= g; the advance
-	 * g + 1 -> g + 2 is refused while such a pin lasts. */
-	wait_epoch(D, g + 2);
+	/* Every pin begun before this point announced an epoch <= g; the
+	 * advance g + 1 -> g + 2 is refused while such a pin lasts. */
+	return g + 2;
+}
+
+/* A full grace period from the caller's point of view (synchronize). */
+static void synchronize_grace(dom_t *D)
+{
+	wait_epoch(D, grace_target(D));
 }
 
 /* ------------------------------------------------------ C: reclaim */
 
-/* Advances for, takes and destroys the orphans that are (or can be made)
- * due at g; r (NULL if the caller has no record) gets the emptied bags. */
-static void collect_orphans(dom_t *D, rec_t *r, uint64_t g, bool advance)
+/* Advances (at most `attempts` times) while sealed garbage waits, then
+ * takes and destroys what is due at the resulting epoch; r (NULL if the
+ * caller has no record) gets the emptied bags. */
+static void collect_sealed(dom_t *D, rec_t *r, int attempts)
 {
-	/* Relaxed: a hint; the orphan bins are read under the lock. */
-	if (advance && atomic_load_explicit(&D->orphan_wait, memory_order_relaxed) > g)
-		g = try_advance(D, false);
-	batch_t orphans = { 0 };
-	bool took = orphans_take_due(D, g, &orphans, false);
-	orphans_destroy(D, r, &orphans, took);
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
+	 * advance's scan (which saw readers unpinned) happens before the
+	 * destruction below. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	/* Relaxed: a hint; the bins are read under the lock. */
+	for (int i = 0; i < attempts && atomic_load_explicit(&D->sealed_wait, memory_order_relaxed) > g; i++) {
+		uint64_t ng = try_advance(D, false);
+		if (ng == g)
+			break; /* a reader lags, or another thread holds the lock */
+		g = ng;
+	}
+	batch_t due = { 0 };
+	bool took = sealed_take_due(D, g, &due, false);
+	sealed_destroy(D, r, &due, took);
 }
 
 /*
- * Seals the open garbage, advances the epoch if some of it (or of the
- * orphans) is not yet due, at most `attempts` times, and destroys what is
- * due: the record's own bins and the domain's orphans.  Never waits for
- * readers.  With nothing pending it does no work.
+ * Seals the open garbage, advances the epoch if sealed garbage (any
+ * thread's) is not yet due, at most `attempts` times, and destroys what is
+ * due.  Never waits for readers.  With nothing pending it does no work.
  */
 static void collect(dom_t *D, rec_t *r, int attempts)
 {
@@ -252,27 +412,12 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 		return;
 	r->collecting = true;
 	batch_t due = { 0 };
-	splice_begin(r);
-	seal(D, r, &due);
-	splice_end(r);
-	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
-	 * advance's scan (which saw readers unpinned) happens before the
-	 * destruction below. */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-	for (int i = 0; i < attempts && bins_waiting(r->bins, g); i++) {
-		uint64_t ng = try_advance(D, false);
-		if (ng == g)
-			break; /* a reader lags, or another thread holds the lock */
-		g = ng;
-	}
-	splice_begin(r);
-	bins_take_due(r->bins, g, &due);
-	pending_recount(r);
-	splice_end(r);
+	seal_open(D, r, &due);
 	batch_destroy(D, r, &due);
-	collect_orphans(D, r, g, attempts > 0 && !bins_waiting(r->bins, g));
+	collect_sealed(D, r, attempts);
 	r->unpins = 0;
 	r->since_collect = 0;
+	pending_flag(r, record_has_garbage(r));
 	r->collecting = false;
 }
 
@@ -284,8 +429,22 @@ static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, u
 {
 	tern__epoch_announce(d, s, st);
 	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
-	 * and the sealing fence in seal(). */
+	 * and the sealing fence in seal_batch(). */
 	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* R1 for record r: announce, then the ordering of r's mode. */
+static void pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
+{
+#ifndef TERN_EPOCH_FORCE_FENCE
+	if (r->mode == TERN__EPOCH_MEMBARRIER) {
+		tern__epoch_announce(d, r->slot, st);
+		/* Compiler barrier only: see tern__epoch_pin_slot(). */
+		atomic_signal_fence(memory_order_seq_cst);
+		return;
+	}
+#endif
+	pin_fence(d, r->slot, st);
 }
 
 static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
@@ -300,8 +459,8 @@ void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *
 		pin_record(d, s);
 }
 
-/* Every other pin: registration, nesting, membarrier mode with garbage,
- * late use. */
+/* Every other pin: registration, nesting (also inside an online section),
+ * membarrier mode with garbage, late use. */
 __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
 	rec_t *r = slot_record(d, s, true);
@@ -313,22 +472,30 @@ __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, st
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_PINNED) {
 		if (r->nest++ == 0)
-			/* Release: every owner store to the state is a release store
-			 * (pairs with the acquire scan in try_advance_locked()); the
-			 * epoch and PINNED are unchanged. */
+			/* Release: every store to a registered state word is a
+			 * release store (pairs with the acquire scan in
+			 * try_advance_locked()); the epoch and PINNED are unchanged. */
 			atomic_store_explicit(&r->slot->state, st | TERN__EPOCH_NESTED, memory_order_release);
 	} else {
-#ifndef TERN_EPOCH_FORCE_FENCE
-		if (r->mode == TERN__EPOCH_MEMBARRIER) {
-			tern__epoch_announce(d, r->slot, st);
-			/* Compiler barrier only: see tern__epoch_pin_slot(). */
-			atomic_signal_fence(memory_order_seq_cst);
-		} else
-#endif
-			pin_fence(d, r->slot, st);
+		pin_announce(d, r, st);
 	}
 	if (r->late && s == &tern__epoch_self)
 		late_mirror(r);
+}
+
+/* R3 for record r, then the periodic collection. */
+static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
+{
+	/* Release (R3): pairs with the acquire load of the state in
+	 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
+	atomic_store_explicit(&r->slot->state,
+			      st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE)),
+			      memory_order_release);
+	/* Reserve bag in use (an allocation failed while pinned): collect now,
+	 * unpinned, so that its garbage is sealed before the next pin and can
+	 * become due; sealed under a later pin it could never be. */
+	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
+		collect(D, r, 2);
 }
 
 void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
@@ -346,7 +513,7 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 	}
 	rec_t *r = slot_record(d, s, false);
 	if ((r == NULL || !tern__epoch_pinned(r->slot)) && s == &tern__epoch_self && tern__epoch_thr.ended_pins) {
-		/* A pin that thread exit had to end (no memory to keep it). */
+		/* A pin that thread exit had to end. */
 		if (--tern__epoch_thr.ended_pins == 0)
 			/* Relaxed: the TLS slot is in no registry after exit. */
 			atomic_store_explicit(&s->state, TERN__EPOCH_LATE, memory_order_relaxed);
@@ -356,24 +523,107 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {
 		if (--r->nest == 0)
-			/* Release: as in tern__epoch_pin_slow(); still pinned. */
+			/* Release: as in pin_record(); still pinned. */
 			atomic_store_explicit(&r->slot->state, st & ~(uint64_t)TERN__EPOCH_NESTED,
 					      memory_order_release);
 	} else {
-		/* Release (R3): pairs with the acquire load of the state in
-		 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
-		atomic_store_explicit(&r->slot->state, st & (TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED),
-				      memory_order_release);
-		/* Reserve bag in use (an allocation failed while pinned): collect
-		 * now, unpinned, so that its garbage is sealed before the next pin
-		 * and can become due; sealed under a later pin it could never be. */
-		if ((st & TERN__EPOCH_PENDING) &&
-		    (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
-			collect(d->impl, r, 2);
+		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE), "tern_epoch_unpin: thread is not pinned (it is online)");
+		unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {
 		if (s == &tern__epoch_self)
 			late_mirror(r);
 		late_done(r);
 	}
+}
+
+/* ------------------------------------------------------ quiescent states */
+
+/*
+ * An online thread is pinned for the whole online section (PINNED |
+ * ONLINE), so every borrow API accepts it, pins nest inside it, and the
+ * collectors' scan needs no other case.  A quiescent state re-announces the
+ * current epoch: the R3 + R1 pair in one release store (everything the
+ * thread read before is released, as by an unpin).
+ */
+static rec_t *online_record(struct tern_epoch_domain *d, const char *who)
+{
+	TERN_ASSERT(d != NULL, who);
+	rec_t *r = slot_record(d, tern__epoch_slot_of(d), true);
+	if (r == NULL) {
+		fprintf(stderr, "%s: cannot allocate the thread's record\n", who);
+		abort();
+	}
+	return r;
+}
+
+void tern_epoch_domain_online(tern_epoch_domain_t *d)
+{
+	rec_t *r = online_record(d, "tern_epoch_domain_online: domain is NULL");
+	uint64_t st = tern__epoch_own_state(r->slot);
+	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), "tern_epoch_online: thread is already pinned or online");
+	pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+	if (r->late && r->slot != &r->own)
+		late_mirror(r);
+}
+
+void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
+{
+	rec_t *r = online_record(d, "tern_epoch_domain_quiescent: domain is NULL");
+	uint64_t st = tern__epoch_own_state(r->slot);
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
+		    "tern_epoch_quiescent: thread is not online, or is pinned inside its online section");
+	if ((st & TERN__EPOCH_PENDING) && ++r->unpins >= TERN_EPOCH_COLLECT_PINS) {
+		/* Offline for the collection, so that the epoch can advance past
+		 * what this thread read. */
+		unpin_outermost(d->impl, r, st);
+		st = tern__epoch_own_state(r->slot);
+		pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+		return;
+	}
+	/* Acquire: pairs with the seq_cst store of the epoch in
+	 * try_advance_locked(), as in tern__epoch_announce(). */
+	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
+	if (e == st >> TERN__EPOCH_SHIFT)
+		return; /* already announced: nothing to release */
+	pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
+}
+
+void tern_epoch_domain_offline(tern_epoch_domain_t *d)
+{
+	rec_t *r = online_record(d, "tern_epoch_domain_offline: domain is NULL");
+	uint64_t st = tern__epoch_own_state(r->slot);
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
+		    "tern_epoch_offline: thread is not online, or is pinned inside its online section");
+	unpin_outermost(d->impl, r, st);
+	if (r->late) {
+		if (r->slot == &tern__epoch_self)
+			late_mirror(r);
+		late_done(r);
+	}
+}
+
+/* ------------------------------------------------------ polled grace periods */
+
+uint64_t tern_epoch_domain_get_state(tern_epoch_domain_t *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_get_state: domain is NULL");
+	return grace_target(d->impl);
+}
+
+bool tern_epoch_domain_poll_state(tern_epoch_domain_t *d, uint64_t cookie)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_poll_state: domain is NULL");
+	dom_t *D = d->impl;
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(): the
+	 * scan that let the epoch reach the cookie (readers seen unpinned)
+	 * happens before the caller's reuse of the memory. */
+	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	for (int i = 0; g < cookie && i < 2; i++) {
+		uint64_t ng = try_advance(D, false);
+		if (ng == g)
+			break;
+		g = ng;
+	}
+	return g >= cookie;
 }
