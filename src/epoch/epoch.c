@@ -1,10 +1,11 @@
 /*
  * src/epoch/epoch.c — three-bin epoch-based reclamation.  One translation
  * unit in five parts, read top-down: epoch_impl.h (types), epoch_garbage.h
- * (lists, bins, orphans, hand-over), epoch_registry.h (records),
+ * (lists, the domain's sealed bins), epoch_registry.h (records),
  * epoch_reclaim.h (defer -> seal -> advance -> reclaim, pin/unpin slow
- * paths), epoch_lifecycle.h (barrier, flush, exit, destroy, fork); this file
- * holds the argument and the default-domain wrappers.
+ * paths, quiescent states, polled grace periods), epoch_lifecycle.h
+ * (barrier, flush, exit, destroy, fork); this file holds the argument and
+ * the default-domain wrappers.
  *
  * Concurrency
  * ===========
@@ -16,13 +17,18 @@
  * is in a registry is a release store (stores made before it joins, after
  * it leaves, or to the TLS slot once the thread's exit hook ran are
  * relaxed: no collector reads them).
- * All other record fields belong to the owner; the registry, the orphan
- * bins, the drain list and the stall fields are protected by D->lock.
- * Advances of G are serialised by D->lock.
+ * A record's open (unsealed) list is guarded by the record's olock (held by
+ * the owner to append or seal, by a barrier to take it); its other fields
+ * belong to the owner.  The registry, the domain's three sealed bins, the
+ * drain list and the stall fields are protected by D->lock.  Advances of G
+ * are serialised by D->lock.  An online (quiescent-state) thread is pinned
+ * in this sense for its whole online section; a quiescent state is R3 and
+ * R1 in one release store.
  *
- * Lock order: g_lock, then D->lock (one domain at a time).  No user
- * callback runs while either is held: garbage is detached under the lock
- * and destroyed after unlocking (batch_destroy()).
+ * Lock order: g_lock, then D->lock (one domain at a time), then a record's
+ * olock.  No user callback, and no allocation (the allocator may be the
+ * user's), runs while any is held: garbage is detached under the lock and
+ * destroyed after unlocking (batch_destroy()).
  *
  * Steps (the labels are cited by comments in the code):
  *   R1 reader pin:    e = load_acquire(G); store_release(state, e | PINNED);
@@ -32,17 +38,23 @@
  *   R3 reader unpin:  store_release(state, flags without PINNED).
  *   W1 writer:        unlinks object O from every shared place (any RMW or
  *                     store), then defers it: O is appended to the thread's
- *                     *open* list, untagged.  No fence, no shared access.
+ *                     *open* list, untagged.  No fence, no shared access
+ *                     (the record's own olock only).
  *   W2 seal:          seq_cst fence F_W; t = load(G); the open list moves
- *                     to bin[t % 3] with tag t.  (Sealing happens at
- *                     collection time, so one fence covers a whole batch.)
+ *                     to the domain's bin[t % 3] with tag t (under D->lock,
+ *                     through the due filter).  Sealing happens when the
+ *                     open list reaches a bag, at collection, flush and
+ *                     exit, and in a barrier, which seals every thread's
+ *                     open list (the owner's unlinks happen before F_W
+ *                     through the olock; C++20's fence rules take happens-
+ *                     before, not only sequenced-before, for the step below).
  *   A  advance:       under D->lock: g = G; heavy barrier (membarrier
  *                     PRIVATE_EXPEDITED followed by a seq_cst fence, or just
  *                     the fence in fence mode); for each record
  *                     s = load_acquire(state): if s is pinned at e != g,
  *                     fail; else store_seq_cst(G, g + 1).
- *   C  reclaim:       g = load_acquire(G); bins (own or orphan) with tag t
- *                     and t + 2 <= g are detached and destroyed.
+ *   C  reclaim:       g = load_acquire(G); bins with tag t and t + 2 <= g are
+ *                     detached and destroyed, by whichever thread collects.
  *
  * Invariant (safety).  If reader R obtained a pointer to O in R2 (it read a
  * value older than O's unlink) then O is destroyed only after R3.
@@ -92,32 +104,35 @@
  * Three bins suffice.  A thread's sealed tags are <= G; tags t with
  * t + 2 > G, i.e. t in {G - 1, G}, are the only ones not yet due.  When a
  * batch tagged t meets bin[t % 3] holding tag t' != t, then t' <= t - 3 and
- * t' is due: it is destroyed before the bin is reused.  The same holds for
- * the domain's three orphan bins because only not-yet-due garbage enters
- * them (the due filter of hand_over(), under D->lock).
+ * t' is due: it is destroyed before the bin is reused.  This needs every
+ * tag that enters a bin to be not yet due, which the due filter of
+ * sealed_put_locked() ensures (under D->lock: garbage tagged t that is
+ * already due at the current epoch goes straight to the caller's batch).
  *
  * Liveness.  Each advance needs every pinned thread to have announced the
  * current epoch; a thread that stays pinned blocks advancement (reported by
  * the stall statistics) but never blocks pins, unpins or defers.  A thread
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
  * every TERN_EPOCH_COLLECT_DEFERS defers; above TERN_EPOCH_PENDING_MAX it
- * retries harder (bounded) before returning.  Orphans are destroyed by any
- * collection in the domain and by tern_epoch_barrier().  A collection with
- * nothing waiting (own bins and orphan hint) does not advance.
+ * retries harder (bounded) before returning.  Sealed garbage is destroyed
+ * by any collection in the domain and by tern_epoch_barrier(), so an idle
+ * thread holds back at most its open list (at most TERN_EPOCH_BAG_CAP
+ * objects), and the barrier takes even that.  A collection with nothing
+ * waiting does not advance; an advance that a relaxed pre-scan shows would
+ * fail skips the heavy barrier.
  *
  * Exactly once.  An object is in exactly one place at a time: an open list,
- * one bin, one orphan bin, a drain list, or a detached batch being
- * destroyed by exactly one thread.  Moves happen under the owner's control
- * (its own lists), under D->lock (orphans, drain), or in domain destroy and
- * the fork child when the owner provably cannot act (epoch_lifecycle.h).
+ * one sealed bin, a drain list, or a detached batch being destroyed by
+ * exactly one thread.  Moves happen under the record's olock (open lists),
+ * under D->lock (bins, drain), or in domain destroy and the fork child when
+ * the owner provably cannot act (epoch_lifecycle.h).
  *
  * fork().  The atfork handlers take g_lock and every domain lock in
  * prepare; in the child, every record but the forking thread's is treated as
- * exited: its garbage goes through the hand-over path and the record leaves
- * the registry.  Owner-only lists are updated so that an interrupted update
- * never exposes an entry that was not written (the count is increased
- * after the entry, behind a compiler barrier), and list splices are marked
- * (splice_begin()) so that the child leaves a half-spliced record alone.
+ * exited: its open list is sealed into the domain and the record leaves the
+ * registry.  Open lists change only under their olock, so the child leaves
+ * a list whose lock was held at the fork alone (a leak, never a double
+ * destruction), and repairs counts and tails of the others.
  */
 #define _GNU_SOURCE
 #include "epoch_impl.h"

@@ -61,7 +61,7 @@ static void bag_reserve_release(struct tern__epoch_bag *b)
 static void bag_put(rec_t *r, struct tern__epoch_bag *b)
 {
 	if (b->reserve) {
-		/* Only its owner's own lists hold a reserve (see evict_reserve()). */
+		/* Only its owner's open list holds a reserve (see reserve_copy()). */
 		bag_reserve_release(b);
 		return;
 	}

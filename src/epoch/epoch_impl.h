@@ -4,7 +4,7 @@
  * Part of the one translation unit src/epoch/epoch.c (which holds the
  * Concurrency argument); the parts are included in this order:
  *   epoch_impl.h      types, globals, locks, clocks, the heavy barrier
- *   epoch_garbage.h   bags, garbage lists, bins, orphans, the hand-over path
+ *   epoch_garbage.h   bags, garbage lists, the domain's sealed bins
  *   epoch_registry.h  records: registration, lookup, the per-thread cache
  *   epoch_reclaim.h   the flow: defer (W1) -> seal (W2) -> advance (A) ->
  *                     reclaim (C), and the slow pin/unpin paths (R1, R3)
@@ -127,7 +127,7 @@ typedef struct tern__epoch_record rec_t;
 
 struct tern__epoch_domain_impl {
 	struct tern_epoch_domain *pub;  /* epoch and id */
-	pthread_mutex_t lock;           /* registry, orphans, drain, advances, stall fields */
+	pthread_mutex_t lock;           /* registry, bins, drain, advances, stall fields */
 	rec_t *records;                 /* registry (doubly linked), under lock */
 	unsigned registered;            /* under lock */
 	struct tern__epoch_bin bins[3]; /* sealed garbage of every thread, under lock */

@@ -3,12 +3,13 @@
  * destroy, fork (part of src/epoch/epoch.c).
  *
  * Invariants and the argument for each operation:
- *   - Teardown drains.  Thread exit repeats seal -> hand over -> destroy
- *     what is due until the record holds nothing (destructors it runs may
- *     defer into it again), then leaves the registry; it repeats over the
+ *   - Teardown drains.  Thread exit repeats seal -> destroy what is due
+ *     until the record's open list is empty (destructors it runs may defer
+ *     into it again), then leaves the registry; it repeats over the
  *     thread's records until none is left (a destructor may register the
- *     thread in another domain).  Barrier repeats until the caller's record
- *     is empty.  Destroy repeats over its drain list until it stays empty.
+ *     thread in another domain).  Barrier repeats until every open list it
+ *     could take was taken and the caller's record is empty.  Destroy
+ *     repeats over its drain list until it stays empty.
  *   - Exit and destroy exclude each other.  Under g_lock an exiting thread
  *     either takes a hand-over reference on the record's domain (exiting++,
  *     refused once closing is set) or, when the domain is closing, waits
@@ -23,9 +24,9 @@
  *   - Nothing registers in a dying domain: lookups there return the
  *     never-registered D->dead, defers go to the drain list.
  *   - fork(): the prepare handler takes g_lock and every domain lock, so
- *     the child starts with no list half-updated under a lock; records'
- *     owner-only lists may be half-updated only inside splice_begin/end,
- *     which the child honours.  No callback runs in the handlers.
+ *     the child starts with no list half-updated under a lock; a record's
+ *     open list may be half-updated only while its olock is held, which the
+ *     child honours.  No callback runs in the handlers.
  */
 
 /* Debug checks of the calls that wait for readers: not pinned in D (it
