@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  a023207-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: bf648dbbc51b44a8f1b23f3e9f5104319d493f183abfc991740392339d6c90a2
+ *   Source commit:  af0b0ac-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: f3a10216ba924b8cd3e91ab01c0c533c4bc1ad800d7052aedc9d97f30d6ffda2
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -45,12 +45,12 @@
  *      1756  src/lightlock/lightlock.c           build-time checks for ...
  *      1784  src/epoch/epoch.c                   three-bin epoch-based ...
  *      1922  src/epoch/epoch_impl.h              private types and ...
- *      2265  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2617  src/epoch/epoch_registry.h          thread records: ...
- *      2873  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3506  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4193  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4361  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      2273  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2663  src/epoch/epoch_registry.h          thread records: ...
+ *      2919  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3552  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4254  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4422  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -1942,8 +1942,12 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  *     thread's collection can destroy it: nothing sealed waits for the
  *     thread that deferred it.
  *   - A record's open list is guarded by its olock: the owner holds it
- *     while it appends or takes the list, tern_epoch_barrier() while it
- *     takes another thread's list.  No allocation or callback runs under it.
+ *     while it takes the list (or appends, in fence mode),
+ *     tern_epoch_barrier() while it takes another thread's list.  In
+ *     membarrier mode an append takes no lock: an asymmetric handshake
+ *     (appending / steal, with the barrier's membarrier) keeps a barrier
+ *     from taking a list under an append.  No allocation or callback runs
+ *     under the lock or inside the handshake.
  *   - Every count (record pending, domain sealed_count and hints) is
  *     recomputed from the lists whenever they change, never adjusted by
  *     deltas: it is exact whenever no thread is moving garbage.
@@ -2022,8 +2026,12 @@ struct tern__epoch_record {
 	bool collecting;        /* running destructors: nested collections return */
 	bool reserve_busy;      /* `reserve` holds garbage; owner only */
 	/* Guards `open` (see above); held while a fork may interrupt the list
-	 * update, so a fork child leaves a locked list alone. */
+	 * update, so a fork child leaves a locked list alone.  In membarrier
+	 * mode the owner's appends use the appending/steal handshake instead
+	 * (epoch_garbage.h, owner_enter()). */
 	_Atomic(unsigned char) olock;
+	_Atomic(unsigned char) appending; /* owner inside a lock-free append */
+	_Atomic(unsigned char) steal;     /* a barrier wants the open list */
 	bool retiring;          /* record_retire() is running for it */
 	unsigned unpins;        /* outermost unpins since the last collection */
 	size_t since_collect;   /* defers since the last collection */
@@ -2469,6 +2477,44 @@ static void olock_release(rec_t *r)
 {
 	/* Release: pairs with the acquire exchange in olock_acquire(). */
 	atomic_store_explicit(&r->olock, 0, memory_order_release);
+}
+
+/*
+ * The owner's side of the append handshake.  Membarrier mode: mark
+ * `appending`, then check `steal`, with no read-modify-write; a barrier
+ * that wants the list sets `steal` (holding olock), runs membarrier() —
+ * which puts a full barrier into this thread's instruction stream — and
+ * then waits for `appending` to drop.  Store-buffering with a fence on
+ * both sides: either the barrier sees `appending` set and waits, or this
+ * thread sees `steal` and takes the lock instead.  Fence mode: the lock.
+ * => true for the lock-free case (pass it to owner_leave()).
+ */
+static bool owner_enter(rec_t *r)
+{
+	if (r->mode == TERN__EPOCH_MEMBARRIER) {
+		/* Relaxed: ordered before the load of `steal` by the
+		 * membarrier() of a barrier that could miss it (see above). */
+		atomic_store_explicit(&r->appending, 1, memory_order_relaxed);
+		/* Compiler barrier only: the barrier's membarrier() is the fence. */
+		atomic_signal_fence(memory_order_seq_cst);
+		/* Relaxed: as above; a stale 1 only sends us to the lock. */
+		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_relaxed)))
+			return true;
+		/* Release: pairs with the acquire load in steal_open_lists(). */
+		atomic_store_explicit(&r->appending, 0, memory_order_release);
+	}
+	olock_acquire(r);
+	return false;
+}
+
+static void owner_leave(rec_t *r, bool lockfree)
+{
+	if (lockfree)
+		/* Release: pairs with the acquire load in steal_open_lists(): the
+		 * append is complete before a barrier that sees the flag drop. */
+		atomic_store_explicit(&r->appending, 0, memory_order_release);
+	else
+		olock_release(r);
 }
 
 /* => whether r's open list holds anything (a snapshot). */
@@ -3014,20 +3060,20 @@ static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 /* Appends obj to r's open list.  => false when no bag can be had. */
 static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
 {
-	olock_acquire(r);
+	bool lf = owner_enter(r);
 	bool ok = gc_push(&r->open, obj, fn, NULL);
 	if (ok)
 		pending_set_locked(r);
-	olock_release(r);
+	owner_leave(r, lf);
 	if (ok)
 		return true;
-	struct tern__epoch_bag *b = bag_get(r); /* outside the lock: may allocate */
+	struct tern__epoch_bag *b = bag_get(r); /* outside the handshake: may allocate */
 	if (b == NULL)
 		return false;
-	olock_acquire(r);
+	lf = owner_enter(r);
 	gc_push(&r->open, obj, fn, &b);
 	pending_set_locked(r);
-	olock_release(r);
+	owner_leave(r, lf);
 	if (b != NULL)
 		bag_put(r, b);
 	return true;
@@ -3035,10 +3081,10 @@ static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
 
 static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
-	olock_acquire(r);
+	bool lf = owner_enter(r);
 	gc_push_entry(&r->open, e, fn);
 	pending_set_locked(r);
-	olock_release(r);
+	owner_leave(r, lf);
 }
 
 /* Before an append: a full open list is sealed first (the idle-thread
@@ -3575,10 +3621,23 @@ static bool steal_open_lists(dom_t *D, batch_t *out)
 	dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		olock_acquire(r);
+		/* Relaxed: ordered before the owners' checks by the heavy barrier
+		 * below (owner_enter()). */
+		atomic_store_explicit(&r->steal, 1, memory_order_relaxed);
+	}
+	heavy_barrier();
+	for (rec_t *r = D->records; r; r = r->next) {
+		unsigned round = 0;
+		/* Acquire: pairs with the release store in owner_leave(): an
+		 * append in progress completes before the list is taken. */
+		while (atomic_load_explicit(&r->appending, memory_order_acquire))
+			epoch_backoff(&round);
 		if (open_has_reserve_locked(r))
 			all = false;
 		else
 			open_take_locked(r, out);
+		/* Relaxed: published by the lock release below. */
+		atomic_store_explicit(&r->steal, 0, memory_order_relaxed);
 		olock_release(r);
 	}
 	dom_unlock(D);
@@ -4006,7 +4065,9 @@ static void child_reset(dom_t *D)
 		/* Relaxed: single-threaded child.  A list whose lock was held at
 		 * the fork may be half updated: it is left unreclaimed (a leak in
 		 * the child, never a double destruction). */
-		if (!atomic_load_explicit(&r->olock, memory_order_relaxed)) {
+		if (!atomic_load_explicit(&r->olock, memory_order_relaxed) &&
+		    /* Relaxed: single-threaded child. */
+		    !atomic_load_explicit(&r->appending, memory_order_relaxed)) {
 			batch_t b = r->open;
 			gc_repair(&b);
 			/* The reserve bag dies with the record's memory: copy it. */

@@ -206,6 +206,44 @@ static void olock_release(rec_t *r)
 	atomic_store_explicit(&r->olock, 0, memory_order_release);
 }
 
+/*
+ * The owner's side of the append handshake.  Membarrier mode: mark
+ * `appending`, then check `steal`, with no read-modify-write; a barrier
+ * that wants the list sets `steal` (holding olock), runs membarrier() —
+ * which puts a full barrier into this thread's instruction stream — and
+ * then waits for `appending` to drop.  Store-buffering with a fence on
+ * both sides: either the barrier sees `appending` set and waits, or this
+ * thread sees `steal` and takes the lock instead.  Fence mode: the lock.
+ * => true for the lock-free case (pass it to owner_leave()).
+ */
+static bool owner_enter(rec_t *r)
+{
+	if (r->mode == TERN__EPOCH_MEMBARRIER) {
+		/* Relaxed: ordered before the load of `steal` by the
+		 * membarrier() of a barrier that could miss it (see above). */
+		atomic_store_explicit(&r->appending, 1, memory_order_relaxed);
+		/* Compiler barrier only: the barrier's membarrier() is the fence. */
+		atomic_signal_fence(memory_order_seq_cst);
+		/* Relaxed: as above; a stale 1 only sends us to the lock. */
+		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_relaxed)))
+			return true;
+		/* Release: pairs with the acquire load in steal_open_lists(). */
+		atomic_store_explicit(&r->appending, 0, memory_order_release);
+	}
+	olock_acquire(r);
+	return false;
+}
+
+static void owner_leave(rec_t *r, bool lockfree)
+{
+	if (lockfree)
+		/* Release: pairs with the acquire load in steal_open_lists(): the
+		 * append is complete before a barrier that sees the flag drop. */
+		atomic_store_explicit(&r->appending, 0, memory_order_release);
+	else
+		olock_release(r);
+}
+
 /* => whether r's open list holds anything (a snapshot). */
 static bool record_has_garbage(rec_t *r)
 {

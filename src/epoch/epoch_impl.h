@@ -20,8 +20,12 @@
  *     thread's collection can destroy it: nothing sealed waits for the
  *     thread that deferred it.
  *   - A record's open list is guarded by its olock: the owner holds it
- *     while it appends or takes the list, tern_epoch_barrier() while it
- *     takes another thread's list.  No allocation or callback runs under it.
+ *     while it takes the list (or appends, in fence mode),
+ *     tern_epoch_barrier() while it takes another thread's list.  In
+ *     membarrier mode an append takes no lock: an asymmetric handshake
+ *     (appending / steal, with the barrier's membarrier) keeps a barrier
+ *     from taking a list under an append.  No allocation or callback runs
+ *     under the lock or inside the handshake.
  *   - Every count (record pending, domain sealed_count and hints) is
  *     recomputed from the lists whenever they change, never adjusted by
  *     deltas: it is exact whenever no thread is moving garbage.
@@ -103,8 +107,12 @@ struct tern__epoch_record {
 	bool collecting;        /* running destructors: nested collections return */
 	bool reserve_busy;      /* `reserve` holds garbage; owner only */
 	/* Guards `open` (see above); held while a fork may interrupt the list
-	 * update, so a fork child leaves a locked list alone. */
+	 * update, so a fork child leaves a locked list alone.  In membarrier
+	 * mode the owner's appends use the appending/steal handshake instead
+	 * (epoch_garbage.h, owner_enter()). */
 	_Atomic(unsigned char) olock;
+	_Atomic(unsigned char) appending; /* owner inside a lock-free append */
+	_Atomic(unsigned char) steal;     /* a barrier wants the open list */
 	bool retiring;          /* record_retire() is running for it */
 	unsigned unpins;        /* outermost unpins since the last collection */
 	size_t since_collect;   /* defers since the last collection */

@@ -69,10 +69,23 @@ static bool steal_open_lists(dom_t *D, batch_t *out)
 	dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		olock_acquire(r);
+		/* Relaxed: ordered before the owners' checks by the heavy barrier
+		 * below (owner_enter()). */
+		atomic_store_explicit(&r->steal, 1, memory_order_relaxed);
+	}
+	heavy_barrier();
+	for (rec_t *r = D->records; r; r = r->next) {
+		unsigned round = 0;
+		/* Acquire: pairs with the release store in owner_leave(): an
+		 * append in progress completes before the list is taken. */
+		while (atomic_load_explicit(&r->appending, memory_order_acquire))
+			epoch_backoff(&round);
 		if (open_has_reserve_locked(r))
 			all = false;
 		else
 			open_take_locked(r, out);
+		/* Relaxed: published by the lock release below. */
+		atomic_store_explicit(&r->steal, 0, memory_order_relaxed);
 		olock_release(r);
 	}
 	dom_unlock(D);
@@ -500,7 +513,9 @@ static void child_reset(dom_t *D)
 		/* Relaxed: single-threaded child.  A list whose lock was held at
 		 * the fork may be half updated: it is left unreclaimed (a leak in
 		 * the child, never a double destruction). */
-		if (!atomic_load_explicit(&r->olock, memory_order_relaxed)) {
+		if (!atomic_load_explicit(&r->olock, memory_order_relaxed) &&
+		    /* Relaxed: single-threaded child. */
+		    !atomic_load_explicit(&r->appending, memory_order_relaxed)) {
 			batch_t b = r->open;
 			gc_repair(&b);
 			/* The reserve bag dies with the record's memory: copy it. */

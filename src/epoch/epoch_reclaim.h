@@ -141,20 +141,20 @@ static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 /* Appends obj to r's open list.  => false when no bag can be had. */
 static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
 {
-	olock_acquire(r);
+	bool lf = owner_enter(r);
 	bool ok = gc_push(&r->open, obj, fn, NULL);
 	if (ok)
 		pending_set_locked(r);
-	olock_release(r);
+	owner_leave(r, lf);
 	if (ok)
 		return true;
-	struct tern__epoch_bag *b = bag_get(r); /* outside the lock: may allocate */
+	struct tern__epoch_bag *b = bag_get(r); /* outside the handshake: may allocate */
 	if (b == NULL)
 		return false;
-	olock_acquire(r);
+	lf = owner_enter(r);
 	gc_push(&r->open, obj, fn, &b);
 	pending_set_locked(r);
-	olock_release(r);
+	owner_leave(r, lf);
 	if (b != NULL)
 		bag_put(r, b);
 	return true;
@@ -162,10 +162,10 @@ static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
 
 static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
-	olock_acquire(r);
+	bool lf = owner_enter(r);
 	gc_push_entry(&r->open, e, fn);
 	pending_set_locked(r);
-	olock_release(r);
+	owner_leave(r, lf);
 }
 
 /* Before an append: a full open list is sealed first (the idle-thread
