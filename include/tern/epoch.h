@@ -7,7 +7,10 @@
  * thread that could still hold a reference has unpinned (a grace period).
  *
  * The process-wide default domain needs no setup: a thread registers on its
- * first pin or defer and unregisters at thread exit.  Explicit domains
+ * first pin or defer and unregisters at thread exit.  Deferred objects are
+ * sealed into the domain in batches (at most TERN_EPOCH_BAG_CAP objects
+ * wait in a thread's open list), so any thread's collection reclaims them:
+ * a thread that defers and then blocks holds nothing hostage.  Explicit domains
  * (tern_epoch_domain_*) are independent collectors for libraries that embed
  * tern.
  *
@@ -86,7 +89,9 @@ struct tern_epoch_stats {
 	unsigned registered_threads; /* threads with a record in the domain */
 	unsigned pinned_threads;     /* of which pinned right now */
 	uint64_t pending;            /* deferred and not yet destroyed (threads + orphans) */
-	uint64_t orphaned;           /* of which handed over by exited/flushed threads */
+	uint64_t orphaned;           /* of which sealed: held by the domain (any thread's
+	                              * collection destroys it), the rest waits in
+	                              * threads' open lists (at most TERN_EPOCH_BAG_CAP each) */
 	uint64_t destroyed;          /* destructors run so far */
 	uint64_t advances;           /* successful epoch advances */
 	uint64_t failed_advances;    /* attempts refused because a thread lagged */
