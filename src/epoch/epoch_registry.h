@@ -153,7 +153,8 @@ static rec_t *default_record(bool create)
 		return r->in_registry ? r : NULL;
 	}
 	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
-		if (r->late)
+		/* Relaxed: the owner reading its own record's domain. */
+		if (r->late && atomic_load_explicit(&r->dom, memory_order_relaxed) == D)
 			return r;
 	return create ? record_new(D, true) : NULL;
 }
