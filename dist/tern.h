@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  24fd492-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: b577ae59a2174e00ea8371bc1a3341c8f4dd04205aff6bda9ce18ac88222b687
+ *   Source commit:  17809f2-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 6490acec9741f656430db18b71e9a23d4e613192fd0a162558e6dfbb91ce85b3
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -48,9 +48,9 @@
  *      2278  src/epoch/epoch_garbage.h           garbage lists, the ...
  *      2668  src/epoch/epoch_registry.h          thread records: ...
  *      2925  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3558  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4260  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4428  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      3633  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4323  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4491  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -2949,27 +2949,37 @@ static void synchronize_grace(dom_t *D);
 
 /* ------------------------------------------------------ W2: seal */
 
-/* Seals a detached batch: tags it with the current epoch (after F_W) and
- * adds it to D's bins through the due filter. */
-static void seal_batch(dom_t *D, batch_t *b, batch_t *due)
+/* Seals a detached batch under D->lock: tags it with the current epoch
+ * (after F_W) and adds it to D's bins.  Displaced due garbage goes to *due.
+ * Sealing under the lock that barriers take makes it atomic for them: a
+ * barrier finds any object either in an open list or in the bins. */
+static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
 {
 	if (batch_empty(b))
 		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
 	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
 	 * in heavy_barrier(): every unlink that happened before the defers in
-	 * the batch (sequenced before them, or ordered through r->olock when a
-	 * barrier seals another thread's list) precedes the epoch load that
-	 * tags them. */
+	 * the batch (sequenced before them, or ordered through r->olock and
+	 * the appending handshake when a barrier seals another thread's list)
+	 * precedes the epoch load that tags them. */
 	atomic_thread_fence(memory_order_seq_cst);
-	/* Relaxed: ordering comes from the fence above (see the proof). */
+	/* Relaxed: under the lock that serialises advances; ordering comes
+	 * from the fence above (see the proof). */
 	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	dom_lock(D);
-	/* Relaxed: under the lock that serialises advances. */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	sealed_put_locked(D, g, t, b, due);
+	sealed_put_locked(D, t, t, b, due);
 	sealed_recount_locked(D);
-	dom_unlock(D);
+}
+
+/* Counts a due batch busy (under D->lock) so that barriers wait for its
+ * destruction.  => whether there is one (pass to sealed_destroy()). */
+static bool due_busy_locked(dom_t *D, const batch_t *due)
+{
+	if (batch_empty(due))
+		return false;
+	/* Relaxed: under the lock; see sealed_take_due(). */
+	atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
+	return true;
 }
 
 /* => whether r's open list holds its reserve bag (caller holds r->olock). */
@@ -3019,38 +3029,46 @@ static bool reserve_copy(rec_t *r)
 }
 
 /*
- * W2 for the owner: moves its open list to the domain.  While pinned with
- * the reserve bag in use (out of memory), the list stays open: sealed now it
- * would carry an epoch this thread's own pin keeps from becoming due, and
- * the next defer needing a bag would retry forever; the unpin seals it.
- * Unpinned without memory to copy the reserve, the list is tagged, waited
- * for and destroyed in place (*due).
+ * W2 for the owner: moves its open list to the domain, and destroys the due
+ * garbage that displaces (counted busy).  While pinned with the reserve bag
+ * in use (out of memory), the list stays open: sealed now it would carry an
+ * epoch this thread's own pin keeps from becoming due, and the next defer
+ * needing a bag would retry forever; the unpin seals it.  Unpinned without
+ * memory to copy the reserve, the list is tagged, waited for and destroyed
+ * in place (counted busy meanwhile).
  */
-static void seal_open(dom_t *D, rec_t *r, batch_t *due)
+static void seal_open(dom_t *D, rec_t *r)
 {
 	if (!record_has_garbage(r))
 		return;
-	batch_t b = { 0 };
+	batch_t b = { 0 }, due = { 0 };
 	if (!reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))
 			return;
 		olock_acquire(r);
 		open_take_locked(r, &b);
+		/* Relaxed: published to barriers by the olock release (a barrier
+		 * takes every olock before it reads the count). */
+		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
 		olock_release(r);
-		/* Seq_cst fence (F_W, as in seal_batch()). */
+		pending_flag(r, false);
+		/* Seq_cst fence (F_W, as in seal_locked()). */
 		atomic_thread_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
 		wait_epoch(D, t + 2);
-		gc_splice(due, &b);
-		pending_flag(r, false);
+		sealed_destroy(D, r, &b, true);
 		return;
 	}
+	dom_lock(D);
 	olock_acquire(r);
 	open_take_locked(r, &b);
 	olock_release(r);
+	seal_locked(D, &b, &due);
+	bool took = due_busy_locked(D, &due);
+	dom_unlock(D);
 	pending_flag(r, false);
-	seal_batch(D, &b, due);
+	sealed_destroy(D, r, &due, took);
 }
 
 /* ------------------------------------------------------ W1: defer */
@@ -3098,11 +3116,8 @@ static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(s
 static void defer_prepare(dom_t *D, rec_t *r)
 {
 	/* Relaxed: the owner's own counter. */
-	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP) {
-		batch_t due = { 0 };
-		seal_open(D, r, &due);
-		batch_destroy(D, r, &due);
-	}
+	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP)
+		seal_open(D, r);
 }
 
 static void defer_done(dom_t *D, rec_t *r)
@@ -3336,9 +3351,7 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 	if (r->collecting || r == &D->dead)
 		return;
 	r->collecting = true;
-	batch_t due = { 0 };
-	seal_open(D, r, &due);
-	batch_destroy(D, r, &due);
+	seal_open(D, r);
 	collect_sealed(D, r, attempts);
 	r->unpins = 0;
 	r->since_collect = 0;
@@ -3444,7 +3457,9 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 			atomic_store_explicit(&s->state, TERN__EPOCH_LATE, memory_order_relaxed);
 		return;
 	}
-	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot), "tern_epoch_unpin: thread is not pinned");
+	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot),
+		    d == &tern__epoch_default ? "tern_epoch_unpin: thread is not pinned"
+					      : "tern_epoch_domain_unpin: thread is not pinned in this domain");
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {
 		if (--r->nest == 0)
@@ -3452,7 +3467,9 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 			atomic_store_explicit(&r->slot->state, st & ~(uint64_t)TERN__EPOCH_NESTED,
 					      memory_order_release);
 	} else {
-		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE), "tern_epoch_unpin: thread is not pinned (it is online)");
+		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE),
+			    d == &tern__epoch_default ? "tern_epoch_unpin: thread is not pinned (it is online)"
+						      : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
 		unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {
@@ -3471,33 +3488,62 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
  * current epoch: the R3 + R1 pair in one release store (everything the
  * thread read before is released, as by an unpin).
  */
-static rec_t *online_record(struct tern_epoch_domain *d, const char *who)
+
+/* The misuse messages of one public call (default or domain form). */
+struct qsbr_msgs {
+	const char *null_dom, *state, *nomem;
+};
+
+static const struct qsbr_msgs qsbr_online_msgs[2] = {
+	{ "tern_epoch_online: domain is NULL", "tern_epoch_online: thread is already pinned or online",
+	  "tern_epoch_online: cannot allocate the thread's record" },
+	{ "tern_epoch_domain_online: domain is NULL",
+	  "tern_epoch_domain_online: thread is already pinned or online in this domain",
+	  "tern_epoch_domain_online: cannot allocate the thread's record" },
+};
+static const struct qsbr_msgs qsbr_quiescent_msgs[2] = {
+	{ "tern_epoch_quiescent: domain is NULL",
+	  "tern_epoch_quiescent: thread is not online, or is pinned inside its online section",
+	  "tern_epoch_quiescent: cannot allocate the thread's record" },
+	{ "tern_epoch_domain_quiescent: domain is NULL",
+	  "tern_epoch_domain_quiescent: thread is not online in this domain, or is pinned inside its online section",
+	  "tern_epoch_domain_quiescent: cannot allocate the thread's record" },
+};
+static const struct qsbr_msgs qsbr_offline_msgs[2] = {
+	{ "tern_epoch_offline: domain is NULL",
+	  "tern_epoch_offline: thread is not online, or is pinned inside its online section",
+	  "tern_epoch_offline: cannot allocate the thread's record" },
+	{ "tern_epoch_domain_offline: domain is NULL",
+	  "tern_epoch_domain_offline: thread is not online in this domain, or is pinned inside its online section",
+	  "tern_epoch_domain_offline: cannot allocate the thread's record" },
+};
+
+static rec_t *online_record(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	TERN_ASSERT(d != NULL, who);
+	TERN_ASSERT(d != NULL, m->null_dom);
 	rec_t *r = slot_record(d, tern__epoch_slot_of(d), true);
 	if (r == NULL) {
-		fprintf(stderr, "%s: cannot allocate the thread's record\n", who);
+		fprintf(stderr, "%s\n", m->nomem);
 		abort();
 	}
 	return r;
 }
 
-void tern_epoch_domain_online(tern_epoch_domain_t *d)
+static void online_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, "tern_epoch_domain_online: domain is NULL");
+	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
-	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), "tern_epoch_online: thread is already pinned or online");
+	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), m->state);
 	pin_announce(d, r, st | TERN__EPOCH_ONLINE);
-	if (r->late && r->slot != &r->own)
+	if (r->late && d == &tern__epoch_default)
 		late_mirror(r);
 }
 
-void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
+static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, "tern_epoch_domain_quiescent: domain is NULL");
+	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
-	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
-		    "tern_epoch_quiescent: thread is not online, or is pinned inside its online section");
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
 	if ((st & TERN__EPOCH_PENDING) && ++r->unpins >= TERN_EPOCH_COLLECT_PINS) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
@@ -3514,18 +3560,47 @@ void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
 	pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
 }
 
-void tern_epoch_domain_offline(tern_epoch_domain_t *d)
+static void offline_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, "tern_epoch_domain_offline: domain is NULL");
+	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
-	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
-		    "tern_epoch_offline: thread is not online, or is pinned inside its online section");
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
 	unpin_outermost(d->impl, r, st);
 	if (r->late) {
-		if (r->slot == &tern__epoch_self)
+		if (d == &tern__epoch_default)
 			late_mirror(r);
 		late_done(r);
 	}
+}
+
+void tern_epoch_domain_online(tern_epoch_domain_t *d)
+{
+	online_in(d, &qsbr_online_msgs[1]);
+}
+
+void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
+{
+	quiescent_in(d, &qsbr_quiescent_msgs[1]);
+}
+
+void tern_epoch_domain_offline(tern_epoch_domain_t *d)
+{
+	offline_in(d, &qsbr_offline_msgs[1]);
+}
+
+void tern_epoch_online(void)
+{
+	online_in(&tern__epoch_default, &qsbr_online_msgs[0]);
+}
+
+void tern_epoch_quiescent(void)
+{
+	quiescent_in(&tern__epoch_default, &qsbr_quiescent_msgs[0]);
+}
+
+void tern_epoch_offline(void)
+{
+	offline_in(&tern__epoch_default, &qsbr_offline_msgs[0]);
 }
 
 /* ------------------------------------------------------ polled grace periods */
@@ -3616,14 +3691,18 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 /* ------------------------------------------------------ barrier */
 
 /*
- * Takes every registered record's open list (the owner's olock orders the
- * owner's unlinks before this thread's sealing fence).  A list that holds
- * its owner's reserve bag stays (its owner is pinned, or about to seal it
- * at unpin): => false, and the barrier goes round again.
+ * Takes every registered record's open list and seals it, in one critical
+ * section of D->lock (so a concurrent barrier never misses a list in
+ * flight).  The owners' appends are excluded by olock (fence mode, and the
+ * owners' own seals) or by the appending/steal handshake (membarrier mode,
+ * owner_enter()).  A list that holds its owner's reserve bag stays (its
+ * owner is pinned, or about to seal it at unpin): => false, and the
+ * barrier goes round again.  Displaced due garbage goes to *due (busy).
  */
-static bool steal_open_lists(dom_t *D, batch_t *out)
+static bool steal_and_seal(dom_t *D, batch_t *due, bool *took)
 {
 	bool all = true;
+	batch_t stolen = { 0 };
 	dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		olock_acquire(r);
@@ -3641,31 +3720,34 @@ static bool steal_open_lists(dom_t *D, batch_t *out)
 		if (open_has_reserve_locked(r))
 			all = false;
 		else
-			open_take_locked(r, out);
+			open_take_locked(r, &stolen);
 		/* Relaxed: published by the lock release below. */
 		atomic_store_explicit(&r->steal, 0, memory_order_relaxed);
 		olock_release(r);
 	}
+	seal_locked(D, &stolen, due);
+	*took = due_busy_locked(D, due);
 	dom_unlock(D);
 	return all;
 }
 
 /*
  * Every object deferred before the call, by any thread (live, idle, exited
- * or flushed), is destroyed on return: the sealed bins hold everything but
- * the open lists, which the barrier takes and seals itself; then it waits
- * a grace period past all of it and destroys what is due, and waits for
- * due batches other threads are destroying.  Repeats while the destructors
- * it ran deferred more into this thread's record (drain).
+ * or flushed), is destroyed on return: sealed garbage is in the bins or in
+ * due batches counted busy, and the barrier takes and seals every open
+ * list itself; then it waits a grace period past all of it, destroys what
+ * is due, and waits for due batches other threads are destroying.
+ * Repeats while the destructors it ran deferred more into this thread's
+ * record (drain).
  */
 static void barrier_in(dom_t *D)
 {
 	if (dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
 	for (;;) {
-		batch_t stolen = { 0 }, due = { 0 };
-		bool all = steal_open_lists(D, &stolen);
-		seal_batch(D, &stolen, &due);
+		batch_t due = { 0 };
+		bool took_due;
+		bool all = steal_and_seal(D, &due, &took_due);
 		dom_lock(D);
 		/* Relaxed: under the lock that serialises advances; every tag
 		 * sealed so far is <= g. */
@@ -3677,13 +3759,13 @@ static void barrier_in(dom_t *D)
 		rec_t *r = record_lookup(D, false);
 		if (r)
 			r->collecting = true;
-		batch_destroy(D, r, &due);
+		sealed_destroy(D, r, &due, took_due);
 		batch_t sealed = { 0 };
 		bool took = sealed_take_due(D, now, &sealed, true);
 		sealed_destroy(D, r, &sealed, took);
 		if (r)
 			r->collecting = false;
-		/* Due batches detached by other collectors must be finished too. */
+		/* Due batches detached by other threads must be finished too. */
 		unsigned round = 0;
 		/* Acquire: pairs with the release decrement in sealed_destroy(). */
 		while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
@@ -3721,9 +3803,7 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 	if (r == NULL || r->collecting)
 		return; /* nothing, or nested in a destructor: the outer call works */
 	r->collecting = true;
-	batch_t due = { 0 };
-	seal_open(D, r, &due);
-	batch_destroy(D, r, &due);
+	seal_open(D, r);
 	r->collecting = false;
 	late_done(r);
 }
@@ -3931,9 +4011,7 @@ static void record_retire(dom_t *D, rec_t *r)
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */
 	do {
-		batch_t due = { 0 };
-		seal_open(D, r, &due);
-		batch_destroy(D, r, &due);
+		seal_open(D, r);
 		collect_sealed(D, r, 1); /* destroy what is due now rather than leave it */
 	} while (record_has_garbage(r));
 	r->collecting = was_collecting;
@@ -4219,21 +4297,6 @@ void tern_epoch_stats(struct tern_epoch_stats *out)
 {
 	TERN_ASSERT(out != NULL, "tern_epoch_stats: out is NULL");
 	tern_epoch_domain_stats(&tern__epoch_default, out);
-}
-
-void tern_epoch_online(void)
-{
-	tern_epoch_domain_online(&tern__epoch_default);
-}
-
-void tern_epoch_quiescent(void)
-{
-	tern_epoch_domain_quiescent(&tern__epoch_default);
-}
-
-void tern_epoch_offline(void)
-{
-	tern_epoch_domain_offline(&tern__epoch_default);
 }
 
 uint64_t tern_epoch_get_state(void)

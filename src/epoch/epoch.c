@@ -239,21 +239,6 @@ void tern_epoch_stats(struct tern_epoch_stats *out)
 	tern_epoch_domain_stats(&tern__epoch_default, out);
 }
 
-void tern_epoch_online(void)
-{
-	tern_epoch_domain_online(&tern__epoch_default);
-}
-
-void tern_epoch_quiescent(void)
-{
-	tern_epoch_domain_quiescent(&tern__epoch_default);
-}
-
-void tern_epoch_offline(void)
-{
-	tern_epoch_domain_offline(&tern__epoch_default);
-}
-
 uint64_t tern_epoch_get_state(void)
 {
 	return tern_epoch_domain_get_state(&tern__epoch_default);

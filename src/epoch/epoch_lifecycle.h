@@ -58,14 +58,18 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 /* ------------------------------------------------------ barrier */
 
 /*
- * Takes every registered record's open list (the owner's olock orders the
- * owner's unlinks before this thread's sealing fence).  A list that holds
- * its owner's reserve bag stays (its owner is pinned, or about to seal it
- * at unpin): => false, and the barrier goes round again.
+ * Takes every registered record's open list and seals it, in one critical
+ * section of D->lock (so a concurrent barrier never misses a list in
+ * flight).  The owners' appends are excluded by olock (fence mode, and the
+ * owners' own seals) or by the appending/steal handshake (membarrier mode,
+ * owner_enter()).  A list that holds its owner's reserve bag stays (its
+ * owner is pinned, or about to seal it at unpin): => false, and the
+ * barrier goes round again.  Displaced due garbage goes to *due (busy).
  */
-static bool steal_open_lists(dom_t *D, batch_t *out)
+static bool steal_and_seal(dom_t *D, batch_t *due, bool *took)
 {
 	bool all = true;
+	batch_t stolen = { 0 };
 	dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		olock_acquire(r);
@@ -83,31 +87,34 @@ static bool steal_open_lists(dom_t *D, batch_t *out)
 		if (open_has_reserve_locked(r))
 			all = false;
 		else
-			open_take_locked(r, out);
+			open_take_locked(r, &stolen);
 		/* Relaxed: published by the lock release below. */
 		atomic_store_explicit(&r->steal, 0, memory_order_relaxed);
 		olock_release(r);
 	}
+	seal_locked(D, &stolen, due);
+	*took = due_busy_locked(D, due);
 	dom_unlock(D);
 	return all;
 }
 
 /*
  * Every object deferred before the call, by any thread (live, idle, exited
- * or flushed), is destroyed on return: the sealed bins hold everything but
- * the open lists, which the barrier takes and seals itself; then it waits
- * a grace period past all of it and destroys what is due, and waits for
- * due batches other threads are destroying.  Repeats while the destructors
- * it ran deferred more into this thread's record (drain).
+ * or flushed), is destroyed on return: sealed garbage is in the bins or in
+ * due batches counted busy, and the barrier takes and seals every open
+ * list itself; then it waits a grace period past all of it, destroys what
+ * is due, and waits for due batches other threads are destroying.
+ * Repeats while the destructors it ran deferred more into this thread's
+ * record (drain).
  */
 static void barrier_in(dom_t *D)
 {
 	if (dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
 	for (;;) {
-		batch_t stolen = { 0 }, due = { 0 };
-		bool all = steal_open_lists(D, &stolen);
-		seal_batch(D, &stolen, &due);
+		batch_t due = { 0 };
+		bool took_due;
+		bool all = steal_and_seal(D, &due, &took_due);
 		dom_lock(D);
 		/* Relaxed: under the lock that serialises advances; every tag
 		 * sealed so far is <= g. */
@@ -119,13 +126,13 @@ static void barrier_in(dom_t *D)
 		rec_t *r = record_lookup(D, false);
 		if (r)
 			r->collecting = true;
-		batch_destroy(D, r, &due);
+		sealed_destroy(D, r, &due, took_due);
 		batch_t sealed = { 0 };
 		bool took = sealed_take_due(D, now, &sealed, true);
 		sealed_destroy(D, r, &sealed, took);
 		if (r)
 			r->collecting = false;
-		/* Due batches detached by other collectors must be finished too. */
+		/* Due batches detached by other threads must be finished too. */
 		unsigned round = 0;
 		/* Acquire: pairs with the release decrement in sealed_destroy(). */
 		while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
@@ -163,9 +170,7 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 	if (r == NULL || r->collecting)
 		return; /* nothing, or nested in a destructor: the outer call works */
 	r->collecting = true;
-	batch_t due = { 0 };
-	seal_open(D, r, &due);
-	batch_destroy(D, r, &due);
+	seal_open(D, r);
 	r->collecting = false;
 	late_done(r);
 }
@@ -373,9 +378,7 @@ static void record_retire(dom_t *D, rec_t *r)
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */
 	do {
-		batch_t due = { 0 };
-		seal_open(D, r, &due);
-		batch_destroy(D, r, &due);
+		seal_open(D, r);
 		collect_sealed(D, r, 1); /* destroy what is due now rather than leave it */
 	} while (record_has_garbage(r));
 	r->collecting = was_collecting;

@@ -24,27 +24,37 @@ static void synchronize_grace(dom_t *D);
 
 /* ------------------------------------------------------ W2: seal */
 
-/* Seals a detached batch: tags it with the current epoch (after F_W) and
- * adds it to D's bins through the due filter. */
-static void seal_batch(dom_t *D, batch_t *b, batch_t *due)
+/* Seals a detached batch under D->lock: tags it with the current epoch
+ * (after F_W) and adds it to D's bins.  Displaced due garbage goes to *due.
+ * Sealing under the lock that barriers take makes it atomic for them: a
+ * barrier finds any object either in an open list or in the bins. */
+static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
 {
 	if (batch_empty(b))
 		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
 	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
 	 * in heavy_barrier(): every unlink that happened before the defers in
-	 * the batch (sequenced before them, or ordered through r->olock when a
-	 * barrier seals another thread's list) precedes the epoch load that
-	 * tags them. */
+	 * the batch (sequenced before them, or ordered through r->olock and
+	 * the appending handshake when a barrier seals another thread's list)
+	 * precedes the epoch load that tags them. */
 	atomic_thread_fence(memory_order_seq_cst);
-	/* Relaxed: ordering comes from the fence above (see the proof). */
+	/* Relaxed: under the lock that serialises advances; ordering comes
+	 * from the fence above (see the proof). */
 	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	dom_lock(D);
-	/* Relaxed: under the lock that serialises advances. */
-	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	sealed_put_locked(D, g, t, b, due);
+	sealed_put_locked(D, t, t, b, due);
 	sealed_recount_locked(D);
-	dom_unlock(D);
+}
+
+/* Counts a due batch busy (under D->lock) so that barriers wait for its
+ * destruction.  => whether there is one (pass to sealed_destroy()). */
+static bool due_busy_locked(dom_t *D, const batch_t *due)
+{
+	if (batch_empty(due))
+		return false;
+	/* Relaxed: under the lock; see sealed_take_due(). */
+	atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
+	return true;
 }
 
 /* => whether r's open list holds its reserve bag (caller holds r->olock). */
@@ -94,38 +104,46 @@ static bool reserve_copy(rec_t *r)
 }
 
 /*
- * W2 for the owner: moves its open list to the domain.  While pinned with
- * the reserve bag in use (out of memory), the list stays open: sealed now it
- * would carry an epoch this thread's own pin keeps from becoming due, and
- * the next defer needing a bag would retry forever; the unpin seals it.
- * Unpinned without memory to copy the reserve, the list is tagged, waited
- * for and destroyed in place (*due).
+ * W2 for the owner: moves its open list to the domain, and destroys the due
+ * garbage that displaces (counted busy).  While pinned with the reserve bag
+ * in use (out of memory), the list stays open: sealed now it would carry an
+ * epoch this thread's own pin keeps from becoming due, and the next defer
+ * needing a bag would retry forever; the unpin seals it.  Unpinned without
+ * memory to copy the reserve, the list is tagged, waited for and destroyed
+ * in place (counted busy meanwhile).
  */
-static void seal_open(dom_t *D, rec_t *r, batch_t *due)
+static void seal_open(dom_t *D, rec_t *r)
 {
 	if (!record_has_garbage(r))
 		return;
-	batch_t b = { 0 };
+	batch_t b = { 0 }, due = { 0 };
 	if (!reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))
 			return;
 		olock_acquire(r);
 		open_take_locked(r, &b);
+		/* Relaxed: published to barriers by the olock release (a barrier
+		 * takes every olock before it reads the count). */
+		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
 		olock_release(r);
-		/* Seq_cst fence (F_W, as in seal_batch()). */
+		pending_flag(r, false);
+		/* Seq_cst fence (F_W, as in seal_locked()). */
 		atomic_thread_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
 		wait_epoch(D, t + 2);
-		gc_splice(due, &b);
-		pending_flag(r, false);
+		sealed_destroy(D, r, &b, true);
 		return;
 	}
+	dom_lock(D);
 	olock_acquire(r);
 	open_take_locked(r, &b);
 	olock_release(r);
+	seal_locked(D, &b, &due);
+	bool took = due_busy_locked(D, &due);
+	dom_unlock(D);
 	pending_flag(r, false);
-	seal_batch(D, &b, due);
+	sealed_destroy(D, r, &due, took);
 }
 
 /* ------------------------------------------------------ W1: defer */
@@ -173,11 +191,8 @@ static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(s
 static void defer_prepare(dom_t *D, rec_t *r)
 {
 	/* Relaxed: the owner's own counter. */
-	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP) {
-		batch_t due = { 0 };
-		seal_open(D, r, &due);
-		batch_destroy(D, r, &due);
-	}
+	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP)
+		seal_open(D, r);
 }
 
 static void defer_done(dom_t *D, rec_t *r)
@@ -411,9 +426,7 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 	if (r->collecting || r == &D->dead)
 		return;
 	r->collecting = true;
-	batch_t due = { 0 };
-	seal_open(D, r, &due);
-	batch_destroy(D, r, &due);
+	seal_open(D, r);
 	collect_sealed(D, r, attempts);
 	r->unpins = 0;
 	r->since_collect = 0;
@@ -519,7 +532,9 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 			atomic_store_explicit(&s->state, TERN__EPOCH_LATE, memory_order_relaxed);
 		return;
 	}
-	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot), "tern_epoch_unpin: thread is not pinned");
+	TERN_ASSERT(r != NULL && tern__epoch_pinned(r->slot),
+		    d == &tern__epoch_default ? "tern_epoch_unpin: thread is not pinned"
+					      : "tern_epoch_domain_unpin: thread is not pinned in this domain");
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {
 		if (--r->nest == 0)
@@ -527,7 +542,9 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 			atomic_store_explicit(&r->slot->state, st & ~(uint64_t)TERN__EPOCH_NESTED,
 					      memory_order_release);
 	} else {
-		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE), "tern_epoch_unpin: thread is not pinned (it is online)");
+		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE),
+			    d == &tern__epoch_default ? "tern_epoch_unpin: thread is not pinned (it is online)"
+						      : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
 		unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {
@@ -546,33 +563,62 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
  * current epoch: the R3 + R1 pair in one release store (everything the
  * thread read before is released, as by an unpin).
  */
-static rec_t *online_record(struct tern_epoch_domain *d, const char *who)
+
+/* The misuse messages of one public call (default or domain form). */
+struct qsbr_msgs {
+	const char *null_dom, *state, *nomem;
+};
+
+static const struct qsbr_msgs qsbr_online_msgs[2] = {
+	{ "tern_epoch_online: domain is NULL", "tern_epoch_online: thread is already pinned or online",
+	  "tern_epoch_online: cannot allocate the thread's record" },
+	{ "tern_epoch_domain_online: domain is NULL",
+	  "tern_epoch_domain_online: thread is already pinned or online in this domain",
+	  "tern_epoch_domain_online: cannot allocate the thread's record" },
+};
+static const struct qsbr_msgs qsbr_quiescent_msgs[2] = {
+	{ "tern_epoch_quiescent: domain is NULL",
+	  "tern_epoch_quiescent: thread is not online, or is pinned inside its online section",
+	  "tern_epoch_quiescent: cannot allocate the thread's record" },
+	{ "tern_epoch_domain_quiescent: domain is NULL",
+	  "tern_epoch_domain_quiescent: thread is not online in this domain, or is pinned inside its online section",
+	  "tern_epoch_domain_quiescent: cannot allocate the thread's record" },
+};
+static const struct qsbr_msgs qsbr_offline_msgs[2] = {
+	{ "tern_epoch_offline: domain is NULL",
+	  "tern_epoch_offline: thread is not online, or is pinned inside its online section",
+	  "tern_epoch_offline: cannot allocate the thread's record" },
+	{ "tern_epoch_domain_offline: domain is NULL",
+	  "tern_epoch_domain_offline: thread is not online in this domain, or is pinned inside its online section",
+	  "tern_epoch_domain_offline: cannot allocate the thread's record" },
+};
+
+static rec_t *online_record(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	TERN_ASSERT(d != NULL, who);
+	TERN_ASSERT(d != NULL, m->null_dom);
 	rec_t *r = slot_record(d, tern__epoch_slot_of(d), true);
 	if (r == NULL) {
-		fprintf(stderr, "%s: cannot allocate the thread's record\n", who);
+		fprintf(stderr, "%s\n", m->nomem);
 		abort();
 	}
 	return r;
 }
 
-void tern_epoch_domain_online(tern_epoch_domain_t *d)
+static void online_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, "tern_epoch_domain_online: domain is NULL");
+	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
-	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), "tern_epoch_online: thread is already pinned or online");
+	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), m->state);
 	pin_announce(d, r, st | TERN__EPOCH_ONLINE);
-	if (r->late && r->slot != &r->own)
+	if (r->late && d == &tern__epoch_default)
 		late_mirror(r);
 }
 
-void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
+static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, "tern_epoch_domain_quiescent: domain is NULL");
+	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
-	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
-		    "tern_epoch_quiescent: thread is not online, or is pinned inside its online section");
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
 	if ((st & TERN__EPOCH_PENDING) && ++r->unpins >= TERN_EPOCH_COLLECT_PINS) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
@@ -589,18 +635,47 @@ void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
 	pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
 }
 
-void tern_epoch_domain_offline(tern_epoch_domain_t *d)
+static void offline_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, "tern_epoch_domain_offline: domain is NULL");
+	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
-	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED),
-		    "tern_epoch_offline: thread is not online, or is pinned inside its online section");
+	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
 	unpin_outermost(d->impl, r, st);
 	if (r->late) {
-		if (r->slot == &tern__epoch_self)
+		if (d == &tern__epoch_default)
 			late_mirror(r);
 		late_done(r);
 	}
+}
+
+void tern_epoch_domain_online(tern_epoch_domain_t *d)
+{
+	online_in(d, &qsbr_online_msgs[1]);
+}
+
+void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
+{
+	quiescent_in(d, &qsbr_quiescent_msgs[1]);
+}
+
+void tern_epoch_domain_offline(tern_epoch_domain_t *d)
+{
+	offline_in(d, &qsbr_offline_msgs[1]);
+}
+
+void tern_epoch_online(void)
+{
+	online_in(&tern__epoch_default, &qsbr_online_msgs[0]);
+}
+
+void tern_epoch_quiescent(void)
+{
+	quiescent_in(&tern__epoch_default, &qsbr_quiescent_msgs[0]);
+}
+
+void tern_epoch_offline(void)
+{
+	offline_in(&tern__epoch_default, &qsbr_offline_msgs[0]);
 }
 
 /* ------------------------------------------------------ polled grace periods */

@@ -344,6 +344,226 @@ DEATH(epoch, destroy_a_domain_from_an_orphan_destructor, "tern_epoch_domain_dest
 	tern_epoch_domain_collect(self_domain); /* runs the orphan's destructor */
 }
 
+/* Quiescent-state readers (issue 11): online while pinned or online,
+ * quiescent or offline while not online or inside a nested pin, unpin of
+ * the online section itself, and waiting for readers while online. */
+
+DEATH(epoch, online_while_pinned, "tern_epoch_online")
+{
+	(void)arg;
+	tern_epoch_pin();
+	tern_epoch_online();
+}
+
+DEATH(epoch, online_while_online, "tern_epoch_online")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_online();
+}
+
+DEATH(epoch, quiescent_while_not_online, "tern_epoch_quiescent")
+{
+	(void)arg;
+	tern_epoch_quiescent();
+}
+
+DEATH(epoch, quiescent_while_pinned_not_online, "tern_epoch_quiescent")
+{
+	(void)arg;
+	tern_epoch_pin();
+	tern_epoch_quiescent();
+}
+
+DEATH(epoch, quiescent_after_offline, "tern_epoch_quiescent")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_offline();
+	tern_epoch_quiescent();
+}
+
+DEATH(epoch, quiescent_inside_a_nested_pin, "tern_epoch_quiescent")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_pin();
+	tern_epoch_quiescent();
+}
+
+/* Online in an explicit domain is not online in the default domain. */
+DEATH(epoch, quiescent_online_only_in_another_domain, "tern_epoch_quiescent")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_online(d);
+	tern_epoch_quiescent();
+}
+
+DEATH(epoch, offline_while_not_online, "tern_epoch_offline")
+{
+	(void)arg;
+	tern_epoch_offline();
+}
+
+DEATH(epoch, offline_twice, "tern_epoch_offline")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_offline();
+	tern_epoch_offline();
+}
+
+DEATH(epoch, offline_while_pinned_not_online, "tern_epoch_offline")
+{
+	(void)arg;
+	tern_epoch_pin();
+	tern_epoch_offline();
+}
+
+DEATH(epoch, offline_inside_a_nested_pin, "tern_epoch_offline")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_pin();
+	tern_epoch_offline();
+}
+
+/* The online section is not a pin: an unpin beyond the nested pins aborts. */
+DEATH(epoch, unpin_ending_the_online_section, "tern_epoch_unpin")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_pin();
+	tern_epoch_unpin();
+	tern_epoch_unpin();
+}
+
+DEATH(epoch, synchronize_while_online, "tern_epoch_synchronize")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_synchronize();
+}
+
+DEATH(epoch, barrier_while_online, "tern_epoch_barrier")
+{
+	(void)arg;
+	tern_epoch_online();
+	tern_epoch_barrier();
+}
+
+DEATH(epoch, domain_online_null, "tern_epoch_domain_online")
+{
+	(void)arg;
+	tern_epoch_domain_online(NULL);
+}
+
+DEATH(epoch, domain_quiescent_null, "tern_epoch_domain_quiescent")
+{
+	(void)arg;
+	tern_epoch_domain_quiescent(NULL);
+}
+
+DEATH(epoch, domain_offline_null, "tern_epoch_domain_offline")
+{
+	(void)arg;
+	tern_epoch_domain_offline(NULL);
+}
+
+DEATH(epoch, domain_get_state_null, "tern_epoch_domain_get_state")
+{
+	(void)arg;
+	(void)tern_epoch_domain_get_state(NULL);
+}
+
+DEATH(epoch, domain_poll_state_null, "tern_epoch_domain_poll_state")
+{
+	(void)arg;
+	(void)tern_epoch_domain_poll_state(NULL, 0);
+}
+
+DEATH(epoch, domain_online_while_online, "tern_epoch_domain_online")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_online(d);
+	tern_epoch_domain_online(d);
+}
+
+DEATH(epoch, domain_online_while_pinned, "tern_epoch_domain_online")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_pin(d);
+	tern_epoch_domain_online(d);
+}
+
+DEATH(epoch, domain_quiescent_while_not_online, "tern_epoch_domain_quiescent")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_quiescent(d);
+}
+
+DEATH(epoch, domain_quiescent_inside_a_nested_pin, "tern_epoch_domain_quiescent")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_online(d);
+	tern_epoch_domain_pin(d);
+	tern_epoch_domain_quiescent(d);
+}
+
+DEATH(epoch, domain_offline_while_not_online, "tern_epoch_domain_offline")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_offline(d);
+}
+
+DEATH(epoch, domain_unpin_ending_the_online_section, "tern_epoch_domain_unpin")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_online(d);
+	tern_epoch_domain_unpin(d);
+}
+
+DEATH(epoch, domain_synchronize_while_online, "tern_epoch_domain_synchronize")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_online(d);
+	tern_epoch_domain_synchronize(d);
+}
+
+DEATH(epoch, domain_barrier_while_online, "tern_epoch_domain_barrier")
+{
+	(void)arg;
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	tern_epoch_domain_online(d);
+	tern_epoch_domain_barrier(d);
+}
+
 /* ---------------------------------------------------- run-time cell */
 
 DEATH(cell, init_null, "tern_cell_init")
