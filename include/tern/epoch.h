@@ -303,7 +303,9 @@ TERN_API void tern_epoch_offline(void);
  * Polled grace periods: a cookie for a grace period that starts now, and
  * whether it has elapsed (every pin and online section that began before
  * tern_epoch_get_state() has ended, and what they read may be reused).
- * poll_state never waits; it tries to advance the epoch a little.
+ * poll_state never waits; it tries to advance the epoch a little.  An
+ * online thread holds a cookie back until it passes a quiescent state
+ * after the epoch has moved on (polling moves it on), as in every QSBR.
  */
 TERN_API uint64_t tern_epoch_get_state(void);
 TERN_API bool tern_epoch_poll_state(uint64_t cookie);

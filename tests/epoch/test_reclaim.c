@@ -29,9 +29,10 @@
  * (a failure, not a hang), backed by Criterion's timeout.  The misuse death
  * tests of the new calls are in tests/misuse/test_misuse.c.
  *
- * Build this file with -DTERN_EPOCH_FORCE_FENCE against a library built the
- * same way for the forced-fence variant (the stress tests then also check
- * that the library does not use membarrier).
+ * Built twice: membarrier mode, and forced-fence mode against a library
+ * built with TERN_EPOCH_FORCE_FENCE (mk/epoch.mk, epoch_test_reclaim_fence;
+ * the QSBR stress then also checks that the library does not use
+ * membarrier).
  */
 #include <criterion/criterion.h>
 #include <sched.h>
