@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  17809f2-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 6490acec9741f656430db18b71e9a23d4e613192fd0a162558e6dfbb91ce85b3
+ *   Source commit:  9b9faa5-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 7b1b4a617381d205e45bd7d4e4ebdfc827d76441f2318ccfec4fcc549d19f980
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -38,19 +38,19 @@
  *       316  tern/alloc.h          the allocator behind tern's slow paths
  *       357  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       515  tern/epoch.h          three-bin epoch-based memory reclamation
- *       927  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1293  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1669  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1680  src/core/alloc.c                    the replaceable ...
- *      1761  src/lightlock/lightlock.c           build-time checks for ...
- *      1789  src/epoch/epoch.c                   three-bin epoch-based ...
- *      1927  src/epoch/epoch_impl.h              private types and ...
- *      2278  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2668  src/epoch/epoch_registry.h          thread records: ...
- *      2925  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3633  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4323  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4491  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *       929  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1295  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1671  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1682  src/core/alloc.c                    the replaceable ...
+ *      1763  src/lightlock/lightlock.c           build-time checks for ...
+ *      1791  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      1929  src/epoch/epoch_impl.h              private types and ...
+ *      2288  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2706  src/epoch/epoch_registry.h          thread records: ...
+ *      2963  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3695  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4409  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4577  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -816,7 +816,9 @@ TERN_API void tern_epoch_offline(void);
  * Polled grace periods: a cookie for a grace period that starts now, and
  * whether it has elapsed (every pin and online section that began before
  * tern_epoch_get_state() has ended, and what they read may be reused).
- * poll_state never waits; it tries to advance the epoch a little.
+ * poll_state never waits; it tries to advance the epoch a little.  An
+ * online thread holds a cookie back until it passes a quiescent state
+ * after the epoch has moved on (polling moves it on), as in every QSBR.
  */
 TERN_API uint64_t tern_epoch_get_state(void);
 TERN_API bool tern_epoch_poll_state(uint64_t cookie);
@@ -2069,7 +2071,14 @@ struct tern__epoch_domain_impl {
 	 * as hints by collect(); the bins themselves are only read under it. */
 	_Atomic(uint64_t) sealed_hint;
 	_Atomic(uint64_t) sealed_wait;
-	_Atomic(unsigned) busy;         /* due batches being destroyed outside the lock */
+	/* Due batches being destroyed outside the lock, counted in one of two
+	 * phases (the one current when the batch was taken, under lock); a
+	 * barrier flips the phase and waits for the old one only, so batches
+	 * taken after it began cannot starve it (barrier_lock serialises the
+	 * flips). */
+	_Atomic(unsigned) busy[2];
+	unsigned busy_phase;            /* under lock */
+	pthread_mutex_t barrier_lock;
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
 	_Atomic(uint64_t) failed_advances;
@@ -2266,6 +2275,7 @@ TERN__STATIC_DATA struct tern_epoch_domain tern__epoch_default = {
 static dom_t tern__epoch_default_impl = {
 	.pub = &tern__epoch_default,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.barrier_lock = PTHREAD_MUTEX_INITIALIZER,
 	.is_default = true,
 };
 TERN__STATIC_DATA _Thread_local struct tern__epoch_slot tern__epoch_self;
@@ -2502,8 +2512,10 @@ static bool owner_enter(rec_t *r)
 		atomic_store_explicit(&r->appending, 1, memory_order_relaxed);
 		/* Compiler barrier only: the barrier's membarrier() is the fence. */
 		atomic_signal_fence(memory_order_seq_cst);
-		/* Relaxed: as above; a stale 1 only sends us to the lock. */
-		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_relaxed)))
+		/* Acquire: pairs with the release store that ends a steal in
+		 * steal_and_seal(): a list a barrier just took is seen empty.  (A
+		 * stale 1 only sends us to the lock.) */
+		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_acquire)))
 			return true;
 		/* Release: pairs with the acquire load in steal_open_lists(). */
 		atomic_store_explicit(&r->appending, 0, memory_order_release);
@@ -2629,38 +2641,64 @@ static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, ba
 		bin_add(D->bins, t, src, due);
 }
 
-/* Detaches the bins due at g into *due and counts the batch busy
- * (tern_epoch_barrier() waits for busy batches).  => whether it took any. */
-static bool sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
+/* Counts a batch busy in the current phase (under D->lock) so that
+ * barriers wait for its destruction.  => the phase, for sealed_destroy(). */
+static int busy_enter_locked(dom_t *D)
+{
+	int ph = (int)D->busy_phase;
+	/* Relaxed: under the lock; the barrier's acquire load pairs with the
+	 * release decrement in sealed_destroy(). */
+	atomic_fetch_add_explicit(&D->busy[ph], 1, memory_order_relaxed);
+	return ph;
+}
+
+/* Detaches the bins due at g into *due, counted busy.  => its phase, or -1
+ * if it took nothing. */
+static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
 {
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
-		return false;
+		return -1;
 	if (wait)
 		dom_lock(D);
 	else if (pthread_mutex_trylock(&D->lock) != 0)
-		return false;
+		return -1;
 	size_t before = due->count;
 	bins_take_due(D->bins, g, due);
-	bool took = due->count != before;
-	if (took) {
+	int ph = -1;
+	if (due->count != before) {
 		sealed_recount_locked(D);
-		/* Relaxed: incremented under the lock; the barrier's acquire load
-		 * pairs with the release decrement in sealed_destroy(). */
-		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
+		ph = busy_enter_locked(D);
 	}
 	dom_unlock(D);
-	return took;
+	return ph;
 }
 
-static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, bool took)
+/* Destroys a batch counted busy in phase ph (nothing if ph < 0). */
+static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, int ph)
 {
-	if (!took)
+	if (ph < 0)
 		return;
 	batch_destroy(D, r, due);
-	/* Release: pairs with the acquire load in barrier_in(): the destructors
+	/* Release: pairs with the acquire load in busy_drain(): the destructors
 	 * above happen before a barrier that sees the count drop. */
-	atomic_fetch_sub_explicit(&D->busy, 1, memory_order_release);
+	atomic_fetch_sub_explicit(&D->busy[ph], 1, memory_order_release);
+}
+
+/* Waits until every due batch taken before this call has been destroyed
+ * (barrier).  Batches taken later count in the other phase. */
+static void busy_drain(dom_t *D)
+{
+	pthread_mutex_lock(&D->barrier_lock);
+	dom_lock(D);
+	unsigned old = D->busy_phase;
+	D->busy_phase ^= 1;
+	dom_unlock(D);
+	unsigned round = 0;
+	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	while (atomic_load_explicit(&D->busy[old], memory_order_acquire) != 0)
+		epoch_backoff(&round);
+	pthread_mutex_unlock(&D->barrier_lock);
 }
 
 /* ======== (src/epoch/epoch.c, continued) ========================== */
@@ -2972,14 +3010,10 @@ static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
 }
 
 /* Counts a due batch busy (under D->lock) so that barriers wait for its
- * destruction.  => whether there is one (pass to sealed_destroy()). */
-static bool due_busy_locked(dom_t *D, const batch_t *due)
+ * destruction.  => its phase, or -1 if it is empty (for sealed_destroy()). */
+static int due_busy_locked(dom_t *D, const batch_t *due)
 {
-	if (batch_empty(due))
-		return false;
-	/* Relaxed: under the lock; see sealed_take_due(). */
-	atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
-	return true;
+	return batch_empty(due) ? -1 : busy_enter_locked(D);
 }
 
 /* => whether r's open list holds its reserve bag (caller holds r->olock). */
@@ -2989,6 +3023,29 @@ static bool open_has_reserve_locked(rec_t *r)
 		if (b->reserve)
 			return true;
 	return false;
+}
+
+/* Replaces r's reserve bag in its open list by *spare, with the same
+ * entries (caller holds r->olock; *spare consumed).  The owner notices in
+ * reserve_copy() that the reserve has left its list.  => false without a
+ * spare. */
+static bool reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
+{
+	if (*spare == NULL)
+		return false;
+	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
+		if (!(*pp)->reserve)
+			continue;
+		struct tern__epoch_bag *copy = *spare, *res = *pp;
+		*spare = NULL;
+		memcpy(copy, res, sizeof *copy);
+		copy->reserve = false;
+		*pp = copy;
+		if (r->open.bags_tail == res)
+			r->open.bags_tail = copy;
+		return true;
+	}
+	return true;
 }
 
 /* Takes r's open list (caller holds r->olock). */
@@ -3045,19 +3102,19 @@ static void seal_open(dom_t *D, rec_t *r)
 	if (!reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))
 			return;
+		dom_lock(D); /* a barrier sees the list either open or busy */
 		olock_acquire(r);
 		open_take_locked(r, &b);
-		/* Relaxed: published to barriers by the olock release (a barrier
-		 * takes every olock before it reads the count). */
-		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
 		olock_release(r);
+		int ph = busy_enter_locked(D);
+		dom_unlock(D);
 		pending_flag(r, false);
 		/* Seq_cst fence (F_W, as in seal_locked()). */
 		atomic_thread_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
 		wait_epoch(D, t + 2);
-		sealed_destroy(D, r, &b, true);
+		sealed_destroy(D, r, &b, ph);
 		return;
 	}
 	dom_lock(D);
@@ -3065,10 +3122,10 @@ static void seal_open(dom_t *D, rec_t *r)
 	open_take_locked(r, &b);
 	olock_release(r);
 	seal_locked(D, &b, &due);
-	bool took = due_busy_locked(D, &due);
+	int ph = due_busy_locked(D, &due);
 	dom_unlock(D);
 	pending_flag(r, false);
-	sealed_destroy(D, r, &due, took);
+	sealed_destroy(D, r, &due, ph);
 }
 
 /* ------------------------------------------------------ W1: defer */
@@ -3337,8 +3394,8 @@ static void collect_sealed(dom_t *D, rec_t *r, int attempts)
 		g = ng;
 	}
 	batch_t due = { 0 };
-	bool took = sealed_take_due(D, g, &due, false);
-	sealed_destroy(D, r, &due, took);
+	int ph = sealed_take_due(D, g, &due, false);
+	sealed_destroy(D, r, &due, ph);
 }
 
 /*
@@ -3355,8 +3412,13 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 	collect_sealed(D, r, attempts);
 	r->unpins = 0;
 	r->since_collect = 0;
-	pending_flag(r, record_has_garbage(r));
 	r->collecting = false;
+	/* A destructor above may have used the reserve bag under a pin of its
+	 * own (its unpin's collection returned at once): seal it now, so that
+	 * the bag is free again and no barrier waits for it. */
+	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
+		seal_open(D, r);
+	pending_flag(r, record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */
@@ -3544,7 +3606,7 @@ static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
-	if ((st & TERN__EPOCH_PENDING) && ++r->unpins >= TERN_EPOCH_COLLECT_PINS) {
+	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
 		unpin_outermost(d->impl, r, st);
@@ -3695,14 +3757,18 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
  * section of D->lock (so a concurrent barrier never misses a list in
  * flight).  The owners' appends are excluded by olock (fence mode, and the
  * owners' own seals) or by the appending/steal handshake (membarrier mode,
- * owner_enter()).  A list that holds its owner's reserve bag stays (its
- * owner is pinned, or about to seal it at unpin): => false, and the
- * barrier goes round again.  Displaced due garbage goes to *due (busy).
+ * owner_enter()).  A list that holds its owner's reserve bag is taken
+ * with the reserve's entries copied into a bag allocated beforehand (one
+ * per round, and only in a round after one that met a reserve: a barrier
+ * over intrusive entries allocates nothing); without one, it stays and
+ * => false: the barrier goes round again.  Displaced due garbage goes to
+ * *due (busy).
  */
-static bool steal_and_seal(dom_t *D, batch_t *due, bool *took)
+static bool steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
 {
 	bool all = true;
 	batch_t stolen = { 0 };
+	struct tern__epoch_bag *spare = want_spare ? bag_alloc() : NULL; /* before any lock */
 	dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		olock_acquire(r);
@@ -3717,17 +3783,20 @@ static bool steal_and_seal(dom_t *D, batch_t *due, bool *took)
 		 * append in progress completes before the list is taken. */
 		while (atomic_load_explicit(&r->appending, memory_order_acquire))
 			epoch_backoff(&round);
-		if (open_has_reserve_locked(r))
+		if (open_has_reserve_locked(r) && !reserve_replace_locked(r, &spare))
 			all = false;
 		else
 			open_take_locked(r, &stolen);
-		/* Relaxed: published by the lock release below. */
-		atomic_store_explicit(&r->steal, 0, memory_order_relaxed);
+		/* Release: pairs with the acquire load in owner_enter(): an owner
+		 * that sees the request gone sees the list taken. */
+		atomic_store_explicit(&r->steal, 0, memory_order_release);
 		olock_release(r);
 	}
 	seal_locked(D, &stolen, due);
-	*took = due_busy_locked(D, due);
+	*ph = due_busy_locked(D, due);
 	dom_unlock(D);
+	if (spare != NULL)
+		TERN_FREE(spare);
 	return all;
 }
 
@@ -3744,10 +3813,13 @@ static void barrier_in(dom_t *D)
 {
 	if (dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
-	for (;;) {
+	for (bool all = true;;) {
 		batch_t due = { 0 };
-		bool took_due;
-		bool all = steal_and_seal(D, &due, &took_due);
+		int due_ph;
+		rec_t *r = record_lookup(D, false);
+		if (r != NULL && r->reserve_busy)
+			seal_open(D, r); /* unpinned (precondition): copy or destroy its reserve */
+		all = steal_and_seal(D, &due, &due_ph, !all);
 		dom_lock(D);
 		/* Relaxed: under the lock that serialises advances; every tag
 		 * sealed so far is <= g. */
@@ -3756,20 +3828,18 @@ static void barrier_in(dom_t *D)
 		wait_epoch(D, g + 2);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		rec_t *r = record_lookup(D, false);
+		r = record_lookup(D, false);
 		if (r)
 			r->collecting = true;
-		sealed_destroy(D, r, &due, took_due);
+		sealed_destroy(D, r, &due, due_ph);
 		batch_t sealed = { 0 };
-		bool took = sealed_take_due(D, now, &sealed, true);
-		sealed_destroy(D, r, &sealed, took);
+		int ph = sealed_take_due(D, now, &sealed, true);
+		sealed_destroy(D, r, &sealed, ph);
 		if (r)
 			r->collecting = false;
-		/* Due batches detached by other threads must be finished too. */
-		unsigned round = 0;
-		/* Acquire: pairs with the release decrement in sealed_destroy(). */
-		while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
-			epoch_backoff(&round);
+		/* Due batches detached by other threads before now must be
+		 * finished too (not those taken later: no starvation). */
+		busy_drain(D);
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
 		r = record_lookup(D, false);
@@ -3805,6 +3875,8 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 	r->collecting = true;
 	seal_open(D, r);
 	r->collecting = false;
+	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
+		seal_open(D, r); /* a destructor used the reserve (see collect()) */
 	late_done(r);
 }
 
@@ -3878,6 +3950,11 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 		return ENOMEM;
 	memset(b, 0, sizeof *b);
 	if (pthread_mutex_init(&b->impl.lock, NULL) != 0) {
+		TERN_FREE(b);
+		return ENOMEM;
+	}
+	if (pthread_mutex_init(&b->impl.barrier_lock, NULL) != 0) {
+		pthread_mutex_destroy(&b->impl.lock);
 		TERN_FREE(b);
 		return ENOMEM;
 	}
@@ -3981,12 +4058,15 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	}
 	unsigned round = 0;
 	/* Acquire: pairs with the release decrement in sealed_destroy(). */
-	while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
+	while (atomic_load_explicit(&D->busy[0], memory_order_acquire) != 0 ||
+	       /* Acquire: as above. */
+	       atomic_load_explicit(&D->busy[1], memory_order_acquire) != 0)
 		epoch_backoff(&round);
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
 	d->id = 0;
 	pthread_mutex_destroy(&D->lock);
+	pthread_mutex_destroy(&D->barrier_lock);
 	TERN_FREE((struct tern__epoch_domain_block *)d);
 }
 
@@ -4189,7 +4269,9 @@ static void child_reset(dom_t *D)
 	}
 	sealed_recount_locked(D);
 	/* Relaxed: single-threaded child. */
-	atomic_store_explicit(&D->busy, 0, memory_order_relaxed);
+	atomic_store_explicit(&D->busy[0], 0, memory_order_relaxed);
+	/* Relaxed: single-threaded child. */
+	atomic_store_explicit(&D->busy[1], 0, memory_order_relaxed);
 	D->exiting = 0;
 }
 
@@ -4209,9 +4291,13 @@ static void epoch_atfork_child(void)
 	child_reset(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
 		child_reset(D);
-	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain) {
 		pthread_mutex_init(&D->lock, NULL);
+		pthread_mutex_init(&D->barrier_lock, NULL);
+	}
 	pthread_mutex_init(&tern__epoch_default_impl.lock, NULL);
+	/* A barrier another thread was running holds this in the child. */
+	pthread_mutex_init(&tern__epoch_default_impl.barrier_lock, NULL);
 	pthread_mutex_init(&tern__epoch_glock, NULL);
 	pthread_cond_init(&tern__epoch_gcond, NULL);
 }

@@ -144,6 +144,7 @@ struct tern_epoch_domain tern__epoch_default = {
 static dom_t tern__epoch_default_impl = {
 	.pub = &tern__epoch_default,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.barrier_lock = PTHREAD_MUTEX_INITIALIZER,
 	.is_default = true,
 };
 _Thread_local struct tern__epoch_slot tern__epoch_self;

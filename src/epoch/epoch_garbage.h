@@ -224,8 +224,10 @@ static bool owner_enter(rec_t *r)
 		atomic_store_explicit(&r->appending, 1, memory_order_relaxed);
 		/* Compiler barrier only: the barrier's membarrier() is the fence. */
 		atomic_signal_fence(memory_order_seq_cst);
-		/* Relaxed: as above; a stale 1 only sends us to the lock. */
-		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_relaxed)))
+		/* Acquire: pairs with the release store that ends a steal in
+		 * steal_and_seal(): a list a barrier just took is seen empty.  (A
+		 * stale 1 only sends us to the lock.) */
+		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_acquire)))
 			return true;
 		/* Release: pairs with the acquire load in steal_open_lists(). */
 		atomic_store_explicit(&r->appending, 0, memory_order_release);
@@ -351,36 +353,62 @@ static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, ba
 		bin_add(D->bins, t, src, due);
 }
 
-/* Detaches the bins due at g into *due and counts the batch busy
- * (tern_epoch_barrier() waits for busy batches).  => whether it took any. */
-static bool sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
+/* Counts a batch busy in the current phase (under D->lock) so that
+ * barriers wait for its destruction.  => the phase, for sealed_destroy(). */
+static int busy_enter_locked(dom_t *D)
+{
+	int ph = (int)D->busy_phase;
+	/* Relaxed: under the lock; the barrier's acquire load pairs with the
+	 * release decrement in sealed_destroy(). */
+	atomic_fetch_add_explicit(&D->busy[ph], 1, memory_order_relaxed);
+	return ph;
+}
+
+/* Detaches the bins due at g into *due, counted busy.  => its phase, or -1
+ * if it took nothing. */
+static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
 {
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
-		return false;
+		return -1;
 	if (wait)
 		dom_lock(D);
 	else if (pthread_mutex_trylock(&D->lock) != 0)
-		return false;
+		return -1;
 	size_t before = due->count;
 	bins_take_due(D->bins, g, due);
-	bool took = due->count != before;
-	if (took) {
+	int ph = -1;
+	if (due->count != before) {
 		sealed_recount_locked(D);
-		/* Relaxed: incremented under the lock; the barrier's acquire load
-		 * pairs with the release decrement in sealed_destroy(). */
-		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
+		ph = busy_enter_locked(D);
 	}
 	dom_unlock(D);
-	return took;
+	return ph;
 }
 
-static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, bool took)
+/* Destroys a batch counted busy in phase ph (nothing if ph < 0). */
+static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, int ph)
 {
-	if (!took)
+	if (ph < 0)
 		return;
 	batch_destroy(D, r, due);
-	/* Release: pairs with the acquire load in barrier_in(): the destructors
+	/* Release: pairs with the acquire load in busy_drain(): the destructors
 	 * above happen before a barrier that sees the count drop. */
-	atomic_fetch_sub_explicit(&D->busy, 1, memory_order_release);
+	atomic_fetch_sub_explicit(&D->busy[ph], 1, memory_order_release);
+}
+
+/* Waits until every due batch taken before this call has been destroyed
+ * (barrier).  Batches taken later count in the other phase. */
+static void busy_drain(dom_t *D)
+{
+	pthread_mutex_lock(&D->barrier_lock);
+	dom_lock(D);
+	unsigned old = D->busy_phase;
+	D->busy_phase ^= 1;
+	dom_unlock(D);
+	unsigned round = 0;
+	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	while (atomic_load_explicit(&D->busy[old], memory_order_acquire) != 0)
+		epoch_backoff(&round);
+	pthread_mutex_unlock(&D->barrier_lock);
 }

@@ -145,7 +145,14 @@ struct tern__epoch_domain_impl {
 	 * as hints by collect(); the bins themselves are only read under it. */
 	_Atomic(uint64_t) sealed_hint;
 	_Atomic(uint64_t) sealed_wait;
-	_Atomic(unsigned) busy;         /* due batches being destroyed outside the lock */
+	/* Due batches being destroyed outside the lock, counted in one of two
+	 * phases (the one current when the batch was taken, under lock); a
+	 * barrier flips the phase and waits for the old one only, so batches
+	 * taken after it began cannot starve it (barrier_lock serialises the
+	 * flips). */
+	_Atomic(unsigned) busy[2];
+	unsigned busy_phase;            /* under lock */
+	pthread_mutex_t barrier_lock;
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
 	_Atomic(uint64_t) failed_advances;

@@ -62,14 +62,18 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
  * section of D->lock (so a concurrent barrier never misses a list in
  * flight).  The owners' appends are excluded by olock (fence mode, and the
  * owners' own seals) or by the appending/steal handshake (membarrier mode,
- * owner_enter()).  A list that holds its owner's reserve bag stays (its
- * owner is pinned, or about to seal it at unpin): => false, and the
- * barrier goes round again.  Displaced due garbage goes to *due (busy).
+ * owner_enter()).  A list that holds its owner's reserve bag is taken
+ * with the reserve's entries copied into a bag allocated beforehand (one
+ * per round, and only in a round after one that met a reserve: a barrier
+ * over intrusive entries allocates nothing); without one, it stays and
+ * => false: the barrier goes round again.  Displaced due garbage goes to
+ * *due (busy).
  */
-static bool steal_and_seal(dom_t *D, batch_t *due, bool *took)
+static bool steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
 {
 	bool all = true;
 	batch_t stolen = { 0 };
+	struct tern__epoch_bag *spare = want_spare ? bag_alloc() : NULL; /* before any lock */
 	dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		olock_acquire(r);
@@ -84,17 +88,20 @@ static bool steal_and_seal(dom_t *D, batch_t *due, bool *took)
 		 * append in progress completes before the list is taken. */
 		while (atomic_load_explicit(&r->appending, memory_order_acquire))
 			epoch_backoff(&round);
-		if (open_has_reserve_locked(r))
+		if (open_has_reserve_locked(r) && !reserve_replace_locked(r, &spare))
 			all = false;
 		else
 			open_take_locked(r, &stolen);
-		/* Relaxed: published by the lock release below. */
-		atomic_store_explicit(&r->steal, 0, memory_order_relaxed);
+		/* Release: pairs with the acquire load in owner_enter(): an owner
+		 * that sees the request gone sees the list taken. */
+		atomic_store_explicit(&r->steal, 0, memory_order_release);
 		olock_release(r);
 	}
 	seal_locked(D, &stolen, due);
-	*took = due_busy_locked(D, due);
+	*ph = due_busy_locked(D, due);
 	dom_unlock(D);
+	if (spare != NULL)
+		TERN_FREE(spare);
 	return all;
 }
 
@@ -111,10 +118,13 @@ static void barrier_in(dom_t *D)
 {
 	if (dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
-	for (;;) {
+	for (bool all = true;;) {
 		batch_t due = { 0 };
-		bool took_due;
-		bool all = steal_and_seal(D, &due, &took_due);
+		int due_ph;
+		rec_t *r = record_lookup(D, false);
+		if (r != NULL && r->reserve_busy)
+			seal_open(D, r); /* unpinned (precondition): copy or destroy its reserve */
+		all = steal_and_seal(D, &due, &due_ph, !all);
 		dom_lock(D);
 		/* Relaxed: under the lock that serialises advances; every tag
 		 * sealed so far is <= g. */
@@ -123,20 +133,18 @@ static void barrier_in(dom_t *D)
 		wait_epoch(D, g + 2);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		rec_t *r = record_lookup(D, false);
+		r = record_lookup(D, false);
 		if (r)
 			r->collecting = true;
-		sealed_destroy(D, r, &due, took_due);
+		sealed_destroy(D, r, &due, due_ph);
 		batch_t sealed = { 0 };
-		bool took = sealed_take_due(D, now, &sealed, true);
-		sealed_destroy(D, r, &sealed, took);
+		int ph = sealed_take_due(D, now, &sealed, true);
+		sealed_destroy(D, r, &sealed, ph);
 		if (r)
 			r->collecting = false;
-		/* Due batches detached by other threads must be finished too. */
-		unsigned round = 0;
-		/* Acquire: pairs with the release decrement in sealed_destroy(). */
-		while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
-			epoch_backoff(&round);
+		/* Due batches detached by other threads before now must be
+		 * finished too (not those taken later: no starvation). */
+		busy_drain(D);
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
 		r = record_lookup(D, false);
@@ -172,6 +180,8 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 	r->collecting = true;
 	seal_open(D, r);
 	r->collecting = false;
+	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
+		seal_open(D, r); /* a destructor used the reserve (see collect()) */
 	late_done(r);
 }
 
@@ -245,6 +255,11 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 		return ENOMEM;
 	memset(b, 0, sizeof *b);
 	if (pthread_mutex_init(&b->impl.lock, NULL) != 0) {
+		TERN_FREE(b);
+		return ENOMEM;
+	}
+	if (pthread_mutex_init(&b->impl.barrier_lock, NULL) != 0) {
+		pthread_mutex_destroy(&b->impl.lock);
 		TERN_FREE(b);
 		return ENOMEM;
 	}
@@ -348,12 +363,15 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	}
 	unsigned round = 0;
 	/* Acquire: pairs with the release decrement in sealed_destroy(). */
-	while (atomic_load_explicit(&D->busy, memory_order_acquire) != 0)
+	while (atomic_load_explicit(&D->busy[0], memory_order_acquire) != 0 ||
+	       /* Acquire: as above. */
+	       atomic_load_explicit(&D->busy[1], memory_order_acquire) != 0)
 		epoch_backoff(&round);
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
 	d->id = 0;
 	pthread_mutex_destroy(&D->lock);
+	pthread_mutex_destroy(&D->barrier_lock);
 	TERN_FREE((struct tern__epoch_domain_block *)d);
 }
 
@@ -556,7 +574,9 @@ static void child_reset(dom_t *D)
 	}
 	sealed_recount_locked(D);
 	/* Relaxed: single-threaded child. */
-	atomic_store_explicit(&D->busy, 0, memory_order_relaxed);
+	atomic_store_explicit(&D->busy[0], 0, memory_order_relaxed);
+	/* Relaxed: single-threaded child. */
+	atomic_store_explicit(&D->busy[1], 0, memory_order_relaxed);
 	D->exiting = 0;
 }
 
@@ -576,9 +596,13 @@ static void epoch_atfork_child(void)
 	child_reset(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
 		child_reset(D);
-	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
+	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain) {
 		pthread_mutex_init(&D->lock, NULL);
+		pthread_mutex_init(&D->barrier_lock, NULL);
+	}
 	pthread_mutex_init(&tern__epoch_default_impl.lock, NULL);
+	/* A barrier another thread was running holds this in the child. */
+	pthread_mutex_init(&tern__epoch_default_impl.barrier_lock, NULL);
 	pthread_mutex_init(&tern__epoch_glock, NULL);
 	pthread_cond_init(&tern__epoch_gcond, NULL);
 }

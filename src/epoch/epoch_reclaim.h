@@ -47,14 +47,10 @@ static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
 }
 
 /* Counts a due batch busy (under D->lock) so that barriers wait for its
- * destruction.  => whether there is one (pass to sealed_destroy()). */
-static bool due_busy_locked(dom_t *D, const batch_t *due)
+ * destruction.  => its phase, or -1 if it is empty (for sealed_destroy()). */
+static int due_busy_locked(dom_t *D, const batch_t *due)
 {
-	if (batch_empty(due))
-		return false;
-	/* Relaxed: under the lock; see sealed_take_due(). */
-	atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
-	return true;
+	return batch_empty(due) ? -1 : busy_enter_locked(D);
 }
 
 /* => whether r's open list holds its reserve bag (caller holds r->olock). */
@@ -64,6 +60,29 @@ static bool open_has_reserve_locked(rec_t *r)
 		if (b->reserve)
 			return true;
 	return false;
+}
+
+/* Replaces r's reserve bag in its open list by *spare, with the same
+ * entries (caller holds r->olock; *spare consumed).  The owner notices in
+ * reserve_copy() that the reserve has left its list.  => false without a
+ * spare. */
+static bool reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
+{
+	if (*spare == NULL)
+		return false;
+	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
+		if (!(*pp)->reserve)
+			continue;
+		struct tern__epoch_bag *copy = *spare, *res = *pp;
+		*spare = NULL;
+		memcpy(copy, res, sizeof *copy);
+		copy->reserve = false;
+		*pp = copy;
+		if (r->open.bags_tail == res)
+			r->open.bags_tail = copy;
+		return true;
+	}
+	return true;
 }
 
 /* Takes r's open list (caller holds r->olock). */
@@ -120,19 +139,19 @@ static void seal_open(dom_t *D, rec_t *r)
 	if (!reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))
 			return;
+		dom_lock(D); /* a barrier sees the list either open or busy */
 		olock_acquire(r);
 		open_take_locked(r, &b);
-		/* Relaxed: published to barriers by the olock release (a barrier
-		 * takes every olock before it reads the count). */
-		atomic_fetch_add_explicit(&D->busy, 1, memory_order_relaxed);
 		olock_release(r);
+		int ph = busy_enter_locked(D);
+		dom_unlock(D);
 		pending_flag(r, false);
 		/* Seq_cst fence (F_W, as in seal_locked()). */
 		atomic_thread_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
 		wait_epoch(D, t + 2);
-		sealed_destroy(D, r, &b, true);
+		sealed_destroy(D, r, &b, ph);
 		return;
 	}
 	dom_lock(D);
@@ -140,10 +159,10 @@ static void seal_open(dom_t *D, rec_t *r)
 	open_take_locked(r, &b);
 	olock_release(r);
 	seal_locked(D, &b, &due);
-	bool took = due_busy_locked(D, &due);
+	int ph = due_busy_locked(D, &due);
 	dom_unlock(D);
 	pending_flag(r, false);
-	sealed_destroy(D, r, &due, took);
+	sealed_destroy(D, r, &due, ph);
 }
 
 /* ------------------------------------------------------ W1: defer */
@@ -412,8 +431,8 @@ static void collect_sealed(dom_t *D, rec_t *r, int attempts)
 		g = ng;
 	}
 	batch_t due = { 0 };
-	bool took = sealed_take_due(D, g, &due, false);
-	sealed_destroy(D, r, &due, took);
+	int ph = sealed_take_due(D, g, &due, false);
+	sealed_destroy(D, r, &due, ph);
 }
 
 /*
@@ -430,8 +449,13 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 	collect_sealed(D, r, attempts);
 	r->unpins = 0;
 	r->since_collect = 0;
-	pending_flag(r, record_has_garbage(r));
 	r->collecting = false;
+	/* A destructor above may have used the reserve bag under a pin of its
+	 * own (its unpin's collection returned at once): seal it now, so that
+	 * the bag is free again and no barrier waits for it. */
+	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
+		seal_open(D, r);
+	pending_flag(r, record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */
@@ -619,7 +643,7 @@ static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 	rec_t *r = online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
-	if ((st & TERN__EPOCH_PENDING) && ++r->unpins >= TERN_EPOCH_COLLECT_PINS) {
+	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
 		unpin_outermost(d->impl, r, st);
