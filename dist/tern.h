@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  9b9faa5-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 7b1b4a617381d205e45bd7d4e4ebdfc827d76441f2318ccfec4fcc549d19f980
+ *   Source commit:  bb2866f-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 3cd4a2c6f1fb797df7fc21678e3afc89d5aad579ef48e918a99709f377ff91f5
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -38,19 +38,19 @@
  *       316  tern/alloc.h          the allocator behind tern's slow paths
  *       357  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       515  tern/epoch.h          three-bin epoch-based memory reclamation
- *       929  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1295  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1671  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1682  src/core/alloc.c                    the replaceable ...
- *      1763  src/lightlock/lightlock.c           build-time checks for ...
- *      1791  src/epoch/epoch.c                   three-bin epoch-based ...
- *      1929  src/epoch/epoch_impl.h              private types and ...
- *      2288  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2706  src/epoch/epoch_registry.h          thread records: ...
- *      2963  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3695  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4409  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4577  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *       930  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1296  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1672  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1683  src/core/alloc.c                    the replaceable ...
+ *      1764  src/lightlock/lightlock.c           build-time checks for ...
+ *      1792  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      1932  src/epoch/epoch_impl.h              private types and ...
+ *      2291  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2709  src/epoch/epoch_registry.h          thread records: ...
+ *      2966  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3698  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4412  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4580  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -600,7 +600,7 @@ struct tern_epoch_entry {
 struct tern_epoch_stats {
 	uint64_t epoch;              /* current global epoch */
 	unsigned registered_threads; /* threads with a record in the domain */
-	unsigned pinned_threads;     /* of which pinned right now */
+	unsigned pinned_threads;     /* of which pinned (or online) right now */
 	uint64_t pending;            /* deferred and not yet destroyed (threads + orphans) */
 	uint64_t orphaned;           /* of which sealed: held by the domain (any thread's
 	                              * collection destroys it), the rest waits in
@@ -833,8 +833,9 @@ TERN_API void tern_epoch_synchronize(void);
  * On return, every object deferred before the call by any thread (live,
  * idle, exited or flushed) has been destroyed, and so has everything the
  * destructors this call ran deferred into the domain from this thread
- * (rcu_barrier()'s contract).  Waits for the threads pinned now to unpin.
- * Not while pinned or online.
+ * (rcu_barrier()'s contract).  Waits for the threads pinned now to unpin,
+ * and for destructor batches other threads took before the call.  Not
+ * while pinned or online.
  */
 TERN_API void tern_epoch_barrier(void);
 /* Seals the calling thread's open garbage into the domain now (any thread's
@@ -1830,7 +1831,9 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  *   W1 writer:        unlinks object O from every shared place (any RMW or
  *                     store), then defers it: O is appended to the thread's
  *                     *open* list, untagged.  No fence, no shared access
- *                     (the record's own olock only).
+ *                     (the record's own olock in fence mode; in membarrier
+ *                     mode a store/load handshake on the record's own
+ *                     line, owner_enter()).
  *   W2 seal:          seq_cst fence F_W; t = load(G); the open list moves
  *                     to the domain's bin[t % 3] with tag t (under D->lock,
  *                     through the due filter).  Sealing happens when the
@@ -3360,7 +3363,7 @@ static void wait_epoch(dom_t *D, uint64_t target)
 static uint64_t grace_target(dom_t *D)
 {
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
-	 * treated as one sealed batch tagged g; see seal_batch(). */
+	 * treated as one sealed batch tagged g; see seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
@@ -3429,7 +3432,7 @@ static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, u
 {
 	tern__epoch_announce(d, s, st);
 	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
-	 * and the sealing fence in seal_batch(). */
+	 * and the sealing fence in seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 }
 

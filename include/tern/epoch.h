@@ -87,7 +87,7 @@ struct tern_epoch_entry {
 struct tern_epoch_stats {
 	uint64_t epoch;              /* current global epoch */
 	unsigned registered_threads; /* threads with a record in the domain */
-	unsigned pinned_threads;     /* of which pinned right now */
+	unsigned pinned_threads;     /* of which pinned (or online) right now */
 	uint64_t pending;            /* deferred and not yet destroyed (threads + orphans) */
 	uint64_t orphaned;           /* of which sealed: held by the domain (any thread's
 	                              * collection destroys it), the rest waits in
@@ -320,8 +320,9 @@ TERN_API void tern_epoch_synchronize(void);
  * On return, every object deferred before the call by any thread (live,
  * idle, exited or flushed) has been destroyed, and so has everything the
  * destructors this call ran deferred into the domain from this thread
- * (rcu_barrier()'s contract).  Waits for the threads pinned now to unpin.
- * Not while pinned or online.
+ * (rcu_barrier()'s contract).  Waits for the threads pinned now to unpin,
+ * and for destructor batches other threads took before the call.  Not
+ * while pinned or online.
  */
 TERN_API void tern_epoch_barrier(void);
 /* Seals the calling thread's open garbage into the domain now (any thread's

@@ -39,7 +39,9 @@
  *   W1 writer:        unlinks object O from every shared place (any RMW or
  *                     store), then defers it: O is appended to the thread's
  *                     *open* list, untagged.  No fence, no shared access
- *                     (the record's own olock only).
+ *                     (the record's own olock in fence mode; in membarrier
+ *                     mode a store/load handshake on the record's own
+ *                     line, owner_enter()).
  *   W2 seal:          seq_cst fence F_W; t = load(G); the open list moves
  *                     to the domain's bin[t % 3] with tag t (under D->lock,
  *                     through the due filter).  Sealing happens when the

@@ -397,7 +397,7 @@ static void wait_epoch(dom_t *D, uint64_t target)
 static uint64_t grace_target(dom_t *D)
 {
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
-	 * treated as one sealed batch tagged g; see seal_batch(). */
+	 * treated as one sealed batch tagged g; see seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
@@ -466,7 +466,7 @@ static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, u
 {
 	tern__epoch_announce(d, s, st);
 	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
-	 * and the sealing fence in seal_batch(). */
+	 * and the sealing fence in seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
