@@ -5,8 +5,14 @@
 #                             floor; table on stdout, bench/results/pin.csv
 #   make bench-reclaim        deferred objects/s, peak pending, peak RSS: tern defer and
 #                             call, ck_epoch call+poll (two poll rates), liburcu
-#                             call_rcu (default and per-CPU workers);
-#                             table on stdout, bench/results/reclaim.csv
+#                             call_rcu (default and per-CPU workers), interleaved in
+#                             short slices inside one process (ratios to the best
+#                             peer per round); grace-period latency (tern_epoch_synchronize,
+#                             synchronize_rcu, ck_epoch_synchronize, 1 and 2 readers);
+#                             the idle-thread row (a thread defers 1,000 objects and
+#                             sleeps; a barrier from another thread).  Tables and
+#                             targets on stdout; bench/results/reclaim.csv,
+#                             reclaim-gp.csv, reclaim-idle.csv
 #   make bench-epoch-smoke    both, for a fraction of a second; checks the CSVs
 #                             (run by `make test`)
 #
@@ -96,6 +102,11 @@ BE_BINS := $(BE_PIN) $(BE_RECLAIM) $(if $(BE_HAVE_TERN),$(BE_PIN_FENCE))
 BE_FENCE_ARG := $(if $(BE_HAVE_TERN),--fence-bin=$(BE_PIN_FENCE))
 BE_PIN_IMPLS := floor urcu-memb urcu-mb ck_epoch $(if $(BE_HAVE_TERN),tern tern-fence)
 BE_RECLAIM_IMPLS := ck_epoch-p1 ck_epoch-p64 urcu-memb urcu-memb-pcpu $(if $(BE_HAVE_TERN),tern-defer tern-call)
+BE_GP_IMPLS := urcu-memb ck_epoch $(if $(BE_HAVE_TERN),tern)
+# Checks the three CSVs of bench_reclaim written to $(1).csv, $(1)-gp.csv, $(1)-idle.csv.
+be_check_reclaim = bench/pin/check-csv.sh reclaim $(1).csv "$(BE_RECLAIM_IMPLS)" "1 2" && \
+	bench/pin/check-csv.sh reclaim-gp $(1)-gp.csv "$(BE_GP_IMPLS)" "1 2" && \
+	bench/pin/check-csv.sh reclaim-idle $(1)-idle.csv "$(BE_RECLAIM_IMPLS)" "-"
 BENCH_PIN_ARGS ?=
 BENCH_RECLAIM_ARGS ?=
 
@@ -113,16 +124,19 @@ bench-reclaim: deps
 	@$(MAKE) --no-print-directory bench-epoch-build
 	@mkdir -p bench/results
 	$(BE_RECLAIM) --csv=bench/results/reclaim.csv $(BENCH_RECLAIM_ARGS)
-	@bench/pin/check-csv.sh reclaim bench/results/reclaim.csv "$(BE_RECLAIM_IMPLS)" "1 2"
+	@$(call be_check_reclaim,bench/results/reclaim)
 
 # A fraction of a second each; output goes to $(BE_DIR), not bench/results.
 bench-epoch-smoke: bench-epoch-build
 	@$(BE_PIN) $(BE_FENCE_ARG) --rounds=1 --ms=2 --csv=$(BE_DIR)/smoke-pin.csv > $(BE_DIR)/smoke-pin.txt
 	@grep -q '^2 reader threads' $(BE_DIR)/smoke-pin.txt
 	@bench/pin/check-csv.sh pin $(BE_DIR)/smoke-pin.csv "$(BE_PIN_IMPLS)" "1 2"
-	@$(BE_RECLAIM) --rounds=1 --ms=25 --csv=$(BE_DIR)/smoke-reclaim.csv > $(BE_DIR)/smoke-reclaim.txt
+	@$(BE_RECLAIM) --rounds=1 --warmup=0 --warm-ms=2 --slice-ms=4 --rss-ms=0 --idle-ms=5 --idle-objs=200 --idle-rounds=1 \
+	  --csv=$(BE_DIR)/smoke-reclaim.csv > $(BE_DIR)/smoke-reclaim.txt
 	@grep -q '^2 writers + 1 reader' $(BE_DIR)/smoke-reclaim.txt
-	@bench/pin/check-csv.sh reclaim $(BE_DIR)/smoke-reclaim.csv "$(BE_RECLAIM_IMPLS)" "1 2"
-	@echo "bench-epoch-smoke: pin and reclaim output well-formed ($(words $(BE_PIN_IMPLS)) + $(words $(BE_RECLAIM_IMPLS)) rows)"
+	@grep -q '^2 readers ' $(BE_DIR)/smoke-reclaim.txt
+	@grep -q '^bench/reclaim idle:' $(BE_DIR)/smoke-reclaim.txt
+	@$(call be_check_reclaim,$(BE_DIR)/smoke-reclaim)
+	@echo "bench-epoch-smoke: pin and reclaim output well-formed ($(words $(BE_PIN_IMPLS)) + $(words $(BE_RECLAIM_IMPLS)) + $(words $(BE_GP_IMPLS)) gp + $(words $(BE_RECLAIM_IMPLS)) idle rows)"
 
 test-extra:: bench-epoch-smoke

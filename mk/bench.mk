@@ -9,6 +9,10 @@
 #   make bench-smoke   every implementation for a fraction of a second; checks
 #                      the output is well-formed (part of `make test`).
 #
+# Scenario 1's targets (issue 5, and issue 11's tern-qsbr row: online
+# consumers, no pin per read) are data, lazy_targets[] in bench/lazy/impls.c,
+# evaluated and printed by `tern-bench report` (and in latest.json).
+#
 # Variables:
 #   BENCH_SECONDS      length of one measurement step (default 0.18)
 #   BENCH_ROUNDS       rounds, each running every step once (default 7)

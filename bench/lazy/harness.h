@@ -24,6 +24,10 @@ struct lazy_impl {
 	void (*destroy)(void *obj);               /* after every thread is joined */
 	void (*thread_enter)(void *obj);          /* per thread, before the clock starts; may be NULL */
 	void (*thread_exit)(void *obj);           /* per thread, after the clock stops; may be NULL */
+	/* consumers only, after thread_enter / before thread_exit (outside the
+	 * clock); may be NULL */
+	void (*consumer_enter)(void *obj);
+	void (*consumer_exit)(void *obj);
 	void (*set_source)(void *obj, const struct bench_blob *b); /* producer */
 	void (*consume)(struct bench_thread *t);  /* BENCH_LOOP until stop */
 	uint64_t (*transforms)(void *obj);        /* transforms done so far */
@@ -129,6 +133,23 @@ struct breakdown_impl {
 	{ NULL, prefix##_bd_u64, prefix##_bd_box, prefix##_bd_str, prefix##_bd_str,       \
 	  prefix##_bd_str, prefix##_bd_str, prefix##_bd_rc }
 
+/*
+ * A target of the lazy scenario: the median ns/read of row `a` against row
+ * `b`, at the largest consumer count measured (the seed's 8) or, for
+ * LAZY_WORST_GE2, the worst ratio over the counts >= 2.  Met when the ratio
+ * is <= limit (< limit when strict).  Defined in impls.c, next to the rows.
+ */
+enum lazy_target_at { LAZY_AT_MAX_N, LAZY_WORST_GE2 };
+struct lazy_target {
+	const char *issue; /* where the target was set */
+	const char *a, *b;
+	double limit;
+	enum lazy_target_at at;
+	bool strict;
+};
+extern const struct lazy_target lazy_targets[];
+extern const size_t lazy_ntargets;
+
 /* Registries (NULL-terminated), defined in impls.c from the impl_*.c files. */
 extern const struct lazy_impl *const lazy_impls[];
 extern const struct breakdown_impl *const breakdown_impls[];
@@ -136,7 +157,8 @@ extern const struct breakdown_impl *const breakdown_impls[];
 /* The implementations. */
 extern const struct lazy_impl lazy_mutex, lazy_fine, lazy_atomicbool;
 extern const struct lazy_impl lazy_urcu, lazy_ck, lazy_floor;
-extern const struct lazy_impl lazy_tern_borrow, lazy_tern_copy, lazy_tern_dup, lazy_tern_pin64;
+extern const struct lazy_impl lazy_tern_borrow, lazy_tern_copy, lazy_tern_dup, lazy_tern_pin64,
+	lazy_tern_qsbr;
 extern const struct breakdown_impl bd_none, bd_tern, bd_urcu, bd_ck;
 
 #endif /* TERN_BENCH_HARNESS_H */

@@ -10,6 +10,11 @@
  *                exactly what Rust's String::clone does
  *   tern-borrow-pin64  as tern-borrow, but one pin per 64 reads (informative:
  *                the pin's cost amortised; not the seed's per-call pattern)
+ *   tern-qsbr    a quiescent-state reader: each consumer calls
+ *                tern_epoch_online() once (before the clock), reads with
+ *                get_transformed and no pin at all, announces
+ *                tern_epoch_quiescent() after every 64 reads (as pin64 unpins),
+ *                and goes offline at the end (after the clock)
  *
  * and the breakdown rows: tern_epoch_pin + acquire load + tern_epoch_unpin.
  */
@@ -136,6 +141,39 @@ static void tern_batch_consume(struct bench_thread *t)
 	t->hits = hits;
 }
 
+/* Online for the whole run: no pin per read; a quiescent state after every
+ * BENCH_BATCH (64) reads, when the consumer holds no value read before. */
+static void tern_qsbr_consume(struct bench_thread *t)
+{
+	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
+	uint64_t ops = 0, hits = 0;
+	do {
+		for (unsigned i = 0; i < BENCH_BATCH; i++) {
+			const struct bench_str *v = blazy_get_transformed(lt);
+			if (v)
+				hits += bench_lt_longer(v->s);
+		}
+		tern_epoch_quiescent();
+		ops += BENCH_BATCH;
+	} while (!bench_should_stop(t));
+	t->ops = ops;
+	t->hits = hits;
+}
+
+/* Consumers only: the producer pins as usual (an online thread that never
+ * announced a quiescent state would hold every grace period). */
+static void tern_qsbr_online(void *obj)
+{
+	(void)obj;
+	tern_epoch_online();
+}
+
+static void tern_qsbr_offline(void *obj)
+{
+	(void)obj;
+	tern_epoch_offline();
+}
+
 static void tern_copy_consume(struct bench_thread *t)
 {
 	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
@@ -197,6 +235,19 @@ const struct lazy_impl lazy_tern_pin64 = {
 	.thread_enter = tern_enter,
 	.set_source = tern_set_source,
 	.consume = tern_batch_consume,
+	.transforms = tern_transforms,
+};
+
+const struct lazy_impl lazy_tern_qsbr = {
+	.name = "tern-qsbr",
+	.desc = "tern typed LazyTransform: online consumer, no pin per read, quiescent state every 64 reads",
+	.create = tern_create,
+	.destroy = tern_destroy,
+	.thread_enter = tern_enter,
+	.consumer_enter = tern_qsbr_online,
+	.consumer_exit = tern_qsbr_offline,
+	.set_source = tern_set_source,
+	.consume = tern_qsbr_consume,
 	.transforms = tern_transforms,
 };
 

@@ -1,4 +1,4 @@
-/* bench/lazy/impls.c — the registries, in run order. */
+/* bench/lazy/impls.c — the registries, in run order, and the lazy scenario's targets. */
 #include "harness.h"
 
 const char *const bench_payloads[BD_NPAYLOADS] = {
@@ -7,10 +7,26 @@ const char *const bench_payloads[BD_NPAYLOADS] = {
 
 const struct lazy_impl *const lazy_impls[] = {
 	&lazy_tern_borrow, &lazy_tern_copy, &lazy_tern_dup, &lazy_tern_pin64,
-	&lazy_floor,       &lazy_urcu,      &lazy_ck,       &lazy_mutex,
+	&lazy_tern_qsbr,   &lazy_floor,       &lazy_urcu,      &lazy_ck,       &lazy_mutex,
 	&lazy_fine,        &lazy_atomicbool, NULL,
 };
 
 const struct breakdown_impl *const breakdown_impls[] = {
 	&bd_none, &bd_tern, &bd_urcu, &bd_ck, NULL,
 };
+
+/* Targets of scenario 1 (issue 5, issue 11), checked by `tern-bench report`. */
+const struct lazy_target lazy_targets[] = {
+	{ "5", "tern-borrow", "java", 0.8, LAZY_AT_MAX_N, false },
+	{ "5", "tern-borrow", "floor", 2.0, LAZY_AT_MAX_N, false },
+	{ "5", "tern-borrow", "rust-borrow", 0.25, LAZY_AT_MAX_N, false },
+	{ "5", "tern-copy", "rust-clone", 0.7, LAZY_AT_MAX_N, false },
+	{ "5", "tern-borrow", "mutex", 0.1, LAZY_WORST_GE2, false },
+	{ "5", "tern-borrow", "fine-rwlock", 0.1, LAZY_WORST_GE2, false },
+	{ "5", "tern-borrow", "atomicbool-rwlock", 0.1, LAZY_WORST_GE2, false },
+	/* Quiescent-state readers: an online consumer reads at the floor's cost. */
+	{ "11", "tern-qsbr", "floor", 1.05, LAZY_AT_MAX_N, false },
+	{ "11", "tern-qsbr", "java", 1.0, LAZY_AT_MAX_N, true },
+	{ "11", "tern-borrow", "java", 1.0, LAZY_AT_MAX_N, false },
+};
+const size_t lazy_ntargets = sizeof lazy_targets / sizeof lazy_targets[0];

@@ -295,55 +295,60 @@ static void print_breakdown_table(const char *m)
 	}
 }
 
-/* ---- targets (issue 5) ---------------------------------------------------------- */
+/* ---- targets (lazy_targets[] in impls.c) ----------------------------------------- */
 
 struct target {
 	char name[128];
+	char issue[8];
 	double ratio, limit;
 	int consumers;
-	bool evaluated;
+	bool evaluated, strict, met;
 };
 
-static struct target targets[16];
+static struct target targets[32];
 static int ntargets;
 
-static void add_target(const char *m, const char *name, const char *a, const char *b, int n,
-		       double limit)
+/* The ratio a/b of median ns/read at n consumers; false if a row is missing. */
+static bool target_ratio(const char *m, const char *a, const char *b, int n, double *out)
 {
-	struct target *t = &targets[ntargets++];
 	const struct group *ga = find_group("lazy", m, a, n, "str");
 	const struct group *gb = find_group("lazy", m, b, n, "str");
-	snprintf(t->name, sizeof t->name, "%s", name);
-	t->limit = limit;
-	t->consumers = n;
-	t->evaluated = ga && gb && gb->cpu.median > 0;
-	t->ratio = t->evaluated ? ga->cpu.median / gb->cpu.median : NAN;
+	if (!ga || !gb || !(gb->cpu.median > 0))
+		return false;
+	*out = ga->cpu.median / gb->cpu.median;
+	return true;
 }
 
-/* The worst ratio a/b over consumer counts >= 2. */
-static void add_target_locks(const char *m, const char *b, double limit)
+static void add_target(const char *m, const struct lazy_target *d, const int *cons, int nc)
 {
-	int cons[16];
-	int nc = distinct_ints("lazy", m, cons, 16);
+	if (ntargets == (int)(sizeof targets / sizeof targets[0]))
+		return;
 	struct target *t = &targets[ntargets++];
-	snprintf(t->name, sizeof t->name, "tern-borrow <= %.1fx %s at >= 2 consumers (worst n)", limit, b);
-	t->limit = limit;
-	t->evaluated = false;
+	memset(t, 0, sizeof *t);
+	snprintf(t->issue, sizeof t->issue, "%s", d->issue);
+	t->limit = d->limit;
+	t->strict = d->strict;
 	t->ratio = NAN;
-	for (int c = 0; c < nc; c++) {
-		if (cons[c] < 2)
-			continue;
-		const struct group *ga = find_group("lazy", m, "tern-borrow", cons[c], "str");
-		const struct group *gb = find_group("lazy", m, b, cons[c], "str");
-		if (!ga || !gb || !(gb->cpu.median > 0))
-			continue;
-		double r = ga->cpu.median / gb->cpu.median;
-		if (!t->evaluated || r > t->ratio) {
-			t->ratio = r;
-			t->consumers = cons[c];
+	if (d->at == LAZY_AT_MAX_N) {
+		snprintf(t->name, sizeof t->name, "%s %s %gx %s", d->a, d->strict ? "<" : "<=", d->limit, d->b);
+		t->consumers = cons[nc - 1];
+		t->evaluated = target_ratio(m, d->a, d->b, t->consumers, &t->ratio);
+	} else {
+		/* The worst ratio over consumer counts >= 2. */
+		snprintf(t->name, sizeof t->name, "%s %s %gx %s at >= 2 consumers (worst n)", d->a,
+			 d->strict ? "<" : "<=", d->limit, d->b);
+		for (int c = 0; c < nc; c++) {
+			double r;
+			if (cons[c] < 2 || !target_ratio(m, d->a, d->b, cons[c], &r))
+				continue;
+			if (!t->evaluated || r > t->ratio) {
+				t->ratio = r;
+				t->consumers = cons[c];
+			}
+			t->evaluated = true;
 		}
-		t->evaluated = true;
 	}
+	t->met = t->evaluated && (t->strict ? t->ratio < t->limit : t->ratio <= t->limit);
 }
 
 static void compute_targets(void)
@@ -355,22 +360,16 @@ static void compute_targets(void)
 	const char *m = ms[0];
 	int cons[16];
 	int nc = distinct_ints("lazy", m, cons, 16);
-	int n = cons[nc - 1];
-	add_target(m, "tern-borrow <= 0.8x java", "tern-borrow", "java", n, 0.8);
-	add_target(m, "tern-borrow <= 2x floor", "tern-borrow", "floor", n, 2.0);
-	add_target(m, "tern-borrow <= 0.25x rust-borrow", "tern-borrow", "rust-borrow", n, 0.25);
-	add_target(m, "tern-copy <= 0.7x rust-clone", "tern-copy", "rust-clone", n, 0.7);
-	add_target_locks(m, "mutex", 0.1);
-	add_target_locks(m, "fine-rwlock", 0.1);
-	add_target_locks(m, "atomicbool-rwlock", 0.1);
-	printf("\nTargets (issue 5; same run, medians of thread CPU ns/op, malloc=%s)\n", m);
+	for (size_t i = 0; i < lazy_ntargets; i++)
+		add_target(m, &lazy_targets[i], cons, nc);
+	printf("\nTargets (issues 5 and 11; same run, medians of thread CPU ns/op, malloc=%s)\n", m);
 	for (int i = 0; i < ntargets; i++) {
 		struct target *t = &targets[i];
 		if (!t->evaluated)
-			printf("  %-62s not measured (row missing)\n", t->name);
+			printf("  %-3s %-62s not measured (row missing)\n", t->issue, t->name);
 		else
-			printf("  %-62s n=%d  ratio %.3f  %s\n", t->name, t->consumers, t->ratio,
-			       t->ratio <= t->limit ? "met" : "MISSED");
+			printf("  %-3s %-62s n=%d  ratio %.3f  %s\n", t->issue, t->name, t->consumers, t->ratio,
+			       t->met ? "met" : "MISSED");
 	}
 }
 
@@ -480,9 +479,11 @@ static int write_json(const char *path, char **meta, int nmeta)
 		const struct target *t = &targets[i];
 		fputs(i ? ",\n    {" : "\n    {", f);
 		fputs("\"target\": ", f), json_str(f, t->name);
-		fprintf(f, ", \"consumers\": %d, \"limit\": %.2f, \"ratio\": ", t->consumers, t->limit);
+		fputs(", \"issue\": ", f), json_str(f, t->issue);
+		fprintf(f, ", \"consumers\": %d, \"limit\": %.2f, \"strict\": %s, \"ratio\": ", t->consumers,
+			t->limit, t->strict ? "true" : "false");
 		json_num(f, t->ratio);
-		fprintf(f, ", \"met\": %s}", !t->evaluated ? "null" : t->ratio <= t->limit ? "true" : "false");
+		fprintf(f, ", \"met\": %s}", !t->evaluated ? "null" : t->met ? "true" : "false");
 	}
 	fputs("\n  ]\n}\n", f);
 	return fclose(f) == 0 ? 0 : -1;

@@ -45,6 +45,8 @@ static void *consumer_main(void *arg)
 	struct bench_thread *t = arg;
 	struct step *s = (struct step *)t->run;
 	thread_enter(s);
+	if (s->lazy && s->lazy->consumer_enter)
+		s->lazy->consumer_enter(s->run.obj);
 	barrier_wait(&s->run.barrier);
 	bench_transform_cpu_ns = 0;
 	uint64_t c0 = bench_cpu_ns(), w0 = bench_wall_ns();
@@ -55,6 +57,8 @@ static void *consumer_main(void *arg)
 	t->cpu_ns = bench_cpu_ns() - c0;
 	t->wall_ns = bench_wall_ns() - w0;
 	t->xform_ns = bench_transform_cpu_ns;
+	if (s->lazy && s->lazy->consumer_exit)
+		s->lazy->consumer_exit(s->run.obj);
 	thread_exit(s);
 	return NULL;
 }
