@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  bb2866f-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 3cd4a2c6f1fb797df7fc21678e3afc89d5aad579ef48e918a99709f377ff91f5
+ *   Source commit:  5ff4fdf-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: d118d4759ac089e6006cc478561da1dd043151f2629de57b27ea28970db66d1d
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -38,19 +38,19 @@
  *       316  tern/alloc.h          the allocator behind tern's slow paths
  *       357  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       515  tern/epoch.h          three-bin epoch-based memory reclamation
- *       930  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1296  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1672  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1683  src/core/alloc.c                    the replaceable ...
- *      1764  src/lightlock/lightlock.c           build-time checks for ...
- *      1792  src/epoch/epoch.c                   three-bin epoch-based ...
- *      1932  src/epoch/epoch_impl.h              private types and ...
- *      2291  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2709  src/epoch/epoch_registry.h          thread records: ...
- *      2966  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3698  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4412  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4580  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *       938  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1304  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1680  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1691  src/core/alloc.c                    the replaceable ...
+ *      1772  src/lightlock/lightlock.c           build-time checks for ...
+ *      1800  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      1940  src/epoch/epoch_impl.h              private types and ...
+ *      2299  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2717  src/epoch/epoch_registry.h          thread records: ...
+ *      2985  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3717  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4417  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4585  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -697,6 +697,7 @@ TERN__EXTERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
 TERN_API void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
 TERN_API struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d);
+TERN_API bool tern__epoch_domain_pinned(struct tern_epoch_domain *d);
 
 /* => s's state word; only its owner may ask. */
 TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_slot *s)
@@ -915,10 +916,17 @@ TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d), "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
+/* => true if the calling thread is pinned (or online) in d.  Never
+ * registers the thread. */
 TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
-	return tern__epoch_pinned(tern__epoch_slot_of(d));
+	if (d == &tern__epoch_default)
+		return tern__epoch_pinned(&tern__epoch_self);
+	struct tern__epoch_cache *c = &tern__epoch_cache;
+	if (TERN_LIKELY(c->dom == d && c->id == d->id))
+		return tern__epoch_pinned(c->slot);
+	return tern__epoch_domain_pinned(d);
 }
 
 TERN_EXTERN_C_END
@@ -2098,6 +2106,7 @@ struct tern__epoch_domain_impl {
 	batch_t drain;
 	rec_t dead;
 	dom_t *next_domain;             /* explicit domains, under g_lock */
+	void *raw;                      /* the allocation (explicit domains) */
 };
 
 /* The explicit domain allocation: the public part, then the private one. */
@@ -2118,7 +2127,6 @@ struct tern__epoch_dtor_frame {
 struct tern__epoch_thread {
 	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
 	bool exited;          /* the exit hook has run at least once */
-	unsigned hook_runs;   /* times the exit hook has run (one per destructor pass) */
 	unsigned ended_pins;  /* default-domain pins the exit hook ended (late unpins absorb them) */
 	struct tern__epoch_dtor_frame *dtors; /* destructor batches running now */
 };
@@ -2958,7 +2966,18 @@ int tern_epoch_domain_register(tern_epoch_domain_t *d)
 {
 	if (d == NULL)
 		return EINVAL;
-	return record_lookup(d->impl, true) ? 0 : ENOMEM;
+	rec_t *r = record_lookup(d->impl, true);
+	if (r == NULL)
+		return ENOMEM;
+	late_done(r); /* after the exit hook a record is only kept while in use */
+	return 0;
+}
+
+bool tern__epoch_domain_pinned(struct tern_epoch_domain *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
+	rec_t *r = record_lookup(d->impl, false);
+	return r != NULL && tern__epoch_pinned(r->slot);
 }
 
 /* ======== (src/epoch/epoch.c, continued) ========================== */
@@ -3948,17 +3967,21 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 	if (out == NULL)
 		return EINVAL;
 	epoch_init_once();
-	struct tern__epoch_domain_block *b = TERN_MALLOC(sizeof *b);
-	if (b == NULL)
+	/* The public part is cache-line aligned; the allocator promises less. */
+	void *raw = TERN_MALLOC(sizeof(struct tern__epoch_domain_block) + _Alignof(struct tern__epoch_domain_block));
+	if (raw == NULL)
 		return ENOMEM;
+	uintptr_t a = _Alignof(struct tern__epoch_domain_block);
+	struct tern__epoch_domain_block *b = (void *)(((uintptr_t)raw + a - 1) & ~(a - 1));
 	memset(b, 0, sizeof *b);
+	b->impl.raw = raw;
 	if (pthread_mutex_init(&b->impl.lock, NULL) != 0) {
-		TERN_FREE(b);
+		TERN_FREE(raw);
 		return ENOMEM;
 	}
 	if (pthread_mutex_init(&b->impl.barrier_lock, NULL) != 0) {
 		pthread_mutex_destroy(&b->impl.lock);
-		TERN_FREE(b);
+		TERN_FREE(raw);
 		return ENOMEM;
 	}
 	b->pub.impl = &b->impl;
@@ -4070,7 +4093,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	d->id = 0;
 	pthread_mutex_destroy(&D->lock);
 	pthread_mutex_destroy(&D->barrier_lock);
-	TERN_FREE((struct tern__epoch_domain_block *)d);
+	TERN_FREE(D->raw);
 }
 
 /* ------------------------------------------------------ thread exit */
@@ -4141,35 +4164,17 @@ static bool heap_record_exit(rec_t *r)
 	return true;
 }
 
-/* => whether one of the thread's records is pinned. */
-static bool thread_pinned(void)
-{
-	if (tern__epoch_trec.in_registry && tern__epoch_pinned(tern__epoch_trec.slot))
-		return true;
-	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
-		/* Relaxed: the owner's own state word. */
-		if (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL && tern__epoch_pinned(r->slot))
-			return true;
-	return false;
-}
-
 /*
- * The pthread-key destructor.  glibc runs key destructors in up to
- * PTHREAD_DESTRUCTOR_ITERATIONS passes; while the thread is still pinned
- * somewhere and a later pass exists, the hook only re-arms itself, so that
- * another key's destructor may still use what it read and end that pin.
- * Then (or in the last pass) it retires every record of the thread: a pin
- * still in force ends with the thread, and in the default domain that many
- * later unpins (from key destructors that run after the hook in the same
- * pass) are accepted as no-ops (ended_pins).
+ * The pthread-key destructor: retires every record of the thread.  A pin
+ * still in force ends with the thread; in the default domain, that many
+ * later unpins (from other keys' destructors that glibc runs after this
+ * one) are accepted as no-ops (ended_pins).  The hook cannot wait for
+ * them: glibc's destructor passes are numbered nowhere a key can see, and
+ * a record left registered past the last pass would outlive its storage.
  */
 static void epoch_thread_exit(void *arg)
 {
 	(void)arg;
-	if (++tern__epoch_thr.hook_runs < PTHREAD_DESTRUCTOR_ITERATIONS && thread_pinned()) {
-		arm_exit_hook();
-		return;
-	}
 	for (;;) {
 		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
 			if (tern__epoch_pinned(tern__epoch_trec.slot))

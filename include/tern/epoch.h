@@ -184,6 +184,7 @@ extern TERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 TERN_API void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
 TERN_API void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
 TERN_API struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d);
+TERN_API bool tern__epoch_domain_pinned(struct tern_epoch_domain *d);
 
 /* => s's state word; only its owner may ask. */
 TERN_INLINE uint64_t tern__epoch_own_state(struct tern__epoch_slot *s)
@@ -402,10 +403,17 @@ TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d), "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
+/* => true if the calling thread is pinned (or online) in d.  Never
+ * registers the thread. */
 TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
-	return tern__epoch_pinned(tern__epoch_slot_of(d));
+	if (d == &tern__epoch_default)
+		return tern__epoch_pinned(&tern__epoch_self);
+	struct tern__epoch_cache *c = &tern__epoch_cache;
+	if (TERN_LIKELY(c->dom == d && c->id == d->id))
+		return tern__epoch_pinned(c->slot);
+	return tern__epoch_domain_pinned(d);
 }
 
 TERN_EXTERN_C_END

@@ -169,6 +169,7 @@ struct tern__epoch_domain_impl {
 	batch_t drain;
 	rec_t dead;
 	dom_t *next_domain;             /* explicit domains, under g_lock */
+	void *raw;                      /* the allocation (explicit domains) */
 };
 
 /* The explicit domain allocation: the public part, then the private one. */
@@ -189,7 +190,6 @@ struct tern__epoch_dtor_frame {
 struct tern__epoch_thread {
 	rec_t *chain;         /* heap records of this thread (explicit domains, late use) */
 	bool exited;          /* the exit hook has run at least once */
-	unsigned hook_runs;   /* times the exit hook has run (one per destructor pass) */
 	unsigned ended_pins;  /* default-domain pins the exit hook ended (late unpins absorb them) */
 	struct tern__epoch_dtor_frame *dtors; /* destructor batches running now */
 };

@@ -250,17 +250,21 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 	if (out == NULL)
 		return EINVAL;
 	epoch_init_once();
-	struct tern__epoch_domain_block *b = TERN_MALLOC(sizeof *b);
-	if (b == NULL)
+	/* The public part is cache-line aligned; the allocator promises less. */
+	void *raw = TERN_MALLOC(sizeof(struct tern__epoch_domain_block) + _Alignof(struct tern__epoch_domain_block));
+	if (raw == NULL)
 		return ENOMEM;
+	uintptr_t a = _Alignof(struct tern__epoch_domain_block);
+	struct tern__epoch_domain_block *b = (void *)(((uintptr_t)raw + a - 1) & ~(a - 1));
 	memset(b, 0, sizeof *b);
+	b->impl.raw = raw;
 	if (pthread_mutex_init(&b->impl.lock, NULL) != 0) {
-		TERN_FREE(b);
+		TERN_FREE(raw);
 		return ENOMEM;
 	}
 	if (pthread_mutex_init(&b->impl.barrier_lock, NULL) != 0) {
 		pthread_mutex_destroy(&b->impl.lock);
-		TERN_FREE(b);
+		TERN_FREE(raw);
 		return ENOMEM;
 	}
 	b->pub.impl = &b->impl;
@@ -372,7 +376,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	d->id = 0;
 	pthread_mutex_destroy(&D->lock);
 	pthread_mutex_destroy(&D->barrier_lock);
-	TERN_FREE((struct tern__epoch_domain_block *)d);
+	TERN_FREE(D->raw);
 }
 
 /* ------------------------------------------------------ thread exit */
@@ -443,35 +447,17 @@ static bool heap_record_exit(rec_t *r)
 	return true;
 }
 
-/* => whether one of the thread's records is pinned. */
-static bool thread_pinned(void)
-{
-	if (tern__epoch_trec.in_registry && tern__epoch_pinned(tern__epoch_trec.slot))
-		return true;
-	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
-		/* Relaxed: the owner's own state word. */
-		if (atomic_load_explicit(&r->dom, memory_order_relaxed) != NULL && tern__epoch_pinned(r->slot))
-			return true;
-	return false;
-}
-
 /*
- * The pthread-key destructor.  glibc runs key destructors in up to
- * PTHREAD_DESTRUCTOR_ITERATIONS passes; while the thread is still pinned
- * somewhere and a later pass exists, the hook only re-arms itself, so that
- * another key's destructor may still use what it read and end that pin.
- * Then (or in the last pass) it retires every record of the thread: a pin
- * still in force ends with the thread, and in the default domain that many
- * later unpins (from key destructors that run after the hook in the same
- * pass) are accepted as no-ops (ended_pins).
+ * The pthread-key destructor: retires every record of the thread.  A pin
+ * still in force ends with the thread; in the default domain, that many
+ * later unpins (from other keys' destructors that glibc runs after this
+ * one) are accepted as no-ops (ended_pins).  The hook cannot wait for
+ * them: glibc's destructor passes are numbered nowhere a key can see, and
+ * a record left registered past the last pass would outlive its storage.
  */
 static void epoch_thread_exit(void *arg)
 {
 	(void)arg;
-	if (++tern__epoch_thr.hook_runs < PTHREAD_DESTRUCTOR_ITERATIONS && thread_pinned()) {
-		arm_exit_hook();
-		return;
-	}
 	for (;;) {
 		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
 			if (tern__epoch_pinned(tern__epoch_trec.slot))

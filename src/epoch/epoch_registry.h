@@ -249,5 +249,16 @@ int tern_epoch_domain_register(tern_epoch_domain_t *d)
 {
 	if (d == NULL)
 		return EINVAL;
-	return record_lookup(d->impl, true) ? 0 : ENOMEM;
+	rec_t *r = record_lookup(d->impl, true);
+	if (r == NULL)
+		return ENOMEM;
+	late_done(r); /* after the exit hook a record is only kept while in use */
+	return 0;
+}
+
+bool tern__epoch_domain_pinned(struct tern_epoch_domain *d)
+{
+	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
+	rec_t *r = record_lookup(d->impl, false);
+	return r != NULL && tern__epoch_pinned(r->slot);
 }
