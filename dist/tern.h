@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  5ff4fdf-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: d118d4759ac089e6006cc478561da1dd043151f2629de57b27ea28970db66d1d
+ *   Source commit:  e49c3de-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: c3764d51582511a2c1393bac766c7d79e41506a22391415299507d27675c0804
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -48,9 +48,9 @@
  *      2299  src/epoch/epoch_garbage.h           garbage lists, the ...
  *      2717  src/epoch/epoch_registry.h          thread records: ...
  *      2985  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3717  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4417  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4585  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      3716  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4415  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4583  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -3508,11 +3508,10 @@ __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, st
 /* R3 for record r, then the periodic collection. */
 static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 {
+	uint64_t unpinned = st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE));
 	/* Release (R3): pairs with the acquire load of the state in
 	 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
-	atomic_store_explicit(&r->slot->state,
-			      st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE)),
-			      memory_order_release);
+	atomic_store_explicit(&r->slot->state, unpinned, memory_order_release);
 	/* Reserve bag in use (an allocation failed while pinned): collect now,
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
@@ -4108,11 +4107,10 @@ static void record_retire(dom_t *D, rec_t *r)
 	if (s & TERN__EPOCH_PINNED) {
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
+		uint64_t ended = s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED |
+									 TERN__EPOCH_ONLINE));
 		/* Release (R3): pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->slot->state,
-				      s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED |
-									   TERN__EPOCH_ONLINE)),
-				      memory_order_release);
+		atomic_store_explicit(&r->slot->state, ended, memory_order_release);
 	}
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */

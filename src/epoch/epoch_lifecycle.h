@@ -391,11 +391,10 @@ static void record_retire(dom_t *D, rec_t *r)
 	if (s & TERN__EPOCH_PINNED) {
 		/* Exiting while pinned: the pin ends with the thread. */
 		r->nest = 0;
+		uint64_t ended = s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED |
+									 TERN__EPOCH_ONLINE));
 		/* Release (R3): pairs with the acquire scan in try_advance_locked(). */
-		atomic_store_explicit(&r->slot->state,
-				      s & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_NESTED |
-									   TERN__EPOCH_ONLINE)),
-				      memory_order_release);
+		atomic_store_explicit(&r->slot->state, ended, memory_order_release);
 	}
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */

@@ -523,11 +523,10 @@ __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, st
 /* R3 for record r, then the periodic collection. */
 static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 {
+	uint64_t unpinned = st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE));
 	/* Release (R3): pairs with the acquire load of the state in
 	 * try_advance_locked(), as in tern__epoch_unpin_slot(). */
-	atomic_store_explicit(&r->slot->state,
-			      st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE)),
-			      memory_order_release);
+	atomic_store_explicit(&r->slot->state, unpinned, memory_order_release);
 	/* Reserve bag in use (an allocation failed while pinned): collect now,
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
