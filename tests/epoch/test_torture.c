@@ -223,13 +223,15 @@ static atomic_long g_alloc_outstanding, g_alloc_failures;
  * limitation, seen as a hung child).  So in ASan builds the child allocates
  * from an arena mapped before the fork and never frees (it _exits); an
  * atfork child handler registered before tern's switches it on before
- * tern's own child handler allocates.  Other builds use malloc in the child
- * (glibc's and TSan's allocators are fork-safe).
+ * tern's own child handler allocates.  clang 14's ThreadSanitizer
+ * allocator hangs the same way (seen in CI: a child blocked in
+ * GetFromAllocator), so TSan builds use the arena too.  Other builds use
+ * malloc in the child (glibc's allocator is fork-safe).
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TORTURE_CHILD_ARENA 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define TORTURE_CHILD_ARENA 1
 #endif
 #endif
