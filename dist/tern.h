@@ -6,7 +6,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  e49c3de-dirty   (not compared by `make check-single`)
+ *   Source commit:  da61a58   (not compared by `make check-single`)
  *   Inputs SHA-256: c3764d51582511a2c1393bac766c7d79e41506a22391415299507d27675c0804
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
