@@ -52,13 +52,17 @@ NR == 1 { if ($0 != header) bad("header is \"" $0 "\""); next }
     key = $1 SUBSEP $2
     if (!num($3) || $3 < 1) bad("rounds " $3)
     if ($4 == "") bad("no call named")
-    for (f = 5; f <= 9; f++) if (!num($f) || $f <= 0) bad("field " H[f] " = \"" $f "\"")
+    # A peer synchronize may complete none within a smoke-length slice
+    # (ck_epoch_synchronize spins behind a reader): its timing fields are
+    # then 0; the tern rows must always have completed some.
+    done = num($10) && $10 >= 1
+    if ($1 ~ /^tern/ && !done) bad("no synchronize completed")
+    for (f = 5; f <= 9; f++) if (!num($f) || (done && $f <= 0)) bad("field " H[f] " = \"" $f "\"")
     if (!($6 <= $5 && $5 <= $7)) bad("not p10 <= median <= p90")
     if (!($8 <= $9)) bad("slice medians min > max")
-    if (!num($10) || $10 < 1) bad("no synchronize completed")
     for (f = 11; f <= 18; f++) if (!num($f)) bad("field " H[f] " = \"" $f "\"")
     if (!($15 <= $12 && $12 <= $16)) bad("paired ratio not p10 <= median <= p90")
-    if ($18 <= 0) bad("readers made no progress")
+    if ($1 ~ /^tern/ && $18 <= 0) bad("readers made no progress")
     if ($19 != 0) bad($1 " let a reader see " $19 " destroyed objects")
     if (key in seen) bad("duplicate row")
     seen[key] = 1
