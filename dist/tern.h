@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  da61a58   (not compared by `make check-single`)
- *   Inputs SHA-256: c3764d51582511a2c1393bac766c7d79e41506a22391415299507d27675c0804
+ *   Source commit:  c5dab7a-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 0767374c15200b1e93098c1b1b1ae96e3d94095a4d82b4ba449842b40f045023
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -45,12 +45,12 @@
  *      1772  src/lightlock/lightlock.c           build-time checks for ...
  *      1800  src/epoch/epoch.c                   three-bin epoch-based ...
  *      1940  src/epoch/epoch_impl.h              private types and ...
- *      2299  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2717  src/epoch/epoch_registry.h          thread records: ...
- *      2985  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3716  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4415  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4583  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      2298  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2716  src/epoch/epoch_registry.h          thread records: ...
+ *      2984  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3715  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4414  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4582  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -601,7 +601,7 @@ struct tern_epoch_stats {
 	uint64_t epoch;              /* current global epoch */
 	unsigned registered_threads; /* threads with a record in the domain */
 	unsigned pinned_threads;     /* of which pinned (or online) right now */
-	uint64_t pending;            /* deferred and not yet destroyed (threads + orphans) */
+	uint64_t pending;            /* deferred and not yet destroyed (open lists + sealed) */
 	uint64_t orphaned;           /* of which sealed: held by the domain (any thread's
 	                              * collection destroys it), the rest waits in
 	                              * threads' open lists (at most TERN_EPOCH_BAG_CAP each) */
@@ -657,7 +657,7 @@ struct tern__epoch_slot {
 	_Atomic(uint64_t) state;
 };
 
-/* The part of a domain the fast paths read; the rest (registry, orphans,
+/* The part of a domain the fast paths read; the rest (registry, sealed bins,
  * locks) is private, behind impl. */
 struct tern_epoch_domain {
 	/* The global epoch: read by every pin, written by advances. */
@@ -1974,7 +1974,6 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 #define TERN_EPOCH_IMPL_H
 
 #include <errno.h>
-#include <limits.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>

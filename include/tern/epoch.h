@@ -88,7 +88,7 @@ struct tern_epoch_stats {
 	uint64_t epoch;              /* current global epoch */
 	unsigned registered_threads; /* threads with a record in the domain */
 	unsigned pinned_threads;     /* of which pinned (or online) right now */
-	uint64_t pending;            /* deferred and not yet destroyed (threads + orphans) */
+	uint64_t pending;            /* deferred and not yet destroyed (open lists + sealed) */
 	uint64_t orphaned;           /* of which sealed: held by the domain (any thread's
 	                              * collection destroys it), the rest waits in
 	                              * threads' open lists (at most TERN_EPOCH_BAG_CAP each) */
@@ -144,7 +144,7 @@ struct tern__epoch_slot {
 	_Atomic(uint64_t) state;
 };
 
-/* The part of a domain the fast paths read; the rest (registry, orphans,
+/* The part of a domain the fast paths read; the rest (registry, sealed bins,
  * locks) is private, behind impl. */
 struct tern_epoch_domain {
 	/* The global epoch: read by every pin, written by advances. */

@@ -34,7 +34,6 @@
 #define TERN_EPOCH_IMPL_H
 
 #include <errno.h>
-#include <limits.h>
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>
