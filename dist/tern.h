@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  c5dab7a-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 0767374c15200b1e93098c1b1b1ae96e3d94095a4d82b4ba449842b40f045023
+ *   Source commit:  21f20f6-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: e4cc414f730314d608daa98e7bed630751b55cf0bafe1dd7aadb26624b2c0fe3
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -31,26 +31,26 @@
  *
  * CONTENTS (line numbers in this file)
  *      55  Compile-time options
- *     108  Public function index
- *     175  Public API
- *       176  tern.h                umbrella header: lock-free concurrency ...
- *       189  tern/config.h         build configuration, portability ...
- *       316  tern/alloc.h          the allocator behind tern's slow paths
- *       357  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       515  tern/epoch.h          three-bin epoch-based memory reclamation
- *       938  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1304  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1680  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1691  src/core/alloc.c                    the replaceable ...
- *      1772  src/lightlock/lightlock.c           build-time checks for ...
- *      1800  src/epoch/epoch.c                   three-bin epoch-based ...
- *      1940  src/epoch/epoch_impl.h              private types and ...
- *      2298  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2716  src/epoch/epoch_registry.h          thread records: ...
- *      2984  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3715  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4414  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4582  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *     115  Public function index
+ *     182  Public API
+ *       183  tern.h                umbrella header: lock-free concurrency ...
+ *       196  tern/config.h         build configuration, portability ...
+ *       323  tern/alloc.h          the allocator behind tern's slow paths
+ *       364  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       522  tern/epoch.h          three-bin epoch-based memory reclamation
+ *       955  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1321  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1697  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1708  src/core/alloc.c                    the replaceable ...
+ *      1789  src/lightlock/lightlock.c           build-time checks for ...
+ *      1817  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      1962  src/epoch/epoch_impl.h              private types and ...
+ *      2327  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2800  src/epoch/epoch_registry.h          thread records: ...
+ *      3068  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3837  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4537  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4705  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -96,7 +96,14 @@
  *       garbage collects every this many outermost unpins. (tern/epoch.h)
  *   TERN_EPOCH_COLLECT_DEFERS = 256
  *       [only where the implementation is compiled] ... and every this many
- *       deferred objects. (tern/epoch.h)
+ *       deferred objects, or up to 16 times as many while one membarrier
+ *       costs more than TERN_EPOCH_COLLECT_DEFERS * 4 ns (the interval keeps
+ *       the barrier's cost per object near 4 ns). (tern/epoch.h)
+ *   TERN_EPOCH_UNPIN_DESTROY_MAX = 1024
+ *       [only where the implementation is compiled] A collection that an
+ *       unpin or a quiescent state runs destroys at most this many objects
+ *       (whole bags); the rest of a large due batch waits for that thread's
+ *       next collection or any other thread's. (tern/epoch.h)
  *   TERN_EPOCH_PENDING_MAX = 8192
  *       [only where the implementation is compiled] Above this many pending
  *       objects, defer insists on collecting before returning. (tern/epoch.h)
@@ -635,9 +642,19 @@ struct tern_epoch_stats {
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif
-/* ... and every this many deferred objects. */
+/* ... and every this many deferred objects, or up to 16 times as many
+ * while one membarrier costs more than TERN_EPOCH_COLLECT_DEFERS * 4 ns (the
+ * interval keeps the barrier's cost per object near 4 ns). */
 #ifndef TERN_EPOCH_COLLECT_DEFERS
 #define TERN_EPOCH_COLLECT_DEFERS 256
+#endif
+/* A collection that an unpin or a quiescent state runs destroys at most
+ * this many objects (whole bags); the rest of a large due batch waits
+ * for that thread's next collection or any other thread's.  Collections
+ * that defer, collect, flush, barrier and thread exit run destroy
+ * everything due. */
+#ifndef TERN_EPOCH_UNPIN_DESTROY_MAX
+#define TERN_EPOCH_UNPIN_DESTROY_MAX 1024
 #endif
 /* Above this many pending objects, defer insists on collecting before returning. */
 #ifndef TERN_EPOCH_PENDING_MAX
@@ -670,7 +687,7 @@ struct tern_epoch_domain {
 #define TERN__EPOCH_PINNED 1u  /* outermost pin in force (collectors read this) */
 #define TERN__EPOCH_FAST 2u    /* registered, membarrier mode: pin may stay inline */
 #define TERN__EPOCH_NESTED 4u  /* nest > 0: unpin goes out of line */
-#define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
+#define TERN__EPOCH_PENDING 8u /* owner has garbage (or left due garbage): unpin goes out of line */
 #define TERN__EPOCH_LATE 16u   /* thread past its exit hook (epoch_registry.h) */
 #define TERN__EPOCH_REG 32u    /* the slot's record is registered */
 #define TERN__EPOCH_ONLINE 64u /* quiescent-state reader between online and offline */
@@ -1915,13 +1932,18 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * current epoch; a thread that stays pinned blocks advancement (reported by
  * the stall statistics) but never blocks pins, unpins or defers.  A thread
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
- * every TERN_EPOCH_COLLECT_DEFERS defers; above TERN_EPOCH_PENDING_MAX it
- * retries harder (bounded) before returning.  Sealed garbage is destroyed
- * by any collection in the domain and by tern_epoch_barrier(), so an idle
- * thread holds back at most its open list (at most TERN_EPOCH_BAG_CAP
- * objects), and the barrier takes even that.  A collection with nothing
- * waiting does not advance; an advance that a relaxed pre-scan shows would
- * fail skips the heavy barrier.
+ * every collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
+ * times that while the measured membarrier is slow); above
+ * TERN_EPOCH_PENDING_MAX it retries harder (bounded) before returning.
+ * Sealed garbage is destroyed by any collection in the domain and by
+ * tern_epoch_barrier(), so an idle thread holds back at most its open list
+ * (at most TERN_EPOCH_BAG_CAP objects), and the barrier takes even that.
+ * A collection run by an unpin (or quiescent state) destroys at most
+ * TERN_EPOCH_UNPIN_DESTROY_MAX objects; if due garbage is left, its
+ * thread keeps PENDING set, so its later unpins continue (and any defer's
+ * collection, the barrier, flush and exit take all of it).  A collection
+ * with nothing waiting does not advance; an advance that a relaxed
+ * pre-scan shows would fail skips the heavy barrier.
  *
  * Exactly once.  An object is in exactly one place at a time: an open list,
  * one sealed bin, a drain list, or a detached batch being destroyed by
@@ -1992,6 +2014,9 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
+/* Target cost of the heavy barrier per object it lets reclaim (ns; see
+ * collect_interval()). */
+#define TERN__EPOCH_BARRIER_NS_PER_OBJ 4u
 
 /* Record modes: how the owner's outermost pin orders itself. */
 #define TERN__EPOCH_UNREGISTERED 0
@@ -2089,6 +2114,10 @@ struct tern__epoch_domain_impl {
 	_Atomic(unsigned) busy[2];
 	unsigned busy_phase;            /* under lock */
 	pthread_mutex_t barrier_lock;
+	/* Moving average of one heavy barrier's cost in ns (membarrier mode;
+	 * 0 in fence mode), written under lock, read as a hint by defer: the
+	 * collection interval grows with it (collect_interval()). */
+	_Atomic(uint64_t) barrier_ns;
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
 	_Atomic(uint64_t) failed_advances;
@@ -2481,12 +2510,65 @@ static void bin_add(struct tern__epoch_bin *bins, uint64_t t, batch_t *src, batc
 	gc_splice(&b->g, src);
 }
 
-/* Moves the bins whose tag is due at g (t + 2 <= g) to *due. */
-static void bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due)
+/* Moves whole bags, then entries, from the front of src to dst while dst
+ * gains at most `max` objects (with `force`, at least one bag or entry:
+ * progress).  src keeps the rest with exact count and tails. */
+static void gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
 {
-	for (int i = 0; i < 3; i++)
-		if (bins[i].g.count && bins[i].tag + 2 <= g)
+	batch_t t = { 0 };
+	while (src->bags && ((force && t.count == 0) || t.count + src->bags->n <= max)) {
+		struct tern__epoch_bag *b = src->bags;
+		src->bags = b->next;
+		b->next = NULL;
+		if (t.bags_tail)
+			t.bags_tail->next = b;
+		else
+			t.bags = b;
+		t.bags_tail = b;
+		t.count += b->n;
+		src->count -= b->n;
+	}
+	if (src->bags == NULL)
+		src->bags_tail = NULL;
+	while (src->ents && ((force && t.count == 0) || t.count < max)) {
+		struct tern_epoch_entry *e = src->ents;
+		src->ents = e->next;
+		e->next = NULL;
+		if (t.ents_tail)
+			t.ents_tail->next = e;
+		else
+			t.ents = e;
+		t.ents_tail = e;
+		t.count++;
+		src->count--;
+	}
+	if (src->ents == NULL)
+		src->ents_tail = NULL;
+	gc_splice(dst, &t);
+}
+
+/* Moves garbage of the bins whose tag is due at g (t + 2 <= g) to *due:
+ * at most `budget` objects (whole bags; SIZE_MAX: all of it), except that
+ * one bag is taken whatever its size if nothing else was.  => whether due
+ * garbage stays in the bins. */
+static bool bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due, size_t budget)
+{
+	size_t start = due->count;
+	bool more = false;
+	for (int i = 0; i < 3; i++) {
+		if (bins[i].g.count == 0 || bins[i].tag + 2 > g)
+			continue;
+		size_t took = due->count - start;
+		if (took >= budget)
+			more = true;
+		else if (bins[i].g.count <= budget - took)
 			gc_splice(due, &bins[i].g);
+		else {
+			gc_take_upto(due, &bins[i].g, budget - took, took == 0);
+			more = more || bins[i].g.count != 0;
+		}
+	}
+	return more;
 }
 
 static void olock_acquire(rec_t *r)
@@ -2602,7 +2684,7 @@ __attribute__((unused)) static bool in_destructor_of(const dom_t *D)
 }
 
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
- * "r has garbage". */
+ * "r has garbage, or its last collection left due garbage behind". */
 static void pending_flag(rec_t *r, bool on)
 {
 	uint64_t s = tern__epoch_own_state(r->slot);
@@ -2662,10 +2744,12 @@ static int busy_enter_locked(dom_t *D)
 	return ph;
 }
 
-/* Detaches the bins due at g into *due, counted busy.  => its phase, or -1
- * if it took nothing. */
-static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
+/* Detaches the garbage due at g into *due (at most about `budget`
+ * objects, see bins_take_due(); *more says whether due garbage was left),
+ * counted busy.  => its phase, or -1 if it took nothing. */
+static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t budget, bool *more)
 {
+	*more = false;
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return -1;
@@ -2674,7 +2758,7 @@ static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
 	else if (pthread_mutex_trylock(&D->lock) != 0)
 		return -1;
 	size_t before = due->count;
-	bins_take_due(D->bins, g, due);
+	*more = bins_take_due(D->bins, g, due, budget);
 	int ph = -1;
 	if (due->count != before) {
 		sealed_recount_locked(D);
@@ -3001,7 +3085,7 @@ bool tern__epoch_domain_pinned(struct tern_epoch_domain *d)
  *     allocated before r->olock or D->lock is taken).
  */
 
-static void collect(dom_t *D, rec_t *r, int attempts);
+static void collect(dom_t *D, rec_t *r, int attempts, size_t budget);
 static uint64_t try_advance(dom_t *D, bool wait);
 static void wait_epoch(dom_t *D, uint64_t target);
 static void synchronize_grace(dom_t *D);
@@ -3198,13 +3282,28 @@ static void defer_prepare(dom_t *D, rec_t *r)
 		seal_open(D, r);
 }
 
+/* => how many defers a thread makes between collections: at least
+ * TERN_EPOCH_COLLECT_DEFERS, more when the heavy barrier is slow, so that
+ * one advance (one membarrier) serves at least barrier_ns /
+ * TERN__EPOCH_BARRIER_NS_PER_OBJ objects; at most 16 times the minimum
+ * (the bound on pending garbage).  In time, collections then follow the
+ * deferral rate: a thread that defers faster collects more often. */
+static size_t collect_interval(dom_t *D)
+{
+	/* Relaxed: a hint; any recent value paces collections correctly. */
+	uint64_t n = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed) / TERN__EPOCH_BARRIER_NS_PER_OBJ;
+	if (n < TERN_EPOCH_COLLECT_DEFERS)
+		return TERN_EPOCH_COLLECT_DEFERS;
+	return n > 16u * TERN_EPOCH_COLLECT_DEFERS ? 16u * TERN_EPOCH_COLLECT_DEFERS : (size_t)n;
+}
+
 static void defer_done(dom_t *D, rec_t *r)
 {
 	pending_flag(r, true);
-	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS)) {
+	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS && r->since_collect >= collect_interval(D))) {
 		/* Relaxed: a hint. */
 		uint64_t p = atomic_load_explicit(&D->sealed_hint, memory_order_relaxed);
-		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1);
+		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1, SIZE_MAX);
 	}
 }
 
@@ -3224,7 +3323,7 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 	 * period from ending, so collect what is due (returns bags to the
 	 * cache) and retry with backoff; the object is never dropped. */
 	for (unsigned round = 0;; epoch_backoff(&round)) {
-		collect(D, r, 2);
+		collect(D, r, 2, SIZE_MAX);
 		if (open_append(r, obj, fn)) {
 			pending_flag(r, true);
 			return;
@@ -3305,6 +3404,23 @@ static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
 	atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
 }
 
+/* heavy_barrier(), timing it in membarrier mode (collect_interval()).
+ * Under D->lock. */
+static void heavy_barrier_timed(dom_t *D)
+{
+	if (need_fence()) {
+		heavy_barrier();
+		return;
+	}
+	uint64_t t0 = epoch_now_ns();
+	heavy_barrier();
+	uint64_t dt = epoch_now_ns() - t0;
+	/* Relaxed: a hint written under the lock (see dom_t). */
+	uint64_t avg = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed);
+	/* Relaxed: as above. */
+	atomic_store_explicit(&D->barrier_ns, avg ? (3 * avg + dt) / 4 : dt, memory_order_relaxed);
+}
+
 /* Step A with D->lock held.  => the epoch after the attempt. */
 static uint64_t try_advance_locked(dom_t *D)
 {
@@ -3324,7 +3440,7 @@ static uint64_t try_advance_locked(dom_t *D)
 			return g;
 		}
 	}
-	heavy_barrier();
+	heavy_barrier_timed(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		/* Acquire: pairs with the release stores of the state (R1 announce,
 		 * R3 unpin, flag updates, quiescent states): a reader seen
@@ -3399,9 +3515,10 @@ static void synchronize_grace(dom_t *D)
 /* ------------------------------------------------------ C: reclaim */
 
 /* Advances (at most `attempts` times) while sealed garbage waits, then
- * takes and destroys what is due at the resulting epoch; r (NULL if the
- * caller has no record) gets the emptied bags. */
-static void collect_sealed(dom_t *D, rec_t *r, int attempts)
+ * takes and destroys what is due at the resulting epoch, about `budget`
+ * objects at most; r (NULL if the caller has no record) gets the emptied
+ * bags.  => whether due garbage was left for a later collection. */
+static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
@@ -3415,22 +3532,27 @@ static void collect_sealed(dom_t *D, rec_t *r, int attempts)
 		g = ng;
 	}
 	batch_t due = { 0 };
-	int ph = sealed_take_due(D, g, &due, false);
+	bool more;
+	int ph = sealed_take_due(D, g, &due, false, budget, &more);
 	sealed_destroy(D, r, &due, ph);
+	return more;
 }
 
 /*
  * Seals the open garbage, advances the epoch if sealed garbage (any
  * thread's) is not yet due, at most `attempts` times, and destroys what is
- * due.  Never waits for readers.  With nothing pending it does no work.
+ * due, about `budget` objects at most.  Due garbage left over keeps r's
+ * PENDING flag set, so r's next periodic collection continues (any other
+ * thread's collection may too).  Never waits for readers.  With nothing
+ * pending it does no work.
  */
-static void collect(dom_t *D, rec_t *r, int attempts)
+static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	if (r->collecting || r == &D->dead)
 		return;
 	r->collecting = true;
 	seal_open(D, r);
-	collect_sealed(D, r, attempts);
+	bool more = collect_sealed(D, r, attempts, budget);
 	r->unpins = 0;
 	r->since_collect = 0;
 	r->collecting = false;
@@ -3439,7 +3561,7 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 	 * the bag is free again and no barrier waits for it. */
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
 		seal_open(D, r);
-	pending_flag(r, record_has_garbage(r));
+	pending_flag(r, more || record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */
@@ -3515,7 +3637,7 @@ static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
 	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
-		collect(D, r, 2);
+		collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
 }
 
 void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
@@ -3853,7 +3975,8 @@ static void barrier_in(dom_t *D)
 			r->collecting = true;
 		sealed_destroy(D, r, &due, due_ph);
 		batch_t sealed = { 0 };
-		int ph = sealed_take_due(D, now, &sealed, true);
+		bool more;
+		int ph = sealed_take_due(D, now, &sealed, true, SIZE_MAX, &more);
 		sealed_destroy(D, r, &sealed, ph);
 		if (r)
 			r->collecting = false;
@@ -3910,10 +4033,10 @@ void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 		return;
 	rec_t *r = record_lookup(D, false);
 	if (r != NULL) {
-		collect(D, r, 2);
+		collect(D, r, 2, SIZE_MAX);
 		late_done(r);
 	} else {
-		collect_sealed(D, NULL, 2);
+		collect_sealed(D, NULL, 2, SIZE_MAX);
 	}
 }
 
@@ -4115,7 +4238,7 @@ static void record_retire(dom_t *D, rec_t *r)
 	r->collecting = true; /* nested collections return; this loop drains */
 	do {
 		seal_open(D, r);
-		collect_sealed(D, r, 1); /* destroy what is due now rather than leave it */
+		collect_sealed(D, r, 1, SIZE_MAX); /* destroy what is due now rather than leave it */
 	} while (record_has_garbage(r));
 	r->collecting = was_collecting;
 	registry_remove(D, r);

@@ -122,9 +122,19 @@ struct tern_epoch_stats {
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif
-/* ... and every this many deferred objects. */
+/* ... and every this many deferred objects, or up to 16 times as many
+ * while one membarrier costs more than TERN_EPOCH_COLLECT_DEFERS * 4 ns (the
+ * interval keeps the barrier's cost per object near 4 ns). */
 #ifndef TERN_EPOCH_COLLECT_DEFERS
 #define TERN_EPOCH_COLLECT_DEFERS 256
+#endif
+/* A collection that an unpin or a quiescent state runs destroys at most
+ * this many objects (whole bags); the rest of a large due batch waits
+ * for that thread's next collection or any other thread's.  Collections
+ * that defer, collect, flush, barrier and thread exit run destroy
+ * everything due. */
+#ifndef TERN_EPOCH_UNPIN_DESTROY_MAX
+#define TERN_EPOCH_UNPIN_DESTROY_MAX 1024
 #endif
 /* Above this many pending objects, defer insists on collecting before returning. */
 #ifndef TERN_EPOCH_PENDING_MAX
@@ -157,7 +167,7 @@ struct tern_epoch_domain {
 #define TERN__EPOCH_PINNED 1u  /* outermost pin in force (collectors read this) */
 #define TERN__EPOCH_FAST 2u    /* registered, membarrier mode: pin may stay inline */
 #define TERN__EPOCH_NESTED 4u  /* nest > 0: unpin goes out of line */
-#define TERN__EPOCH_PENDING 8u /* owner has garbage: unpin goes out of line */
+#define TERN__EPOCH_PENDING 8u /* owner has garbage (or left due garbage): unpin goes out of line */
 #define TERN__EPOCH_LATE 16u   /* thread past its exit hook (epoch_registry.h) */
 #define TERN__EPOCH_REG 32u    /* the slot's record is registered */
 #define TERN__EPOCH_ONLINE 64u /* quiescent-state reader between online and offline */

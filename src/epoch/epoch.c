@@ -115,13 +115,18 @@
  * current epoch; a thread that stays pinned blocks advancement (reported by
  * the stall statistics) but never blocks pins, unpins or defers.  A thread
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
- * every TERN_EPOCH_COLLECT_DEFERS defers; above TERN_EPOCH_PENDING_MAX it
- * retries harder (bounded) before returning.  Sealed garbage is destroyed
- * by any collection in the domain and by tern_epoch_barrier(), so an idle
- * thread holds back at most its open list (at most TERN_EPOCH_BAG_CAP
- * objects), and the barrier takes even that.  A collection with nothing
- * waiting does not advance; an advance that a relaxed pre-scan shows would
- * fail skips the heavy barrier.
+ * every collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
+ * times that while the measured membarrier is slow); above
+ * TERN_EPOCH_PENDING_MAX it retries harder (bounded) before returning.
+ * Sealed garbage is destroyed by any collection in the domain and by
+ * tern_epoch_barrier(), so an idle thread holds back at most its open list
+ * (at most TERN_EPOCH_BAG_CAP objects), and the barrier takes even that.
+ * A collection run by an unpin (or quiescent state) destroys at most
+ * TERN_EPOCH_UNPIN_DESTROY_MAX objects; if due garbage is left, its
+ * thread keeps PENDING set, so its later unpins continue (and any defer's
+ * collection, the barrier, flush and exit take all of it).  A collection
+ * with nothing waiting does not advance; an advance that a relaxed
+ * pre-scan shows would fail skips the heavy barrier.
  *
  * Exactly once.  An object is in exactly one place at a time: an open list,
  * one sealed bin, a drain list, or a detached batch being destroyed by

@@ -183,12 +183,65 @@ static void bin_add(struct tern__epoch_bin *bins, uint64_t t, batch_t *src, batc
 	gc_splice(&b->g, src);
 }
 
-/* Moves the bins whose tag is due at g (t + 2 <= g) to *due. */
-static void bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due)
+/* Moves whole bags, then entries, from the front of src to dst while dst
+ * gains at most `max` objects (with `force`, at least one bag or entry:
+ * progress).  src keeps the rest with exact count and tails. */
+static void gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
 {
-	for (int i = 0; i < 3; i++)
-		if (bins[i].g.count && bins[i].tag + 2 <= g)
+	batch_t t = { 0 };
+	while (src->bags && ((force && t.count == 0) || t.count + src->bags->n <= max)) {
+		struct tern__epoch_bag *b = src->bags;
+		src->bags = b->next;
+		b->next = NULL;
+		if (t.bags_tail)
+			t.bags_tail->next = b;
+		else
+			t.bags = b;
+		t.bags_tail = b;
+		t.count += b->n;
+		src->count -= b->n;
+	}
+	if (src->bags == NULL)
+		src->bags_tail = NULL;
+	while (src->ents && ((force && t.count == 0) || t.count < max)) {
+		struct tern_epoch_entry *e = src->ents;
+		src->ents = e->next;
+		e->next = NULL;
+		if (t.ents_tail)
+			t.ents_tail->next = e;
+		else
+			t.ents = e;
+		t.ents_tail = e;
+		t.count++;
+		src->count--;
+	}
+	if (src->ents == NULL)
+		src->ents_tail = NULL;
+	gc_splice(dst, &t);
+}
+
+/* Moves garbage of the bins whose tag is due at g (t + 2 <= g) to *due:
+ * at most `budget` objects (whole bags; SIZE_MAX: all of it), except that
+ * one bag is taken whatever its size if nothing else was.  => whether due
+ * garbage stays in the bins. */
+static bool bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due, size_t budget)
+{
+	size_t start = due->count;
+	bool more = false;
+	for (int i = 0; i < 3; i++) {
+		if (bins[i].g.count == 0 || bins[i].tag + 2 > g)
+			continue;
+		size_t took = due->count - start;
+		if (took >= budget)
+			more = true;
+		else if (bins[i].g.count <= budget - took)
 			gc_splice(due, &bins[i].g);
+		else {
+			gc_take_upto(due, &bins[i].g, budget - took, took == 0);
+			more = more || bins[i].g.count != 0;
+		}
+	}
+	return more;
 }
 
 static void olock_acquire(rec_t *r)
@@ -304,7 +357,7 @@ __attribute__((unused)) static bool in_destructor_of(const dom_t *D)
 }
 
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
- * "r has garbage". */
+ * "r has garbage, or its last collection left due garbage behind". */
 static void pending_flag(rec_t *r, bool on)
 {
 	uint64_t s = tern__epoch_own_state(r->slot);
@@ -364,10 +417,12 @@ static int busy_enter_locked(dom_t *D)
 	return ph;
 }
 
-/* Detaches the bins due at g into *due, counted busy.  => its phase, or -1
- * if it took nothing. */
-static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
+/* Detaches the garbage due at g into *due (at most about `budget`
+ * objects, see bins_take_due(); *more says whether due garbage was left),
+ * counted busy.  => its phase, or -1 if it took nothing. */
+static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t budget, bool *more)
 {
+	*more = false;
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return -1;
@@ -376,7 +431,7 @@ static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait)
 	else if (pthread_mutex_trylock(&D->lock) != 0)
 		return -1;
 	size_t before = due->count;
-	bins_take_due(D->bins, g, due);
+	*more = bins_take_due(D->bins, g, due, budget);
 	int ph = -1;
 	if (due->count != before) {
 		sealed_recount_locked(D);

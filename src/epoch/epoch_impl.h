@@ -55,6 +55,9 @@
 
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
+/* Target cost of the heavy barrier per object it lets reclaim (ns; see
+ * collect_interval()). */
+#define TERN__EPOCH_BARRIER_NS_PER_OBJ 4u
 
 /* Record modes: how the owner's outermost pin orders itself. */
 #define TERN__EPOCH_UNREGISTERED 0
@@ -152,6 +155,10 @@ struct tern__epoch_domain_impl {
 	_Atomic(unsigned) busy[2];
 	unsigned busy_phase;            /* under lock */
 	pthread_mutex_t barrier_lock;
+	/* Moving average of one heavy barrier's cost in ns (membarrier mode;
+	 * 0 in fence mode), written under lock, read as a hint by defer: the
+	 * collection interval grows with it (collect_interval()). */
+	_Atomic(uint64_t) barrier_ns;
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
 	_Atomic(uint64_t) failed_advances;

@@ -138,7 +138,8 @@ static void barrier_in(dom_t *D)
 			r->collecting = true;
 		sealed_destroy(D, r, &due, due_ph);
 		batch_t sealed = { 0 };
-		int ph = sealed_take_due(D, now, &sealed, true);
+		bool more;
+		int ph = sealed_take_due(D, now, &sealed, true, SIZE_MAX, &more);
 		sealed_destroy(D, r, &sealed, ph);
 		if (r)
 			r->collecting = false;
@@ -195,10 +196,10 @@ void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 		return;
 	rec_t *r = record_lookup(D, false);
 	if (r != NULL) {
-		collect(D, r, 2);
+		collect(D, r, 2, SIZE_MAX);
 		late_done(r);
 	} else {
-		collect_sealed(D, NULL, 2);
+		collect_sealed(D, NULL, 2, SIZE_MAX);
 	}
 }
 
@@ -400,7 +401,7 @@ static void record_retire(dom_t *D, rec_t *r)
 	r->collecting = true; /* nested collections return; this loop drains */
 	do {
 		seal_open(D, r);
-		collect_sealed(D, r, 1); /* destroy what is due now rather than leave it */
+		collect_sealed(D, r, 1, SIZE_MAX); /* destroy what is due now rather than leave it */
 	} while (record_has_garbage(r));
 	r->collecting = was_collecting;
 	registry_remove(D, r);

@@ -17,7 +17,7 @@
  *     allocated before r->olock or D->lock is taken).
  */
 
-static void collect(dom_t *D, rec_t *r, int attempts);
+static void collect(dom_t *D, rec_t *r, int attempts, size_t budget);
 static uint64_t try_advance(dom_t *D, bool wait);
 static void wait_epoch(dom_t *D, uint64_t target);
 static void synchronize_grace(dom_t *D);
@@ -214,13 +214,28 @@ static void defer_prepare(dom_t *D, rec_t *r)
 		seal_open(D, r);
 }
 
+/* => how many defers a thread makes between collections: at least
+ * TERN_EPOCH_COLLECT_DEFERS, more when the heavy barrier is slow, so that
+ * one advance (one membarrier) serves at least barrier_ns /
+ * TERN__EPOCH_BARRIER_NS_PER_OBJ objects; at most 16 times the minimum
+ * (the bound on pending garbage).  In time, collections then follow the
+ * deferral rate: a thread that defers faster collects more often. */
+static size_t collect_interval(dom_t *D)
+{
+	/* Relaxed: a hint; any recent value paces collections correctly. */
+	uint64_t n = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed) / TERN__EPOCH_BARRIER_NS_PER_OBJ;
+	if (n < TERN_EPOCH_COLLECT_DEFERS)
+		return TERN_EPOCH_COLLECT_DEFERS;
+	return n > 16u * TERN_EPOCH_COLLECT_DEFERS ? 16u * TERN_EPOCH_COLLECT_DEFERS : (size_t)n;
+}
+
 static void defer_done(dom_t *D, rec_t *r)
 {
 	pending_flag(r, true);
-	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS)) {
+	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS && r->since_collect >= collect_interval(D))) {
 		/* Relaxed: a hint. */
 		uint64_t p = atomic_load_explicit(&D->sealed_hint, memory_order_relaxed);
-		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1);
+		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1, SIZE_MAX);
 	}
 }
 
@@ -240,7 +255,7 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 	 * period from ending, so collect what is due (returns bags to the
 	 * cache) and retry with backoff; the object is never dropped. */
 	for (unsigned round = 0;; epoch_backoff(&round)) {
-		collect(D, r, 2);
+		collect(D, r, 2, SIZE_MAX);
 		if (open_append(r, obj, fn)) {
 			pending_flag(r, true);
 			return;
@@ -321,6 +336,23 @@ static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
 	atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
 }
 
+/* heavy_barrier(), timing it in membarrier mode (collect_interval()).
+ * Under D->lock. */
+static void heavy_barrier_timed(dom_t *D)
+{
+	if (need_fence()) {
+		heavy_barrier();
+		return;
+	}
+	uint64_t t0 = epoch_now_ns();
+	heavy_barrier();
+	uint64_t dt = epoch_now_ns() - t0;
+	/* Relaxed: a hint written under the lock (see dom_t). */
+	uint64_t avg = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed);
+	/* Relaxed: as above. */
+	atomic_store_explicit(&D->barrier_ns, avg ? (3 * avg + dt) / 4 : dt, memory_order_relaxed);
+}
+
 /* Step A with D->lock held.  => the epoch after the attempt. */
 static uint64_t try_advance_locked(dom_t *D)
 {
@@ -340,7 +372,7 @@ static uint64_t try_advance_locked(dom_t *D)
 			return g;
 		}
 	}
-	heavy_barrier();
+	heavy_barrier_timed(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		/* Acquire: pairs with the release stores of the state (R1 announce,
 		 * R3 unpin, flag updates, quiescent states): a reader seen
@@ -415,9 +447,10 @@ static void synchronize_grace(dom_t *D)
 /* ------------------------------------------------------ C: reclaim */
 
 /* Advances (at most `attempts` times) while sealed garbage waits, then
- * takes and destroys what is due at the resulting epoch; r (NULL if the
- * caller has no record) gets the emptied bags. */
-static void collect_sealed(dom_t *D, rec_t *r, int attempts)
+ * takes and destroys what is due at the resulting epoch, about `budget`
+ * objects at most; r (NULL if the caller has no record) gets the emptied
+ * bags.  => whether due garbage was left for a later collection. */
+static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
@@ -431,22 +464,27 @@ static void collect_sealed(dom_t *D, rec_t *r, int attempts)
 		g = ng;
 	}
 	batch_t due = { 0 };
-	int ph = sealed_take_due(D, g, &due, false);
+	bool more;
+	int ph = sealed_take_due(D, g, &due, false, budget, &more);
 	sealed_destroy(D, r, &due, ph);
+	return more;
 }
 
 /*
  * Seals the open garbage, advances the epoch if sealed garbage (any
  * thread's) is not yet due, at most `attempts` times, and destroys what is
- * due.  Never waits for readers.  With nothing pending it does no work.
+ * due, about `budget` objects at most.  Due garbage left over keeps r's
+ * PENDING flag set, so r's next periodic collection continues (any other
+ * thread's collection may too).  Never waits for readers.  With nothing
+ * pending it does no work.
  */
-static void collect(dom_t *D, rec_t *r, int attempts)
+static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	if (r->collecting || r == &D->dead)
 		return;
 	r->collecting = true;
 	seal_open(D, r);
-	collect_sealed(D, r, attempts);
+	bool more = collect_sealed(D, r, attempts, budget);
 	r->unpins = 0;
 	r->since_collect = 0;
 	r->collecting = false;
@@ -455,7 +493,7 @@ static void collect(dom_t *D, rec_t *r, int attempts)
 	 * the bag is free again and no barrier waits for it. */
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
 		seal_open(D, r);
-	pending_flag(r, record_has_garbage(r));
+	pending_flag(r, more || record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */
@@ -531,7 +569,7 @@ static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
 	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
-		collect(D, r, 2);
+		collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
 }
 
 void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)

@@ -756,6 +756,64 @@ Test(epoch_reclaim, idle_thread_garbage_is_destroyed_by_deferring_and_collecting
 	idle_garbage_collected_by(busy_deferrer, (void *)1, 2);
 }
 
+/* ================================== large due batches are spread out */
+
+/*
+ * A thread deferred BURST_OBJECTS while the test thread stayed pinned, then
+ * went idle: once the test thread unpins, all of it is due at once.  The
+ * test thread's unpins (it has garbage of its own, so they collect) must
+ * destroy it in slices of at most TERN_EPOCH_UNPIN_DESTROY_MAX objects, not
+ * in one unlucky unpin, and keep going until only the idle thread's open
+ * list (at most TERN_EPOCH_BAG_CAP objects) is left; the barrier then
+ * destroys that too.  Nobody else collects, so each unpin's share is exact.
+ */
+#define BURST_OWNER 2
+#define BURST_OBJECTS 20000
+
+static void *burst_deferrer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < BURST_OBJECTS; i++)
+		tern_epoch_defer(obj_new_owned((uint64_t)i, BURST_OWNER), obj_destroy);
+	gate_arrive_and_block(&gate);
+	return NULL;
+}
+
+Test(epoch_reclaim, unpins_destroy_a_large_due_batch_in_bounded_slices, .timeout = 60)
+{
+	tern_epoch_barrier();
+	tern_epoch_pin();
+	pthread_t w;
+	cr_assert_eq(pthread_create(&w, NULL, burst_deferrer, NULL), 0);
+	cr_assert(gate_wait_arrived(&gate, 1, 30), "the deferring thread did not finish");
+	cr_assert_eq(owner_destroyed(BURST_OWNER), 0, "destroyed while the test thread was pinned");
+	tern_epoch_defer(obj_new(0), obj_destroy); /* own garbage: this thread's unpins collect */
+	const long want = BURST_OBJECTS - TERN_EPOCH_BAG_CAP;
+	long max_slice = 0, slices = 0, unpins = 0;
+	for (bool first = true; owner_destroyed(BURST_OWNER) < want && unpins < 2000000; unpins++, first = false) {
+		long before = owner_destroyed(BURST_OWNER);
+		if (!first)
+			tern_epoch_pin();
+		tern_epoch_unpin();
+		long d = owner_destroyed(BURST_OWNER) - before;
+		if (d > max_slice)
+			max_slice = d;
+		slices += d > 0;
+	}
+	long got = owner_destroyed(BURST_OWNER);
+	cr_log_info("%ld of %d objects destroyed by %ld unpins in %ld slices of at most %ld", got, BURST_OBJECTS,
+		    unpins, slices, max_slice);
+	cr_assert_geq(got, want, "unpins destroyed only %ld of the idle thread's %d objects", got, BURST_OBJECTS);
+	cr_assert_leq(max_slice, TERN_EPOCH_UNPIN_DESTROY_MAX, "one unpin destroyed %ld objects (limit %d)", max_slice,
+		      TERN_EPOCH_UNPIN_DESTROY_MAX);
+	cr_assert_geq(slices, want / TERN_EPOCH_UNPIN_DESTROY_MAX, "%ld slices", slices);
+	tern_epoch_barrier();
+	cr_assert_eq(owner_destroyed(BURST_OWNER), BURST_OBJECTS, "the barrier left %ld objects",
+		     BURST_OBJECTS - owner_destroyed(BURST_OWNER));
+	gate_open(&gate);
+	pthread_join(w, NULL);
+}
+
 /* ================================== online threads count as pinned */
 
 static void free_int(void *p)
