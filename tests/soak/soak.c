@@ -3,8 +3,15 @@
  * the LazyTransform: one writer, many readers (one of which is replaced by a
  * fresh thread every few milliseconds), for a given number of seconds.
  *
- *   soak [--seconds N] [--readers R] [--no-rss-check] [--quiet]
- *        [--inject-stall | --inject-leak]
+ *   soak [--seconds N] [--readers R] [--idle-writers W] [--no-rss-check]
+ *        [--quiet] [--inject-stall | --inject-leak]
+ *
+ * Besides, W bursty writers (default 2) each defer a burst of 1-300 fresh
+ * objects, read the slots once under a pin, then block in nanosleep for
+ * 1-20 ms holding what they deferred: they are idle most of the time, so
+ * their sealed garbage must be destroyed by the other threads' collections
+ * (pending stays bounded, the verdict below) and every object they
+ * deferred is destroyed exactly once.
  *
  * The writer, in a loop, replaces objects in 16 shared slots and defers the
  * old ones (raw epoch GC), stores into a run-time cell and a typed cell
@@ -267,6 +274,34 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/* ------------------------------------------------------------ bursty writers */
+
+static struct counter bursty_ops[MAX_READERS];
+
+static void *bursty_writer(void *arg)
+{
+	unsigned idx = (unsigned)(uintptr_t)arg;
+	uint64_t x = 0x9e3779b97f4a7c15ULL * (idx + 1); /* xorshift state */
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) { /* Relaxed: a stop flag. */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		unsigned burst = 1 + (unsigned)(x % 300);
+		for (unsigned i = 0; i < burst; i++)
+			tern_epoch_defer(obj_new(i), obj_destroy);
+		tern_epoch_pin();
+		for (unsigned i = 0; i < NSLOTS; i++)
+			/* Acquire: pairs with the writer's release exchange. */
+			obj_check(atomic_load_explicit(&slots[i], memory_order_acquire));
+		tern_epoch_unpin();
+		/* Relaxed: a progress counter. */
+		atomic_fetch_add_explicit(&bursty_ops[idx].ops, burst, memory_order_relaxed);
+		struct timespec ts = { 0, (long)(1 + (x >> 20) % 20) * 1000000L };
+		nanosleep(&ts, NULL); /* idle, holding its open list */
+	}
+	return NULL;
+}
+
 /* ------------------------------------------------------------ readers */
 
 struct reader_arg {
@@ -460,21 +495,23 @@ static void start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: soak [--seconds N] [--readers R] [--no-rss-check] [--quiet]\n"
-			"            [--inject-stall | --inject-leak]\n");
+	fprintf(stderr, "usage: soak [--seconds N] [--readers R] [--idle-writers W] [--no-rss-check]\n"
+			"            [--quiet] [--inject-stall | --inject-leak]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	double seconds = 60;
-	unsigned nreaders = 4;
+	unsigned nreaders = 4, nbursty = 2;
 	bool rss_check = true, quiet = false, inject_stall = false;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
 			seconds = atof(argv[++i]);
 		else if (strcmp(argv[i], "--readers") == 0 && i + 1 < argc)
 			nreaders = (unsigned)atoi(argv[++i]);
+		else if (strcmp(argv[i], "--idle-writers") == 0 && i + 1 < argc)
+			nbursty = (unsigned)atoi(argv[++i]);
 		else if (strcmp(argv[i], "--no-rss-check") == 0)
 			rss_check = false;
 		else if (strcmp(argv[i], "--quiet") == 0)
@@ -486,7 +523,7 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (seconds <= 0 || nreaders == 0 || nreaders > MAX_READERS)
+	if (seconds <= 0 || nreaders == 0 || nreaders > MAX_READERS || nbursty > MAX_READERS)
 		usage();
 
 	tern_cell_init(&cell, obj_new(0), obj_destroy);
@@ -501,15 +538,17 @@ int main(int argc, char **argv)
 		/* Relaxed: before the threads start (pthread_create orders it). */
 		atomic_store_explicit(&slots[i], obj_new(0), memory_order_relaxed);
 
-	printf("soak: %.0f s, 1 writer, %u readers + 1 churning reader, %s mode%s\n", seconds,
-	       nreaders, tern_epoch_uses_membarrier() ? "membarrier" : "fence",
+	printf("soak: %.0f s, 1 writer, %u readers + 1 churning reader, %u bursty writers, %s mode%s\n", seconds,
+	       nreaders, nbursty, tern_epoch_uses_membarrier() ? "membarrier" : "fence",
 	       inject_stall ? ", INJECTED STALL" : inject_leak ? ", INJECTED LEAK" : "");
 	fflush(stdout);
 
-	pthread_t wt, rt[MAX_READERS + 1];
+	pthread_t wt, rt[MAX_READERS + 1], bt[MAX_READERS];
 	struct reader_arg args[MAX_READERS + 1];
 	memset(args, 0, sizeof args);
 	start_thread(&wt, writer, NULL);
+	for (unsigned i = 0; i < nbursty; i++)
+		start_thread(&bt[i], bursty_writer, (void *)(uintptr_t)i);
 	for (unsigned i = 0; i <= nreaders; i++) {
 		args[i].idx = i;
 		args[i].churn = i == nreaders;
@@ -570,6 +609,12 @@ int main(int argc, char **argv)
 	pthread_join(wt, NULL);
 	for (unsigned i = 0; i <= nreaders; i++)
 		pthread_join(rt[i], NULL);
+	unsigned long bursty_total = 0;
+	for (unsigned i = 0; i < nbursty; i++) {
+		pthread_join(bt[i], NULL);
+		/* Relaxed: the thread is joined. */
+		bursty_total += atomic_load_explicit(&bursty_ops[i].ops, memory_order_relaxed);
+	}
 	double elapsed = now_s() - t0;
 
 	unsigned long wops;
@@ -600,6 +645,7 @@ int main(int argc, char **argv)
 	printf("soak: %.1f s: %lu operations (writer %lu, readers %lu; %.2f M ops/s), %lu reader threads churned\n",
 	       elapsed, ops, wops, ops - wops, (double)ops / elapsed / 1e6,
 	       atomic_load_explicit(&churned, memory_order_relaxed)); /* Relaxed: main's own counter. */
+	printf("soak: %u bursty writers deferred %lu objects between sleeps\n", nbursty, bursty_total);
 	printf("soak: objects created %lu, destroyed %lu; sources created %lu, destroyed %lu; "
 	       "epoch destroyed %llu, pending after barrier %llu\n",
 	       oc, od, sc, sd, (unsigned long long)after.destroyed, (unsigned long long)after.pending);
