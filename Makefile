@@ -1,8 +1,12 @@
+# SPDX-License-Identifier: MIT
 # tern — lock-free concurrency primitives with epoch-based reclamation.
 #
 #   make            libtern.a and libtern.so.MAJOR.MINOR in $(BUILD)/
-#   make test       install missing Debian packages (make deps), build and run every suite
-#   make bench      the benchmark harness (see README.md)
+#   make test       build and run every suite (needs a C compiler, make, pkg-config
+#                   and Criterion; as root, installs what is missing: make deps-test)
+#   make bench      the benchmark harness (installs its peers: make deps-bench); results
+#                   in $(BUILD)/bench-results; make bench-publish copies them to bench/results
+#   make deps       every Debian package of test, bench and ci-extra (deps-test, deps-bench, deps-ci)
 #   make install    PREFIX=/usr/local DESTDIR=   headers, libraries, tern.pc
 #   make single     regenerate dist/tern.h and dist/tern_lightlock.h
 #   make check-asan / check-tsan / check-valgrind / check-model / soak SECONDS=N
@@ -28,6 +32,8 @@ BUILD ?= build
 OPT ?= -O2 -g
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
+# Where `make bench` writes its results (bench-publish copies them to bench/results).
+BENCH_OUT ?= $(BUILD)/bench-results
 
 WARN := -Wall -Wextra -Werror
 LIB_CFLAGS = -std=c11 $(OPT) $(WARN) -pthread -Iinclude -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
@@ -49,7 +55,8 @@ TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
 TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(notdir $(patsubst %/,%,$(dir $(s))))_$(basename $(notdir $(s))))
 TEST_COMMON := $(wildcard tests/common/*.h)
 
-.PHONY: all lib test check deps clean install uninstall tests-build test-extra ci-extra
+.PHONY: all lib test check deps deps-test deps-bench deps-ci check-spdx clean install uninstall \
+	tests-build test-extra ci-extra
 all: lib
 lib: $(LIB_A) $(LIB_SO)
 
@@ -86,19 +93,28 @@ TEST_BINS_EXTRA :=
 
 tests-build: $(TEST_BINS) $(TEST_BINS_EXTRA)
 
-test: deps
+test: deps-test
 	$(MAKE) --no-print-directory tests-build test-extra
 	tools/run-tests $(TEST_BINS) $(TEST_BINS_EXTRA)
 
 test-extra::
 	@:
-ci-extra::
-	@:
+ci-extra:: deps-ci check-spdx
 
 check: test
 
 deps:
-	@tools/deps
+	@tools/deps all
+deps-test:
+	@tools/deps test
+deps-bench:
+	@tools/deps bench
+deps-ci:
+	@tools/deps ci
+
+# Every source, header, script and build file names its licence (LICENSE).
+check-spdx:
+	@tools/check-spdx
 
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR)/tern $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -120,4 +136,4 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/plot.gp — the chart of `make bench` (called by tools/bench-run):
 #   gnuplot -e "lazyfile='...'; bdfile='...'; nlazy=N; nbd=M; outfile='...'; subtitle='...'" bench/plot.gp
 # (nlazy, nbd: number of columns of each data file, written by tern-bench report.)

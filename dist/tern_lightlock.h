@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern_lightlock.h — tern/lightlock.h of tern 0.1.0 as one standalone,
  * header-only file: a one-byte lock: a never-spinning try_lock for the "at
@@ -8,8 +9,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  21f20f6-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 1b0d05eba286e782ac8fb8e6f3205147e45337a27c065fd238a678c3d2a36747
+ *   Source commit:  ab7a0c9-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 32408057db19266257135b6b7b6dfc6c422ca642bf86db08c50f11e2317e513d
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
  *
@@ -18,11 +19,11 @@
  *   file.  It can be combined with tern.h (the same include guards).
  *
  * CONTENTS (line numbers in this file)
- *      27  Compile-time options
- *      40  Public function index
- *      49  Public API
- *        50  tern/lightlock.h a one-byte lock: a never-spinning try_lock ...
- *        70  tern/config.h    build configuration, portability macros and ...
+ *      28  Compile-time options
+ *      41  Public function index
+ *      50  Public API
+ *        51  tern/lightlock.h a one-byte lock: a never-spinning try_lock ...
+ *        71  tern/config.h    build configuration, portability macros and ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including this header, identically in every

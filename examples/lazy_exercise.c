@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The LazyTransform exercise: a producer publishes sources, readers get the
  * cached transform, transforming lazily and at most once per source. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern.h — umbrella header: lock-free concurrency primitives with
  * epoch-based memory reclamation.

@@ -1,8 +1,9 @@
+# SPDX-License-Identifier: MIT
 # mk/bench-epoch.mk — epoch microbenchmarks (bench/pin, bench/reclaim).
 #
 #   make bench-pin            ns per pin+unpin pair: tern (membarrier and forced-fence
 #                             builds), liburcu-memb, liburcu-mb, ck_epoch, relaxed-load
-#                             floor; table on stdout, bench/results/pin.csv
+#                             floor; table on stdout, $(BENCH_OUT)/pin.csv
 #   make bench-reclaim        deferred objects/s, peak pending, peak RSS: tern defer and
 #                             call, ck_epoch call+poll (two poll rates), liburcu
 #                             call_rcu (default and per-CPU workers), interleaved in
@@ -11,7 +12,7 @@
 #                             synchronize_rcu, ck_epoch_synchronize, 1 and 2 readers);
 #                             the idle-thread row (a thread defers 1,000 objects and
 #                             sleeps; a barrier from another thread).  Tables and
-#                             targets on stdout; bench/results/reclaim.csv,
+#                             targets on stdout; $(BENCH_OUT)/reclaim.csv,
 #                             reclaim-gp.csv, reclaim-idle.csv
 #   make bench-epoch-smoke    both, for a fraction of a second; checks the CSVs
 #                             (run by `make test`)
@@ -114,19 +115,19 @@ BENCH_RECLAIM_ARGS ?=
 bench-epoch-build: $(BE_BINS)
 
 # deps first (it may install the peers' packages), then build, then run.
-bench-pin: deps
+bench-pin: deps-bench
 	@$(MAKE) --no-print-directory bench-epoch-build
-	@mkdir -p bench/results
-	$(BE_PIN) $(BE_FENCE_ARG) --csv=bench/results/pin.csv $(BENCH_PIN_ARGS)
-	@bench/pin/check-csv.sh pin bench/results/pin.csv "$(BE_PIN_IMPLS)" "1 2"
+	@mkdir -p $(BENCH_OUT)
+	$(BE_PIN) $(BE_FENCE_ARG) --csv=$(BENCH_OUT)/pin.csv $(BENCH_PIN_ARGS)
+	@bench/pin/check-csv.sh pin $(BENCH_OUT)/pin.csv "$(BE_PIN_IMPLS)" "1 2"
 
-bench-reclaim: deps
+bench-reclaim: deps-bench
 	@$(MAKE) --no-print-directory bench-epoch-build
-	@mkdir -p bench/results
-	$(BE_RECLAIM) --csv=bench/results/reclaim.csv $(BENCH_RECLAIM_ARGS)
-	@$(call be_check_reclaim,bench/results/reclaim)
+	@mkdir -p $(BENCH_OUT)
+	$(BE_RECLAIM) --csv=$(BENCH_OUT)/reclaim.csv $(BENCH_RECLAIM_ARGS)
+	@$(call be_check_reclaim,$(BENCH_OUT)/reclaim)
 
-# A fraction of a second each; output goes to $(BE_DIR), not bench/results.
+# A fraction of a second each; output goes to $(BE_DIR).
 bench-epoch-smoke: bench-epoch-build
 	@$(BE_PIN) $(BE_FENCE_ARG) --rounds=1 --ms=2 --csv=$(BE_DIR)/smoke-pin.csv > $(BE_DIR)/smoke-pin.txt
 	@grep -q '^2 reader threads' $(BE_DIR)/smoke-pin.txt
@@ -139,4 +140,4 @@ bench-epoch-smoke: bench-epoch-build
 	@$(call be_check_reclaim,$(BE_DIR)/smoke-reclaim)
 	@echo "bench-epoch-smoke: pin and reclaim output well-formed ($(words $(BE_PIN_IMPLS)) + $(words $(BE_RECLAIM_IMPLS)) + $(words $(BE_GP_IMPLS)) gp + $(words $(BE_RECLAIM_IMPLS)) idle rows)"
 
-test-extra:: bench-epoch-smoke
+ci-extra:: bench-epoch-smoke

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/bench.mk — the benchmark harness (issue 5).
 #
 #   make bench         scenario 1 (the seed's LazyTransform benchmark: tern, the
@@ -5,9 +6,10 @@
 #                      Rust/crossbeam) and scenario 2 (the seed's breakdown, glibc
 #                      malloc and jemalloc); then bench-pin and bench-reclaim
 #                      (mk/bench-epoch.mk; scenario 3).  Table on the terminal;
-#                      bench/results/latest.{csv,json,png}.
+#                      $(BENCH_OUT)/latest.{csv,json,png} (default build/bench-results;
+#                      make bench-publish copies them to the tracked bench/results).
 #   make bench-smoke   every implementation for a fraction of a second; checks
-#                      the output is well-formed (part of `make test`).
+#                      the output is well-formed (part of make ci-extra).
 #
 # Scenario 1's targets (issue 5, and issue 11's tern-qsbr row: online
 # consumers, no pin per read) are data, lazy_targets[] in bench/lazy/impls.c,
@@ -66,7 +68,7 @@ bench-build: $(BL_BIN)
 
 # The C, Java and Rust scenarios, then the epoch microbenchmarks (scenario 3)
 # when mk/bench-epoch.mk provides them.
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory bench-lazy
 ifeq ($(BENCH_EPOCH_AVAILABLE),1)
 	@echo "bench: scenario 3 (epoch pin and reclamation: make bench-pin bench-reclaim)"
@@ -75,15 +77,24 @@ endif
 
 bench-lazy: $(BL_BIN)
 	@$(BL_ENV) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_ROUNDS=$(BENCH_ROUNDS) \
-	  tools/bench-run bench/results
+	  tools/bench-run $(BENCH_OUT)
 
 # Every implementation for a fraction of a second, into $(BL_DIR)/smoke; then
 # tools/bench-check verifies the CSV, JSON and chart.
-bench-smoke: deps
+bench-smoke: deps-bench
 	@$(MAKE) --no-print-directory $(BL_BIN)
 	@$(BL_ENV) BENCH_SECONDS=0.03 BENCH_ROUNDS=1 BENCH_CONSUMERS=1,2 BENCH_SMOKE=1 \
 	  tools/bench-run $(BL_DIR)/smoke > $(BL_DIR)/smoke.log 2>&1 || \
 	  { cat $(BL_DIR)/smoke.log; echo "bench-smoke: tools/bench-run failed"; exit 1; }
 	@tools/bench-check $(BL_DIR)/smoke
 
-test-extra:: bench-smoke
+# The peers are not test dependencies: the smoke runs in CI (ci-extra).
+ci-extra:: bench-smoke
+
+# Copies the last `make bench` results into the tracked bench/results.
+.PHONY: bench-publish
+bench-publish:
+	@test -f $(BENCH_OUT)/latest.csv || { echo "bench-publish: no results in $(BENCH_OUT); run make bench"; exit 1; }
+	mkdir -p bench/results
+	cp -R $(BENCH_OUT)/. bench/results/
+	@echo "bench-publish: $(BENCH_OUT) copied to bench/results; commit it"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Epoch GC: the stress and reclamation suites are also built against a forced-fence library
 # (TERN_EPOCH_FORCE_FENCE: readers fence instead of relying on membarrier).
 EPOCH_FENCE_BUILD := $(BUILD)/fence

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/lazy.mk — the LazyTransform example (issue 4).
 #
 #   make example-lazy     build and run examples/lazy_exercise.c, the exercise
@@ -23,7 +24,7 @@ example-lazy-readme:
 	@if grep -q '<!-- example: examples/lazy_exercise.c -->' README.md; then \
 	  awk '/<!-- example: examples\/lazy_exercise.c -->/ {m=1; next} \
 	       m==1 && /^```c$$/ {m=2; next} m==2 && /^```$$/ {exit} m==2 {print}' README.md \
-	    | diff -u examples/lazy_exercise.c - \
+	    | diff -u <(grep -v '^/\* SPDX-License-Identifier' examples/lazy_exercise.c) - \
 	    && echo "README example matches examples/lazy_exercise.c" \
 	    || { echo "README.md: the LazyTransform example differs from examples/lazy_exercise.c"; exit 1; }; \
 	fi

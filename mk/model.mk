@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/model.mk — the SPIN models of the epoch protocol (issues 7 and 10).
 #
 #   make check-model   generates and compiles one pan verifier per check of

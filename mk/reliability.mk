@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/reliability.mk — sanitizers, valgrind and the soak test (issue 7).
 #
 #   make check-asan        every Criterion suite under AddressSanitizer +

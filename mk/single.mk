@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # mk/single.mk — the single drop-in header dist/tern.h, C++ use, packaging.
 #
 #   make single          regenerate dist/tern.h with tools/amalgamate, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/common/bench.h — shared pieces of tern's benchmark harness: clocks,
  * the seed's workload (random blob, simulated work, transform, the consumer's

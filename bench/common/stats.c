@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/common/stats.c — per-thread transform time (see bench_transform()). */
 #include "bench.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Java row of tern's benchmark (`make bench`): the exercise's LazyTransform
  * on AtomicReference, as in the seed's Java version, with the same workload

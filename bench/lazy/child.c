@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/child.c — the Java and Rust harnesses as child processes,
  * started once and driven step by step over pipes, so their steps can be

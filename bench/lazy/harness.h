@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/harness.h — the implementations the C harness runs.
  *

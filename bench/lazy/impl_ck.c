@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/impl_ck.c — the LazyTransform on ConcurrencyKit's ck_epoch,
  * in its fastest documented configuration: the inline ck_epoch_begin /

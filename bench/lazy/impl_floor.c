@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/impl_floor.c — the physical limit: the same container with no
  * reclamation at all.  A read is two loads (source, value) and the check;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/impl_locks.c — the seed's lock-based LazyTransforms in C:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/impl_tern.c — tern's LazyTransform, typed form
  * (TERN_LAZY_DEFINE: the transform is called directly), read three ways:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/impl_urcu.c — the LazyTransform on liburcu, memb flavour, in
  * its fastest documented configuration: _LGPL_SOURCE, so rcu_read_lock /

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/lazy/impls.c — the registries, in run order, and the lazy scenario's targets. */
 #include "harness.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/main.c — tern-bench, the driver of `make bench`.
  *

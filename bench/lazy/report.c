@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/report.c — `tern-bench report`: reads the raw rows of one or
  * more runs, takes medians and ranges over rounds, computes each row's ratio

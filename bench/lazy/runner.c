@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/runner.c — runs one measurement step of a C implementation:
  * N consumer threads (and, for the lazy scenario, one producer) start

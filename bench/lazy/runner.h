@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/lazy/runner.h — measurement steps, child processes (Java, Rust), report. */
 #ifndef TERN_BENCH_RUNNER_H
 #define TERN_BENCH_RUNNER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_util.h — machine description shared by bench/pin and bench/reclaim
  * (clocks and statistics come from bench/common/bench.h).  Header-only;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Checks that a bench/pin or bench/reclaim CSV is well-formed: exact header,
 # one row per expected (implementation, thread count[, clock]), positive
 # finite numbers with min <= median <= max, and (reclaim) no leaked objects

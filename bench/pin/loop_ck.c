@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/pin ck_epoch row: ConcurrencyKit's forced-inline ck_epoch_begin/end
  * without a section (the cheapest documented form).

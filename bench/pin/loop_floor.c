@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/pin floor: one relaxed load of a shared word per iteration. */
 #include <stdatomic.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/pin tern row: tern_epoch_pin/unpin from include/tern/epoch.h, inlined.
  * Compiled once normally (membarrier mode) and once with

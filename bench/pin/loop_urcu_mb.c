@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/pin liburcu-mb row: the full-memory-barrier flavour, read side
  * inlined (_LGPL_SOURCE).

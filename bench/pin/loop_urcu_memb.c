@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/pin liburcu-memb row: the membarrier flavour, read side inlined
  * (_LGPL_SOURCE, as liburcu documents for LGPL-compatible code), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loops.h — the measured loops of bench/pin, one translation unit per
  * implementation so each peer is compiled exactly as its documentation asks

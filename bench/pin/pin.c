@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/pin — nanoseconds per empty read-side section (pin+unpin pair).
  *

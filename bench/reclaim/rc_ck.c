@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/reclaim ck_epoch rows: ck_epoch_call (intrusive, per-record stacks)
  * with ck_epoch_poll, ConcurrencyKit's non-blocking reclamation, polled after

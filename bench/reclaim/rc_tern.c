@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/reclaim tern rows: tern_epoch_defer (destructor + pointer, batched in
  * the library's bags) and tern_epoch_call (intrusive entry, never allocates),

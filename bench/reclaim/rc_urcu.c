@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/reclaim liburcu rows: the membarrier flavour (urcu-memb) with its
  * read side inlined (_LGPL_SOURCE), call_rcu for deferral (worker threads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/reclaim — deferred objects per second, grace-period latency, and
  * what a thread that deferred and then went idle leaves behind.

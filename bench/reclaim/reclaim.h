@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reclaim.h — shared pieces of bench/reclaim: the benchmark object, the
  * allocation/destruction counters, and the per-implementation interface.

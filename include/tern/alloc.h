@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern/alloc.h — the allocator behind tern's slow paths.
  *

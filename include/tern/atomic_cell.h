@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern/atomic_cell.h — an atomic cell holding a value of any type behind a
  * pointer, with epoch-based reclamation of replaced values.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern/config.h — build configuration, portability macros and version.
  *

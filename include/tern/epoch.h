@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern/epoch.h — three-bin epoch-based memory reclamation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern/lazy_transform.h — the wait-free LazyTransform: a cached value
  * computed lazily from the latest published source.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tern/lightlock.h — a one-byte lock: a never-spinning try_lock for the
  * "at most one transformer" pattern, and a test-and-test-and-set lock with

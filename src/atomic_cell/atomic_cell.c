@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/atomic_cell/atomic_cell.c — set-up, copy cells and destruction of the
  * run-time AtomicCell (the operations themselves are inline in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/core/alloc.c — the replaceable allocator and the version string.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/epoch/epoch.c — three-bin epoch-based reclamation.  One translation
  * unit in five parts, read top-down: epoch_impl.h (types), epoch_garbage.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/epoch/epoch_garbage.h — garbage lists, the domain's sealed bins
  * (part of src/epoch/epoch.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/epoch/epoch_impl.h — private types and helpers of the epoch module.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/epoch/epoch_lifecycle.h — barrier, flush, thread exit, domain
  * destroy, fork (part of src/epoch/epoch.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/epoch/epoch_reclaim.h — the reclamation flow, top-down: defer (W1),
  * seal (W2), advance (A), reclaim (C), the out-of-line pin and unpin (R1,

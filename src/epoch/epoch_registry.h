@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/epoch/epoch_registry.h — thread records: registration, lookup, the
  * per-thread cache, late use after the exit hook (part of src/epoch/epoch.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/lazy_transform/lazy_transform.c — set-up, set_source, the transform
  * slow path and destruction of the run-time LazyTransform.  The fast path,

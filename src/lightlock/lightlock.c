@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * src/lightlock/lightlock.c — build-time checks for the header-only LightLock.
  *

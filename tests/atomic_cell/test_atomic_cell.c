@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AtomicCell: unit behaviour, ownership rules, copy cells, the typed
  * generator, concurrent load/store/swap/take/compare_exchange with poisoned
  * retired values, and misuse in debug builds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/common/tern_test.h — helpers shared by the Criterion suites.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/cxx/layout.c — the C side of the layout comparison (see layout.h). */
 #include <stddef.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/cxx/layout.h — what C and C++ must agree on for the inline fast
  * paths to work across the language boundary: size and alignment of every

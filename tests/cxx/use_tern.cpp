@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/cxx/use_tern.cpp — tern from C++ (g++ -std=c++23, which has
  * <stdatomic.h>): includes "tern.h" and calls each component once.

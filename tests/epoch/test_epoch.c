@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Epoch GC: unit behaviour, grace periods, domains, stats, intrusive form, misuse. */
 #include <criterion/criterion.h>
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Epoch lifecycle regression tests: one test per defect of issue 10 (found on
  * 7ba33dd), each through the public API only (tern/epoch.h, tern/alloc.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Reclamation that keeps up (issue 11): the barrier over every thread, no
  * stranded garbage, quiescent-state (QSBR) readers and polled grace periods,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Epoch GC under stress: readers borrow objects from shared slots while
  * writers replace and defer them (a reader that sees a poisoned object

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Epoch lifecycle torture (issue 10, "Tests that would have caught all
  * nine").  Seeded and reproducible: TERN_TORTURE_SEED=<n> (decimal or 0x..)

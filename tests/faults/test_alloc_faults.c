@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Allocation-failure injection.  A counting allocator installed with
  * tern_set_allocator() makes tern's k-th allocation fail (once, or from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LazyTransform under concurrency: no waiting on a running transform,
  * exactly-once destruction over 10^6 heap-string sources with concurrent
  * readers, values always transforms of published sources in per-reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LazyTransform, single-threaded: the exercise's Python reference behaviour,
  * ownership (every source and value destroyed exactly once), the copy-out
  * and visit forms, the typed generator, sizes, and misuse in debug builds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* LightLock: unit behaviour, mutual exclusion under contention, scoped helpers, misuse. */
 #include <criterion/criterion.h>
 #include <stdatomic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/model/epoch.pml — SPIN model of tern's three-bin epoch reclamation
  * (src/epoch/epoch.c), at the level of shared-memory steps under

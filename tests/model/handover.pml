@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/model/handover.pml — SPIN model of the hand-over of a thread's
  * sealed bins to the domain's three orphan bins (thread exit,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/single/impl.c — the one translation unit that compiles the
  * implementation of the single header, exactly as a user would write it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/soak/soak.c — long-running soak of the epoch GC, the AtomicCell and
  * the LazyTransform: one writer, many readers (one of which is replaced by a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/soak/tsan_arena_preload.c — LD_PRELOAD helper that lets Criterion
  * run under ThreadSanitizer (used by `make check-tsan`, mk/reliability.mk).

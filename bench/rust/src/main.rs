@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 //! Rust rows of tern's benchmark (`make bench`).
 //!
 //! The seed's crossbeam LazyTransform ("Exploring lock-free Rust 3"), ported
