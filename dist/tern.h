@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  ab7a0c9-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 732825ed1563417936ea8435c7df73751e3ab889820b6887d120e067c5e8147c
+ *   Source commit:  707adf5-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 1673d11d71653bd0fbd056bf21d2747ba78b5767fcd3cfa064cc5529ce1c5ebf
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -40,18 +40,18 @@
  *       365  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       523  tern/epoch.h          three-bin epoch-based memory reclamation
  *       956  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1322  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1698  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1709  src/core/alloc.c                    the replaceable ...
- *      1790  src/lightlock/lightlock.c           build-time checks for ...
- *      1818  src/epoch/epoch.c                   three-bin epoch-based ...
- *      1963  src/epoch/epoch_impl.h              private types and ...
- *      2328  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2801  src/epoch/epoch_registry.h          thread records: ...
- *      3069  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3838  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4538  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4706  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      1335  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1789  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1800  src/core/alloc.c                    the replaceable ...
+ *      1881  src/lightlock/lightlock.c           build-time checks for ...
+ *      1909  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      2054  src/epoch/epoch_impl.h              private types and ...
+ *      2419  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2892  src/epoch/epoch_registry.h          thread records: ...
+ *      3160  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3929  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4629  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4797  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -1029,6 +1029,75 @@ struct tern__cell_hdr {
 /* Header of every destroyed cell: use after destroy is recognised by it. */
 TERN__EXTERN_API struct tern__cell_hdr tern__cell_destroyed;
 
+/* ---- the protocol, written once ----
+ *
+ * Both forms run these static inline functions on their one atomic pointer:
+ * the run-time form on its header's `value` with the header's destroy
+ * function, the typed form (TERN_CELL_DEFINE) on the cell itself with a
+ * constant destroy function the compiler calls directly.  A NULL destroy
+ * means values are not owned. */
+
+TERN_INLINE void tern__cell_core_retire(void *v, void (*destroy)(void *))
+{
+	if (v != NULL && destroy != NULL)
+		tern_epoch_defer(v, destroy);
+}
+
+TERN_INLINE void *tern__cell_core_load(_Atomic(void *) *slot)
+{
+	/* Acquire: pairs with the release half of the exchanges and CAS below,
+	 * making the value's contents visible. */
+	return atomic_load_explicit(slot, memory_order_acquire);
+}
+
+TERN_INLINE void *tern__cell_core_swap(_Atomic(void *) *slot, void *v)
+{
+	/* Acq_rel: release pairs with the acquire load in
+	 * tern__cell_core_load() (publishes *v); acquire pairs with the release
+	 * that installed the old value, whose contents the caller (or its
+	 * deferred destructor) now reads. */
+	return atomic_exchange_explicit(slot, v, memory_order_acq_rel);
+}
+
+TERN_INLINE void tern__cell_core_store(_Atomic(void *) *slot, void *v, void (*destroy)(void *))
+{
+	tern__cell_core_retire(tern__cell_core_swap(slot, v), destroy);
+}
+
+TERN_INLINE void *tern__cell_core_take(_Atomic(void *) *slot)
+{
+	/* Acquire: pairs with the release that installed the value the caller
+	 * now owns.  No release needed: NULL publishes nothing. */
+	return atomic_exchange_explicit(slot, NULL, memory_order_acquire);
+}
+
+TERN_INLINE bool tern__cell_core_compare_exchange(_Atomic(void *) *slot, void **expected, void *desired,
+						  void (*destroy)(void *))
+{
+	void *old = *expected;
+	/* Success acq_rel: release pairs with the acquire load in
+	 * tern__cell_core_load(); acquire orders the old value's contents
+	 * before its deferred destructor.  Failure acquire: pairs with the
+	 * release that installed the value returned in *expected. */
+	if (atomic_compare_exchange_strong_explicit(slot, expected, desired, memory_order_acq_rel,
+						    memory_order_acquire)) {
+		tern__cell_core_retire(old, destroy);
+		return true;
+	}
+	return false;
+}
+
+/* Copies `size` bytes of the current value under an internal pin. */
+TERN_INLINE bool tern__cell_core_load_copy(_Atomic(void *) *slot, void *dst, size_t size)
+{
+	tern_epoch_pin();
+	void *v = tern__cell_core_load(slot);
+	if (v != NULL)
+		memcpy(dst, v, size);
+	tern_epoch_unpin();
+	return v != NULL;
+}
+
 /* ---- run-time cell ---- */
 
 typedef struct tern_cell {
@@ -1078,11 +1147,7 @@ TERN_INLINE struct tern__cell_hdr *tern__cell_hdr(tern_cell_t *c, const char *nu
 TERN_INLINE void *tern_cell_load(tern_cell_t *c)
 {
 	TERN_ASSERT(tern_epoch_is_pinned(), "tern_cell_load: caller is not pinned (call tern_epoch_pin first)");
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_load");
-	/* Acquire: pairs with the release exchange in tern_cell_store() /
-	 * tern_cell_swap() and the release CAS in tern_cell_compare_exchange(),
-	 * making the value's contents visible. */
-	return atomic_load_explicit(&h->value, memory_order_acquire);
+	return tern__cell_core_load(&TERN__CELL_HDR(c, "tern_cell_load")->value);
 }
 
 /*
@@ -1093,13 +1158,7 @@ TERN_INLINE void *tern_cell_load(tern_cell_t *c)
 TERN_INLINE void tern_cell_store(tern_cell_t *c, void *value)
 {
 	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_store");
-	/* Acq_rel: the release half pairs with the acquire load in
-	 * tern_cell_load() (publishes *value); the acquire half pairs with the
-	 * release that installed the old value, so its contents happen before
-	 * the deferred destructor. */
-	void *old = atomic_exchange_explicit(&h->value, value, memory_order_acq_rel);
-	if (old != NULL && h->destroy != NULL)
-		tern_epoch_defer(old, h->destroy);
+	tern__cell_core_store(&h->value, value, h->destroy);
 }
 
 /*
@@ -1110,20 +1169,13 @@ TERN_INLINE void tern_cell_store(tern_cell_t *c, void *value)
  */
 TERN_INLINE void *tern_cell_swap(tern_cell_t *c, void *value)
 {
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_swap");
-	/* Acq_rel: release pairs with the acquire load in tern_cell_load();
-	 * acquire pairs with the release that installed the old value, whose
-	 * contents the caller now reads. */
-	return atomic_exchange_explicit(&h->value, value, memory_order_acq_rel);
+	return tern__cell_core_swap(&TERN__CELL_HDR(c, "tern_cell_swap")->value, value);
 }
 
 /* Empties the cell and => its value (the caller's now; see tern_cell_swap()). */
 TERN_INLINE void *tern_cell_take(tern_cell_t *c)
 {
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_take");
-	/* Acquire: pairs with the release that installed the value the caller
-	 * now owns.  No release needed: NULL publishes nothing. */
-	return atomic_exchange_explicit(&h->value, NULL, memory_order_acquire);
+	return tern__cell_core_take(&TERN__CELL_HDR(c, "tern_cell_take")->value);
 }
 
 /*
@@ -1139,27 +1191,14 @@ TERN_INLINE bool tern_cell_compare_exchange(tern_cell_t *c, void **expected, voi
 {
 	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_compare_exchange");
 	TERN_ASSERT(expected != NULL, "tern_cell_compare_exchange: expected is NULL");
-	void *old = *expected;
-	/* Success acq_rel: release pairs with the acquire load in
-	 * tern_cell_load(); acquire orders the old value's contents before its
-	 * deferred destructor.  Failure acquire: pairs with the release that
-	 * installed the value returned in *expected. */
-	if (atomic_compare_exchange_strong_explicit(&h->value, expected, desired,
-						    memory_order_acq_rel, memory_order_acquire)) {
-		if (old != NULL && h->destroy != NULL)
-			tern_epoch_defer(old, h->destroy);
-		return true;
-	}
-	return false;
+	return tern__cell_core_compare_exchange(&h->value, expected, desired, h->destroy);
 }
 
 /* Destroys `value` with the cell's destroy function after a grace period
  * (for values obtained from tern_cell_swap() / tern_cell_take()). */
 TERN_INLINE void tern_cell_retire(tern_cell_t *c, void *value)
 {
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_retire");
-	if (value != NULL && h->destroy != NULL)
-		tern_epoch_defer(value, h->destroy);
+	tern__cell_core_retire(value, TERN__CELL_HDR(c, "tern_cell_retire")->destroy);
 }
 
 /* ---- copy cells: small plain values copied in and out ---- */
@@ -1190,14 +1229,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 	TERN_ASSERT(h->copy_size != 0 && h->copy_size == size,
 		    "tern_cell_load_copy: not a copy cell of this size");
 	TERN_ASSERT(dst != NULL, "tern_cell_load_copy: dst is NULL");
-	tern_epoch_pin();
-	/* Acquire: pairs with the release exchange in tern_cell_store_copy(),
-	 * making the box's bytes visible. */
-	void *box = atomic_load_explicit(&h->value, memory_order_acquire);
-	if (box != NULL)
-		memcpy(dst, box, size);
-	tern_epoch_unpin();
-	return box != NULL;
+	return tern__cell_core_load_copy(&h->value, dst, size);
 }
 
 /* ---- typed cells ---- */
@@ -1227,13 +1259,15 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
  *   void name_retire(T *v)                    destroy(v) after a grace period
  *   void name_destroy(name_t *c)              destroys the value (deferred)
  *
- * with the same semantics as the tern_cell_* functions.  `destroy` is called
- * directly by generated code (no function pointer is stored).  Put the
+ * with the same semantics as the tern_cell_* functions: each is a thin typed
+ * wrapper over the same tern__cell_core_* functions as the run-time form.
+ * `destroy` is called directly by generated code (no function pointer is
+ * stored).  Put the
  * macro at file scope; everything it defines is static.
  */
 #define TERN_CELL_DEFINE(name, T, destroy)                                              \
 	typedef struct name {                                                           \
-		_Atomic(T *) ptr;                                                       \
+		_Atomic(void *) ptr; /* a T *, see the typed accessors */               \
 	} name##_t;                                                                     \
 	_Static_assert(sizeof(name##_t) == sizeof(void *), #name "_t must be one pointer wide"); \
 	TERN__GENERATED void name##__destroy_erased(void *p)                            \
@@ -1242,8 +1276,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 	}                                                                               \
 	TERN__GENERATED void name##_retire(T *v)                                        \
 	{                                                                               \
-		if (v != NULL)                                                          \
-			tern_epoch_defer(v, name##__destroy_erased);                    \
+		tern__cell_core_retire(v, name##__destroy_erased);                      \
 	}                                                                               \
 	TERN__GENERATED void name##_init(name##_t *c, T *initial)                       \
 	{                                                                               \
@@ -1255,61 +1288,41 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 	{                                                                               \
 		TERN_ASSERT(tern_epoch_is_pinned(), #name "_load: caller is not pinned"); \
 		TERN_ASSERT(c != NULL, #name "_load: cell is NULL");                    \
-		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
-		return atomic_load_explicit(&c->ptr, memory_order_acquire);             \
+		return (T *)tern__cell_core_load(&c->ptr);                              \
 	}                                                                               \
 	TERN__GENERATED void name##_store(name##_t *c, T *v)                            \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_store: cell is NULL");                   \
-		/* Acq_rel: release pairs with the acquire in name_load(); acquire      \
-		 * orders the old value's contents before its destructor. */            \
-		name##_retire(atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel)); \
+		tern__cell_core_store(&c->ptr, v, name##__destroy_erased);              \
 	}                                                                               \
 	TERN__GENERATED T *name##_swap(name##_t *c, T *v)                               \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_swap: cell is NULL");                    \
-		/* Acq_rel: release pairs with the acquire in name_load(); acquire      \
-		 * pairs with the release that installed the returned value. */         \
-		return atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel);      \
+		return (T *)tern__cell_core_swap(&c->ptr, v);                           \
 	}                                                                               \
 	TERN__GENERATED T *name##_take(name##_t *c)                                     \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_take: cell is NULL");                    \
-		/* Acquire: pairs with the release that installed the value. */         \
-		return atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire);   \
+		return (T *)tern__cell_core_take(&c->ptr);                              \
 	}                                                                               \
 	TERN__GENERATED bool name##_compare_exchange(name##_t *c, T **expected, T *desired) \
 	{                                                                               \
 		TERN_ASSERT(c != NULL && expected != NULL,                              \
 			    #name "_compare_exchange: cell or expected is NULL");       \
-		T *old = *expected;                                                     \
-		/* Success acq_rel: release pairs with the acquire in name_load();      \
-		 * failure acquire: pairs with the release that installed *expected. */ \
-		if (atomic_compare_exchange_strong_explicit(&c->ptr, expected, desired, \
-							    memory_order_acq_rel,       \
-							    /* failure: see above */    \
-							    memory_order_acquire)) {    \
-			name##_retire(old);                                             \
-			return true;                                                    \
-		}                                                                       \
-		return false;                                                           \
+		void *e = *expected;                                                    \
+		bool ok = tern__cell_core_compare_exchange(&c->ptr, &e, desired, name##__destroy_erased); \
+		*expected = (T *)e;                                                     \
+		return ok;                                                              \
 	}                                                                               \
 	TERN__GENERATED bool name##_load_copy(name##_t *c, T *out)                      \
 	{                                                                               \
 		TERN_ASSERT(c != NULL && out != NULL, #name "_load_copy: cell or out is NULL"); \
-		tern_epoch_pin();                                                       \
-		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
-		T *v = atomic_load_explicit(&c->ptr, memory_order_acquire);             \
-		if (v != NULL)                                                          \
-			*out = *v;                                                      \
-		tern_epoch_unpin();                                                     \
-		return v != NULL;                                                       \
+		return tern__cell_core_load_copy(&c->ptr, out, sizeof(T));              \
 	}                                                                               \
 	TERN__GENERATED void name##_destroy(name##_t *c)                                \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_destroy: cell is NULL");                 \
-		/* Acquire: pairs with the release that installed the value. */         \
-		name##_retire(atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire)); \
+		name##_retire((T *)tern__cell_core_take(&c->ptr));                      \
 	}                                                                               \
 	typedef int name##__tern_cell_define_end
 
@@ -1419,6 +1432,115 @@ _Static_assert(sizeof(tern_lazy_t) <= 4 * sizeof(void *),
 /* The ops of a destroyed container: use after destroy is recognised by it. */
 TERN__EXTERN_API const struct tern_lazy_ops tern__lazy_destroyed_ops;
 
+/* ---- the protocol, written once ----
+ *
+ * Both forms run these static inline functions: the run-time form with the
+ * callbacks of its ops, the typed form (TERN_LAZY_DEFINE) with constant
+ * function pointers, which the compiler calls directly once it inlines the
+ * core.  The argument for them is the Concurrency block of
+ * src/lazy_transform/lazy_transform.c; O1-O3 and I1-I4 name its steps. */
+
+/* set_source: publish s, destroy a source nobody consumed (I1). */
+TERN_INLINE void tern__lazy_core_set(_Atomic(void *) *source, void *s, void (*destroy_source)(void *))
+{
+	/* Acq_rel: the release half pairs with the acquire exchange in
+	 * tern__lazy_core_transform() (O1: publishes *s); the acquire half
+	 * pairs with the release half of the setter that installed prev, which
+	 * this thread now destroys (I1). */
+	void *prev = atomic_exchange_explicit(source, s, memory_order_acq_rel);
+	if (prev != NULL && destroy_source != NULL)
+		destroy_source(prev);
+}
+
+/* get, fast path: whether a source is pending (a hint), and the value. */
+TERN_INLINE bool tern__lazy_core_pending(_Atomic(void *) *source)
+{
+	/* Relaxed: only a hint that a source is pending.  A non-NULL pointer is
+	 * never dereferenced here; the slow path takes the source with an
+	 * acquire exchange under the lock.  Missing a source that was just
+	 * published only returns the previous value for now, which the
+	 * exercise allows ("eventually"). */
+	return TERN_UNLIKELY(atomic_load_explicit(source, memory_order_relaxed) != NULL);
+}
+
+TERN_INLINE void *tern__lazy_core_value(_Atomic(void *) *value)
+{
+	/* Acquire: pairs with the release store of the value in
+	 * tern__lazy_core_transform() (O2), so the value's contents are visible. */
+	return atomic_load_explicit(value, memory_order_acquire);
+}
+
+/* get, slow path: transform the pending source if no one else is (I3). */
+TERN_INLINE void *tern__lazy_core_transform(_Atomic(void *) *source, _Atomic(void *) *value, tern_lightlock_t *lock,
+					    void *(*transform)(const void *source, void *ctx), void *ctx,
+					    void (*destroy_source)(void *), void (*destroy_value)(void *))
+{
+	if (tern_lightlock_try_lock(lock)) {
+		/* Acquire: pairs with the release half of the exchange in
+		 * tern__lazy_core_set() (O1).  No release needed: storing NULL
+		 * publishes nothing. */
+		void *src = atomic_exchange_explicit(source, NULL, memory_order_acquire);
+		void *nv = src != NULL ? transform(src, ctx) : NULL;
+		void *old = NULL;
+		if (nv != NULL) {
+			/* Relaxed: only the lock holder writes `value`; the
+			 * try_lock acquire ordered the last write before us (O3). */
+			old = atomic_load_explicit(value, memory_order_relaxed);
+			/* Release: pairs with the acquire load in
+			 * tern__lazy_core_value() (O2). */
+			atomic_store_explicit(value, nv, memory_order_release);
+		}
+		tern_lightlock_unlock(lock);
+		/* Outside the lock: both objects are this thread's alone (I1, I4). */
+		if (src != NULL && destroy_source != NULL)
+			destroy_source(src);
+		if (old != NULL && destroy_value != NULL)
+			tern_epoch_defer(old, destroy_value);
+		if (nv != NULL)
+			return nv; /* valid until the caller unpins, even if replaced */
+	}
+	return tern__lazy_core_value(value);
+}
+
+/* destroy: the pending source at once, the value after a grace period. */
+TERN_INLINE void tern__lazy_core_destroy(_Atomic(void *) *source, _Atomic(void *) *value,
+					 void (*destroy_source)(void *), void (*destroy_value)(void *))
+{
+	/* Acquire: pairs with the release half of the setter's exchange (O1),
+	 * so destroy_source sees the whole source. */
+	void *src = atomic_exchange_explicit(source, NULL, memory_order_acquire);
+	/* Acquire: pairs with the release store in tern__lazy_core_transform()
+	 * (O2), for the value's destructor. */
+	void *val = atomic_exchange_explicit(value, NULL, memory_order_acquire);
+	if (src != NULL && destroy_source != NULL)
+		destroy_source(src);
+	/* A thread pinned earlier may still hold the value: defer it. */
+	if (val != NULL && destroy_value != NULL)
+		tern_epoch_defer(val, destroy_value);
+}
+
+/* get_copy and visit: the value under an internal pin (nesting is fine). */
+TERN_INLINE bool tern__lazy_core_copy(const void *(*get)(void *lt), void *lt, void *dst, size_t size)
+{
+	tern_epoch_pin();
+	const void *v = get(lt);
+	if (v != NULL)
+		memcpy(dst, v, size);
+	tern_epoch_unpin();
+	return v != NULL;
+}
+
+TERN_INLINE bool tern__lazy_core_visit(const void *(*get)(void *lt), void *lt,
+				       void (*fn)(const void *value, void *arg), void *arg)
+{
+	tern_epoch_pin();
+	const void *v = get(lt);
+	if (v != NULL)
+		fn(v, arg);
+	tern_epoch_unpin();
+	return v != NULL;
+}
+
 /*
  * Initialises an empty container using *ops (not copied: it must outlive
  * the container).  => 0, or EINVAL if lt, ops or ops->transform is NULL.
@@ -1453,16 +1575,14 @@ TERN_INLINE const void *tern_lazy_get_transformed(tern_lazy_t *lt)
 		    "tern_lazy_get_transformed: caller is not pinned (call tern_epoch_pin first)");
 	TERN_ASSERT(lt->ops != &tern__lazy_destroyed_ops,
 		    "tern_lazy_get_transformed: container used after tern_lazy_destroy");
-	/* Relaxed: only a hint that a source is pending.  A non-NULL pointer is
-	 * never dereferenced here; the slow path takes the source with an
-	 * acquire exchange under the lock.  Missing a source that was just
-	 * published only returns the previous value for now, which the
-	 * exercise allows ("eventually"). */
-	if (TERN_UNLIKELY(atomic_load_explicit(&lt->source, memory_order_relaxed) != NULL))
+	if (tern__lazy_core_pending(&lt->source))
 		return tern__lazy_try_transform(lt);
-	/* Acquire: pairs with the release store of the value in
-	 * tern__lazy_try_transform(), so the value's contents are visible. */
-	return atomic_load_explicit(&lt->value, memory_order_acquire);
+	return tern__lazy_core_value(&lt->value);
+}
+
+TERN_INLINE const void *tern__lazy_get_erased(void *lt)
+{
+	return tern_lazy_get_transformed((tern_lazy_t *)lt);
 }
 
 /*
@@ -1472,12 +1592,7 @@ TERN_INLINE const void *tern_lazy_get_transformed(tern_lazy_t *lt)
 TERN_INLINE bool tern_lazy_get_copy(tern_lazy_t *lt, void *dst, size_t size)
 {
 	TERN_ASSERT(dst != NULL || size == 0, "tern_lazy_get_copy: dst is NULL");
-	tern_epoch_pin();
-	const void *v = tern_lazy_get_transformed(lt);
-	if (v != NULL)
-		memcpy(dst, v, size);
-	tern_epoch_unpin();
-	return v != NULL;
+	return tern__lazy_core_copy(tern__lazy_get_erased, lt, dst, size);
 }
 
 /*
@@ -1487,12 +1602,7 @@ TERN_INLINE bool tern_lazy_get_copy(tern_lazy_t *lt, void *dst, size_t size)
 TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, void *arg), void *arg)
 {
 	TERN_ASSERT(fn != NULL, "tern_lazy_visit: fn is NULL");
-	tern_epoch_pin();
-	const void *v = tern_lazy_get_transformed(lt);
-	if (v != NULL)
-		fn(v, arg);
-	tern_epoch_unpin();
-	return v != NULL;
+	return tern__lazy_core_visit(tern__lazy_get_erased, lt, fn, arg);
 }
 
 /* ---- typed containers ---- */
@@ -1539,22 +1649,32 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
  *   bool     name_visit(name_t *lt, void (*fn)(const T *, void *), void *arg)
  *   void     name_destroy(name_t *lt)
  *
+ * with the semantics of the tern_lazy_* functions: each is a thin typed
+ * wrapper over the same tern__lazy_core_* functions as the run-time form.
  * name_destroy() leaves a poison byte in the lock, so debug builds catch a
- * later get or set_source on the destroyed container.
- * with the semantics of the tern_lazy_* functions.  The slow path is a
+ * later get or set_source on the destroyed container.  The slow path is a
  * generated non-inlined static function.  Put the macro at file scope.
  */
 #define TERN_LAZY_DEFINE(name, S, T, transform_fn, destroy_S, destroy_T)                \
 	typedef struct name {                                                           \
-		_Atomic(S *) source;                                                    \
-		_Atomic(T *) value;                                                     \
+		_Atomic(void *) source; /* an S *, see the typed accessors */           \
+		_Atomic(void *) value;  /* a T * */                                     \
 		tern_lightlock_t lock;                                                  \
 	} name##_t;                                                                     \
 	_Static_assert(sizeof(name##_t) <= 3 * sizeof(void *),                          \
 		       #name "_t must fit in 24 bytes on 64-bit targets");              \
+	TERN__GENERATED void name##__destroy_S_erased(void *p)                          \
+	{                                                                               \
+		destroy_S((S *)p);                                                      \
+	}                                                                               \
 	TERN__GENERATED void name##__destroy_T_erased(void *p)                          \
 	{                                                                               \
 		destroy_T((T *)p);                                                      \
+	}                                                                               \
+	TERN__GENERATED void *name##__transform_erased(const void *src, void *ctx)      \
+	{                                                                               \
+		(void)ctx;                                                              \
+		return transform_fn((const S *)src);                                    \
 	}                                                                               \
 	TERN__GENERATED bool name##__is_dead(name##_t *lt)                              \
 	{                                                                               \
@@ -1575,39 +1695,13 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 			    #name "_set_source: container or source is NULL");          \
 		TERN_ASSERT(!name##__is_dead(lt),                                       \
 			    #name "_set_source: container used after " #name "_destroy"); \
-		/* Acq_rel: release pairs with the acquire exchange in                  \
-		 * name__try_transform() (publishes *source); acquire pairs with the    \
-		 * release exchange that installed prev, destroyed below. */            \
-		S *prev = atomic_exchange_explicit(&lt->source, source, memory_order_acq_rel); \
-		if (prev != NULL)                                                       \
-			destroy_S(prev);                                                \
+		tern__lazy_core_set(&lt->source, source, name##__destroy_S_erased);     \
 	}                                                                               \
 	TERN__LAZY_SLOW const T *name##__try_transform(name##_t *lt)                    \
 	{                                                                               \
-		if (tern_lightlock_try_lock(&lt->lock)) {                               \
-			/* Acquire: pairs with the release half of the exchange in      \
-			 * name_set_source(); storing NULL publishes nothing. */        \
-			S *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire); \
-			T *nv = src != NULL ? transform_fn(src) : NULL;                 \
-			T *old = NULL;                                                  \
-			if (nv != NULL) {                                               \
-				/* Relaxed: only the lock holder writes value, and the  \
-				 * lock's acquire ordered the last write before us. */  \
-				old = atomic_load_explicit(&lt->value, memory_order_relaxed); \
-				/* Release: pairs with the acquire load in              \
-				 * name_get_transformed(). */                           \
-				atomic_store_explicit(&lt->value, nv, memory_order_release); \
-			}                                                               \
-			tern_lightlock_unlock(&lt->lock);                               \
-			if (src != NULL)                                                \
-				destroy_S(src);                                         \
-			if (old != NULL)                                                \
-				tern_epoch_defer(old, name##__destroy_T_erased);        \
-			if (nv != NULL)                                                 \
-				return nv;                                              \
-		}                                                                       \
-		/* Acquire: pairs with the release store above (another thread's). */   \
-		return atomic_load_explicit(&lt->value, memory_order_acquire);          \
+		return (const T *)tern__lazy_core_transform(&lt->source, &lt->value, &lt->lock, \
+			name##__transform_erased, NULL, name##__destroy_S_erased,       \
+			name##__destroy_T_erased);                                      \
 	}                                                                               \
 	TERN__GENERATED const T *name##_get_transformed(name##_t *lt)                   \
 	{                                                                               \
@@ -1615,31 +1709,33 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 		TERN_ASSERT(tern_epoch_is_pinned(), #name "_get_transformed: caller is not pinned"); \
 		TERN_ASSERT(!name##__is_dead(lt),                                       \
 			    #name "_get_transformed: container used after " #name "_destroy"); \
-		/* Relaxed: a hint only, see tern_lazy_get_transformed(). */            \
-		if (TERN_UNLIKELY(atomic_load_explicit(&lt->source, memory_order_relaxed) != NULL)) \
+		if (tern__lazy_core_pending(&lt->source))                               \
 			return name##__try_transform(lt);                               \
-		/* Acquire: pairs with the release store in name__try_transform(). */   \
-		return atomic_load_explicit(&lt->value, memory_order_acquire);          \
+		return (const T *)tern__lazy_core_value(&lt->value);                    \
+	}                                                                               \
+	TERN__GENERATED const void *name##__get_erased(void *lt)                        \
+	{                                                                               \
+		return name##_get_transformed((name##_t *)lt);                          \
 	}                                                                               \
 	TERN__GENERATED bool name##_get_copy(name##_t *lt, T *out)                      \
 	{                                                                               \
 		TERN_ASSERT(out != NULL, #name "_get_copy: out is NULL");               \
-		tern_epoch_pin();                                                       \
-		const T *v = name##_get_transformed(lt);                                \
-		if (v != NULL)                                                          \
-			*out = *v;                                                      \
-		tern_epoch_unpin();                                                     \
-		return v != NULL;                                                       \
+		return tern__lazy_core_copy(name##__get_erased, lt, out, sizeof(T));    \
+	}                                                                               \
+	struct name##__visit_ctx {                                                      \
+		void (*fn)(const T *, void *);                                          \
+		void *arg;                                                              \
+	};                                                                              \
+	TERN__GENERATED void name##__visit_erased(const void *v, void *c)               \
+	{                                                                               \
+		struct name##__visit_ctx *vc = (struct name##__visit_ctx *)c;           \
+		vc->fn((const T *)v, vc->arg);                                          \
 	}                                                                               \
 	TERN__GENERATED bool name##_visit(name##_t *lt, void (*fn)(const T *, void *), void *arg) \
 	{                                                                               \
 		TERN_ASSERT(fn != NULL, #name "_visit: fn is NULL");                    \
-		tern_epoch_pin();                                                       \
-		const T *v = name##_get_transformed(lt);                                \
-		if (v != NULL)                                                          \
-			fn(v, arg);                                                     \
-		tern_epoch_unpin();                                                     \
-		return v != NULL;                                                       \
+		struct name##__visit_ctx vc = { fn, arg };                              \
+		return tern__lazy_core_visit(name##__get_erased, lt, name##__visit_erased, &vc); \
 	}                                                                               \
 	TERN__GENERATED void name##_destroy(name##_t *lt)                               \
 	{                                                                               \
@@ -1648,13 +1744,8 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 			    #name "_destroy: container already destroyed");             \
 		TERN_ASSERT(!tern_lightlock_is_locked(&lt->lock),                       \
 			    #name "_destroy: a transformation is in progress");         \
-		/* Acquire: pairs with the release that installed each pointer. */      \
-		S *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire); \
-		T *val = atomic_exchange_explicit(&lt->value, NULL, memory_order_acquire); \
-		if (src != NULL)                                                        \
-			destroy_S(src);                                                 \
-		if (val != NULL)                                                        \
-			tern_epoch_defer(val, name##__destroy_T_erased);                \
+		tern__lazy_core_destroy(&lt->source, &lt->value, name##__destroy_S_erased, \
+					name##__destroy_T_erased);                      \
 		/* Relaxed: no concurrent user; the poison is only for debug checks. */ \
 		atomic_store_explicit(&lt->lock.locked, TERN__LAZY_DEAD, memory_order_relaxed); \
 	}                                                                               \
@@ -4707,9 +4798,13 @@ void tern_cell_destroy(tern_cell_t *c)
 /*
  * src/lazy_transform/lazy_transform.c — set-up, set_source, the transform
  * slow path and destruction of the run-time LazyTransform.  The fast path,
- * tern_lazy_get_transformed(), is inline in include/tern/lazy_transform.h;
- * the typed TERN_LAZY_DEFINE generator there follows the same protocol
- * line by line, so this argument covers both.
+ * tern_lazy_get_transformed(), is inline in include/tern/lazy_transform.h.
+ * The protocol itself is written once, as the static inline
+ * tern__lazy_core_* functions of that header; this file and the typed
+ * TERN_LAZY_DEFINE generator both call them (with the ops' callbacks, or
+ * with constant function pointers), so this argument covers both forms.
+ * Below, "set_source" is tern__lazy_core_set(), "the transformer" runs
+ * tern__lazy_core_transform(), "destroy" is tern__lazy_core_destroy().
  *
  * Concurrency
  * ===========
@@ -4847,46 +4942,15 @@ void tern_lazy_set_source(tern_lazy_t *lt, void *source)
 {
 	TERN__LAZY_CHECK(lt, "tern_lazy_set_source");
 	TERN_ASSERT(source != NULL, "tern_lazy_set_source: source is NULL");
-	/* Acq_rel: the release half pairs with the acquire exchange in
-	 * tern__lazy_try_transform() (O1: publishes *source); the acquire half
-	 * pairs with the release half of the setter that installed prev, which
-	 * this thread now destroys (I1). */
-	void *prev = atomic_exchange_explicit(&lt->source, source, memory_order_acq_rel);
-	if (prev != NULL && lt->ops->destroy_source != NULL)
-		lt->ops->destroy_source(prev);
+	tern__lazy_core_set(&lt->source, source, lt->ops->destroy_source);
 }
 
 const void *tern__lazy_try_transform(tern_lazy_t *lt)
 {
 	const struct tern_lazy_ops *ops = lt->ops;
 	TERN_ASSERT(ops->transform != NULL, "tern_lazy_get_transformed: container used after tern_lazy_destroy");
-	if (tern_lightlock_try_lock(&lt->lock)) {
-		/* Acquire: pairs with the release half of the exchange in
-		 * tern_lazy_set_source() (O1).  No release needed: storing NULL
-		 * publishes nothing. */
-		void *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire);
-		void *nv = src != NULL ? ops->transform(src, ops->ctx) : NULL;
-		void *old = NULL;
-		if (nv != NULL) {
-			/* Relaxed: only the lock holder writes `value`; the
-			 * try_lock acquire ordered the last write before us (O3). */
-			old = atomic_load_explicit(&lt->value, memory_order_relaxed);
-			/* Release: pairs with the acquire load in
-			 * tern_lazy_get_transformed() and below (O2). */
-			atomic_store_explicit(&lt->value, nv, memory_order_release);
-		}
-		tern_lightlock_unlock(&lt->lock);
-		/* Outside the lock: both objects are this thread's alone (I1, I4). */
-		if (src != NULL && ops->destroy_source != NULL)
-			ops->destroy_source(src);
-		if (old != NULL && ops->destroy_value != NULL)
-			tern_epoch_defer(old, ops->destroy_value);
-		if (nv != NULL)
-			return nv; /* valid until the caller unpins, even if replaced */
-	}
-	/* Acquire: pairs with the release store above, made by this or another
-	 * transformer (O2). */
-	return atomic_load_explicit(&lt->value, memory_order_acquire);
+	return tern__lazy_core_transform(&lt->source, &lt->value, &lt->lock, ops->transform, ops->ctx,
+					 ops->destroy_source, ops->destroy_value);
 }
 
 void tern_lazy_destroy(tern_lazy_t *lt)
@@ -4895,18 +4959,8 @@ void tern_lazy_destroy(tern_lazy_t *lt)
 	TERN_ASSERT(!tern_lightlock_is_locked(&lt->lock),
 		    "tern_lazy_destroy: a transformation is in progress");
 	const struct tern_lazy_ops *ops = lt->ops;
-	/* Acquire: pairs with the release half of the setter's exchange (O1),
-	 * so destroy_source sees the whole source. */
-	void *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire);
-	/* Acquire: pairs with the release store in tern__lazy_try_transform()
-	 * (O2), for the value's destructor. */
-	void *val = atomic_exchange_explicit(&lt->value, NULL, memory_order_acquire);
 	lt->ops = &tern__lazy_destroyed_ops;
-	if (src != NULL && ops->destroy_source != NULL)
-		ops->destroy_source(src);
-	/* A thread pinned earlier may still hold the value: defer it. */
-	if (val != NULL && ops->destroy_value != NULL)
-		tern_epoch_defer(val, ops->destroy_value);
+	tern__lazy_core_destroy(&lt->source, &lt->value, ops->destroy_source, ops->destroy_value);
 }
 /* Macros private to src/lazy_transform/lazy_transform.c: */
 #undef TERN__LAZY_CHECK

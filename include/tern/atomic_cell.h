@@ -77,6 +77,75 @@ struct tern__cell_hdr {
 /* Header of every destroyed cell: use after destroy is recognised by it. */
 extern TERN_API struct tern__cell_hdr tern__cell_destroyed;
 
+/* ---- the protocol, written once ----
+ *
+ * Both forms run these static inline functions on their one atomic pointer:
+ * the run-time form on its header's `value` with the header's destroy
+ * function, the typed form (TERN_CELL_DEFINE) on the cell itself with a
+ * constant destroy function the compiler calls directly.  A NULL destroy
+ * means values are not owned. */
+
+TERN_INLINE void tern__cell_core_retire(void *v, void (*destroy)(void *))
+{
+	if (v != NULL && destroy != NULL)
+		tern_epoch_defer(v, destroy);
+}
+
+TERN_INLINE void *tern__cell_core_load(_Atomic(void *) *slot)
+{
+	/* Acquire: pairs with the release half of the exchanges and CAS below,
+	 * making the value's contents visible. */
+	return atomic_load_explicit(slot, memory_order_acquire);
+}
+
+TERN_INLINE void *tern__cell_core_swap(_Atomic(void *) *slot, void *v)
+{
+	/* Acq_rel: release pairs with the acquire load in
+	 * tern__cell_core_load() (publishes *v); acquire pairs with the release
+	 * that installed the old value, whose contents the caller (or its
+	 * deferred destructor) now reads. */
+	return atomic_exchange_explicit(slot, v, memory_order_acq_rel);
+}
+
+TERN_INLINE void tern__cell_core_store(_Atomic(void *) *slot, void *v, void (*destroy)(void *))
+{
+	tern__cell_core_retire(tern__cell_core_swap(slot, v), destroy);
+}
+
+TERN_INLINE void *tern__cell_core_take(_Atomic(void *) *slot)
+{
+	/* Acquire: pairs with the release that installed the value the caller
+	 * now owns.  No release needed: NULL publishes nothing. */
+	return atomic_exchange_explicit(slot, NULL, memory_order_acquire);
+}
+
+TERN_INLINE bool tern__cell_core_compare_exchange(_Atomic(void *) *slot, void **expected, void *desired,
+						  void (*destroy)(void *))
+{
+	void *old = *expected;
+	/* Success acq_rel: release pairs with the acquire load in
+	 * tern__cell_core_load(); acquire orders the old value's contents
+	 * before its deferred destructor.  Failure acquire: pairs with the
+	 * release that installed the value returned in *expected. */
+	if (atomic_compare_exchange_strong_explicit(slot, expected, desired, memory_order_acq_rel,
+						    memory_order_acquire)) {
+		tern__cell_core_retire(old, destroy);
+		return true;
+	}
+	return false;
+}
+
+/* Copies `size` bytes of the current value under an internal pin. */
+TERN_INLINE bool tern__cell_core_load_copy(_Atomic(void *) *slot, void *dst, size_t size)
+{
+	tern_epoch_pin();
+	void *v = tern__cell_core_load(slot);
+	if (v != NULL)
+		memcpy(dst, v, size);
+	tern_epoch_unpin();
+	return v != NULL;
+}
+
 /* ---- run-time cell ---- */
 
 typedef struct tern_cell {
@@ -126,11 +195,7 @@ TERN_INLINE struct tern__cell_hdr *tern__cell_hdr(tern_cell_t *c, const char *nu
 TERN_INLINE void *tern_cell_load(tern_cell_t *c)
 {
 	TERN_ASSERT(tern_epoch_is_pinned(), "tern_cell_load: caller is not pinned (call tern_epoch_pin first)");
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_load");
-	/* Acquire: pairs with the release exchange in tern_cell_store() /
-	 * tern_cell_swap() and the release CAS in tern_cell_compare_exchange(),
-	 * making the value's contents visible. */
-	return atomic_load_explicit(&h->value, memory_order_acquire);
+	return tern__cell_core_load(&TERN__CELL_HDR(c, "tern_cell_load")->value);
 }
 
 /*
@@ -141,13 +206,7 @@ TERN_INLINE void *tern_cell_load(tern_cell_t *c)
 TERN_INLINE void tern_cell_store(tern_cell_t *c, void *value)
 {
 	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_store");
-	/* Acq_rel: the release half pairs with the acquire load in
-	 * tern_cell_load() (publishes *value); the acquire half pairs with the
-	 * release that installed the old value, so its contents happen before
-	 * the deferred destructor. */
-	void *old = atomic_exchange_explicit(&h->value, value, memory_order_acq_rel);
-	if (old != NULL && h->destroy != NULL)
-		tern_epoch_defer(old, h->destroy);
+	tern__cell_core_store(&h->value, value, h->destroy);
 }
 
 /*
@@ -158,20 +217,13 @@ TERN_INLINE void tern_cell_store(tern_cell_t *c, void *value)
  */
 TERN_INLINE void *tern_cell_swap(tern_cell_t *c, void *value)
 {
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_swap");
-	/* Acq_rel: release pairs with the acquire load in tern_cell_load();
-	 * acquire pairs with the release that installed the old value, whose
-	 * contents the caller now reads. */
-	return atomic_exchange_explicit(&h->value, value, memory_order_acq_rel);
+	return tern__cell_core_swap(&TERN__CELL_HDR(c, "tern_cell_swap")->value, value);
 }
 
 /* Empties the cell and => its value (the caller's now; see tern_cell_swap()). */
 TERN_INLINE void *tern_cell_take(tern_cell_t *c)
 {
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_take");
-	/* Acquire: pairs with the release that installed the value the caller
-	 * now owns.  No release needed: NULL publishes nothing. */
-	return atomic_exchange_explicit(&h->value, NULL, memory_order_acquire);
+	return tern__cell_core_take(&TERN__CELL_HDR(c, "tern_cell_take")->value);
 }
 
 /*
@@ -187,27 +239,14 @@ TERN_INLINE bool tern_cell_compare_exchange(tern_cell_t *c, void **expected, voi
 {
 	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_compare_exchange");
 	TERN_ASSERT(expected != NULL, "tern_cell_compare_exchange: expected is NULL");
-	void *old = *expected;
-	/* Success acq_rel: release pairs with the acquire load in
-	 * tern_cell_load(); acquire orders the old value's contents before its
-	 * deferred destructor.  Failure acquire: pairs with the release that
-	 * installed the value returned in *expected. */
-	if (atomic_compare_exchange_strong_explicit(&h->value, expected, desired,
-						    memory_order_acq_rel, memory_order_acquire)) {
-		if (old != NULL && h->destroy != NULL)
-			tern_epoch_defer(old, h->destroy);
-		return true;
-	}
-	return false;
+	return tern__cell_core_compare_exchange(&h->value, expected, desired, h->destroy);
 }
 
 /* Destroys `value` with the cell's destroy function after a grace period
  * (for values obtained from tern_cell_swap() / tern_cell_take()). */
 TERN_INLINE void tern_cell_retire(tern_cell_t *c, void *value)
 {
-	struct tern__cell_hdr *h = TERN__CELL_HDR(c, "tern_cell_retire");
-	if (value != NULL && h->destroy != NULL)
-		tern_epoch_defer(value, h->destroy);
+	tern__cell_core_retire(value, TERN__CELL_HDR(c, "tern_cell_retire")->destroy);
 }
 
 /* ---- copy cells: small plain values copied in and out ---- */
@@ -238,14 +277,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 	TERN_ASSERT(h->copy_size != 0 && h->copy_size == size,
 		    "tern_cell_load_copy: not a copy cell of this size");
 	TERN_ASSERT(dst != NULL, "tern_cell_load_copy: dst is NULL");
-	tern_epoch_pin();
-	/* Acquire: pairs with the release exchange in tern_cell_store_copy(),
-	 * making the box's bytes visible. */
-	void *box = atomic_load_explicit(&h->value, memory_order_acquire);
-	if (box != NULL)
-		memcpy(dst, box, size);
-	tern_epoch_unpin();
-	return box != NULL;
+	return tern__cell_core_load_copy(&h->value, dst, size);
 }
 
 /* ---- typed cells ---- */
@@ -275,13 +307,15 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
  *   void name_retire(T *v)                    destroy(v) after a grace period
  *   void name_destroy(name_t *c)              destroys the value (deferred)
  *
- * with the same semantics as the tern_cell_* functions.  `destroy` is called
- * directly by generated code (no function pointer is stored).  Put the
+ * with the same semantics as the tern_cell_* functions: each is a thin typed
+ * wrapper over the same tern__cell_core_* functions as the run-time form.
+ * `destroy` is called directly by generated code (no function pointer is
+ * stored).  Put the
  * macro at file scope; everything it defines is static.
  */
 #define TERN_CELL_DEFINE(name, T, destroy)                                              \
 	typedef struct name {                                                           \
-		_Atomic(T *) ptr;                                                       \
+		_Atomic(void *) ptr; /* a T *, see the typed accessors */               \
 	} name##_t;                                                                     \
 	_Static_assert(sizeof(name##_t) == sizeof(void *), #name "_t must be one pointer wide"); \
 	TERN__GENERATED void name##__destroy_erased(void *p)                            \
@@ -290,8 +324,7 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 	}                                                                               \
 	TERN__GENERATED void name##_retire(T *v)                                        \
 	{                                                                               \
-		if (v != NULL)                                                          \
-			tern_epoch_defer(v, name##__destroy_erased);                    \
+		tern__cell_core_retire(v, name##__destroy_erased);                      \
 	}                                                                               \
 	TERN__GENERATED void name##_init(name##_t *c, T *initial)                       \
 	{                                                                               \
@@ -303,61 +336,41 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 	{                                                                               \
 		TERN_ASSERT(tern_epoch_is_pinned(), #name "_load: caller is not pinned"); \
 		TERN_ASSERT(c != NULL, #name "_load: cell is NULL");                    \
-		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
-		return atomic_load_explicit(&c->ptr, memory_order_acquire);             \
+		return (T *)tern__cell_core_load(&c->ptr);                              \
 	}                                                                               \
 	TERN__GENERATED void name##_store(name##_t *c, T *v)                            \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_store: cell is NULL");                   \
-		/* Acq_rel: release pairs with the acquire in name_load(); acquire      \
-		 * orders the old value's contents before its destructor. */            \
-		name##_retire(atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel)); \
+		tern__cell_core_store(&c->ptr, v, name##__destroy_erased);              \
 	}                                                                               \
 	TERN__GENERATED T *name##_swap(name##_t *c, T *v)                               \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_swap: cell is NULL");                    \
-		/* Acq_rel: release pairs with the acquire in name_load(); acquire      \
-		 * pairs with the release that installed the returned value. */         \
-		return atomic_exchange_explicit(&c->ptr, v, memory_order_acq_rel);      \
+		return (T *)tern__cell_core_swap(&c->ptr, v);                           \
 	}                                                                               \
 	TERN__GENERATED T *name##_take(name##_t *c)                                     \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_take: cell is NULL");                    \
-		/* Acquire: pairs with the release that installed the value. */         \
-		return atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire);   \
+		return (T *)tern__cell_core_take(&c->ptr);                              \
 	}                                                                               \
 	TERN__GENERATED bool name##_compare_exchange(name##_t *c, T **expected, T *desired) \
 	{                                                                               \
 		TERN_ASSERT(c != NULL && expected != NULL,                              \
 			    #name "_compare_exchange: cell or expected is NULL");       \
-		T *old = *expected;                                                     \
-		/* Success acq_rel: release pairs with the acquire in name_load();      \
-		 * failure acquire: pairs with the release that installed *expected. */ \
-		if (atomic_compare_exchange_strong_explicit(&c->ptr, expected, desired, \
-							    memory_order_acq_rel,       \
-							    /* failure: see above */    \
-							    memory_order_acquire)) {    \
-			name##_retire(old);                                             \
-			return true;                                                    \
-		}                                                                       \
-		return false;                                                           \
+		void *e = *expected;                                                    \
+		bool ok = tern__cell_core_compare_exchange(&c->ptr, &e, desired, name##__destroy_erased); \
+		*expected = (T *)e;                                                     \
+		return ok;                                                              \
 	}                                                                               \
 	TERN__GENERATED bool name##_load_copy(name##_t *c, T *out)                      \
 	{                                                                               \
 		TERN_ASSERT(c != NULL && out != NULL, #name "_load_copy: cell or out is NULL"); \
-		tern_epoch_pin();                                                       \
-		/* Acquire: pairs with the release in name_store/swap/compare_exchange. */ \
-		T *v = atomic_load_explicit(&c->ptr, memory_order_acquire);             \
-		if (v != NULL)                                                          \
-			*out = *v;                                                      \
-		tern_epoch_unpin();                                                     \
-		return v != NULL;                                                       \
+		return tern__cell_core_load_copy(&c->ptr, out, sizeof(T));              \
 	}                                                                               \
 	TERN__GENERATED void name##_destroy(name##_t *c)                                \
 	{                                                                               \
 		TERN_ASSERT(c != NULL, #name "_destroy: cell is NULL");                 \
-		/* Acquire: pairs with the release that installed the value. */         \
-		name##_retire(atomic_exchange_explicit(&c->ptr, NULL, memory_order_acquire)); \
+		name##_retire((T *)tern__cell_core_take(&c->ptr));                      \
 	}                                                                               \
 	typedef int name##__tern_cell_define_end
 

@@ -102,6 +102,115 @@ _Static_assert(sizeof(tern_lazy_t) <= 4 * sizeof(void *),
 /* The ops of a destroyed container: use after destroy is recognised by it. */
 extern TERN_API const struct tern_lazy_ops tern__lazy_destroyed_ops;
 
+/* ---- the protocol, written once ----
+ *
+ * Both forms run these static inline functions: the run-time form with the
+ * callbacks of its ops, the typed form (TERN_LAZY_DEFINE) with constant
+ * function pointers, which the compiler calls directly once it inlines the
+ * core.  The argument for them is the Concurrency block of
+ * src/lazy_transform/lazy_transform.c; O1-O3 and I1-I4 name its steps. */
+
+/* set_source: publish s, destroy a source nobody consumed (I1). */
+TERN_INLINE void tern__lazy_core_set(_Atomic(void *) *source, void *s, void (*destroy_source)(void *))
+{
+	/* Acq_rel: the release half pairs with the acquire exchange in
+	 * tern__lazy_core_transform() (O1: publishes *s); the acquire half
+	 * pairs with the release half of the setter that installed prev, which
+	 * this thread now destroys (I1). */
+	void *prev = atomic_exchange_explicit(source, s, memory_order_acq_rel);
+	if (prev != NULL && destroy_source != NULL)
+		destroy_source(prev);
+}
+
+/* get, fast path: whether a source is pending (a hint), and the value. */
+TERN_INLINE bool tern__lazy_core_pending(_Atomic(void *) *source)
+{
+	/* Relaxed: only a hint that a source is pending.  A non-NULL pointer is
+	 * never dereferenced here; the slow path takes the source with an
+	 * acquire exchange under the lock.  Missing a source that was just
+	 * published only returns the previous value for now, which the
+	 * exercise allows ("eventually"). */
+	return TERN_UNLIKELY(atomic_load_explicit(source, memory_order_relaxed) != NULL);
+}
+
+TERN_INLINE void *tern__lazy_core_value(_Atomic(void *) *value)
+{
+	/* Acquire: pairs with the release store of the value in
+	 * tern__lazy_core_transform() (O2), so the value's contents are visible. */
+	return atomic_load_explicit(value, memory_order_acquire);
+}
+
+/* get, slow path: transform the pending source if no one else is (I3). */
+TERN_INLINE void *tern__lazy_core_transform(_Atomic(void *) *source, _Atomic(void *) *value, tern_lightlock_t *lock,
+					    void *(*transform)(const void *source, void *ctx), void *ctx,
+					    void (*destroy_source)(void *), void (*destroy_value)(void *))
+{
+	if (tern_lightlock_try_lock(lock)) {
+		/* Acquire: pairs with the release half of the exchange in
+		 * tern__lazy_core_set() (O1).  No release needed: storing NULL
+		 * publishes nothing. */
+		void *src = atomic_exchange_explicit(source, NULL, memory_order_acquire);
+		void *nv = src != NULL ? transform(src, ctx) : NULL;
+		void *old = NULL;
+		if (nv != NULL) {
+			/* Relaxed: only the lock holder writes `value`; the
+			 * try_lock acquire ordered the last write before us (O3). */
+			old = atomic_load_explicit(value, memory_order_relaxed);
+			/* Release: pairs with the acquire load in
+			 * tern__lazy_core_value() (O2). */
+			atomic_store_explicit(value, nv, memory_order_release);
+		}
+		tern_lightlock_unlock(lock);
+		/* Outside the lock: both objects are this thread's alone (I1, I4). */
+		if (src != NULL && destroy_source != NULL)
+			destroy_source(src);
+		if (old != NULL && destroy_value != NULL)
+			tern_epoch_defer(old, destroy_value);
+		if (nv != NULL)
+			return nv; /* valid until the caller unpins, even if replaced */
+	}
+	return tern__lazy_core_value(value);
+}
+
+/* destroy: the pending source at once, the value after a grace period. */
+TERN_INLINE void tern__lazy_core_destroy(_Atomic(void *) *source, _Atomic(void *) *value,
+					 void (*destroy_source)(void *), void (*destroy_value)(void *))
+{
+	/* Acquire: pairs with the release half of the setter's exchange (O1),
+	 * so destroy_source sees the whole source. */
+	void *src = atomic_exchange_explicit(source, NULL, memory_order_acquire);
+	/* Acquire: pairs with the release store in tern__lazy_core_transform()
+	 * (O2), for the value's destructor. */
+	void *val = atomic_exchange_explicit(value, NULL, memory_order_acquire);
+	if (src != NULL && destroy_source != NULL)
+		destroy_source(src);
+	/* A thread pinned earlier may still hold the value: defer it. */
+	if (val != NULL && destroy_value != NULL)
+		tern_epoch_defer(val, destroy_value);
+}
+
+/* get_copy and visit: the value under an internal pin (nesting is fine). */
+TERN_INLINE bool tern__lazy_core_copy(const void *(*get)(void *lt), void *lt, void *dst, size_t size)
+{
+	tern_epoch_pin();
+	const void *v = get(lt);
+	if (v != NULL)
+		memcpy(dst, v, size);
+	tern_epoch_unpin();
+	return v != NULL;
+}
+
+TERN_INLINE bool tern__lazy_core_visit(const void *(*get)(void *lt), void *lt,
+				       void (*fn)(const void *value, void *arg), void *arg)
+{
+	tern_epoch_pin();
+	const void *v = get(lt);
+	if (v != NULL)
+		fn(v, arg);
+	tern_epoch_unpin();
+	return v != NULL;
+}
+
 /*
  * Initialises an empty container using *ops (not copied: it must outlive
  * the container).  => 0, or EINVAL if lt, ops or ops->transform is NULL.
@@ -136,16 +245,14 @@ TERN_INLINE const void *tern_lazy_get_transformed(tern_lazy_t *lt)
 		    "tern_lazy_get_transformed: caller is not pinned (call tern_epoch_pin first)");
 	TERN_ASSERT(lt->ops != &tern__lazy_destroyed_ops,
 		    "tern_lazy_get_transformed: container used after tern_lazy_destroy");
-	/* Relaxed: only a hint that a source is pending.  A non-NULL pointer is
-	 * never dereferenced here; the slow path takes the source with an
-	 * acquire exchange under the lock.  Missing a source that was just
-	 * published only returns the previous value for now, which the
-	 * exercise allows ("eventually"). */
-	if (TERN_UNLIKELY(atomic_load_explicit(&lt->source, memory_order_relaxed) != NULL))
+	if (tern__lazy_core_pending(&lt->source))
 		return tern__lazy_try_transform(lt);
-	/* Acquire: pairs with the release store of the value in
-	 * tern__lazy_try_transform(), so the value's contents are visible. */
-	return atomic_load_explicit(&lt->value, memory_order_acquire);
+	return tern__lazy_core_value(&lt->value);
+}
+
+TERN_INLINE const void *tern__lazy_get_erased(void *lt)
+{
+	return tern_lazy_get_transformed((tern_lazy_t *)lt);
 }
 
 /*
@@ -155,12 +262,7 @@ TERN_INLINE const void *tern_lazy_get_transformed(tern_lazy_t *lt)
 TERN_INLINE bool tern_lazy_get_copy(tern_lazy_t *lt, void *dst, size_t size)
 {
 	TERN_ASSERT(dst != NULL || size == 0, "tern_lazy_get_copy: dst is NULL");
-	tern_epoch_pin();
-	const void *v = tern_lazy_get_transformed(lt);
-	if (v != NULL)
-		memcpy(dst, v, size);
-	tern_epoch_unpin();
-	return v != NULL;
+	return tern__lazy_core_copy(tern__lazy_get_erased, lt, dst, size);
 }
 
 /*
@@ -170,12 +272,7 @@ TERN_INLINE bool tern_lazy_get_copy(tern_lazy_t *lt, void *dst, size_t size)
 TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, void *arg), void *arg)
 {
 	TERN_ASSERT(fn != NULL, "tern_lazy_visit: fn is NULL");
-	tern_epoch_pin();
-	const void *v = tern_lazy_get_transformed(lt);
-	if (v != NULL)
-		fn(v, arg);
-	tern_epoch_unpin();
-	return v != NULL;
+	return tern__lazy_core_visit(tern__lazy_get_erased, lt, fn, arg);
 }
 
 /* ---- typed containers ---- */
@@ -222,22 +319,32 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
  *   bool     name_visit(name_t *lt, void (*fn)(const T *, void *), void *arg)
  *   void     name_destroy(name_t *lt)
  *
+ * with the semantics of the tern_lazy_* functions: each is a thin typed
+ * wrapper over the same tern__lazy_core_* functions as the run-time form.
  * name_destroy() leaves a poison byte in the lock, so debug builds catch a
- * later get or set_source on the destroyed container.
- * with the semantics of the tern_lazy_* functions.  The slow path is a
+ * later get or set_source on the destroyed container.  The slow path is a
  * generated non-inlined static function.  Put the macro at file scope.
  */
 #define TERN_LAZY_DEFINE(name, S, T, transform_fn, destroy_S, destroy_T)                \
 	typedef struct name {                                                           \
-		_Atomic(S *) source;                                                    \
-		_Atomic(T *) value;                                                     \
+		_Atomic(void *) source; /* an S *, see the typed accessors */           \
+		_Atomic(void *) value;  /* a T * */                                     \
 		tern_lightlock_t lock;                                                  \
 	} name##_t;                                                                     \
 	_Static_assert(sizeof(name##_t) <= 3 * sizeof(void *),                          \
 		       #name "_t must fit in 24 bytes on 64-bit targets");              \
+	TERN__GENERATED void name##__destroy_S_erased(void *p)                          \
+	{                                                                               \
+		destroy_S((S *)p);                                                      \
+	}                                                                               \
 	TERN__GENERATED void name##__destroy_T_erased(void *p)                          \
 	{                                                                               \
 		destroy_T((T *)p);                                                      \
+	}                                                                               \
+	TERN__GENERATED void *name##__transform_erased(const void *src, void *ctx)      \
+	{                                                                               \
+		(void)ctx;                                                              \
+		return transform_fn((const S *)src);                                    \
 	}                                                                               \
 	TERN__GENERATED bool name##__is_dead(name##_t *lt)                              \
 	{                                                                               \
@@ -258,39 +365,13 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 			    #name "_set_source: container or source is NULL");          \
 		TERN_ASSERT(!name##__is_dead(lt),                                       \
 			    #name "_set_source: container used after " #name "_destroy"); \
-		/* Acq_rel: release pairs with the acquire exchange in                  \
-		 * name__try_transform() (publishes *source); acquire pairs with the    \
-		 * release exchange that installed prev, destroyed below. */            \
-		S *prev = atomic_exchange_explicit(&lt->source, source, memory_order_acq_rel); \
-		if (prev != NULL)                                                       \
-			destroy_S(prev);                                                \
+		tern__lazy_core_set(&lt->source, source, name##__destroy_S_erased);     \
 	}                                                                               \
 	TERN__LAZY_SLOW const T *name##__try_transform(name##_t *lt)                    \
 	{                                                                               \
-		if (tern_lightlock_try_lock(&lt->lock)) {                               \
-			/* Acquire: pairs with the release half of the exchange in      \
-			 * name_set_source(); storing NULL publishes nothing. */        \
-			S *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire); \
-			T *nv = src != NULL ? transform_fn(src) : NULL;                 \
-			T *old = NULL;                                                  \
-			if (nv != NULL) {                                               \
-				/* Relaxed: only the lock holder writes value, and the  \
-				 * lock's acquire ordered the last write before us. */  \
-				old = atomic_load_explicit(&lt->value, memory_order_relaxed); \
-				/* Release: pairs with the acquire load in              \
-				 * name_get_transformed(). */                           \
-				atomic_store_explicit(&lt->value, nv, memory_order_release); \
-			}                                                               \
-			tern_lightlock_unlock(&lt->lock);                               \
-			if (src != NULL)                                                \
-				destroy_S(src);                                         \
-			if (old != NULL)                                                \
-				tern_epoch_defer(old, name##__destroy_T_erased);        \
-			if (nv != NULL)                                                 \
-				return nv;                                              \
-		}                                                                       \
-		/* Acquire: pairs with the release store above (another thread's). */   \
-		return atomic_load_explicit(&lt->value, memory_order_acquire);          \
+		return (const T *)tern__lazy_core_transform(&lt->source, &lt->value, &lt->lock, \
+			name##__transform_erased, NULL, name##__destroy_S_erased,       \
+			name##__destroy_T_erased);                                      \
 	}                                                                               \
 	TERN__GENERATED const T *name##_get_transformed(name##_t *lt)                   \
 	{                                                                               \
@@ -298,31 +379,33 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 		TERN_ASSERT(tern_epoch_is_pinned(), #name "_get_transformed: caller is not pinned"); \
 		TERN_ASSERT(!name##__is_dead(lt),                                       \
 			    #name "_get_transformed: container used after " #name "_destroy"); \
-		/* Relaxed: a hint only, see tern_lazy_get_transformed(). */            \
-		if (TERN_UNLIKELY(atomic_load_explicit(&lt->source, memory_order_relaxed) != NULL)) \
+		if (tern__lazy_core_pending(&lt->source))                               \
 			return name##__try_transform(lt);                               \
-		/* Acquire: pairs with the release store in name__try_transform(). */   \
-		return atomic_load_explicit(&lt->value, memory_order_acquire);          \
+		return (const T *)tern__lazy_core_value(&lt->value);                    \
+	}                                                                               \
+	TERN__GENERATED const void *name##__get_erased(void *lt)                        \
+	{                                                                               \
+		return name##_get_transformed((name##_t *)lt);                          \
 	}                                                                               \
 	TERN__GENERATED bool name##_get_copy(name##_t *lt, T *out)                      \
 	{                                                                               \
 		TERN_ASSERT(out != NULL, #name "_get_copy: out is NULL");               \
-		tern_epoch_pin();                                                       \
-		const T *v = name##_get_transformed(lt);                                \
-		if (v != NULL)                                                          \
-			*out = *v;                                                      \
-		tern_epoch_unpin();                                                     \
-		return v != NULL;                                                       \
+		return tern__lazy_core_copy(name##__get_erased, lt, out, sizeof(T));    \
+	}                                                                               \
+	struct name##__visit_ctx {                                                      \
+		void (*fn)(const T *, void *);                                          \
+		void *arg;                                                              \
+	};                                                                              \
+	TERN__GENERATED void name##__visit_erased(const void *v, void *c)               \
+	{                                                                               \
+		struct name##__visit_ctx *vc = (struct name##__visit_ctx *)c;           \
+		vc->fn((const T *)v, vc->arg);                                          \
 	}                                                                               \
 	TERN__GENERATED bool name##_visit(name##_t *lt, void (*fn)(const T *, void *), void *arg) \
 	{                                                                               \
 		TERN_ASSERT(fn != NULL, #name "_visit: fn is NULL");                    \
-		tern_epoch_pin();                                                       \
-		const T *v = name##_get_transformed(lt);                                \
-		if (v != NULL)                                                          \
-			fn(v, arg);                                                     \
-		tern_epoch_unpin();                                                     \
-		return v != NULL;                                                       \
+		struct name##__visit_ctx vc = { fn, arg };                              \
+		return tern__lazy_core_visit(name##__get_erased, lt, name##__visit_erased, &vc); \
 	}                                                                               \
 	TERN__GENERATED void name##_destroy(name##_t *lt)                               \
 	{                                                                               \
@@ -331,13 +414,8 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 			    #name "_destroy: container already destroyed");             \
 		TERN_ASSERT(!tern_lightlock_is_locked(&lt->lock),                       \
 			    #name "_destroy: a transformation is in progress");         \
-		/* Acquire: pairs with the release that installed each pointer. */      \
-		S *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire); \
-		T *val = atomic_exchange_explicit(&lt->value, NULL, memory_order_acquire); \
-		if (src != NULL)                                                        \
-			destroy_S(src);                                                 \
-		if (val != NULL)                                                        \
-			tern_epoch_defer(val, name##__destroy_T_erased);                \
+		tern__lazy_core_destroy(&lt->source, &lt->value, name##__destroy_S_erased, \
+					name##__destroy_T_erased);                      \
 		/* Relaxed: no concurrent user; the poison is only for debug checks. */ \
 		atomic_store_explicit(&lt->lock.locked, TERN__LAZY_DEAD, memory_order_relaxed); \
 	}                                                                               \

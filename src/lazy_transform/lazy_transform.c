@@ -2,9 +2,13 @@
 /*
  * src/lazy_transform/lazy_transform.c — set-up, set_source, the transform
  * slow path and destruction of the run-time LazyTransform.  The fast path,
- * tern_lazy_get_transformed(), is inline in include/tern/lazy_transform.h;
- * the typed TERN_LAZY_DEFINE generator there follows the same protocol
- * line by line, so this argument covers both.
+ * tern_lazy_get_transformed(), is inline in include/tern/lazy_transform.h.
+ * The protocol itself is written once, as the static inline
+ * tern__lazy_core_* functions of that header; this file and the typed
+ * TERN_LAZY_DEFINE generator both call them (with the ops' callbacks, or
+ * with constant function pointers), so this argument covers both forms.
+ * Below, "set_source" is tern__lazy_core_set(), "the transformer" runs
+ * tern__lazy_core_transform(), "destroy" is tern__lazy_core_destroy().
  *
  * Concurrency
  * ===========
@@ -144,46 +148,15 @@ void tern_lazy_set_source(tern_lazy_t *lt, void *source)
 {
 	TERN__LAZY_CHECK(lt, "tern_lazy_set_source");
 	TERN_ASSERT(source != NULL, "tern_lazy_set_source: source is NULL");
-	/* Acq_rel: the release half pairs with the acquire exchange in
-	 * tern__lazy_try_transform() (O1: publishes *source); the acquire half
-	 * pairs with the release half of the setter that installed prev, which
-	 * this thread now destroys (I1). */
-	void *prev = atomic_exchange_explicit(&lt->source, source, memory_order_acq_rel);
-	if (prev != NULL && lt->ops->destroy_source != NULL)
-		lt->ops->destroy_source(prev);
+	tern__lazy_core_set(&lt->source, source, lt->ops->destroy_source);
 }
 
 const void *tern__lazy_try_transform(tern_lazy_t *lt)
 {
 	const struct tern_lazy_ops *ops = lt->ops;
 	TERN_ASSERT(ops->transform != NULL, "tern_lazy_get_transformed: container used after tern_lazy_destroy");
-	if (tern_lightlock_try_lock(&lt->lock)) {
-		/* Acquire: pairs with the release half of the exchange in
-		 * tern_lazy_set_source() (O1).  No release needed: storing NULL
-		 * publishes nothing. */
-		void *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire);
-		void *nv = src != NULL ? ops->transform(src, ops->ctx) : NULL;
-		void *old = NULL;
-		if (nv != NULL) {
-			/* Relaxed: only the lock holder writes `value`; the
-			 * try_lock acquire ordered the last write before us (O3). */
-			old = atomic_load_explicit(&lt->value, memory_order_relaxed);
-			/* Release: pairs with the acquire load in
-			 * tern_lazy_get_transformed() and below (O2). */
-			atomic_store_explicit(&lt->value, nv, memory_order_release);
-		}
-		tern_lightlock_unlock(&lt->lock);
-		/* Outside the lock: both objects are this thread's alone (I1, I4). */
-		if (src != NULL && ops->destroy_source != NULL)
-			ops->destroy_source(src);
-		if (old != NULL && ops->destroy_value != NULL)
-			tern_epoch_defer(old, ops->destroy_value);
-		if (nv != NULL)
-			return nv; /* valid until the caller unpins, even if replaced */
-	}
-	/* Acquire: pairs with the release store above, made by this or another
-	 * transformer (O2). */
-	return atomic_load_explicit(&lt->value, memory_order_acquire);
+	return tern__lazy_core_transform(&lt->source, &lt->value, &lt->lock, ops->transform, ops->ctx,
+					 ops->destroy_source, ops->destroy_value);
 }
 
 void tern_lazy_destroy(tern_lazy_t *lt)
@@ -192,16 +165,6 @@ void tern_lazy_destroy(tern_lazy_t *lt)
 	TERN_ASSERT(!tern_lightlock_is_locked(&lt->lock),
 		    "tern_lazy_destroy: a transformation is in progress");
 	const struct tern_lazy_ops *ops = lt->ops;
-	/* Acquire: pairs with the release half of the setter's exchange (O1),
-	 * so destroy_source sees the whole source. */
-	void *src = atomic_exchange_explicit(&lt->source, NULL, memory_order_acquire);
-	/* Acquire: pairs with the release store in tern__lazy_try_transform()
-	 * (O2), for the value's destructor. */
-	void *val = atomic_exchange_explicit(&lt->value, NULL, memory_order_acquire);
 	lt->ops = &tern__lazy_destroyed_ops;
-	if (src != NULL && ops->destroy_source != NULL)
-		ops->destroy_source(src);
-	/* A thread pinned earlier may still hold the value: defer it. */
-	if (val != NULL && ops->destroy_value != NULL)
-		tern_epoch_defer(val, ops->destroy_value);
+	tern__lazy_core_destroy(&lt->source, &lt->value, ops->destroy_source, ops->destroy_value);
 }
