@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <assert.h>
+/* tour:begin */
 #include <tern.h>
 
 static tern_lightlock_t lock = TERN_LIGHTLOCK_INIT; /* one byte, header-only */
@@ -12,12 +13,13 @@ static void maybe_refresh(void)
 		tern_lightlock_unlock(&lock);
 	}                                       /* else: someone else is refreshing */
 }
+/* tour:end */
 
 int main(void)
 {
 	assert(sizeof lock == 1);
 	maybe_refresh();                        /* takes the lock */
-	tern_lightlock_lock(&lock);             /* spins with backoff, then yields */
+	tern_lightlock_lock(&lock);             /* backs off, then yields */
 	maybe_refresh();                        /* lock held: skips at once */
 	tern_lightlock_unlock(&lock);
 	assert(refreshes == 1);
