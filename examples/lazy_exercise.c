@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+/* tour:begin */
 #include <tern/lazy_transform.h> /* or <tern.h> */
 
 struct reading { uint64_t n; };          /* the source */
@@ -78,3 +79,4 @@ int main(void)
 	tern_epoch_barrier();                    /* everything destroyed, once */
 	return 0;
 }
+/* tour:end */

@@ -41,7 +41,7 @@ REL_ASAN_CC ?= clang
 REL_TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # gcc 12 refuses atomic_thread_fence under -fsanitize=thread with -Werror
 # (-Wtsan: "not supported"); clang instruments it without a warning.  The
-# limitation is the same for both (see README.md, "Reliability"), so the
+# limitation is the same for both (see docs/RELIABILITY.md, "Tool notes"), so the
 # TSan build uses clang rather than silencing the warning.
 REL_TSAN_CC ?= clang
 
