@@ -7,9 +7,9 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  707adf5-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 1673d11d71653bd0fbd056bf21d2747ba78b5767fcd3cfa064cc5529ce1c5ebf
- *                   (path and contents of each of the 17 files inlined
+ *   Source commit:  67674b9-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: f2a04cec91fba3cf04884c7f28fb64ffe5621fbcf23a81ffb12803c57a5cb81e
+ *                   (path and contents of each of the 21 files inlined
  *                   below, in that order)
  *
  * USE
@@ -31,27 +31,31 @@
  *   objects deferred through another, so share tern objects only within it.
  *
  * CONTENTS (line numbers in this file)
- *      56  Compile-time options
- *     116  Public function index
- *     183  Public API
- *       184  tern.h                umbrella header: lock-free concurrency ...
- *       197  tern/config.h         build configuration, portability ...
- *       324  tern/alloc.h          the allocator behind tern's slow paths
- *       365  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       523  tern/epoch.h          three-bin epoch-based memory reclamation
- *       956  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1335  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1789  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1800  src/core/alloc.c                    the replaceable ...
- *      1881  src/lightlock/lightlock.c           build-time checks for ...
- *      1909  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2054  src/epoch/epoch_impl.h              private types and ...
- *      2419  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2892  src/epoch/epoch_registry.h          thread records: ...
- *      3160  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3929  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4629  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4797  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      60  Compile-time options
+ *     120  Public function index
+ *     195  Public API
+ *       196  tern.h                umbrella header: lock-free concurrency ...
+ *       211  tern/config.h         build configuration, portability ...
+ *       338  tern/alloc.h          the allocator behind tern's slow paths
+ *       379  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       537  tern/epoch.h          three-bin epoch-based memory reclamation
+ *       970  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1349  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *      1774  tern/queue.h          lock-free multi-producer ...
+ *      1939  tern/stack.h          lock-free LIFO stack of intrusive ...
+ *    2125  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2136  src/core/alloc.c                    the replaceable ...
+ *      2217  src/lightlock/lightlock.c           build-time checks for ...
+ *      2245  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      2390  src/epoch/epoch_impl.h              private types and ...
+ *      2755  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      3228  src/epoch/epoch_registry.h          thread records: ...
+ *      3496  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      4265  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4965  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5133  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      5304  src/queue/queue.c                   the Michael–Scott ...
+ *      5635  src/stack/stack.c                   the Treiber stack of ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -72,8 +76,8 @@
  *       [global] Storage class of the header-inlined fast paths.
  *       (tern/config.h)
  *   TERN_CACHELINE = 64
- *       [only where the implementation is compiled] Size of a cache line: hot
- *       shared fields are aligned to it. (tern/config.h)
+ *       [global] Size of a cache line: hot shared fields are aligned to it.
+ *       (tern/config.h)
  *   TERN_ASSERT(cond, msg)
  *       [global] Checks a precondition of a public call. (tern/config.h)
  *   TERN_MALLOC(size)
@@ -145,6 +149,14 @@
  *   tern/lazy_transform.h
  *       tern_lazy_init tern_lazy_set_source tern_lazy_destroy
  *       tern_lazy_get_transformed tern_lazy_get_copy tern_lazy_visit
+ *   tern/queue.h
+ *       tern_queue_init tern_queue_enqueue tern_queue_dequeue
+ *       tern_queue_retire tern_queue_is_empty tern_queue_domain
+ *       tern_queue_destroy
+ *   tern/stack.h
+ *       tern_stack_init tern_stack_push tern_stack_pop tern_stack_pop_all
+ *       tern_stack_is_empty tern_stack_next tern_stack_domain
+ *       tern_stack_get_state tern_stack_poll_state tern_stack_destroy
  */
 
 /* Feature-test macros the implementation needs (from src/), set before any
@@ -190,6 +202,8 @@
  *   tern/epoch.h           three-bin epoch garbage collector
  *   tern/atomic_cell.h     pointer-backed atomic cell of any value
  *   tern/lazy_transform.h  wait-free cached-transform container
+ *   tern/queue.h           lock-free MPMC FIFO of intrusive nodes
+ *   tern/stack.h           lock-free LIFO (Treiber) of intrusive nodes
  */
 #ifndef TERN_H
 #define TERN_H
@@ -1754,6 +1768,328 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 TERN_EXTERN_C_END
 
 #endif /* TERN_LAZY_TRANSFORM_H */
+
+/* ======== (tern.h, continued) ===================================== */
+
+/* ======== tern/queue.h ============================================ */
+/*
+ * tern/queue.h — lock-free multi-producer multi-consumer FIFO of intrusive
+ * nodes (Michael–Scott on tern's epochs).
+ *
+ * Guarantees
+ *   - Linearizable FIFO: an enqueue takes effect when its node is linked
+ *     behind the last node, a dequeue when it moves the head (or, finding
+ *     the queue empty, when it reads the last node's NULL link) — see
+ *     src/queue/queue.c, "Concurrency".
+ *   - Lock-free enqueue and dequeue: a thread retries only when another
+ *     operation made progress; a thread that finds the tail lagging helps it
+ *     forward instead of waiting.  Unbounded; nothing allocates (the node is
+ *     yours: struct tern_queue_node embedded in your object).
+ *   - No ABA, no use-after-free: enqueue and dequeue run pinned in the
+ *     queue's epoch domain (each pins itself unless the caller is already
+ *     pinned or online there), and the queue lets go of a node only after a
+ *     grace period, so no node a thread has read can be freed or come back
+ *     while that thread is still in its operation.
+ *
+ * The dummy, and when a dequeued node is yours again.  As in every
+ * Michael–Scott queue, the list always holds one node before the elements:
+ * the dummy (at first a node inside tern_queue_t).  A dequeue moves the head
+ * from the dummy to the first element and returns that element, which
+ * becomes the new dummy: the queue still reads and writes its LINK until the
+ * next dequeue moves past it, and other threads may read the link for a
+ * grace period after that.  Hence two parties must let go of a dequeued
+ * node before it can be freed or enqueued again, and the queue tracks both:
+ *
+ *   n = tern_queue_dequeue(q)   the payload (everything in your object but
+ *                               the node) is yours at once: the queue never
+ *                               touches it.  The node itself is not.
+ *   tern_queue_retire(n, fn)    you are done with n.  fn(n) is then called
+ *                               exactly once, as soon as the queue is done
+ *                               with n too (n is no longer the dummy and a
+ *                               grace period has elapsed since) — maybe
+ *                               inside this call, maybe later from an epoch
+ *                               collection in any thread, or in
+ *                               tern_queue_destroy.  From fn(n) on, n is
+ *                               entirely yours: free it or enqueue it again
+ *                               (in any queue).
+ *
+ * So a dequeuer may hold a dequeued node, and use its payload, for as long
+ * as it likes; it must call tern_queue_retire once per dequeued node before
+ * the node can be reused, and must not free or re-enqueue it before fn runs.
+ * fn runs under the rules for epoch destructors (tern/epoch.h): it may
+ * enqueue, dequeue, defer and pin, but not synchronize or wait for a
+ * barrier.  tern_epoch_domain_barrier() on the queue's domain makes the
+ * pending fn calls run (for nodes the queue has already let go of).
+ *
+ * Ordering guarantee: whatever the producer wrote into a node before
+ * enqueueing it happens before the dequeue that returns it; whatever the
+ * consumer did before tern_queue_retire(n, fn) happens before fn(n).
+ *
+ * Domains: tern_queue_init(q, NULL) uses the default epoch domain; pass a
+ * domain to use it instead (it must outlive the queue and the pending fn
+ * calls).
+ *
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds unless stated): NULL queue or node; enqueueing the node that
+ * is at the tail right now (a double enqueue; one further inside the queue
+ * is not detected); retiring a node twice, or a node that the queue never
+ * returned (detected when the node's retire word is not one the queue set);
+ * using the queue after tern_queue_destroy; destroying a non-empty queue
+ * with no function for the remaining nodes (NDEBUG builds: EBUSY, the queue
+ * is left as it was).  tern_queue_init reports a NULL queue as EINVAL in
+ * every build.  Destroy while another thread uses the queue is undefined and
+ * not detected.
+ */
+#ifndef TERN_QUEUE_H
+#define TERN_QUEUE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+TERN_EXTERN_C_BEGIN
+
+struct tern_queue_node;
+
+/* Called once per retired node when neither the queue nor the dequeuer
+ * uses it any longer. */
+typedef void (*tern_queue_retire_fn)(struct tern_queue_node *node);
+
+/* Embed one in each object that goes through a queue.  All fields are
+ * private; nothing needs initialising before tern_queue_enqueue(). */
+struct tern_queue_node {
+	_Atomic(struct tern_queue_node *) next; /* successor in the queue */
+	/* Who still holds the node after it was dequeued: a private marker
+	 * (queued / released by the queue), or the retire function of a
+	 * dequeuer that let go first. */
+	_Atomic(tern_queue_retire_fn) retire;
+	struct tern_epoch_entry entry;           /* the queue's grace period */
+};
+
+typedef struct tern_queue {
+	_Atomic(struct tern_queue_node *) head;   /* the dummy; dequeuers */
+	tern_epoch_domain_t *domain;              /* NULL: the default domain */
+	char pad_[TERN_CACHELINE - 2 * sizeof(void *)];
+	_Atomic(struct tern_queue_node *) tail;   /* last node or lagging by one; enqueuers */
+	struct tern_queue_node stub;              /* the first dummy */
+} tern_queue_t;
+
+#ifndef TERN__CONTAINER_OF_DEFINED
+#define TERN__CONTAINER_OF_DEFINED
+/* Private: pointer arithmetic of the *_entry macros; NULL stays NULL.
+ * (Also defined by tern/stack.h, under the same guard.) */
+TERN_INLINE void *tern__container_of(const void *p, size_t offset)
+{
+	return p != NULL ? (void *)((char *)(uintptr_t)p - offset) : NULL;
+}
+#endif
+
+/* => the object of type `type` whose member `member` is the node `ptr`, or
+ * NULL if ptr is NULL (container_of). */
+#define tern_queue_entry(ptr, type, member) \
+	((type *)tern__container_of((ptr), offsetof(type, member)))
+
+/* Initialises an empty queue in `domain` (NULL: the default domain).
+ * => 0, or EINVAL if q is NULL. */
+TERN_API int tern_queue_init(tern_queue_t *q, tern_epoch_domain_t *domain);
+
+/* Appends n (a node in no queue: new, or handed back by its retire
+ * function).  Pins itself unless the caller is pinned (or online) in the
+ * queue's domain.  Never allocates. */
+TERN_API void tern_queue_enqueue(tern_queue_t *q, struct tern_queue_node *n);
+
+/* => the oldest node, removed, or NULL if the queue is empty.  Pins itself
+ * unless the caller is pinned (or online) in the queue's domain.  The
+ * payload is the caller's at once; the node goes back to the caller only
+ * through tern_queue_retire (above). */
+TERN_API struct tern_queue_node *tern_queue_dequeue(tern_queue_t *q);
+
+/* The caller is done with the dequeued node n: fn(n) runs once the queue is
+ * done with it too — possibly before this returns.  Call it exactly once
+ * per node that tern_queue_dequeue returned.  Need not be pinned. */
+TERN_API void tern_queue_retire(struct tern_queue_node *n, tern_queue_retire_fn fn);
+
+/* => whether the queue was empty at some moment during the call. */
+TERN_API bool tern_queue_is_empty(tern_queue_t *q);
+
+/* => the epoch domain of q (the default domain if it was created with NULL). */
+TERN_API tern_epoch_domain_t *tern_queue_domain(tern_queue_t *q);
+
+/*
+ * Destroys the queue.  No thread may be using it.  Each node still queued is
+ * passed to destroy_node, oldest first, in this thread (the queue never
+ * returned them, so they need no retire); destroy_node may be NULL only if
+ * the queue is empty.  The queue also lets go of its last dummy: if that
+ * node was retired already its retire function runs here, otherwise it will
+ * run inside the tern_queue_retire call.  Retire functions of earlier nodes
+ * may still be pending in the epoch domain (a barrier runs them); they do
+ * not touch *q, which may be freed on return.  => 0; EINVAL if q is NULL,
+ * EBUSY if nodes remain and destroy_node is NULL (NDEBUG builds; debug
+ * builds abort).  tern_queue_init makes the queue usable again.
+ */
+TERN_API int tern_queue_destroy(tern_queue_t *q, void (*destroy_node)(struct tern_queue_node *n));
+
+TERN_EXTERN_C_END
+
+#endif /* TERN_QUEUE_H */
+
+/* ======== (tern.h, continued) ===================================== */
+
+/* ======== tern/stack.h ============================================ */
+/*
+ * tern/stack.h — lock-free LIFO stack of intrusive nodes (Treiber), made
+ * ABA-free by tern's epochs.
+ *
+ * Guarantees
+ *   - Linearizable LIFO: push, pop and pop_all each take effect at one
+ *     atomic step on the top pointer (src/stack/stack.c, "Concurrency").
+ *   - Lock-free: a push or pop retries only when another push, pop or
+ *     pop_all changed the top meanwhile.  pop_all is one exchange
+ *     (wait-free); push never waits and never allocates: the node is yours
+ *     (struct tern_stack_node embedded in your object).
+ *   - No ABA and no use-after-free: pop runs pinned in the stack's epoch
+ *     domain (it pins itself unless the caller is already pinned or online
+ *     there), and a node that left the stack may not be freed or pushed
+ *     again before a grace period — the rule below.  While a popper is
+ *     pinned, no node it saw at the top can come back, so its
+ *     compare-and-swap cannot succeed on a stale successor.
+ *
+ * Who owns a node
+ *   push(n)    n belongs to the stack until a pop or pop_all returns it.
+ *   pop()      returns n: its payload (everything but the link) is yours at
+ *              once; the stack never touches it.  The link may still be READ
+ *              by poppers that were pinned when n was on top, until a grace
+ *              period has elapsed.  So do not free n, and do not push it
+ *              (onto any stack) before a grace period.  Ways to know:
+ *                - retire it: tern_epoch_domain_call(tern_stack_domain(s),
+ *                  &obj->entry, fn) with an entry embedded in your object;
+ *                  fn(entry) runs after the grace period and may free or
+ *                  push the node again;
+ *                - or take c = tern_stack_get_state(s) after the pop and
+ *                  reuse the node once tern_stack_poll_state(s, c) is true;
+ *                - or call tern_epoch_domain_synchronize() (not pinned).
+ *   pop_all()  returns the whole stack as a NULL-terminated list (top
+ *              first) that the caller owns exclusively: nothing else will
+ *              ever write its links, and walking it with tern_stack_next()
+ *              needs no pin.  But every node of the list may have been on
+ *              top while some popper was pinned, and that popper may still
+ *              read its link: the rule for popped nodes applies to each of
+ *              them (no free, no push, before a grace period).  Rewriting
+ *              their links is harmless to such poppers (their CAS fails),
+ *              freeing or re-pushing them early is not.
+ *
+ * Ordering guarantee: whatever the pusher wrote into a node before push
+ * happens before the pop or pop_all that returns it (release/acquire on the
+ * top pointer).
+ *
+ * Domains: tern_stack_init(s, NULL) uses the default epoch domain; pass a
+ * domain to use it instead (it must outlive the stack and its nodes' grace
+ * periods).
+ *
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds unless stated): NULL stack or node; pushing the node that is
+ * on top right now (a double push; a double push deeper in the stack is not
+ * detected); using the stack after tern_stack_destroy; destroying a
+ * non-empty stack with no function for the remaining nodes (NDEBUG builds:
+ * EBUSY, the stack is left as it was).  tern_stack_init reports a NULL stack
+ * as EINVAL in every build.  Destroy while another thread uses the stack is
+ * undefined and not detected.
+ */
+#ifndef TERN_STACK_H
+#define TERN_STACK_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+TERN_EXTERN_C_BEGIN
+
+/* Embed one in each object that goes on a stack. */
+struct tern_stack_node {
+	_Atomic(struct tern_stack_node *) next; /* private while on a stack */
+};
+
+typedef struct tern_stack {
+	_Atomic(struct tern_stack_node *) top; /* NULL when empty */
+	tern_epoch_domain_t *domain;           /* NULL: the default domain */
+} tern_stack_t;
+
+/* Static initialiser of an empty stack in the default domain:
+ * tern_stack_t s = TERN_STACK_INIT; */
+#define TERN_STACK_INIT { NULL, NULL }
+
+#ifndef TERN__CONTAINER_OF_DEFINED
+#define TERN__CONTAINER_OF_DEFINED
+/* Private: pointer arithmetic of the *_entry macros; NULL stays NULL.
+ * (Also defined by tern/queue.h, under the same guard.) */
+TERN_INLINE void *tern__container_of(const void *p, size_t offset)
+{
+	return p != NULL ? (void *)((char *)(uintptr_t)p - offset) : NULL;
+}
+#endif
+
+/* => the object of type `type` whose member `member` is the node `ptr`, or
+ * NULL if ptr is NULL (container_of). */
+#define tern_stack_entry(ptr, type, member) \
+	((type *)tern__container_of((ptr), offsetof(type, member)))
+
+/* Initialises an empty stack in `domain` (NULL: the default domain).
+ * => 0, or EINVAL if s is NULL. */
+TERN_API int tern_stack_init(tern_stack_t *s, tern_epoch_domain_t *domain);
+
+/* Pushes n (not on any stack).  Never waits for another thread, never
+ * allocates, needs no pin. */
+TERN_API void tern_stack_push(tern_stack_t *s, struct tern_stack_node *n);
+
+/* => the node on top, removed, or NULL if the stack is empty.  Pins itself
+ * in the stack's domain unless the caller is pinned (or online) there.  The
+ * node may not be freed or pushed again before a grace period (above). */
+TERN_API struct tern_stack_node *tern_stack_pop(tern_stack_t *s);
+
+/* => every node, top first, as a NULL-terminated list the caller owns (see
+ * the rule above), or NULL if empty.  One atomic exchange; needs no pin. */
+TERN_API struct tern_stack_node *tern_stack_pop_all(tern_stack_t *s);
+
+/* => whether the stack was empty at some moment during the call. */
+TERN_API bool tern_stack_is_empty(tern_stack_t *s);
+
+/* => the node after n in a list returned by tern_stack_pop_all(), or NULL. */
+TERN_INLINE struct tern_stack_node *tern_stack_next(const struct tern_stack_node *n)
+{
+	TERN_ASSERT(n != NULL, "tern_stack_next: node is NULL");
+	/* Relaxed: the caller owns the list; the links were published to it
+	 * by the acquire exchange in tern_stack_pop_all(). */
+	return atomic_load_explicit(&((struct tern_stack_node *)(uintptr_t)n)->next, memory_order_relaxed);
+}
+
+/* => the epoch domain of s (the default domain if it was created with NULL),
+ * for tern_epoch_domain_call / synchronize on popped nodes. */
+TERN_API tern_epoch_domain_t *tern_stack_domain(tern_stack_t *s);
+
+/* => a cookie for a grace period that starts now, in the stack's domain
+ * (take it after popping). */
+TERN_API uint64_t tern_stack_get_state(tern_stack_t *s);
+
+/* => whether a full grace period has elapsed since the cookie was taken:
+ * every node popped before tern_stack_get_state() may now be freed or
+ * pushed again.  Never waits. */
+TERN_API bool tern_stack_poll_state(tern_stack_t *s, uint64_t cookie);
+
+/*
+ * Destroys the stack.  No thread may be using it.  Each node still on the
+ * stack is passed to destroy_node (top first) in this thread; destroy_node
+ * may be NULL only if the stack is empty.  => 0; EINVAL if s is NULL, EBUSY
+ * if nodes remain and destroy_node is NULL (NDEBUG builds; debug builds
+ * abort).  The stack must not be used afterwards (tern_stack_init makes it
+ * usable again).
+ */
+TERN_API int tern_stack_destroy(tern_stack_t *s, void (*destroy_node)(struct tern_stack_node *n));
+
+TERN_EXTERN_C_END
+
+#endif /* TERN_STACK_H */
 
 /* ======== (tern.h, continued) ===================================== */
 
@@ -4964,6 +5300,543 @@ void tern_lazy_destroy(tern_lazy_t *lt)
 }
 /* Macros private to src/lazy_transform/lazy_transform.c: */
 #undef TERN__LAZY_CHECK
+
+/* ======== src/queue/queue.c ======================================= */
+/*
+ * src/queue/queue.c — the Michael–Scott queue of tern/queue.h with intrusive
+ * nodes, on tern's epochs.
+ *
+ * Concurrency
+ * ===========
+ *
+ * State: atomic pointers `head` and `tail`; per node an atomic `next`, an
+ * atomic `retire` word and an epoch entry.  `domain` and the address of
+ * `stub` are fixed by init (before the queue is shared) and read plainly.
+ *
+ * The list: head -> d -> e1 -> ... -> ek -> NULL, where d (the dummy) is the
+ * stub or the node most recently dequeued, and e1..ek are the elements in
+ * FIFO order.  `tail` is ek, or d when k = 0, or lags one node behind.
+ *
+ * Who writes what
+ *  - `t->next`: an enqueuer CASes NULL -> n on the last node t (release).
+ *    An enqueuer stores NULL into its own node before publishing it.
+ *  - `tail`: CAS t -> t->next (release), by the enqueuer that linked, or by
+ *    any enqueuer or dequeuer that finds it lagging (helping).
+ *  - `head`: CAS d -> d->next (acq_rel) by a dequeuer.
+ *  - `n->retire`: the enqueuer stores QUEUED (relaxed, published with n);
+ *    then exactly two exchanges: the queue's (-> RELEASED, after n stopped
+ *    being the dummy and a grace period elapsed) and the dequeuer's
+ *    (-> its retire function, in tern_queue_retire).  Whichever comes
+ *    second sees the other's value and calls the retire function.
+ *  - init and destroy store plainly, with no concurrent user.
+ *
+ * Invariants
+ *  I1. (Michael–Scott) The list is well formed as above; `next` of a node
+ *      changes only from NULL, once per time it is enqueued; `head` and
+ *      `tail` only move forward along it; `tail` is never behind `head`.
+ *      The last point is what the dequeuer's `h == t` branch keeps: a head
+ *      CAS from h happens only after the dequeuer saw tail != h while head
+ *      was h, so tail was already past h, for good.
+ *  I2. A node stops being referenced by the queue when a dequeue CASes the
+ *      head past it (it was the dummy; by I1 tail is already past it, and no
+ *      list node points to it except its unlinked predecessor).  Only
+ *      threads that loaded a pointer to it before that CAS can still reach
+ *      it; they loaded it while pinned (every operation that dereferences
+ *      a node runs pinned), so they are all pinned when the dequeuer hands
+ *      the node's entry to tern_epoch_domain_call() right after its CAS.
+ *      The queue's release (RELEASED) thus runs after all of them have
+ *      unpinned.  The stub is never released: it lives as long as *q.
+ *  I3. No use-after-free: enqueue and dequeue dereference only `head`,
+ *      `tail` and links read from them during one pinned section; by I2 and
+ *      the retire protocol, a node is handed back to its owner (retire
+ *      function called) only after the queue's release, i.e. after every
+ *      such section that could have read it ended.  The owner frees or
+ *      re-enqueues it only from then on.
+ *  I4. No ABA: every CAS compares a pointer to a node the thread read while
+ *      pinned; by I3 that node cannot be re-enqueued (nor its memory reused)
+ *      before the thread unpins, so the pointer still names the same
+ *      incarnation of the node, and M&S's own argument applies: a CAS of
+ *      `head` from h succeeds only if h is still the dummy (so the link read
+ *      from it is its successor), a CAS of `t->next` from NULL only if t is
+ *      still the last node, a CAS of `tail` from t only if tail is still t.
+ *  I5. Exactly one retire function call per dequeued node: its retire word
+ *      receives exactly two exchanges after the enqueue's QUEUED (the
+ *      queue's release — from the epoch callback, or from destroy for the
+ *      last dummy — and the dequeuer's retire); the second one reads the
+ *      first one's value and makes the call.
+ *
+ * Linearization points
+ *  enqueue: the successful CAS of t->next (n becomes reachable; FIFO order
+ *  is link order).  dequeue returning n: the successful CAS of head from d
+ *  to n.  dequeue returning NULL: the load of h->next that read NULL — head
+ *  was h then (it was h before and after, it only moves forward, and h
+ *  cannot be re-enqueued meanwhile, I4), so h was the last node: empty.
+ *  is_empty: the same load, or (when it reads a successor) the moment the
+ *  successor was there with h still the head, or just before the head moved
+ *  past h.
+ *
+ * Ordering
+ *  O1. Node contents: the enqueuer's plain writes to the payload and its
+ *      relaxed stores of n->next / n->retire precede its release CAS that
+ *      links n; every load of a link that is then dereferenced or returned
+ *      is acquire, and pairs with it.
+ *  O2. Nodes reached through `head` or `tail`: the CASes that move them are
+ *      release, made by a thread that read the new node through an acquire
+ *      load of a link (O1) or linked it itself; the acquire loads of `head`
+ *      and `tail` pair with them, so the node's link and retire word are
+ *      initialised in the reader's view.
+ *  O3. Handing back: the dequeuer's retire exchange and the queue's release
+ *      exchange are both acq_rel; whichever runs second acquires the other's
+ *      release, so the dequeuer's last use of the payload, and every queue
+ *      access to the node (through the grace period, tern/epoch.h's ordering
+ *      guarantee), happen before the retire function.
+ *
+ * Progress: Michael–Scott — a loop iteration ends without success only if
+ * another thread moved head or tail or linked a node; a lagging tail is
+ * helped, never waited for.  Lock-free.  Pins are wait-free; the epoch call
+ * never allocates.
+ */
+#include <errno.h>
+#include <stddef.h>
+
+/* The two markers of a node's retire word (I5).  Distinct bodies, so that
+ * no compiler or linker may fold them into one address; never called. */
+static void queue__queued(struct tern_queue_node *n)
+{
+	(void)n;
+	tern__assert_fail("tern_queue: internal marker 'queued' called", "0", __FILE__, __LINE__);
+}
+
+static void queue__released(struct tern_queue_node *n)
+{
+	(void)n;
+	tern__assert_fail("tern_queue: internal marker 'released' called", "1", __FILE__, __LINE__);
+}
+
+/* head and tail of a destroyed queue: recognised by the debug checks;
+ * never dereferenced. */
+static struct tern_queue_node queue__dead;
+
+#define QUEUE__CHECK(q, call)                                                      \
+	do {                                                                        \
+		TERN_ASSERT((q) != NULL, call ": queue is NULL");                   \
+		/* Relaxed: a debug check against use after destroy (no concurrent  \
+		 * destroy is allowed). */                                          \
+		TERN_ASSERT(atomic_load_explicit(&(q)->head, memory_order_relaxed) != &queue__dead, \
+			    call ": queue used after tern_queue_destroy");          \
+	} while (0)
+
+static tern_epoch_domain_t *queue__domain(tern_queue_t *q)
+{
+	return q->domain != NULL ? q->domain : tern_epoch_default_domain();
+}
+
+/* The queue lets go of n (I5): hands it back if its dequeuer retired it. */
+static void queue__release(struct tern_queue_node *n)
+{
+	/* Acq_rel: pairs with the acq_rel exchange in tern_queue_retire()
+	 * (O3), whichever of the two comes second. */
+	tern_queue_retire_fn old = atomic_exchange_explicit(&n->retire, queue__released, memory_order_acq_rel);
+	TERN_ASSERT(old != queue__released, "tern_queue: node released twice (enqueued twice?)");
+	if (old != queue__queued && old != queue__released)
+		old(n);
+}
+
+/* Epoch callback: a grace period has elapsed since n stopped being the
+ * dummy (I2). */
+static void queue__unlinked(struct tern_epoch_entry *e)
+{
+	queue__release((struct tern_queue_node *)tern__container_of(e, offsetof(struct tern_queue_node, entry)));
+}
+
+int tern_queue_init(tern_queue_t *q, tern_epoch_domain_t *domain)
+{
+	if (q == NULL)
+		return EINVAL;
+	q->domain = domain;
+	/* Relaxed, all: initialisation precedes publication of the queue. */
+	atomic_store_explicit(&q->stub.next, NULL, memory_order_relaxed);
+	atomic_store_explicit(&q->stub.retire, queue__queued, memory_order_relaxed);
+	atomic_store_explicit(&q->head, &q->stub, memory_order_relaxed);
+	atomic_store_explicit(&q->tail, &q->stub, memory_order_relaxed);
+	return 0;
+}
+
+void tern_queue_enqueue(tern_queue_t *q, struct tern_queue_node *n)
+{
+	QUEUE__CHECK(q, "tern_queue_enqueue");
+	TERN_ASSERT(n != NULL, "tern_queue_enqueue: node is NULL");
+	/* Relaxed: a debug check only; nothing is dereferenced. */
+	TERN_ASSERT(atomic_load_explicit(&q->tail, memory_order_relaxed) != n,
+		    "tern_queue_enqueue: node is already at the tail of the queue (enqueued twice)");
+	/* Relaxed, both: published by the release CAS that links n (O1). */
+	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
+	atomic_store_explicit(&n->retire, queue__queued, memory_order_relaxed);
+
+	tern_epoch_domain_t *d = queue__domain(q);
+	bool own_pin = !tern_epoch_domain_is_pinned(d);
+	if (own_pin)
+		tern_epoch_domain_pin(d);
+	for (;;) {
+		/* Acquire: pairs with the release CAS that moved tail to t
+		 * (O2): t's link is initialised in our view. */
+		struct tern_queue_node *t = atomic_load_explicit(&q->tail, memory_order_acquire);
+		TERN_ASSERT(t != n, "tern_queue_enqueue: node is already at the tail of the queue (enqueued twice)");
+		/* Acquire: pairs with the release CAS that linked next (O1),
+		 * which we may hand to the tail CAS below. */
+		struct tern_queue_node *next = atomic_load_explicit(&t->next, memory_order_acquire);
+		/* Relaxed: a consistency hint only (M&S); the CASes below
+		 * validate everything they rely on (I4). */
+		if (t != atomic_load_explicit(&q->tail, memory_order_relaxed))
+			continue;
+		if (next == NULL) {
+			/* Release: pairs with the acquire loads of links in
+			 * enqueue, dequeue and is_empty (O1).  Relaxed on
+			 * failure: we start over with fresh acquire loads. */
+			if (atomic_compare_exchange_strong_explicit(&t->next, &next, n, memory_order_release,
+								    memory_order_relaxed)) {
+				/* Release: pairs with the acquire loads of tail
+				 * (O2).  Failure is fine: someone helped. */
+				struct tern_queue_node *exp = t;
+				atomic_compare_exchange_strong_explicit(&q->tail, &exp, n, memory_order_release,
+									memory_order_relaxed);
+				break;
+			}
+		} else {
+			/* Release: as above (O2); helping a lagging tail. */
+			atomic_compare_exchange_strong_explicit(&q->tail, &t, next, memory_order_release,
+								memory_order_relaxed);
+		}
+	}
+	if (own_pin)
+		tern_epoch_domain_unpin(d);
+}
+
+struct tern_queue_node *tern_queue_dequeue(tern_queue_t *q)
+{
+	QUEUE__CHECK(q, "tern_queue_dequeue");
+	tern_epoch_domain_t *d = queue__domain(q);
+	bool own_pin = !tern_epoch_domain_is_pinned(d);
+	if (own_pin)
+		tern_epoch_domain_pin(d);
+	struct tern_queue_node *h, *n;
+	for (;;) {
+		/* Acquire: pairs with the release CAS that moved head to h (O2). */
+		h = atomic_load_explicit(&q->head, memory_order_acquire);
+		/* Acquire: pairs with the release CAS of tail (O2); only
+		 * compared, or handed to the tail CAS. */
+		struct tern_queue_node *t = atomic_load_explicit(&q->tail, memory_order_acquire);
+		/* Acquire: pairs with the release CAS that linked n (O1): the
+		 * payload we return, and n's link, are visible. */
+		n = atomic_load_explicit(&h->next, memory_order_acquire);
+		/* Relaxed: validates that head was h when n was read (I1: head
+		 * only moves forward, and h cannot come back, I4); it orders
+		 * nothing. */
+		if (h != atomic_load_explicit(&q->head, memory_order_relaxed))
+			continue;
+		if (n == NULL) {
+			/* h was the last node while it was the head: empty.
+			 * (With h != t this cannot happen, I1; the check is
+			 * kept for robustness.) */
+			if (h == t)
+				break;
+			continue;
+		}
+		if (h == t) {
+			/* Tail lags behind an element: help it first, so that
+			 * tail is past h before head is (I1). */
+			atomic_compare_exchange_strong_explicit(&q->tail, &t, n, memory_order_release,
+								memory_order_relaxed);
+			continue;
+		}
+		/* Acq_rel: the release pairs with the acquire loads of head
+		 * (O2); the acquire keeps head's modification order a chain.
+		 * Relaxed on failure: we start over. */
+		if (atomic_compare_exchange_strong_explicit(&q->head, &h, n, memory_order_acq_rel,
+							    memory_order_relaxed))
+			break;
+	}
+	/* h stopped being the dummy: the queue lets go of it after a grace
+	 * period (I2).  The epoch call never allocates and works pinned. */
+	if (n != NULL && h != &q->stub)
+		tern_epoch_domain_call(d, &h->entry, queue__unlinked);
+	if (own_pin)
+		tern_epoch_domain_unpin(d);
+	return n;
+}
+
+void tern_queue_retire(struct tern_queue_node *n, tern_queue_retire_fn fn)
+{
+	TERN_ASSERT(n != NULL && fn != NULL, "tern_queue_retire: node or function is NULL");
+	/* Acq_rel: pairs with the acq_rel exchange in queue__release() (O3). */
+	tern_queue_retire_fn old = atomic_exchange_explicit(&n->retire, fn, memory_order_acq_rel);
+	TERN_ASSERT(old == queue__queued || old == queue__released,
+		    "tern_queue_retire: node retired twice, or never dequeued");
+	if (old == queue__released)
+		fn(n);
+}
+
+bool tern_queue_is_empty(tern_queue_t *q)
+{
+	QUEUE__CHECK(q, "tern_queue_is_empty");
+	tern_epoch_domain_t *d = queue__domain(q);
+	bool own_pin = !tern_epoch_domain_is_pinned(d);
+	if (own_pin)
+		tern_epoch_domain_pin(d);
+	/* Acquire: pairs with the release CAS that moved head to h (O2). */
+	struct tern_queue_node *h = atomic_load_explicit(&q->head, memory_order_acquire);
+	/* Relaxed: only compared with NULL, never dereferenced. */
+	bool empty = atomic_load_explicit(&h->next, memory_order_relaxed) == NULL;
+	if (own_pin)
+		tern_epoch_domain_unpin(d);
+	return empty;
+}
+
+tern_epoch_domain_t *tern_queue_domain(tern_queue_t *q)
+{
+	QUEUE__CHECK(q, "tern_queue_domain");
+	return queue__domain(q);
+}
+
+int tern_queue_destroy(tern_queue_t *q, void (*destroy_node)(struct tern_queue_node *n))
+{
+	TERN_ASSERT(q != NULL, "tern_queue_destroy: queue is NULL");
+	if (q == NULL)
+		return EINVAL;
+	QUEUE__CHECK(q, "tern_queue_destroy");
+	/* Acquire: pairs with the release CAS of head (O2).  No concurrent
+	 * user (documented). */
+	struct tern_queue_node *h = atomic_load_explicit(&q->head, memory_order_acquire);
+	/* Acquire: pairs with the release CAS that linked the first element
+	 * (O1): destroy_node sees it. */
+	struct tern_queue_node *n = atomic_load_explicit(&h->next, memory_order_acquire);
+	TERN_ASSERT(n == NULL || destroy_node != NULL,
+		    "tern_queue_destroy: queue is not empty and destroy_node is NULL");
+	if (n != NULL && destroy_node == NULL)
+		return EBUSY;
+	/* Relaxed: no concurrent user; the poison is for the debug checks. */
+	atomic_store_explicit(&q->head, &queue__dead, memory_order_relaxed);
+	atomic_store_explicit(&q->tail, &queue__dead, memory_order_relaxed);
+	while (n != NULL) {
+		/* Acquire: as above, for the next element (O1). */
+		struct tern_queue_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
+		destroy_node(n); /* may free n: its link was read first */
+		n = next;
+	}
+	/* The last dummy: no operation can reach it any more (no concurrent
+	 * user), so the queue lets go of it now (I5). */
+	if (h != &q->stub)
+		queue__release(h);
+	return 0;
+}
+/* Macros private to src/queue/queue.c: */
+#undef QUEUE__CHECK
+
+/* ======== src/stack/stack.c ======================================= */
+/*
+ * src/stack/stack.c — the Treiber stack of tern/stack.h on tern's epochs.
+ *
+ * Concurrency
+ * ===========
+ *
+ * State: one atomic pointer `top`; each node's atomic `next`.  `domain` is
+ * written by init only (before the stack is shared) and read plainly.
+ *
+ * Who writes what
+ *  - `top`: only read-modify-writes while the stack is shared — push's CAS
+ *    (NULL or a node -> the new node), pop's CAS (node -> its successor),
+ *    pop_all's exchange (-> NULL).  init and destroy store plainly, with no
+ *    concurrent user.
+ *  - `n->next`: the pusher, before the CAS that publishes n (relaxed store;
+ *    the CAS releases it).  Nothing in this file writes the link of a node
+ *    that is on the stack, or that left it (the owner may; see I3).
+ *
+ * Invariants
+ *  I1. The nodes reachable from `top` through `next` are exactly the nodes
+ *      pushed and not yet popped, in LIFO order; the list ends with NULL.
+ *      Every successful CAS preserves it: push links n in front of the value
+ *      it compared against; pop replaces its expected node e by the link it
+ *      read from e — I2 makes that link e's current successor.
+ *  I2. No ABA.  A popper loads `top` == e and reads e->next while pinned,
+ *      then CASes top from e to that link.  If e was popped meanwhile, its
+ *      owner may push it again only after a grace period (the rule of the
+ *      header), and a grace period cannot end while this popper, pinned
+ *      since before that pop, stays pinned.  So while the popper holds e,
+ *      `top` == e means e has not left the stack since the popper read it,
+ *      and a node's link never changes while it is on the stack: the CAS
+ *      succeeds only if the link it read is still e's successor.  (Pushing
+ *      needs no such argument: it never dereferences what it read, and if
+ *      `top` went from x to y and back to x, linking n in front of x is
+ *      still right.)
+ *  I3. No use-after-free.  pop dereferences only the node it read from `top`
+ *      (or from a failed CAS), while pinned.  That node was on the stack at
+ *      that moment; it is freed only after leaving the stack and a grace
+ *      period, which outlasts this pin.  A popper that reads the link of a
+ *      node that has left the stack may see anything its owner wrote there
+ *      (a rewritten link, a list built from pop_all): its CAS then fails,
+ *      because `top` cannot be that node again (I2) — so owners may rewrite
+ *      links, and only freeing and re-pushing need the grace period.
+ *      push and pop_all dereference nothing shared and need no pin.
+ *
+ * Linearization points
+ *  push: its successful CAS.  pop: its successful CAS, or, when it returns
+ *  NULL, the load (initial, or the failed CAS) that read NULL.  pop_all: its
+ *  exchange.  is_empty: its load.
+ *
+ * Ordering
+ *  O1. Every read-modify-write of `top` is acq_rel, so `top`'s modification
+ *      order is a chain of synchronises-with edges: any thread that reads
+ *      `top` with acquire happens after every push whose node it can reach
+ *      (the pusher's relaxed store of n->next and its writes to the payload
+ *      precede its release).  This does not rely on release sequences.
+ *  O2. pop's loads of `top` (initial load and failed CAS) are acquire for the
+ *      same reason: the node they return is then dereferenced.
+ *  O3. The read of e->next is relaxed: O2 already ordered the pusher's store
+ *      before it, and nobody stores to it while e is on the stack (I1).
+ *
+ * Progress: push and pop loop only when their CAS fails, i.e. when another
+ * operation changed `top` — lock-free.  pop_all and is_empty are one atomic
+ * step — wait-free.  The pin of pop is wait-free (tern/epoch.h).
+ */
+#include <errno.h>
+#include <stddef.h>
+
+/* The top of a destroyed stack: recognised by the debug checks; never
+ * dereferenced. */
+static struct tern_stack_node stack__dead;
+
+#define STACK__CHECK(s, call)                                                      \
+	do {                                                                        \
+		TERN_ASSERT((s) != NULL, call ": stack is NULL");                   \
+		/* Relaxed: a debug check against use after destroy (no concurrent  \
+		 * destroy is allowed). */                                          \
+		TERN_ASSERT(atomic_load_explicit(&(s)->top, memory_order_relaxed) != &stack__dead, \
+			    call ": stack used after tern_stack_destroy");          \
+	} while (0)
+
+static tern_epoch_domain_t *stack__domain(tern_stack_t *s)
+{
+	return s->domain != NULL ? s->domain : tern_epoch_default_domain();
+}
+
+int tern_stack_init(tern_stack_t *s, tern_epoch_domain_t *domain)
+{
+	if (s == NULL)
+		return EINVAL;
+	/* Relaxed: initialisation precedes publication of the stack. */
+	atomic_store_explicit(&s->top, NULL, memory_order_relaxed);
+	s->domain = domain;
+	return 0;
+}
+
+void tern_stack_push(tern_stack_t *s, struct tern_stack_node *n)
+{
+	STACK__CHECK(s, "tern_stack_push");
+	TERN_ASSERT(n != NULL, "tern_stack_push: node is NULL");
+	/* Relaxed: only the expected value of the CAS below; never
+	 * dereferenced (I2: pushing needs no pin). */
+	struct tern_stack_node *top = atomic_load_explicit(&s->top, memory_order_relaxed);
+	do {
+		TERN_ASSERT(top != n, "tern_stack_push: node is already on top of the stack (pushed twice)");
+		/* Relaxed: published by the release half of the CAS below (O1). */
+		atomic_store_explicit(&n->next, top, memory_order_relaxed);
+		/* Acq_rel on success: the release publishes n->next and the
+		 * payload to the acquire loads in tern_stack_pop() and
+		 * tern_stack_pop_all() (O1); the acquire keeps the chain of O1
+		 * unbroken.  Relaxed on failure: the new value is only compared
+		 * again, never dereferenced. */
+	} while (!atomic_compare_exchange_weak_explicit(&s->top, &top, n, memory_order_acq_rel,
+						       memory_order_relaxed));
+}
+
+struct tern_stack_node *tern_stack_pop(tern_stack_t *s)
+{
+	STACK__CHECK(s, "tern_stack_pop");
+	tern_epoch_domain_t *d = stack__domain(s);
+	/* An online or already pinned caller is protected already (I3). */
+	bool own_pin = !tern_epoch_domain_is_pinned(d);
+	if (own_pin)
+		tern_epoch_domain_pin(d);
+	/* Acquire: pairs with the acq_rel CAS in tern_stack_push() that
+	 * installed this node (O1, O2): its link is visible. */
+	struct tern_stack_node *top = atomic_load_explicit(&s->top, memory_order_acquire);
+	while (top != NULL) {
+		/* Relaxed: ordered by the acquire that returned top (O3); if top
+		 * has left the stack, whatever is read makes the CAS fail (I3). */
+		struct tern_stack_node *next = atomic_load_explicit(&top->next, memory_order_relaxed);
+		/* Acq_rel on success: the acquire pairs with the pusher's release
+		 * (O1) — the payload handed to the caller is visible; the
+		 * release keeps the chain unbroken for later poppers.  Acquire
+		 * on failure: pairs with the CAS that installed the new top,
+		 * dereferenced on the next iteration (O2). */
+		if (atomic_compare_exchange_weak_explicit(&s->top, &top, next, memory_order_acq_rel,
+							  memory_order_acquire))
+			break;
+	}
+	if (own_pin)
+		tern_epoch_domain_unpin(d);
+	return top;
+}
+
+struct tern_stack_node *tern_stack_pop_all(tern_stack_t *s)
+{
+	STACK__CHECK(s, "tern_stack_pop_all");
+	/* Acq_rel: the acquire pairs with the release of every push whose
+	 * node is in the returned list (O1); the release keeps the chain
+	 * unbroken for the next reader of `top`. */
+	return atomic_exchange_explicit(&s->top, NULL, memory_order_acq_rel);
+}
+
+bool tern_stack_is_empty(tern_stack_t *s)
+{
+	STACK__CHECK(s, "tern_stack_is_empty");
+	/* Relaxed: a snapshot; nothing is dereferenced. */
+	return atomic_load_explicit(&s->top, memory_order_relaxed) == NULL;
+}
+
+tern_epoch_domain_t *tern_stack_domain(tern_stack_t *s)
+{
+	STACK__CHECK(s, "tern_stack_domain");
+	return stack__domain(s);
+}
+
+uint64_t tern_stack_get_state(tern_stack_t *s)
+{
+	STACK__CHECK(s, "tern_stack_get_state");
+	return tern_epoch_domain_get_state(stack__domain(s));
+}
+
+bool tern_stack_poll_state(tern_stack_t *s, uint64_t cookie)
+{
+	STACK__CHECK(s, "tern_stack_poll_state");
+	return tern_epoch_domain_poll_state(stack__domain(s), cookie);
+}
+
+int tern_stack_destroy(tern_stack_t *s, void (*destroy_node)(struct tern_stack_node *n))
+{
+	TERN_ASSERT(s != NULL, "tern_stack_destroy: stack is NULL");
+	if (s == NULL)
+		return EINVAL;
+	STACK__CHECK(s, "tern_stack_destroy");
+	/* Acquire: pairs with the pushers' releases (O1): destroy_node sees
+	 * each node's contents.  No concurrent user (documented). */
+	struct tern_stack_node *n = atomic_load_explicit(&s->top, memory_order_acquire);
+	TERN_ASSERT(n == NULL || destroy_node != NULL,
+		    "tern_stack_destroy: stack is not empty and destroy_node is NULL");
+	if (n != NULL && destroy_node == NULL)
+		return EBUSY;
+	/* Relaxed: no concurrent user; the poison is for the debug checks. */
+	atomic_store_explicit(&s->top, &stack__dead, memory_order_relaxed);
+	while (n != NULL) {
+		/* Relaxed: ordered by the acquire load above (O1). */
+		struct tern_stack_node *next = atomic_load_explicit(&n->next, memory_order_relaxed);
+		destroy_node(n); /* may free n: its link was read first */
+		n = next;
+	}
+	return 0;
+}
+/* Macros private to src/stack/stack.c: */
+#undef STACK__CHECK
 
 /* ======== link check (see the declaration above) ==================== */
 TERN_API void tern__define_TERN_IMPLEMENTATION_in_one_C_file_0_1_0(void)

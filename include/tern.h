@@ -7,6 +7,8 @@
  *   tern/epoch.h           three-bin epoch garbage collector
  *   tern/atomic_cell.h     pointer-backed atomic cell of any value
  *   tern/lazy_transform.h  wait-free cached-transform container
+ *   tern/queue.h           lock-free MPMC FIFO of intrusive nodes
+ *   tern/stack.h           lock-free LIFO (Treiber) of intrusive nodes
  */
 #ifndef TERN_H
 #define TERN_H
@@ -17,5 +19,7 @@
 #include "tern/epoch.h"
 #include "tern/atomic_cell.h"
 #include "tern/lazy_transform.h"
+#include "tern/queue.h"
+#include "tern/stack.h"
 
 #endif /* TERN_H */
