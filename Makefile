@@ -55,7 +55,7 @@ TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
 TEST_BINS := $(foreach s,$(TEST_SRCS),$(BUILD)/tests/$(notdir $(patsubst %/,%,$(dir $(s))))_$(basename $(notdir $(s))))
 TEST_COMMON := $(wildcard tests/common/*.h)
 
-.PHONY: all lib test check deps deps-test deps-bench deps-ci check-spdx clean install uninstall \
+.PHONY: all lib test check deps deps-test deps-bench deps-ci check-spdx check-lines clean install uninstall \
 	tests-build test-extra ci-extra
 all: lib
 lib: $(LIB_A) $(LIB_SO)
@@ -99,7 +99,7 @@ test: deps-test
 
 test-extra::
 	@:
-ci-extra:: deps-ci check-spdx
+ci-extra:: deps-ci check-spdx check-lines
 
 check: test
 
@@ -112,9 +112,12 @@ deps-bench:
 deps-ci:
 	@tools/deps ci
 
-# Every source, header, script and build file names its licence (LICENSE).
+# Every source, header, script and build file names its licence (LICENSE);
+# no C line is longer than 120 columns (.clang-format).
 check-spdx:
 	@tools/check-spdx
+check-lines:
+	@tools/check-lines
 
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR)/tern $(DESTDIR)$(LIBDIR)/pkgconfig

@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  67674b9-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: f2a04cec91fba3cf04884c7f28fb64ffe5621fbcf23a81ffb12803c57a5cb81e
+ *   Source commit:  bbf0a2a-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: d358a7e175b0eaa5d027d8a72959bf0bee837310eabcb74d6dd4e5550473209d
  *                   (path and contents of each of the 21 files inlined
  *                   below, in that order)
  *
@@ -36,26 +36,26 @@
  *     195  Public API
  *       196  tern.h                umbrella header: lock-free concurrency ...
  *       211  tern/config.h         build configuration, portability ...
- *       338  tern/alloc.h          the allocator behind tern's slow paths
- *       379  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       537  tern/epoch.h          three-bin epoch-based memory reclamation
- *       970  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1349  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *      1774  tern/queue.h          lock-free multi-producer ...
- *      1939  tern/stack.h          lock-free LIFO stack of intrusive ...
- *    2125  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      2136  src/core/alloc.c                    the replaceable ...
- *      2217  src/lightlock/lightlock.c           build-time checks for ...
- *      2245  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2390  src/epoch/epoch_impl.h              private types and ...
- *      2755  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      3228  src/epoch/epoch_registry.h          thread records: ...
- *      3496  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4265  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4965  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5133  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      5304  src/queue/queue.c                   the Michael–Scott ...
- *      5635  src/stack/stack.c                   the Treiber stack of ...
+ *       334  tern/alloc.h          the allocator behind tern's slow paths
+ *       375  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       533  tern/epoch.h          three-bin epoch-based memory reclamation
+ *       967  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1346  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *      1771  tern/queue.h          lock-free multi-producer ...
+ *      1936  tern/stack.h          lock-free LIFO stack of intrusive ...
+ *    2122  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2133  src/core/alloc.c                    the replaceable ...
+ *      2214  src/lightlock/lightlock.c           build-time checks for ...
+ *      2242  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      2387  src/epoch/epoch_impl.h              private types and ...
+ *      2752  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      3225  src/epoch/epoch_registry.h          thread records: ...
+ *      3493  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      4263  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4963  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5131  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      5302  src/queue/queue.c                   the Michael–Scott ...
+ *      5633  src/stack/stack.c                   the Treiber stack of ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -273,13 +273,9 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define TERN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TERN_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define TERN_NOINLINE __attribute__((noinline))
-#define TERN_COLD __attribute__((cold))
 #else
 #define TERN_LIKELY(x) (x)
 #define TERN_UNLIKELY(x) (x)
-#define TERN_NOINLINE
-#define TERN_COLD
 #endif
 
 /* Size of a cache line: hot shared fields are aligned to it. */
@@ -945,7 +941,8 @@ TERN_INLINE void tern_epoch_domain_pin(tern_epoch_domain_t *d)
 TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_unpin: domain is NULL");
-	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d), "tern_epoch_domain_unpin: thread is not pinned in this domain");
+	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d),
+	                       "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
 /* => true if the calling thread is pinned (or online) in d.  Never
@@ -1235,7 +1232,7 @@ TERN_API int tern_cell_store_copy(tern_cell_t *c, const void *src, size_t size);
  * Copies the current value's `size` bytes into dst.  => false (dst
  * untouched) if the cell is empty.  Pins the calling thread for the copy
  * (nesting is fine): no lock, the copied box cannot be freed meanwhile —
- * the "clone" of the seed, done without the atomic_cell crate's spinlock.
+ * the "clone" of the original Rust exercise, done without the atomic_cell crate's spinlock.
  */
 TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 {
@@ -1366,8 +1363,8 @@ TERN_EXTERN_C_END
  *     to be rejected forever);
  *   - once set_source() returns, later gets eventually return the transform
  *     of that source or of a later one;
- *   - every source and every value is destroyed exactly once (the seed's
- *     Crossbeam leak cannot happen): a source right after it was consumed or
+ *   - every source and every value is destroyed exactly once (the Crossbeam
+ *     version of the original exercise leaked): a source right after it was consumed or
  *     replaced (no reader ever dereferences a source), a value after a grace
  *     period of the epoch GC (readers borrow it while pinned).
  *
@@ -1376,8 +1373,8 @@ TERN_EXTERN_C_END
  * pointer, inline, under the caller's pin — no allocation, no
  * read-modify-write, no write to shared memory.
  *
- * Three ways to read (the seed's conclusion: no single answer fits every
- * value type):
+ * Three ways to read (the original exercise's conclusion: no single answer
+ * fits every value type):
  *
  *   borrow   tern_lazy_get_transformed(): a pointer valid until the caller
  *            unpins.  Zero copy, Java-like; the fastest.  Use it whenever the
@@ -1387,12 +1384,12 @@ TERN_EXTERN_C_END
  *            buffer under an internal pin — Rust's clone, for small plain
  *            values that must outlive the pin.  No lock, no refcount.
  *   visit    tern_lazy_visit(): calls fn(value, arg) while pinned — the
- *            seed's "expose the reference to a closure", for picking a few
+ *            exercise's "expose the reference to a closure", for picking a few
  *            fields out of a large value without managing the pin.
  *
  * Two forms: tern_lazy_t (run time: void * source and value, operations in a
  * struct tern_lazy_ops) and TERN_LAZY_DEFINE (typed, the transform called
- * directly — the C counterpart of the seed's third type parameter FN).
+ * directly — the C counterpart of the exercise's third type parameter FN).
  *
  * Ordering guarantee: whatever the transform wrote into a value happens
  * before any reader's use of the pointer returned for it; whatever the
@@ -4100,8 +4097,9 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 					      memory_order_release);
 	} else {
 		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE),
-			    d == &tern__epoch_default ? "tern_epoch_unpin: thread is not pinned (it is online)"
-						      : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
+		            d == &tern__epoch_default
+		                ? "tern_epoch_unpin: thread is not pinned (it is online)"
+		                : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
 		unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {

@@ -9,8 +9,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  67674b9-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 32408057db19266257135b6b7b6dfc6c422ca642bf86db08c50f11e2317e513d
+ *   Source commit:  bbf0a2a-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 979ba64213494312ab764051f0afbaa25412469aae78f98609520390b0f8f90e
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
  *
@@ -133,13 +133,9 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define TERN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TERN_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define TERN_NOINLINE __attribute__((noinline))
-#define TERN_COLD __attribute__((cold))
 #else
 #define TERN_LIKELY(x) (x)
 #define TERN_UNLIKELY(x) (x)
-#define TERN_NOINLINE
-#define TERN_COLD
 #endif
 
 /* Size of a cache line: hot shared fields are aligned to it. */

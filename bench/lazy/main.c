@@ -234,11 +234,13 @@ static int run_main(int argc, char **argv)
 					continue;
 				}
 				print_row(out, &o, "lazy", e, o.consumers[g], "str", round, &r);
-				fprintf(stderr, "[%4d/%d] lazy      %-18s n=%-2d          round %d/%d %9.2f ns/op cpu %9.2f wall\n",
-					step, total, e->name, o.consumers[g], round, o.rounds,
-					(double)(r.cpu_ns - (r.xform_ns < r.cpu_ns ? r.xform_ns : r.cpu_ns)) /
-						(double)(r.ops ? r.ops : 1),
-					(double)r.wall_ns / (double)(r.ops ? r.ops : 1));
+				fprintf(
+				    stderr,
+				    "[%4d/%d] lazy      %-18s n=%-2d          round %d/%d %9.2f ns/op cpu %9.2f wall\n",
+				    step, total, e->name, o.consumers[g], round, o.rounds,
+				    (double)(r.cpu_ns - (r.xform_ns < r.cpu_ns ? r.xform_ns : r.cpu_ns)) /
+				        (double)(r.ops ? r.ops : 1),
+				    (double)r.wall_ns / (double)(r.ops ? r.ops : 1));
 			}
 		}
 		for (int k = 0; k < (o.breakdown ? BD_NPAYLOADS : 0); k++) {
@@ -257,10 +259,11 @@ static int run_main(int argc, char **argv)
 					continue;
 				}
 				print_row(out, &o, "breakdown", e, o.bd_consumers, bench_payloads[k], round, &r);
-				fprintf(stderr, "[%4d/%d] breakdown %-18s n=%-2d %-8s round %d/%d %9.2f ns/op cpu %9.2f wall\n",
-					step, total, e->name, o.bd_consumers, bench_payloads[k], round,
-					o.rounds, (double)r.cpu_ns / (double)(r.ops ? r.ops : 1),
-					(double)r.wall_ns / (double)(r.ops ? r.ops : 1));
+				fprintf(stderr,
+				        "[%4d/%d] breakdown %-18s n=%-2d %-8s round %d/%d %9.2f ns/op cpu %9.2f wall\n",
+				        step, total, e->name, o.bd_consumers, bench_payloads[k], round, o.rounds,
+				        (double)r.cpu_ns / (double)(r.ops ? r.ops : 1),
+				        (double)r.wall_ns / (double)(r.ops ? r.ops : 1));
 			}
 		}
 	}

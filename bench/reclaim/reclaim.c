@@ -1150,12 +1150,13 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 			fprintf(stderr, "bench_reclaim: %s: %s\n", o->csv, strerror(errno));
 			return 2;
 		}
-		fprintf(csv, "impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,"
-			     "writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,"
-			     "peak_rss_kib_max,reader_mreads_per_s,reader_max_gap_ms,leaked,bad_reads,cpu,compiler,"
-			     "mode,slice_ms,all_cpu_ns_per_obj,best_peer,ratio_to_best_peer,paired_ratio_median,"
-			     "paired_ratio_min,paired_ratio_max,paired_ratio_p10,paired_ratio_p90,paired_cpu_ratio_median,"
-			     "paired_cpu_ratio_min,paired_cpu_ratio_max,warm_ms_median\n");
+		fprintf(csv,
+		        "impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,"
+		        "writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,"
+		        "peak_rss_kib_max,reader_mreads_per_s,reader_max_gap_ms,leaked,bad_reads,cpu,compiler,"
+		        "mode,slice_ms,all_cpu_ns_per_obj,best_peer,ratio_to_best_peer,paired_ratio_median,"
+		        "paired_ratio_min,paired_ratio_max,paired_ratio_p10,paired_ratio_p90,paired_cpu_ratio_median,"
+		        "paired_cpu_ratio_min,paired_cpu_ratio_max,warm_ms_median\n");
 	}
 	int errors = 0;
 	for (unsigned w = 0; w < o->nwcounts; w++) {
@@ -1173,7 +1174,8 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 		struct bench_stat br = bp < NIMPL ? field(bp, w, rounds, offsetof(struct sample, rate))
 						     : (struct bench_stat){0, 0, 0};
 		printf("\n%u writer%s + 1 reader  Mobj/s median (min-max)  xtern  x%-12s paired [p10-p90]  "
-		       "wCPU ns/obj  all CPU ns/obj  peak pending (max)  peak RSS MiB (max)  reader Mreads/s, max gap ms  errors\n",
+		       "wCPU ns/obj  all CPU ns/obj  peak pending (max)  peak RSS MiB (max)  reader Mreads/s, max gap "
+		       "ms  errors\n",
 		       o->wcounts[w], o->wcounts[w] == 1 ? " " : "s", bp < NIMPL ? impls[bp]->name : "best peer");
 		for (size_t k = 0; k < NIMPL; k++) {
 			if (!use[k])
@@ -1249,10 +1251,12 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 	for (size_t k = 0; k < NIMPL; k++)
 		any_peer |= use[k] && !is_tern(impls[k]->name);
 	if (tern < NIMPL && any_peer) {
-		printf("\ntarget: every tern row >= 1.0x the best peer row, with 1 and 2 writers; peak pending bounded\n"
-		       "  (x = median of the per-round ratios [p10-p90, min-max]; ratio of the medians beside it;\n"
-		       "   bounded = the tern row's median per-slice peak pending <= the largest median of the peer rows;\n"
-		       "   the largest single peaks beside it)\n");
+		printf(
+		    "\ntarget: every tern row >= 1.0x the best peer row, with 1 and 2 writers; peak pending bounded\n"
+		    "  (x = median of the per-round ratios [p10-p90, min-max]; ratio of the medians beside it;\n"
+		    "   bounded = the tern row's median per-slice peak pending <= the largest median of the peer "
+		    "rows;\n"
+		    "   the largest single peaks beside it)\n");
 		for (unsigned w = 0; w < o->nwcounts; w++) {
 			size_t bp = NIMPL;
 			double peer_peak = 0, peer_max = 0;
@@ -1288,7 +1292,8 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 				struct bench_stat pk = field(k, w, rounds, offsetof(struct sample, peak));
 				printf("  %u writer%s: %-10s %.2f vs %s %.2f Mobj/s: x%.2f [%.2f-%.2f, %.2f-%.2f] %s; "
 				       "ratio of medians x%.2f\n"
-				       "             writer CPU ns/obj %.1f vs %.1f (per round, peer/tern x%.2f [%.2f-%.2f]); "
+				       "             writer CPU ns/obj %.1f vs %.1f (per round, peer/tern x%.2f "
+				       "[%.2f-%.2f]); "
 				       "peak pending %.0f vs the peers' %.0f %s (largest %.0f vs %.0f)\n",
 				       o->wcounts[w], o->wcounts[w] == 1 ? " " : "s", impls[k]->name, rt.median / 1e6,
 				       impls[bp]->name, br.median / 1e6, pst.median, pct(pr, np, 0.1), pct(pr, np, 0.9),
@@ -1296,7 +1301,8 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 				       field(k, w, rounds, offsetof(struct sample, cpu_per_obj)).median,
 				       field(bp, w, rounds, offsetof(struct sample, cpu_per_obj)).median, pcs.median,
 				       pcs.min, pcs.max, pk.median, peer_peak,
-				       pk.median <= peer_peak ? "(bounded: met)" : "(above the peers: MISSED)", pk.max, peer_max);
+				       pk.median <= peer_peak ? "(bounded: met)" : "(above the peers: MISSED)", pk.max,
+				       peer_max);
 			}
 		}
 	}
@@ -1502,10 +1508,11 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 			fprintf(stderr, "bench_reclaim: %s: %s\n", o->gp_csv, strerror(errno));
 			return 2;
 		}
-		fprintf(csv, "impl,readers,rounds,call,sync_us_median,sync_us_p10,sync_us_p90,slice_median_us_min,"
-			     "slice_median_us_max,syncs,ratio_to_urcu_memb,paired_ratio_median,paired_ratio_min,"
-			     "paired_ratio_max,paired_ratio_p10,paired_ratio_p90,syncer_cpu_us_per_sync,reader_mreads_per_s,"
-			     "bad_reads,slice_ms,cpu,compiler\n");
+		fprintf(csv,
+		        "impl,readers,rounds,call,sync_us_median,sync_us_p10,sync_us_p90,slice_median_us_min,"
+		        "slice_median_us_max,syncs,ratio_to_urcu_memb,paired_ratio_median,paired_ratio_min,"
+		        "paired_ratio_max,paired_ratio_p10,paired_ratio_p90,syncer_cpu_us_per_sync,reader_mreads_per_s,"
+		        "bad_reads,slice_ms,cpu,compiler\n");
 	}
 	printf("\nbench/reclaim gp: microseconds per synchronize, readers looping pin/load/check/unpin; "
 	       "%u rounds (+%u warm-up) of slices (%g ms untimed, %g ms measured), interleaved in one process\n",
@@ -1557,11 +1564,14 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 			       gp_impls[k]->call, a, b, c, cps.median / 1e3, rds.median / 1e6,
 			       (unsigned long long)res->syncs);
 			if (csv != NULL)
-				fprintf(csv, "%s,%u,%u,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.3f,%.4f,%llu,%g,%s,%s\n",
-					gp_impls[k]->name, o->rcounts[ri], o->rounds, gp_impls[k]->call, med[k][ri], p10,
-					p90, sms.min / 1e3, sms.max / 1e3, (unsigned long long)res->syncs, ratio,
-					prs.median, prs.min, prs.max, q10, q90, cps.median / 1e3, rds.median / 1e6,
-					(unsigned long long)rc_bad_of(RC_OWNERS - 1), o->slice_ms, cpu, bench_compiler());
+				fprintf(csv,
+				        "%s,%u,%u,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.3f,%"
+				        ".4f,%llu,%g,%s,%s\n",
+				        gp_impls[k]->name, o->rcounts[ri], o->rounds, gp_impls[k]->call, med[k][ri],
+				        p10, p90, sms.min / 1e3, sms.max / 1e3, (unsigned long long)res->syncs, ratio,
+				        prs.median, prs.min, prs.max, q10, q90, cps.median / 1e3, rds.median / 1e6,
+				        (unsigned long long)rc_bad_of(RC_OWNERS - 1), o->slice_ms, cpu,
+				        bench_compiler());
 		}
 	}
 	size_t tern = NGP;
@@ -1572,7 +1582,8 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 		printf("\ntarget: tern_epoch_synchronize <= 1.0x liburcu-memb synchronize_rcu "
 		       "(x = median of the per-round ratios of slice medians [p10-p90])\n");
 		for (unsigned ri = 0; ri < o->nrcounts; ri++)
-			printf("  %u reader%s: tern %.2f us vs urcu-memb %.2f us: x%.2f [%.2f-%.2f] %s; ratio of medians x%.2f\n",
+			printf("  %u reader%s: tern %.2f us vs urcu-memb %.2f us: x%.2f [%.2f-%.2f] %s; ratio of "
+			       "medians x%.2f\n",
 			       o->rcounts[ri], o->rcounts[ri] == 1 ? " " : "s", med[tern][ri], med[ref][ri],
 			       paired[tern][ri][0], paired[tern][ri][1], paired[tern][ri][2],
 			       paired[tern][ri][0] <= 1.0 ? "met" : "MISSED", med[tern][ri] / med[ref][ri]);
@@ -1651,10 +1662,11 @@ static int idle_report(const struct opts *o, const bool *use, const char *cpu)
 		printf("%-16s %-10.0f %-22s %-30s %-10.0f %-22s %-16s %s\n", impls[k]->name, sa.median, a,
 		       impls[k]->barrier_desc, be.median, b, c, leaked || bad ? "LEAKED/BAD" : "0");
 		if (csv != NULL)
-			fprintf(csv, "%s,%u,%u,%g,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%.0f,%.0f,%.0f,%.3f,%.3f,%llu,%llu,%s,%s\n",
-				impls[k]->name, rounds, o->idle_objs, o->idle_ms, sa.median, wa.median, wa.min, wa.max,
-				impls[k]->barrier_desc, be.median, af.median, af.min, af.max, bm.median, bm.max,
-				(unsigned long long)leaked, (unsigned long long)bad, cpu, bench_compiler());
+			fprintf(csv,
+			        "%s,%u,%u,%g,%.0f,%.0f,%.0f,%.0f,%s,%.0f,%.0f,%.0f,%.0f,%.3f,%.3f,%llu,%llu,%s,%s\n",
+			        impls[k]->name, rounds, o->idle_objs, o->idle_ms, sa.median, wa.median, wa.min, wa.max,
+			        impls[k]->barrier_desc, be.median, af.median, af.min, af.max, bm.median, bm.max,
+			        (unsigned long long)leaked, (unsigned long long)bad, cpu, bench_compiler());
 	}
 #ifdef BENCH_HAVE_TERN
 	printf("\ntarget: no stranded garbage: at most one partly filled bag (TERN_EPOCH_BAG_CAP = %d objects) waits\n"
@@ -1667,9 +1679,10 @@ static int idle_report(const struct opts *o, const bool *use, const char *cpu)
 		struct bench_stat af = idle_field(k, rounds, offsetof(struct idle_sample, after));
 		bool ok1 = wa.min + TERN_EPOCH_BAG_CAP >= o->idle_objs;
 		bool ok2 = af.min >= o->idle_objs;
-		printf("  %-10s destroyed before it woke: %.0f-%.0f of %u (%s); after the barrier: %.0f-%.0f of %u (%s)\n",
-		       impls[k]->name, wa.min, wa.max, o->idle_objs, ok1 ? "met" : "MISSED", af.min, af.max,
-		       o->idle_objs, ok2 ? "met" : "MISSED");
+		printf(
+		    "  %-10s destroyed before it woke: %.0f-%.0f of %u (%s); after the barrier: %.0f-%.0f of %u (%s)\n",
+		    impls[k]->name, wa.min, wa.max, o->idle_objs, ok1 ? "met" : "MISSED", af.min, af.max, o->idle_objs,
+		    ok2 ? "met" : "MISSED");
 	}
 #endif
 	if (csv != NULL && fclose(csv) != 0) {
@@ -1774,7 +1787,8 @@ int main(int argc, char **argv)
 					for (size_t j = 0; j < NIMPL; j++) {
 						size_t k = (j + r) % NIMPL;
 						if (use[k])
-							samples[k][w][r] = run_child(impls[k]->name, o.wcounts[w], o.ms);
+							samples[k][w][r] =
+							    run_child(impls[k]->name, o.wcounts[w], o.ms);
 					}
 		} else {
 			if (o.rss_ms > 0)
@@ -1804,7 +1818,8 @@ int main(int argc, char **argv)
 	       (double)(bench_clock_ns(CLOCK_MONOTONIC) - t_start) / 1e9, (double)(t_tp - t_idle) / 1e9,
 	       (double)(t_gp - t_tp) / 1e9, (double)(t_idle - t_start) / 1e9);
 	if (errors) {
-		fprintf(stderr, "bench_reclaim: an implementation leaked objects or let a reader see a destroyed one\n");
+		fprintf(stderr,
+		        "bench_reclaim: an implementation leaked objects or let a reader see a destroyed one\n");
 		return 1;
 	}
 	return 0;

@@ -269,7 +269,7 @@ TERN_API int tern_cell_store_copy(tern_cell_t *c, const void *src, size_t size);
  * Copies the current value's `size` bytes into dst.  => false (dst
  * untouched) if the cell is empty.  Pins the calling thread for the copy
  * (nesting is fine): no lock, the copied box cannot be freed meanwhile —
- * the "clone" of the seed, done without the atomic_cell crate's spinlock.
+ * the "clone" of the original Rust exercise, done without the atomic_cell crate's spinlock.
  */
 TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 {

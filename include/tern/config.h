@@ -63,13 +63,9 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define TERN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TERN_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define TERN_NOINLINE __attribute__((noinline))
-#define TERN_COLD __attribute__((cold))
 #else
 #define TERN_LIKELY(x) (x)
 #define TERN_UNLIKELY(x) (x)
-#define TERN_NOINLINE
-#define TERN_COLD
 #endif
 
 /* Size of a cache line: hot shared fields are aligned to it. */

@@ -411,7 +411,8 @@ TERN_INLINE void tern_epoch_domain_pin(tern_epoch_domain_t *d)
 TERN_INLINE void tern_epoch_domain_unpin(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_unpin: domain is NULL");
-	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d), "tern_epoch_domain_unpin: thread is not pinned in this domain");
+	tern__epoch_unpin_slot(d, tern__epoch_slot_of(d),
+	                       "tern_epoch_domain_unpin: thread is not pinned in this domain");
 }
 
 /* => true if the calling thread is pinned (or online) in d.  Never

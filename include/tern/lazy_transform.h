@@ -18,8 +18,8 @@
  *     to be rejected forever);
  *   - once set_source() returns, later gets eventually return the transform
  *     of that source or of a later one;
- *   - every source and every value is destroyed exactly once (the seed's
- *     Crossbeam leak cannot happen): a source right after it was consumed or
+ *   - every source and every value is destroyed exactly once (the Crossbeam
+ *     version of the original exercise leaked): a source right after it was consumed or
  *     replaced (no reader ever dereferences a source), a value after a grace
  *     period of the epoch GC (readers borrow it while pinned).
  *
@@ -28,8 +28,8 @@
  * pointer, inline, under the caller's pin — no allocation, no
  * read-modify-write, no write to shared memory.
  *
- * Three ways to read (the seed's conclusion: no single answer fits every
- * value type):
+ * Three ways to read (the original exercise's conclusion: no single answer
+ * fits every value type):
  *
  *   borrow   tern_lazy_get_transformed(): a pointer valid until the caller
  *            unpins.  Zero copy, Java-like; the fastest.  Use it whenever the
@@ -39,12 +39,12 @@
  *            buffer under an internal pin — Rust's clone, for small plain
  *            values that must outlive the pin.  No lock, no refcount.
  *   visit    tern_lazy_visit(): calls fn(value, arg) while pinned — the
- *            seed's "expose the reference to a closure", for picking a few
+ *            exercise's "expose the reference to a closure", for picking a few
  *            fields out of a large value without managing the pin.
  *
  * Two forms: tern_lazy_t (run time: void * source and value, operations in a
  * struct tern_lazy_ops) and TERN_LAZY_DEFINE (typed, the transform called
- * directly — the C counterpart of the seed's third type parameter FN).
+ * directly — the C counterpart of the exercise's third type parameter FN).
  *
  * Ordering guarantee: whatever the transform wrote into a value happens
  * before any reader's use of the pointer returned for it; whatever the

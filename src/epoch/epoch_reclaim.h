@@ -605,8 +605,9 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 					      memory_order_release);
 	} else {
 		TERN_ASSERT(!(st & TERN__EPOCH_ONLINE),
-			    d == &tern__epoch_default ? "tern_epoch_unpin: thread is not pinned (it is online)"
-						      : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
+		            d == &tern__epoch_default
+		                ? "tern_epoch_unpin: thread is not pinned (it is online)"
+		                : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
 		unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {

@@ -1183,12 +1183,13 @@ Test(epoch_reclaim, qsbr_readers_never_see_retired_objects, .timeout = 120)
 	cr_assert_geq(load_relaxed(&syncs_done), (long)min_syncs);
 	cr_assert_geq(load_relaxed(&polled_reuses), (long)min_syncs * 4);
 	tern_epoch_stats(&st);
-	cr_log_info("%s mode: reads %ld, quiescent states %ld, offline periods %ld, synchronizes %ld, polled reuses %ld, "
-		    "advances %llu (failed %llu), peak pending %llu of %lu deferred",
-		    tern_epoch_uses_membarrier() ? "membarrier" : "fence", load_relaxed(&reads),
-		    load_relaxed(&quiescents), load_relaxed(&offline_periods), load_relaxed(&syncs_done),
-		    load_relaxed(&polled_reuses), (unsigned long long)st.advances,
-		    (unsigned long long)st.failed_advances, (unsigned long long)peak, 2 * writes_per_writer);
+	cr_log_info(
+	    "%s mode: reads %ld, quiescent states %ld, offline periods %ld, synchronizes %ld, polled reuses %ld, "
+	    "advances %llu (failed %llu), peak pending %llu of %lu deferred",
+	    tern_epoch_uses_membarrier() ? "membarrier" : "fence", load_relaxed(&reads), load_relaxed(&quiescents),
+	    load_relaxed(&offline_periods), load_relaxed(&syncs_done), load_relaxed(&polled_reuses),
+	    (unsigned long long)st.advances, (unsigned long long)st.failed_advances, (unsigned long long)peak,
+	    2 * writes_per_writer);
 }
 
 /* ============ synchronize and barrier complete under quiescing readers */

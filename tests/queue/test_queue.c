@@ -452,16 +452,31 @@ static void destroy_null(void *arg)
 
 Test(queue_misuse, enqueue_null_node_aborts) { expect_abort(enqueue_null_node, "tern_queue_enqueue: node is NULL"); }
 Test(queue_misuse, enqueue_null_queue_aborts) { expect_abort(enqueue_null_queue, "tern_queue_enqueue: queue is NULL"); }
-Test(queue_misuse, enqueue_twice_aborts) { expect_abort(enqueue_twice, "tern_queue_enqueue: node is already at the tail"); }
+Test(queue_misuse, enqueue_twice_aborts)
+{
+	expect_abort(enqueue_twice, "tern_queue_enqueue: node is already at the tail");
+}
 Test(queue_misuse, dequeue_null_aborts) { expect_abort(dequeue_null, "tern_queue_dequeue: queue is NULL"); }
 Test(queue_misuse, retire_twice_aborts) { expect_abort(retire_twice, "tern_queue_retire: node retired twice"); }
-Test(queue_misuse, retire_never_dequeued_aborts) { expect_abort(retire_never_dequeued, "tern_queue_retire: node retired twice, or never dequeued"); }
-Test(queue_misuse, retire_null_fn_aborts) { expect_abort(retire_null_fn, "tern_queue_retire: node or function is NULL"); }
+Test(queue_misuse, retire_never_dequeued_aborts)
+{
+	expect_abort(retire_never_dequeued, "tern_queue_retire: node retired twice, or never dequeued");
+}
+Test(queue_misuse, retire_null_fn_aborts)
+{
+	expect_abort(retire_null_fn, "tern_queue_retire: node or function is NULL");
+}
 Test(queue_misuse, destroy_nonempty_without_fn_aborts)
 {
 	expect_abort(destroy_nonempty_without_fn, "tern_queue_destroy: queue is not empty");
 }
-Test(queue_misuse, dequeue_after_destroy_aborts) { expect_abort(dequeue_after_destroy, "tern_queue_dequeue: queue used after"); }
-Test(queue_misuse, enqueue_after_destroy_aborts) { expect_abort(enqueue_after_destroy, "tern_queue_enqueue: queue used after"); }
+Test(queue_misuse, dequeue_after_destroy_aborts)
+{
+	expect_abort(dequeue_after_destroy, "tern_queue_dequeue: queue used after");
+}
+Test(queue_misuse, enqueue_after_destroy_aborts)
+{
+	expect_abort(enqueue_after_destroy, "tern_queue_enqueue: queue used after");
+}
 Test(queue_misuse, destroy_twice_aborts) { expect_abort(destroy_twice, "tern_queue_destroy: queue used after"); }
 Test(queue_misuse, destroy_null_aborts) { expect_abort(destroy_null, "tern_queue_destroy: queue is NULL"); }

@@ -169,8 +169,9 @@ static void *lin_worker(void *arg)
 				fprintf(stderr, "non-linearizable queue history (round %lu):\n", round);
 				for (int i = 0; i < lin.h.n; i++)
 					fprintf(stderr, "  op %d kind %d arg %d nres %d res0 %d [%llu,%llu]\n", i,
-						lin.h.ops[i].kind, lin.h.ops[i].arg, lin.h.ops[i].nres, lin.h.ops[i].res[0],
-						(unsigned long long)lin.h.ops[i].inv, (unsigned long long)lin.h.ops[i].resp);
+					        lin.h.ops[i].kind, lin.h.ops[i].arg, lin.h.ops[i].nres,
+					        lin.h.ops[i].res[0], (unsigned long long)lin.h.ops[i].inv,
+					        (unsigned long long)lin.h.ops[i].resp);
 			}
 			tern_queue_destroy(&lin.q, lin_leftover);
 			/* Every node used this round must be handed back before the
@@ -178,7 +179,8 @@ static void *lin_worker(void *arg)
 			tern_epoch_barrier();
 			for (int t = 0; t < LT; t++)
 				for (int k = 0; k < LOPS; k++)
-					if (lin.h.ops[t * LOPS + k].kind == LIN_PUT && !atomic_load(&lin.nodes[t][k].free))
+					if (lin.h.ops[t * LOPS + k].kind == LIN_PUT &&
+					    !atomic_load(&lin.nodes[t][k].free))
 						lin.not_handed_back++;
 			for (int i = 0; i < lin.h.ninit; i++)
 				if (!atomic_load(&lin.init_nodes[i].free))

@@ -681,10 +681,10 @@ int main(int argc, char **argv)
 	uint64_t pend_first = median(pend[0], cnt[0]), pend_last = median(pend[1], cnt[1]);
 	uint64_t pend_first_max = max_of(pend[0], cnt[0]), pend_last_max = max_of(pend[1], cnt[1]);
 	uint64_t rss_first = median(rss[0], cnt[0]), rss_last = median(rss[1], cnt[1]);
-	printf("soak: peak pending %llu; median first third %llu (peak %llu), last third %llu (peak %llu); %u samples\n",
-	       (unsigned long long)peak_pending, (unsigned long long)pend_first,
-	       (unsigned long long)pend_first_max, (unsigned long long)pend_last,
-	       (unsigned long long)pend_last_max, ns);
+	printf(
+	    "soak: peak pending %llu; median first third %llu (peak %llu), last third %llu (peak %llu); %u samples\n",
+	    (unsigned long long)peak_pending, (unsigned long long)pend_first, (unsigned long long)pend_first_max,
+	    (unsigned long long)pend_last, (unsigned long long)pend_last_max, ns);
 	printf("soak: peak RSS (VmHWM) %ld KiB; median VmRSS first third %llu KiB, last third %llu KiB\n",
 	       hwm, (unsigned long long)rss_first, (unsigned long long)rss_last);
 	printf("soak: epoch %llu, %llu advances, %llu refused; before teardown %llu pending (%llu orphaned)\n",

@@ -243,7 +243,8 @@ Test(stack, random_operations_match_a_sequential_model)
 					on_stack[v] = false;
 					n = tern_stack_next(n);
 				}
-				cr_assert_null(n, "seed %llu step %d: pop_all too long", (unsigned long long)seed, step);
+				cr_assert_null(n, "seed %llu step %d: pop_all too long", (unsigned long long)seed,
+				               step);
 			} else {
 				cr_assert_eq(tern_stack_is_empty(&s), len == 0);
 			}

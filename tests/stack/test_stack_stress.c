@@ -179,10 +179,10 @@ static void *lin_worker(void *arg)
 				if (lin.bad++ == 0) {
 					fprintf(stderr, "non-linearizable stack history (round %lu):\n", round);
 					for (int i = 0; i < lin.h.n; i++)
-						fprintf(stderr, "  op %d kind %d arg %d nres %d res0 %d [%llu,%llu]\n", i,
-							lin.h.ops[i].kind, lin.h.ops[i].arg, lin.h.ops[i].nres,
-							lin.h.ops[i].res[0], (unsigned long long)lin.h.ops[i].inv,
-							(unsigned long long)lin.h.ops[i].resp);
+						fprintf(stderr, "  op %d kind %d arg %d nres %d res0 %d [%llu,%llu]\n",
+						        i, lin.h.ops[i].kind, lin.h.ops[i].arg, lin.h.ops[i].nres,
+						        lin.h.ops[i].res[0], (unsigned long long)lin.h.ops[i].inv,
+						        (unsigned long long)lin.h.ops[i].resp);
 				}
 			}
 			tern_stack_destroy(&lin.s, lin_noop);
@@ -389,7 +389,8 @@ Test(stack_stress, recycled_nodes_never_popped_twice, .timeout = 60)
 	cr_assert_eq(atomic_load(&rc.shared_owner), 0, "a node was owned by two poppers at once");
 	cr_assert_eq(atomic_load(&rc.bad_magic), 0);
 	cr_assert_eq(count, POOL, "nodes lost or duplicated: %d of %d", count, POOL);
-	fprintf(stderr, "stack recycle: %ld pops in %lu iterations of %d threads\n", atomic_load(&rc.pops), rc.iters, RT);
+	fprintf(stderr, "stack recycle: %ld pops in %lu iterations of %d threads\n", atomic_load(&rc.pops), rc.iters,
+	        RT);
 	cr_assert_gt(atomic_load(&rc.pops), (long)(rc.iters / 8), "too few pops: nodes did not come back");
 	tern_stack_destroy(&rc.s, NULL);
 }
