@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  bbf0a2a-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: d358a7e175b0eaa5d027d8a72959bf0bee837310eabcb74d6dd4e5550473209d
+ *   Source commit:  c5f140f-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 997373a2acdcff9090ed3f7a503d6c32387ac76a5928d1e785b8713dead2e543
  *                   (path and contents of each of the 21 files inlined
  *                   below, in that order)
  *
@@ -47,15 +47,15 @@
  *      2133  src/core/alloc.c                    the replaceable ...
  *      2214  src/lightlock/lightlock.c           build-time checks for ...
  *      2242  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2387  src/epoch/epoch_impl.h              private types and ...
- *      2752  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      3225  src/epoch/epoch_registry.h          thread records: ...
- *      3493  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4263  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4963  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5131  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      5302  src/queue/queue.c                   the Michael–Scott ...
- *      5633  src/stack/stack.c                   the Treiber stack of ...
+ *      2392  src/epoch/epoch_impl.h              private types and ...
+ *      2764  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      3252  src/epoch/epoch_registry.h          thread records: ...
+ *      3520  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      4296  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4997  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5165  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      5336  src/queue/queue.c                   the Michael–Scott ...
+ *      5667  src/stack/stack.c                   the Treiber stack of ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -2348,7 +2348,9 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * Three bins suffice.  A thread's sealed tags are <= G; tags t with
  * t + 2 > G, i.e. t in {G - 1, G}, are the only ones not yet due.  When a
  * batch tagged t meets bin[t % 3] holding tag t' != t, then t' <= t - 3 and
- * t' is due: it is destroyed before the bin is reused.  This needs every
+ * t' is due: it moves to bin[(G + 1) % 3], which holds only due tags
+ * (<= G - 2), under a tag that stays <= G - 2 (still due, never early),
+ * so each bin keeps one tag.  This needs every
  * tag that enters a bin to be not yet due, which the due filter of
  * sealed_put_locked() ensures (under D->lock: garbage tagged t that is
  * already due at the current epoch goes straight to the caller's batch).
@@ -2365,8 +2367,11 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * (at most TERN_EPOCH_BAG_CAP objects), and the barrier takes even that.
  * A collection run by an unpin (or quiescent state) destroys at most
  * TERN_EPOCH_UNPIN_DESTROY_MAX objects; if due garbage is left, its
- * thread keeps PENDING set, so its later unpins continue (and any defer's
- * collection, the barrier, flush and exit take all of it).  A collection
+ * thread keeps PENDING set (due_left), so its later unpins continue, and
+ * it does not reset its defer count, so a thread that defers faster than
+ * its budgets destroy reaches a defer collection, which takes all (as do
+ * collect, the barrier and exit).  Sealing never destroys: due garbage a
+ * seal meets in its bin moves to the bin of due tags (bin_add()).  A collection
  * with nothing waiting does not advance; an advance that a relaxed
  * pre-scan shows would fail skips the heavy barrier.
  *
@@ -2442,6 +2447,12 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 /* Target cost of the heavy barrier per object it lets reclaim (ns; see
  * collect_interval()). */
 #define TERN__EPOCH_BARRIER_NS_PER_OBJ 4u
+/* A longer timed barrier was preempted: counted as this long. */
+#define TERN__EPOCH_BARRIER_NS_MAX 200000u
+
+_Static_assert(TERN_EPOCH_UNPIN_DESTROY_MAX >= 1, "TERN_EPOCH_UNPIN_DESTROY_MAX must be at least 1");
+_Static_assert(TERN_EPOCH_COLLECT_DEFERS >= 1 && TERN_EPOCH_COLLECT_DEFERS <= SIZE_MAX / 16,
+	       "TERN_EPOCH_COLLECT_DEFERS must be in 1..SIZE_MAX/16");
 
 /* Record modes: how the owner's outermost pin orders itself. */
 #define TERN__EPOCH_UNREGISTERED 0
@@ -2491,6 +2502,7 @@ struct tern__epoch_record {
 	bool late;              /* default-domain record made after the exit hook ran */
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
+	bool due_left;          /* its last collection left due garbage in the bins */
 	bool reserve_busy;      /* `reserve` holds garbage; owner only */
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier
@@ -2758,8 +2770,9 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
  *   - Three bins per domain: a bin holds garbage of one tag t at index
  *     t % 3.  Sealed tags are <= G, and only tags in {G - 1, G} are not yet
  *     due (due: t + 2 <= G).  So when garbage tagged t meets a bin holding
- *     t' != t, t' <= t - 3 is due and is displaced to the caller's batch
- *     (bin_add()) — provided t itself was not due, which is why every
+ *     t' != t, t' <= t - 3 is due and is parked, still due, in the bin
+ *     that holds only due tags (bin_add()) — provided t itself was not due,
+ *     which is why every
  *     insertion goes through sealed_put_locked() and its due filter.
  *   - seal_open() (epoch_reclaim.h) is the only code that moves garbage
  *     from a record to its domain: collections, flush, thread exit, the
@@ -2921,15 +2934,25 @@ static void gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(str
 }
 
 /*
- * Moves garbage tagged t into the bin for t.  A different tag already there
- * is due (three-bin argument above) and moves to *due.
+ * Moves garbage tagged t (not due at the current epoch g: t is g - 1 or g)
+ * into the bin for t.  A different tag t' already there is due (three-bin
+ * argument above: t' <= t - 3): a collection's budget left it, or no
+ * collection ran since.  It is not destroyed here (the sealer runs no
+ * budget) but parked in bin (g + 1) % 3 = (g - 2) % 3, which is not t's and
+ * holds only tags <= g - 2 (due), under the later of the two tags: still
+ * <= g - 2, so it stays due at g and at every later epoch, and a barrier
+ * that takes what is due after this still finds it.
  */
-static void bin_add(struct tern__epoch_bin *bins, uint64_t t, batch_t *src, batch_t *due)
+static void bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_t *src)
 {
 	struct tern__epoch_bin *b = &bins[t % 3];
 	if (b->g.count != 0 && b->tag != t) {
-		TERN_ASSERT(b->tag + 3 <= t, "tern_epoch: bin tags out of order");
-		gc_splice(due, &b->g);
+		TERN_ASSERT(b->tag + 3 <= t && t + 1 >= g && t <= g, "tern_epoch: bin tags out of order");
+		struct tern__epoch_bin *p = &bins[(g + 1) % 3];
+		TERN_ASSERT(p->g.count == 0 || p->tag + 2 <= g, "tern_epoch: parking bin not due");
+		if (p->g.count == 0 || p->tag < b->tag)
+			p->tag = b->tag;
+		gc_splice(&p->g, &b->g);
 	}
 	b->tag = t;
 	gc_splice(&b->g, src);
@@ -3109,9 +3132,11 @@ __attribute__((unused)) static bool in_destructor_of(const dom_t *D)
 }
 
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
- * "r has garbage, or its last collection left due garbage behind". */
+ * "r has garbage, or its last collection left due garbage behind"
+ * (r->due_left; callers pass the first part). */
 static void pending_flag(rec_t *r, bool on)
 {
+	on = on || r->due_left;
 	uint64_t s = tern__epoch_own_state(r->slot);
 	uint64_t ns = on ? s | TERN__EPOCH_PENDING : s & ~(uint64_t)TERN__EPOCH_PENDING;
 	if (ns != s)
@@ -3155,7 +3180,7 @@ static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, ba
 	if (t + 2 <= g)
 		gc_splice(due, src);
 	else
-		bin_add(D->bins, t, src, due);
+		bin_add(D->bins, g, t, src);
 }
 
 /* Counts a batch busy in the current phase (under D->lock) so that
@@ -3178,10 +3203,12 @@ static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return -1;
-	if (wait)
+	if (wait) {
 		dom_lock(D);
-	else if (pthread_mutex_trylock(&D->lock) != 0)
+	} else if (pthread_mutex_trylock(&D->lock) != 0) {
+		*more = true; /* unknown: the caller's thread tries again later */
 		return -1;
+	}
 	size_t before = due->count;
 	*more = bins_take_due(D->bins, g, due, budget);
 	int ph = -1;
@@ -3699,7 +3726,7 @@ static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(s
 }
 
 /* Before an append: a full open list is sealed first (the idle-thread
- * bound), and every TERN_EPOCH_COLLECT_DEFERS defers the owner collects. */
+ * bound); after it, defer_done() collects every collect_interval() defers. */
 static void defer_prepare(dom_t *D, rec_t *r)
 {
 	/* Relaxed: the owner's own counter. */
@@ -3840,6 +3867,8 @@ static void heavy_barrier_timed(dom_t *D)
 	uint64_t t0 = epoch_now_ns();
 	heavy_barrier();
 	uint64_t dt = epoch_now_ns() - t0;
+	if (dt > TERN__EPOCH_BARRIER_NS_MAX)
+		dt = TERN__EPOCH_BARRIER_NS_MAX; /* preempted in the call: not the barrier's cost */
 	/* Relaxed: a hint written under the lock (see dom_t). */
 	uint64_t avg = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed);
 	/* Relaxed: as above. */
@@ -3977,16 +4006,20 @@ static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 		return;
 	r->collecting = true;
 	seal_open(D, r);
-	bool more = collect_sealed(D, r, attempts, budget);
+	r->due_left = collect_sealed(D, r, attempts, budget);
 	r->unpins = 0;
-	r->since_collect = 0;
+	/* A budgeted collection that left due garbage does not reset the defer
+	 * count: a thread deferring faster than its unpins' budgets destroy
+	 * still reaches a defer collection, which takes everything. */
+	if (!r->due_left)
+		r->since_collect = 0;
 	r->collecting = false;
 	/* A destructor above may have used the reserve bag under a pin of its
 	 * own (its unpin's collection returned at once): seal it now, so that
 	 * the bag is free again and no barrier waits for it. */
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
 		seal_open(D, r);
-	pending_flag(r, more || record_has_garbage(r));
+	pending_flag(r, record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */
@@ -4414,6 +4447,7 @@ static void barrier_in(dom_t *D)
 		r = record_lookup(D, false);
 		if (all && (r == NULL || !record_has_garbage(r))) {
 			if (r != NULL) {
+				r->due_left = false; /* everything due at `now` is destroyed */
 				pending_flag(r, false);
 				late_done(r);
 			}

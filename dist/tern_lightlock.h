@@ -9,7 +9,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  bbf0a2a-dirty   (not compared by `make check-single`)
+ *   Source commit:  c5f140f-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: 979ba64213494312ab764051f0afbaa25412469aae78f98609520390b0f8f90e
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)

@@ -107,7 +107,9 @@
  * Three bins suffice.  A thread's sealed tags are <= G; tags t with
  * t + 2 > G, i.e. t in {G - 1, G}, are the only ones not yet due.  When a
  * batch tagged t meets bin[t % 3] holding tag t' != t, then t' <= t - 3 and
- * t' is due: it is destroyed before the bin is reused.  This needs every
+ * t' is due: it moves to bin[(G + 1) % 3], which holds only due tags
+ * (<= G - 2), under a tag that stays <= G - 2 (still due, never early),
+ * so each bin keeps one tag.  This needs every
  * tag that enters a bin to be not yet due, which the due filter of
  * sealed_put_locked() ensures (under D->lock: garbage tagged t that is
  * already due at the current epoch goes straight to the caller's batch).
@@ -124,8 +126,11 @@
  * (at most TERN_EPOCH_BAG_CAP objects), and the barrier takes even that.
  * A collection run by an unpin (or quiescent state) destroys at most
  * TERN_EPOCH_UNPIN_DESTROY_MAX objects; if due garbage is left, its
- * thread keeps PENDING set, so its later unpins continue (and any defer's
- * collection, the barrier, flush and exit take all of it).  A collection
+ * thread keeps PENDING set (due_left), so its later unpins continue, and
+ * it does not reset its defer count, so a thread that defers faster than
+ * its budgets destroy reaches a defer collection, which takes all (as do
+ * collect, the barrier and exit).  Sealing never destroys: due garbage a
+ * seal meets in its bin moves to the bin of due tags (bin_add()).  A collection
  * with nothing waiting does not advance; an advance that a relaxed
  * pre-scan shows would fail skips the heavy barrier.
  *

@@ -7,8 +7,9 @@
  *   - Three bins per domain: a bin holds garbage of one tag t at index
  *     t % 3.  Sealed tags are <= G, and only tags in {G - 1, G} are not yet
  *     due (due: t + 2 <= G).  So when garbage tagged t meets a bin holding
- *     t' != t, t' <= t - 3 is due and is displaced to the caller's batch
- *     (bin_add()) — provided t itself was not due, which is why every
+ *     t' != t, t' <= t - 3 is due and is parked, still due, in the bin
+ *     that holds only due tags (bin_add()) — provided t itself was not due,
+ *     which is why every
  *     insertion goes through sealed_put_locked() and its due filter.
  *   - seal_open() (epoch_reclaim.h) is the only code that moves garbage
  *     from a record to its domain: collections, flush, thread exit, the
@@ -170,15 +171,25 @@ static void gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(str
 }
 
 /*
- * Moves garbage tagged t into the bin for t.  A different tag already there
- * is due (three-bin argument above) and moves to *due.
+ * Moves garbage tagged t (not due at the current epoch g: t is g - 1 or g)
+ * into the bin for t.  A different tag t' already there is due (three-bin
+ * argument above: t' <= t - 3): a collection's budget left it, or no
+ * collection ran since.  It is not destroyed here (the sealer runs no
+ * budget) but parked in bin (g + 1) % 3 = (g - 2) % 3, which is not t's and
+ * holds only tags <= g - 2 (due), under the later of the two tags: still
+ * <= g - 2, so it stays due at g and at every later epoch, and a barrier
+ * that takes what is due after this still finds it.
  */
-static void bin_add(struct tern__epoch_bin *bins, uint64_t t, batch_t *src, batch_t *due)
+static void bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_t *src)
 {
 	struct tern__epoch_bin *b = &bins[t % 3];
 	if (b->g.count != 0 && b->tag != t) {
-		TERN_ASSERT(b->tag + 3 <= t, "tern_epoch: bin tags out of order");
-		gc_splice(due, &b->g);
+		TERN_ASSERT(b->tag + 3 <= t && t + 1 >= g && t <= g, "tern_epoch: bin tags out of order");
+		struct tern__epoch_bin *p = &bins[(g + 1) % 3];
+		TERN_ASSERT(p->g.count == 0 || p->tag + 2 <= g, "tern_epoch: parking bin not due");
+		if (p->g.count == 0 || p->tag < b->tag)
+			p->tag = b->tag;
+		gc_splice(&p->g, &b->g);
 	}
 	b->tag = t;
 	gc_splice(&b->g, src);
@@ -358,9 +369,11 @@ __attribute__((unused)) static bool in_destructor_of(const dom_t *D)
 }
 
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
- * "r has garbage, or its last collection left due garbage behind". */
+ * "r has garbage, or its last collection left due garbage behind"
+ * (r->due_left; callers pass the first part). */
 static void pending_flag(rec_t *r, bool on)
 {
+	on = on || r->due_left;
 	uint64_t s = tern__epoch_own_state(r->slot);
 	uint64_t ns = on ? s | TERN__EPOCH_PENDING : s & ~(uint64_t)TERN__EPOCH_PENDING;
 	if (ns != s)
@@ -404,7 +417,7 @@ static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, ba
 	if (t + 2 <= g)
 		gc_splice(due, src);
 	else
-		bin_add(D->bins, t, src, due);
+		bin_add(D->bins, g, t, src);
 }
 
 /* Counts a batch busy in the current phase (under D->lock) so that
@@ -427,10 +440,12 @@ static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return -1;
-	if (wait)
+	if (wait) {
 		dom_lock(D);
-	else if (pthread_mutex_trylock(&D->lock) != 0)
+	} else if (pthread_mutex_trylock(&D->lock) != 0) {
+		*more = true; /* unknown: the caller's thread tries again later */
 		return -1;
+	}
 	size_t before = due->count;
 	*more = bins_take_due(D->bins, g, due, budget);
 	int ph = -1;

@@ -59,6 +59,12 @@
 /* Target cost of the heavy barrier per object it lets reclaim (ns; see
  * collect_interval()). */
 #define TERN__EPOCH_BARRIER_NS_PER_OBJ 4u
+/* A longer timed barrier was preempted: counted as this long. */
+#define TERN__EPOCH_BARRIER_NS_MAX 200000u
+
+_Static_assert(TERN_EPOCH_UNPIN_DESTROY_MAX >= 1, "TERN_EPOCH_UNPIN_DESTROY_MAX must be at least 1");
+_Static_assert(TERN_EPOCH_COLLECT_DEFERS >= 1 && TERN_EPOCH_COLLECT_DEFERS <= SIZE_MAX / 16,
+	       "TERN_EPOCH_COLLECT_DEFERS must be in 1..SIZE_MAX/16");
 
 /* Record modes: how the owner's outermost pin orders itself. */
 #define TERN__EPOCH_UNREGISTERED 0
@@ -108,6 +114,7 @@ struct tern__epoch_record {
 	bool late;              /* default-domain record made after the exit hook ran */
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
+	bool due_left;          /* its last collection left due garbage in the bins */
 	bool reserve_busy;      /* `reserve` holds garbage; owner only */
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier

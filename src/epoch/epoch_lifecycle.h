@@ -152,6 +152,7 @@ static void barrier_in(dom_t *D)
 		r = record_lookup(D, false);
 		if (all && (r == NULL || !record_has_garbage(r))) {
 			if (r != NULL) {
+				r->due_left = false; /* everything due at `now` is destroyed */
 				pending_flag(r, false);
 				late_done(r);
 			}

@@ -207,7 +207,7 @@ static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(s
 }
 
 /* Before an append: a full open list is sealed first (the idle-thread
- * bound), and every TERN_EPOCH_COLLECT_DEFERS defers the owner collects. */
+ * bound); after it, defer_done() collects every collect_interval() defers. */
 static void defer_prepare(dom_t *D, rec_t *r)
 {
 	/* Relaxed: the owner's own counter. */
@@ -348,6 +348,8 @@ static void heavy_barrier_timed(dom_t *D)
 	uint64_t t0 = epoch_now_ns();
 	heavy_barrier();
 	uint64_t dt = epoch_now_ns() - t0;
+	if (dt > TERN__EPOCH_BARRIER_NS_MAX)
+		dt = TERN__EPOCH_BARRIER_NS_MAX; /* preempted in the call: not the barrier's cost */
 	/* Relaxed: a hint written under the lock (see dom_t). */
 	uint64_t avg = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed);
 	/* Relaxed: as above. */
@@ -485,16 +487,20 @@ static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 		return;
 	r->collecting = true;
 	seal_open(D, r);
-	bool more = collect_sealed(D, r, attempts, budget);
+	r->due_left = collect_sealed(D, r, attempts, budget);
 	r->unpins = 0;
-	r->since_collect = 0;
+	/* A budgeted collection that left due garbage does not reset the defer
+	 * count: a thread deferring faster than its unpins' budgets destroy
+	 * still reaches a defer collection, which takes everything. */
+	if (!r->due_left)
+		r->since_collect = 0;
 	r->collecting = false;
 	/* A destructor above may have used the reserve bag under a pin of its
 	 * own (its unpin's collection returned at once): seal it now, so that
 	 * the bag is free again and no barrier waits for it. */
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
 		seal_open(D, r);
-	pending_flag(r, more || record_has_garbage(r));
+	pending_flag(r, record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */

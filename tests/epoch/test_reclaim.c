@@ -780,7 +780,16 @@ static void *burst_deferrer(void *arg)
 	return NULL;
 }
 
-Test(epoch_reclaim, unpins_destroy_a_large_due_batch_in_bounded_slices, .timeout = 60)
+/* How the test thread behaves while its unpins work through the batch. */
+enum slice_mode {
+	SLICES_PLAIN,   /* pin/unpin only */
+	SLICES_TRICKLE, /* also defers one object every 4th round (its seals
+			 * meet the remainder's bin: it must stay budgeted) */
+	SLICES_FLUSH,   /* defers one object and flushes after the first slice
+			 * (flush must not end the unpins' follow-up) */
+};
+
+static void due_batch_in_bounded_slices(enum slice_mode mode)
 {
 	tern_epoch_barrier();
 	tern_epoch_pin();
@@ -791,15 +800,23 @@ Test(epoch_reclaim, unpins_destroy_a_large_due_batch_in_bounded_slices, .timeout
 	tern_epoch_defer(obj_new(0), obj_destroy); /* own garbage: this thread's unpins collect */
 	const long want = BURST_OBJECTS - TERN_EPOCH_BAG_CAP;
 	long max_slice = 0, slices = 0, unpins = 0;
-	for (bool first = true; owner_destroyed(BURST_OWNER) < want && unpins < 2000000; unpins++, first = false) {
-		long before = owner_destroyed(BURST_OWNER);
+	bool flushed = false;
+	for (bool first = true; owner_destroyed(BURST_OWNER) < want && unpins < 400000; unpins++, first = false) {
 		if (!first)
 			tern_epoch_pin();
+		long before = owner_destroyed(BURST_OWNER);
 		tern_epoch_unpin();
 		long d = owner_destroyed(BURST_OWNER) - before;
 		if (d > max_slice)
 			max_slice = d;
 		slices += d > 0;
+		if (mode == SLICES_TRICKLE && unpins % 4 == 0)
+			tern_epoch_defer(obj_new((uint64_t)unpins), obj_destroy);
+		if (mode == SLICES_FLUSH && slices == 1 && !flushed) {
+			tern_epoch_defer(obj_new(1), obj_destroy);
+			tern_epoch_flush();
+			flushed = true;
+		}
 	}
 	long got = owner_destroyed(BURST_OWNER);
 	cr_log_info("%ld of %d objects destroyed by %ld unpins in %ld slices of at most %ld", got, BURST_OBJECTS,
@@ -807,12 +824,29 @@ Test(epoch_reclaim, unpins_destroy_a_large_due_batch_in_bounded_slices, .timeout
 	cr_assert_geq(got, want, "unpins destroyed only %ld of the idle thread's %d objects", got, BURST_OBJECTS);
 	cr_assert_leq(max_slice, TERN_EPOCH_UNPIN_DESTROY_MAX, "one unpin destroyed %ld objects (limit %d)", max_slice,
 		      TERN_EPOCH_UNPIN_DESTROY_MAX);
-	cr_assert_geq(slices, want / TERN_EPOCH_UNPIN_DESTROY_MAX, "%ld slices", slices);
+	if (mode == SLICES_PLAIN)
+		cr_assert_geq(slices, want / TERN_EPOCH_UNPIN_DESTROY_MAX, "%ld slices", slices);
 	tern_epoch_barrier();
 	cr_assert_eq(owner_destroyed(BURST_OWNER), BURST_OBJECTS, "the barrier left %ld objects",
 		     BURST_OBJECTS - owner_destroyed(BURST_OWNER));
+	cr_assert_eq(load_relaxed(&destroyed), load_relaxed(&allocated), "after the barrier");
 	gate_open(&gate);
 	pthread_join(w, NULL);
+}
+
+Test(epoch_reclaim, unpins_destroy_a_large_due_batch_in_bounded_slices, .timeout = 60)
+{
+	due_batch_in_bounded_slices(SLICES_PLAIN);
+}
+
+Test(epoch_reclaim, unpin_slices_stay_bounded_while_the_thread_keeps_deferring, .timeout = 60)
+{
+	due_batch_in_bounded_slices(SLICES_TRICKLE);
+}
+
+Test(epoch_reclaim, unpin_slices_continue_after_a_flush, .timeout = 60)
+{
+	due_batch_in_bounded_slices(SLICES_FLUSH);
 }
 
 /* ================================== online threads count as pinned */
