@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  21f20f6-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: e4cc414f730314d608daa98e7bed630751b55cf0bafe1dd7aadb26624b2c0fe3
+ *   Source commit:  24abca7-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 8ee2f52d1c2c4eaf4751a7e5b8e019ab24cb7058506acc6f4187b63671714f5c
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -32,25 +32,25 @@
  * CONTENTS (line numbers in this file)
  *      55  Compile-time options
  *     115  Public function index
- *     182  Public API
- *       183  tern.h                umbrella header: lock-free concurrency ...
- *       196  tern/config.h         build configuration, portability ...
- *       323  tern/alloc.h          the allocator behind tern's slow paths
- *       364  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       522  tern/epoch.h          three-bin epoch-based memory reclamation
- *       955  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1321  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1697  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1708  src/core/alloc.c                    the replaceable ...
- *      1789  src/lightlock/lightlock.c           build-time checks for ...
- *      1817  src/epoch/epoch.c                   three-bin epoch-based ...
- *      1962  src/epoch/epoch_impl.h              private types and ...
- *      2327  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2800  src/epoch/epoch_registry.h          thread records: ...
- *      3068  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3837  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4537  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4705  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *     183  Public API
+ *       184  tern.h                umbrella header: lock-free concurrency ...
+ *       197  tern/config.h         build configuration, portability ...
+ *       328  tern/alloc.h          the allocator behind tern's slow paths
+ *       369  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       525  tern/epoch.h          three-bin epoch-based memory reclamation
+ *      1033  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1399  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1775  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1786  src/core/alloc.c                    the replaceable ...
+ *      1867  src/lightlock/lightlock.c           build-time checks for ...
+ *      1895  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      2040  src/epoch/epoch_impl.h              private types and ...
+ *      2405  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2878  src/epoch/epoch_registry.h          thread records: ...
+ *      3146  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3915  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4615  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4783  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -135,7 +135,8 @@
  *       tern_epoch_domain_quiescent tern_epoch_domain_offline
  *       tern_epoch_domain_get_state tern_epoch_domain_poll_state
  *       tern_epoch_domain_pin tern_epoch_domain_unpin
- *       tern_epoch_domain_is_pinned
+ *       tern_epoch_domain_is_pinned tern_epoch_guard_pin
+ *       tern_epoch_guard_domain_pin tern_epoch_guard_unpin
  *   tern/atomic_cell.h
  *       tern_cell_init tern_cell_try_init tern_cell_destroy tern_cell_load
  *       tern_cell_store tern_cell_swap tern_cell_take
@@ -266,6 +267,10 @@
 #define TERN_NOINLINE
 #define TERN_COLD
 #endif
+
+/* Token pasting for names made unique per line (scoped helpers). */
+#define TERN__CAT2(a, b) a##b
+#define TERN__CAT(a, b) TERN__CAT2(a, b)
 
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE
@@ -503,8 +508,6 @@ TERN_INLINE void tern__lightlock_scope_release(struct tern__lightlock_scope *s)
 		tern_lightlock_unlock(s->held);
 }
 
-#define TERN__CAT2(a, b) a##b
-#define TERN__CAT(a, b) TERN__CAT2(a, b)
 #define TERN_LIGHTLOCK_TRY_SCOPE(lockp)                                              \
 	for (struct tern__lightlock_scope TERN__CAT(tern__scope_, __LINE__)             \
 		     __attribute__((cleanup(tern__lightlock_scope_release))) =             \
@@ -945,6 +948,81 @@ TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 		return tern__epoch_pinned(c->slot);
 	return tern__epoch_domain_pinned(d);
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+/*
+ * Scoped pins (GCC/Clang `cleanup` attribute), like the LightLock's scoped
+ * helpers: the pin ends on every exit from the enclosing block — falling
+ * off its end, return, break, continue, or a goto to a label outside it —
+ * exactly once, innermost first when scopes nest.  (C++: tern.hpp.)
+ *
+ *     {
+ *             TERN_EPOCH_PIN_SCOPE();           // pinned from here ...
+ *             const struct v *p = tern_cell_load(&cell);
+ *             if (!p)
+ *                     return -1;                // ... unpinned here
+ *             use(p);
+ *     }                                         // ... or here
+ *
+ *     TERN_EPOCH_DOMAIN_PIN_SCOPE(d);           // the same in domain d
+ *
+ *     struct tern_epoch_guard g TERN_EPOCH_GUARD = tern_epoch_guard_pin();
+ *     ...
+ *     tern_epoch_guard_unpin(&g);               // optional: end it early
+ *
+ * What read under the pin must not be used after the block (the pointer
+ * may outlive it; the guarantee does not).  Never goto *into* the block
+ * past the declaration: clang rejects it, gcc accepts it and would run the
+ * cleanup on a guard never initialised.  longjmp() out of the block
+ * and thread cancellation (without -fexceptions) do not run cleanups, so
+ * they leave the thread pinned, as they would skip a tern_epoch_unpin().
+ */
+struct tern_epoch_guard {
+	tern_epoch_domain_t *dom; /* the domain pinned, NULL for the default one */
+	bool pinned;              /* false once ended (tern_epoch_guard_unpin) */
+};
+
+/* Pins the default domain.  => a guard to store in a TERN_EPOCH_GUARD variable. */
+TERN_INLINE struct tern_epoch_guard tern_epoch_guard_pin(void)
+{
+	tern_epoch_pin();
+	struct tern_epoch_guard g = { NULL, true };
+	return g;
+}
+
+/* Pins domain d.  => a guard to store in a TERN_EPOCH_GUARD variable. */
+TERN_INLINE struct tern_epoch_guard tern_epoch_guard_domain_pin(tern_epoch_domain_t *d)
+{
+	tern_epoch_domain_pin(d);
+	struct tern_epoch_guard g = { d, true };
+	return g;
+}
+
+/* Ends g's pin now, if it has not ended; the cleanup then does nothing. */
+TERN_INLINE void tern_epoch_guard_unpin(struct tern_epoch_guard *g)
+{
+	if (!g->pinned)
+		return;
+	g->pinned = false;
+	if (g->dom)
+		tern_epoch_domain_unpin(g->dom);
+	else
+		tern_epoch_unpin();
+}
+
+/* The attributes of a guard variable: unpins when the variable goes out of
+ * scope (and no warning if the variable is never named again). */
+#define TERN_EPOCH_GUARD __attribute__((cleanup(tern_epoch_guard_unpin), unused))
+
+/* Declares a hidden guard: pinned from here to the end of the enclosing
+ * block (a declaration, so it goes where a declaration may). */
+#define TERN_EPOCH_PIN_SCOPE()                                                        \
+	struct tern_epoch_guard TERN__CAT(tern__epoch_scope_, __COUNTER__) TERN_EPOCH_GUARD = \
+		tern_epoch_guard_pin()
+#define TERN_EPOCH_DOMAIN_PIN_SCOPE(d)                                                \
+	struct tern_epoch_guard TERN__CAT(tern__epoch_scope_, __COUNTER__) TERN_EPOCH_GUARD = \
+		tern_epoch_guard_domain_pin(d)
+#endif
 
 TERN_EXTERN_C_END
 

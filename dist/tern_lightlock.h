@@ -8,8 +8,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  21f20f6-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 1b0d05eba286e782ac8fb8e6f3205147e45337a27c065fd238a678c3d2a36747
+ *   Source commit:  24abca7-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 6bf63b0c6c1bf01582557ffdbebb70c16f4f20d2da8c67c20df13faa5c116da0
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
  *
@@ -140,6 +140,10 @@
 #define TERN_NOINLINE
 #define TERN_COLD
 #endif
+
+/* Token pasting for names made unique per line (scoped helpers). */
+#define TERN__CAT2(a, b) a##b
+#define TERN__CAT(a, b) TERN__CAT2(a, b)
 
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE
@@ -316,8 +320,6 @@ TERN_INLINE void tern__lightlock_scope_release(struct tern__lightlock_scope *s)
 		tern_lightlock_unlock(s->held);
 }
 
-#define TERN__CAT2(a, b) a##b
-#define TERN__CAT(a, b) TERN__CAT2(a, b)
 #define TERN_LIGHTLOCK_TRY_SCOPE(lockp)                                              \
 	for (struct tern__lightlock_scope TERN__CAT(tern__scope_, __LINE__)             \
 		     __attribute__((cleanup(tern__lightlock_scope_release))) =             \

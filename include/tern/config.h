@@ -71,6 +71,10 @@
 #define TERN_COLD
 #endif
 
+/* Token pasting for names made unique per line (scoped helpers). */
+#define TERN__CAT2(a, b) a##b
+#define TERN__CAT(a, b) TERN__CAT2(a, b)
+
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE
 #define TERN_CACHELINE 64

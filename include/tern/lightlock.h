@@ -141,8 +141,6 @@ TERN_INLINE void tern__lightlock_scope_release(struct tern__lightlock_scope *s)
 		tern_lightlock_unlock(s->held);
 }
 
-#define TERN__CAT2(a, b) a##b
-#define TERN__CAT(a, b) TERN__CAT2(a, b)
 #define TERN_LIGHTLOCK_TRY_SCOPE(lockp)                                              \
 	for (struct tern__lightlock_scope TERN__CAT(tern__scope_, __LINE__)             \
 		     __attribute__((cleanup(tern__lightlock_scope_release))) =             \
