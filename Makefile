@@ -3,7 +3,8 @@
 #   make            libtern.a and libtern.so.MAJOR.MINOR in $(BUILD)/
 #   make test       install missing Debian packages (make deps), build and run every suite
 #   make bench      the benchmark harness (see README.md)
-#   make install    PREFIX=/usr/local DESTDIR=   headers, libraries, tern.pc
+#   make install    PREFIX=/usr/local DESTDIR=   headers (tern.h, tern/*.h, the
+#                   C++ tern.hpp), libraries, tern.pc
 #   make single     regenerate dist/tern.h and dist/tern_lightlock.h
 #   make check-asan / check-tsan / check-valgrind / check-model / soak SECONDS=N
 #   make ci-extra   everything .ci/run adds after make test (mk/*.mk)
@@ -102,7 +103,7 @@ deps:
 
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR)/tern $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 include/tern.h $(DESTDIR)$(INCLUDEDIR)/tern.h
+	install -m 644 include/tern.h include/tern.hpp $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(wildcard include/tern/*.h) $(DESTDIR)$(INCLUDEDIR)/tern/
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtern.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
@@ -113,7 +114,7 @@ install: lib
 	    tern.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/tern.h
+	rm -f $(DESTDIR)$(INCLUDEDIR)/tern.h $(DESTDIR)$(INCLUDEDIR)/tern.hpp
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/tern
 	rm -f $(DESTDIR)$(LIBDIR)/libtern.a $(DESTDIR)$(LIBDIR)/libtern.so \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) \

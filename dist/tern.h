@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  24abca7-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 8ee2f52d1c2c4eaf4751a7e5b8e019ab24cb7058506acc6f4187b63671714f5c
+ *   Source commit:  076e80c-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 8017170509ca4b400c8f3080addd198fe0573822aa61bfab146ea086058bfd2e
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -31,26 +31,26 @@
  *
  * CONTENTS (line numbers in this file)
  *      55  Compile-time options
- *     115  Public function index
- *     183  Public API
- *       184  tern.h                umbrella header: lock-free concurrency ...
- *       197  tern/config.h         build configuration, portability ...
- *       328  tern/alloc.h          the allocator behind tern's slow paths
- *       369  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       525  tern/epoch.h          three-bin epoch-based memory reclamation
- *      1033  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1399  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1775  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1786  src/core/alloc.c                    the replaceable ...
- *      1867  src/lightlock/lightlock.c           build-time checks for ...
- *      1895  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2040  src/epoch/epoch_impl.h              private types and ...
- *      2405  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2878  src/epoch/epoch_registry.h          thread records: ...
- *      3146  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3915  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4615  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4783  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *     118  Public function index
+ *     186  Public API
+ *       187  tern.h                umbrella header: lock-free concurrency ...
+ *       200  tern/config.h         build configuration, portability ...
+ *       357  tern/alloc.h          the allocator behind tern's slow paths
+ *       398  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       560  tern/epoch.h          three-bin epoch-based memory reclamation
+ *      1068  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1434  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1810  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1821  src/core/alloc.c                    the replaceable ...
+ *      1902  src/lightlock/lightlock.c           build-time checks for ...
+ *      1930  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      2075  src/epoch/epoch_impl.h              private types and ...
+ *      2440  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2913  src/epoch/epoch_registry.h          thread records: ...
+ *      3181  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      3950  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4650  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4818  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -64,6 +64,9 @@
  *   TERN_STATIC
  *       [only where the implementation is compiled] With TERN_IMPLEMENTATION:
  *       every function (and object) becomes static, private to that unit.
+ *   TERN_NO_CXX_ATOMIC_SHIM   (undefined by default)
+ *       [global] Define TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ *       (tern/config.h)
  *   TERN_API
  *       [global] Visibility of the library's exported functions.
  *       (tern/config.h)
@@ -220,7 +223,7 @@
 #define TERN_EXTERN_C_BEGIN extern "C" {
 #define TERN_EXTERN_C_END }
 /*
- * C++ (C++23 has <stdatomic.h>): the C11 keywords the headers use, spelled
+ * C++ (C++11 or later): the C11 keywords the headers use, spelled
  * the C++ way.  Atomic members are written _Atomic(T), which <stdatomic.h>
  * maps to std::atomic<T>.  Only the headers are C++-clean; compile the
  * implementation (libtern, or the TERN_IMPLEMENTATION file) as C11.
@@ -236,6 +239,32 @@
 #endif
 #ifndef _Thread_local
 #define _Thread_local thread_local
+#endif
+/*
+ * g++ before C++23: libstdc++'s <stdatomic.h> is empty there (clang++
+ * accepts C's _Atomic as an extension and needs nothing).  Map the names
+ * the tern headers use onto <atomic> exactly as C++23's <stdatomic.h>
+ * does, so the headers (and tern.hpp) work from C++11 on.  Like that
+ * header, this puts the names into the global namespace.  Define
+ * TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ */
+#if __cplusplus <= 202002L && !defined(__clang__) && !defined(TERN_NO_CXX_ATOMIC_SHIM) && \
+	!defined(_Atomic)
+#include <atomic>
+#define _Atomic(T) std::atomic<T>
+using std::memory_order;
+using std::memory_order_relaxed;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
+using std::atomic_uchar;
+using std::atomic_load_explicit;
+using std::atomic_store_explicit;
+using std::atomic_exchange_explicit;
+using std::atomic_compare_exchange_strong_explicit;
+using std::atomic_thread_fence;
+using std::atomic_signal_fence;
 #endif
 #else
 #define TERN_EXTERN_C_BEGIN
@@ -394,8 +423,14 @@ typedef struct tern_lightlock {
 
 _Static_assert(sizeof(tern_lightlock_t) == 1, "tern_lightlock_t must be one byte");
 
-/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT; */
+/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT;  (In C++
+ * an empty list: it value-initialises (zeroes) the atomic member without
+ * the copy that C++11/14 would need for { 0 }.) */
+#ifdef __cplusplus
+#define TERN_LIGHTLOCK_INIT {}
+#else
 #define TERN_LIGHTLOCK_INIT { 0 }
+#endif
 
 /* Backoff bounds of tern_lightlock_lock(), in pause instructions. */
 #ifndef TERN_LIGHTLOCK_SPIN_MAX

@@ -8,8 +8,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  24abca7-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 6bf63b0c6c1bf01582557ffdbebb70c16f4f20d2da8c67c20df13faa5c116da0
+ *   Source commit:  076e80c-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: d75592e91167ddc0b27c5c6fe63a4255e94c9351197337bd4d05a2dd1b9dd318
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
  *
@@ -19,15 +19,18 @@
  *
  * CONTENTS (line numbers in this file)
  *      27  Compile-time options
- *      40  Public function index
- *      49  Public API
- *        50  tern/lightlock.h a one-byte lock: a never-spinning try_lock ...
- *        70  tern/config.h    build configuration, portability macros and ...
+ *      43  Public function index
+ *      52  Public API
+ *        53  tern/lightlock.h a one-byte lock: a never-spinning try_lock ...
+ *        73  tern/config.h    build configuration, portability macros and ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including this header, identically in every
  *   translation unit ("global": they change inline code or types).
  *
+ *   TERN_NO_CXX_ATOMIC_SHIM   (undefined by default)
+ *       [global] Define TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ *       (tern/config.h)
  *   TERN_INLINE = static inline
  *       [global] Storage class of the header-inlined fast paths.
  *       (tern/config.h)
@@ -93,7 +96,7 @@
 #define TERN_EXTERN_C_BEGIN extern "C" {
 #define TERN_EXTERN_C_END }
 /*
- * C++ (C++23 has <stdatomic.h>): the C11 keywords the headers use, spelled
+ * C++ (C++11 or later): the C11 keywords the headers use, spelled
  * the C++ way.  Atomic members are written _Atomic(T), which <stdatomic.h>
  * maps to std::atomic<T>.  Only the headers are C++-clean; compile the
  * implementation (libtern, or the TERN_IMPLEMENTATION file) as C11.
@@ -109,6 +112,32 @@
 #endif
 #ifndef _Thread_local
 #define _Thread_local thread_local
+#endif
+/*
+ * g++ before C++23: libstdc++'s <stdatomic.h> is empty there (clang++
+ * accepts C's _Atomic as an extension and needs nothing).  Map the names
+ * the tern headers use onto <atomic> exactly as C++23's <stdatomic.h>
+ * does, so the headers (and tern.hpp) work from C++11 on.  Like that
+ * header, this puts the names into the global namespace.  Define
+ * TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ */
+#if __cplusplus <= 202002L && !defined(__clang__) && !defined(TERN_NO_CXX_ATOMIC_SHIM) && \
+	!defined(_Atomic)
+#include <atomic>
+#define _Atomic(T) std::atomic<T>
+using std::memory_order;
+using std::memory_order_relaxed;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
+using std::atomic_uchar;
+using std::atomic_load_explicit;
+using std::atomic_store_explicit;
+using std::atomic_exchange_explicit;
+using std::atomic_compare_exchange_strong_explicit;
+using std::atomic_thread_fence;
+using std::atomic_signal_fence;
 #endif
 #else
 #define TERN_EXTERN_C_BEGIN
@@ -206,8 +235,14 @@ typedef struct tern_lightlock {
 
 _Static_assert(sizeof(tern_lightlock_t) == 1, "tern_lightlock_t must be one byte");
 
-/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT; */
+/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT;  (In C++
+ * an empty list: it value-initialises (zeroes) the atomic member without
+ * the copy that C++11/14 would need for { 0 }.) */
+#ifdef __cplusplus
+#define TERN_LIGHTLOCK_INIT {}
+#else
 #define TERN_LIGHTLOCK_INIT { 0 }
+#endif
 
 /* Backoff bounds of tern_lightlock_lock(), in pause instructions. */
 #ifndef TERN_LIGHTLOCK_SPIN_MAX

@@ -27,8 +27,14 @@ typedef struct tern_lightlock {
 
 _Static_assert(sizeof(tern_lightlock_t) == 1, "tern_lightlock_t must be one byte");
 
-/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT; */
+/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT;  (In C++
+ * an empty list: it value-initialises (zeroes) the atomic member without
+ * the copy that C++11/14 would need for { 0 }.) */
+#ifdef __cplusplus
+#define TERN_LIGHTLOCK_INIT {}
+#else
 #define TERN_LIGHTLOCK_INIT { 0 }
+#endif
 
 /* Backoff bounds of tern_lightlock_lock(), in pause instructions. */
 #ifndef TERN_LIGHTLOCK_SPIN_MAX
