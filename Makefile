@@ -4,7 +4,8 @@
 #   make test       install missing Debian packages (make deps), build and run every suite
 #   make bench      the benchmark harness (see README.md)
 #   make install    PREFIX=/usr/local DESTDIR=   headers (tern.h, tern/*.h, the
-#                   C++ tern.hpp), libraries, tern.pc
+#                   C++ tern.hpp), libraries, tern.pc, and the CMake package
+#                   $(LIBDIR)/cmake/tern (find_package(tern); make check-cmake)
 #   make single     regenerate dist/tern.h and dist/tern_lightlock.h
 #   make check-asan / check-tsan / check-valgrind / check-model / soak SECONDS=N
 #   make ci-extra   everything .ci/run adds after make test (mk/*.mk)
@@ -25,6 +26,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+CMAKEDIR ?= $(LIBDIR)/cmake/tern
 BUILD ?= build
 OPT ?= -O2 -g
 EXTRA_CFLAGS ?=
@@ -112,6 +114,17 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    tern.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
+	install -d $(DESTDIR)$(CMAKEDIR)
+	@# The CMake package: paths relative to its own directory (relocatable).
+	rel_lib=$$(realpath -m -s --relative-to=$(CMAKEDIR) $(LIBDIR)); \
+	rel_inc=$$(realpath -m -s --relative-to=$(CMAKEDIR) $(INCLUDEDIR)); \
+	ptr=$$(echo __SIZEOF_POINTER__ | $(CC) -E -P -x c - | tr -d ' \n'); \
+	for f in ternConfig ternConfigVersion; do \
+	  sed -e "s|@VERSION@|$(VERSION)|g" -e "s|@VERSION_MAJOR@|$(VERSION_MAJOR)|g" \
+	      -e "s|@VERSION_MINOR@|$(VERSION_MINOR)|g" -e "s|@LIBDIR@|$(LIBDIR)|g" \
+	      -e "s|@REL_LIBDIR@|$$rel_lib|g" -e "s|@REL_INCLUDEDIR@|$$rel_inc|g" \
+	      -e "s|@SIZEOF_VOID_P@|$$ptr|g" cmake/$$f.cmake.in > $(DESTDIR)$(CMAKEDIR)/$$f.cmake || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/tern.h $(DESTDIR)$(INCLUDEDIR)/tern.hpp
@@ -119,6 +132,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libtern.a $(DESTDIR)$(LIBDIR)/libtern.so \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
+	rm -rf $(DESTDIR)$(CMAKEDIR)
 
 clean:
 	rm -rf build
