@@ -6,8 +6,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  076e80c-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 8017170509ca4b400c8f3080addd198fe0573822aa61bfab146ea086058bfd2e
+ *   Source commit:  f0040df-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: af447008cddec6792a4910f0d5584e228ed02ac15d70837c7b2cd16066eb7e6e
  *                   (path and contents of each of the 17 files inlined
  *                   below, in that order)
  *
@@ -38,19 +38,19 @@
  *       357  tern/alloc.h          the allocator behind tern's slow paths
  *       398  tern/lightlock.h      a one-byte lock: a never-spinning ...
  *       560  tern/epoch.h          three-bin epoch-based memory reclamation
- *      1068  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1434  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *    1810  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      1821  src/core/alloc.c                    the replaceable ...
- *      1902  src/lightlock/lightlock.c           build-time checks for ...
- *      1930  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2075  src/epoch/epoch_impl.h              private types and ...
- *      2440  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      2913  src/epoch/epoch_registry.h          thread records: ...
- *      3181  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      3950  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4650  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      4818  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      1069  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1435  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *    1811  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      1822  src/core/alloc.c                    the replaceable ...
+ *      1903  src/lightlock/lightlock.c           build-time checks for ...
+ *      1931  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      2076  src/epoch/epoch_impl.h              private types and ...
+ *      2491  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      2964  src/epoch/epoch_registry.h          thread records: ...
+ *      3232  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      4001  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      4701  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      4869  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -658,7 +658,8 @@ struct tern_epoch_stats {
 	 * longest, if one blocks it now.  A thread that stays pinned stops all
 	 * reclamation in its domain; this makes it visible.
 	 */
-	long stall_tid;              /* OS thread id (gettid), 0 if nothing is blocked */
+	long stall_tid;              /* OS thread id (gettid; off Linux a number tern
+	                              * gives each thread), 0 if nothing is blocked */
 	uint64_t stall_epoch;        /* the epoch that thread is pinned at */
 	uint64_t stall_ns;           /* for how long it has blocked advancement */
 	uint64_t stall_refusals;     /* advance attempts it refused */
@@ -2108,16 +2109,45 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 #ifndef TERN_EPOCH_IMPL_H
 #define TERN_EPOCH_IMPL_H
 
+/*
+ * Platform selection (issue #13).  The module needs POSIX threads and
+ * clocks; two things are Linux-only and are compiled only there:
+ *   - membarrier(2) through syscall() (<linux/membarrier.h>,
+ *     <sys/syscall.h>): the fence-free reader fast path;
+ *   - gettid(), the OS thread id reported as stall_tid in the stats.
+ * Elsewhere (the BSDs, macOS, illumos, ...) the library is built in fence
+ * mode, as with TERN_EPOCH_FORCE_FENCE: tern__epoch_need_fence stays 1, so
+ * no record ever gets TERN__EPOCH_FAST and every outermost pin (also the
+ * header's inline one, which then always takes the slow path) runs the
+ * seq_cst fence; tern_epoch_uses_membarrier() reports false, and
+ * stall_tid is a number tern gives each thread that registers (1, 2, ...).
+ * TERN__EPOCH_LINUX is overridable only so that this fallback can be
+ * compiled and run on Linux (mk/cross.mk, check-nonlinux).  Systems
+ * without POSIX threads stop here.
+ */
+#if !defined(__unix__) && !(defined(__APPLE__) && defined(__MACH__))
+#error "tern: the epoch module needs a POSIX system (pthreads, clock_gettime); see issue #13"
+#endif
+#ifndef TERN__EPOCH_LINUX
+#ifdef __linux__
+#define TERN__EPOCH_LINUX 1
+#else
+#define TERN__EPOCH_LINUX 0
+#endif
+#endif
+
 #include <errno.h>
-#include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#if TERN__EPOCH_LINUX
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__riscv)
 #define TERN__EPOCH_ARCH_MCA 1 /* multi-copy atomic: membarrier mode is sound */
@@ -2196,7 +2226,7 @@ struct tern__epoch_record {
 	batch_t open;                      /* unsealed (untagged) garbage, under olock */
 	struct tern__epoch_bag *spare;     /* cache of empty bags; owner only */
 	unsigned nspare;
-	long tid;                          /* gettid() of the owner */
+	long tid;                          /* epoch_thread_id() of the owner */
 	struct tern__epoch_record *prev, *next; /* registry, under the domain lock */
 	struct tern__epoch_record *chain;  /* owner's heap records (owner only) */
 	uint64_t stall_since_ns;           /* stall fields: under the domain lock */
@@ -2315,6 +2345,7 @@ static void epoch_atfork_prepare(void);
 static void epoch_atfork_parent(void);
 static void epoch_atfork_child(void);
 
+#if TERN__EPOCH_LINUX
 static long epoch_sys_membarrier(int cmd)
 {
 #ifdef __NR_membarrier
@@ -2323,6 +2354,24 @@ static long epoch_sys_membarrier(int cmd)
 	(void)cmd;
 	errno = ENOSYS;
 	return -1;
+#endif
+}
+#endif
+
+#if !TERN__EPOCH_LINUX
+/* The next stall_tid to hand out (no gettid() here). */
+static _Atomic(long) tern__epoch_next_tid = 1;
+#endif
+
+/* => the calling thread's id for the stats (stall_tid). */
+static long epoch_thread_id(void)
+{
+#if TERN__EPOCH_LINUX
+	return (long)syscall(SYS_gettid);
+#else
+	/* Relaxed: only the uniqueness of the number matters, which the
+	 * read-modify-write gives in any order; nothing is published by it. */
+	return atomic_fetch_add_explicit(&tern__epoch_next_tid, 1, memory_order_relaxed);
 #endif
 }
 
@@ -2334,7 +2383,7 @@ static void epoch_global_init(void)
 	}
 	pthread_atfork(epoch_atfork_prepare, epoch_atfork_parent, epoch_atfork_child);
 	int fence = 1;
-#if !defined(TERN_EPOCH_FORCE_FENCE)
+#if !defined(TERN_EPOCH_FORCE_FENCE) && TERN__EPOCH_LINUX
 	if (TERN__EPOCH_ARCH_MCA) {
 		long cmds = epoch_sys_membarrier(MEMBARRIER_CMD_QUERY);
 		if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
@@ -2405,11 +2454,13 @@ static void epoch_backoff(unsigned *round)
  * seq_cst fence. */
 static void heavy_barrier(void)
 {
+#if TERN__EPOCH_LINUX
 	if (!need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
 		/* Cannot happen once registered; fail safe rather than unsound. */
 		fprintf(stderr, "tern: membarrier failed after registration\n");
 		abort();
 	}
+#endif
 	/* Seq_cst fence: pairs with the readers' seq_cst fence in
 	 * tern__epoch_pin_slow() (fence mode) and with F_W in seal(); in
 	 * membarrier mode it places the collector's side of the barrier in S. */
@@ -2947,7 +2998,7 @@ static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool 
 	memset(r, 0, sizeof *r);
 	r->slot = slot ? slot : &r->own;
 	r->heap = heap;
-	r->tid = (long)syscall(SYS_gettid);
+	r->tid = epoch_thread_id();
 	r->dom_id = D->pub->id;
 	r->reserve.reserve = true;
 	r->mode = need_fence() ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;

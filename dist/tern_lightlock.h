@@ -8,7 +8,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  076e80c-dirty   (not compared by `make check-single`)
+ *   Source commit:  f0040df-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: d75592e91167ddc0b27c5c6fe63a4255e94c9351197337bd4d05a2dd1b9dd318
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)

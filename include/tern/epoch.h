@@ -100,7 +100,8 @@ struct tern_epoch_stats {
 	 * longest, if one blocks it now.  A thread that stays pinned stops all
 	 * reclamation in its domain; this makes it visible.
 	 */
-	long stall_tid;              /* OS thread id (gettid), 0 if nothing is blocked */
+	long stall_tid;              /* OS thread id (gettid; off Linux a number tern
+	                              * gives each thread), 0 if nothing is blocked */
 	uint64_t stall_epoch;        /* the epoch that thread is pinned at */
 	uint64_t stall_ns;           /* for how long it has blocked advancement */
 	uint64_t stall_refusals;     /* advance attempts it refused */
