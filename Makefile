@@ -8,6 +8,8 @@
 #                   $(LIBDIR)/cmake/tern (find_package(tern); make check-cmake)
 #   make single     regenerate dist/tern.h and dist/tern_lightlock.h
 #   make check-asan / check-tsan / check-valgrind / check-model / soak SECONDS=N
+#   make check-cmake / check-aarch64 / check-nonlinux   CMake package, aarch64
+#                   under qemu-user, the non-Linux fallback (mk/cmake.mk, mk/cross.mk)
 #   make ci-extra   everything .ci/run adds after make test (mk/*.mk)
 #
 # Variables: CC (gcc or clang), BUILD (output dir), OPT (optimisation flags),
