@@ -7,9 +7,13 @@
 #   make bench      the benchmark harness (installs its peers: make deps-bench); results
 #                   in $(BUILD)/bench-results; make bench-publish copies them to bench/results
 #   make deps       every Debian package of test, bench and ci-extra (deps-test, deps-bench, deps-ci)
-#   make install    PREFIX=/usr/local DESTDIR=   headers, libraries, tern.pc
+#   make install    PREFIX=/usr/local DESTDIR=   headers (tern.h, tern/*.h, the
+#                   C++ tern.hpp), libraries, tern.pc, and the CMake package
+#                   $(LIBDIR)/cmake/tern (find_package(tern); make check-cmake)
 #   make single     regenerate dist/tern.h and dist/tern_lightlock.h
 #   make check-asan / check-tsan / check-valgrind / check-model / soak SECONDS=N
+#   make check-cmake / check-aarch64 / check-nonlinux   CMake package, aarch64
+#                   under qemu-user, the non-Linux fallback (mk/cmake.mk, mk/cross.mk)
 #   make ci-extra   everything .ci/run adds after make test (mk/*.mk)
 #
 # Variables: CC (gcc or clang), BUILD (output dir), OPT (optimisation flags),
@@ -28,6 +32,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+CMAKEDIR ?= $(LIBDIR)/cmake/tern
 BUILD ?= build
 OPT ?= -O2 -g
 EXTRA_CFLAGS ?=
@@ -121,7 +126,7 @@ check-lines:
 
 install: lib
 	install -d $(DESTDIR)$(INCLUDEDIR)/tern $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 644 include/tern.h $(DESTDIR)$(INCLUDEDIR)/tern.h
+	install -m 644 include/tern.h include/tern.hpp $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(wildcard include/tern/*.h) $(DESTDIR)$(INCLUDEDIR)/tern/
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtern.a
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
@@ -130,13 +135,25 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    tern.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
+	install -d $(DESTDIR)$(CMAKEDIR)
+	@# The CMake package: paths relative to its own directory (relocatable).
+	rel_lib=$$(realpath -m -s --relative-to=$(CMAKEDIR) $(LIBDIR)); \
+	rel_inc=$$(realpath -m -s --relative-to=$(CMAKEDIR) $(INCLUDEDIR)); \
+	ptr=$$(echo __SIZEOF_POINTER__ | $(CC) -E -P -x c - | tr -d ' \n'); \
+	for f in ternConfig ternConfigVersion; do \
+	  sed -e "s|@VERSION@|$(VERSION)|g" -e "s|@VERSION_MAJOR@|$(VERSION_MAJOR)|g" \
+	      -e "s|@VERSION_MINOR@|$(VERSION_MINOR)|g" -e "s|@LIBDIR@|$(LIBDIR)|g" \
+	      -e "s|@REL_LIBDIR@|$$rel_lib|g" -e "s|@REL_INCLUDEDIR@|$$rel_inc|g" \
+	      -e "s|@SIZEOF_VOID_P@|$$ptr|g" cmake/$$f.cmake.in > $(DESTDIR)$(CMAKEDIR)/$$f.cmake || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/tern.h
+	rm -f $(DESTDIR)$(INCLUDEDIR)/tern.h $(DESTDIR)$(INCLUDEDIR)/tern.hpp
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/tern
 	rm -f $(DESTDIR)$(LIBDIR)/libtern.a $(DESTDIR)$(LIBDIR)/libtern.so \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO)) \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/tern.pc
+	rm -rf $(DESTDIR)$(CMAKEDIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  c5f140f-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 997373a2acdcff9090ed3f7a503d6c32387ac76a5928d1e785b8713dead2e543
+ *   Source commit:  c194a9c-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 68521173451079e8ff87bb1e0e9adea2d86ba990f3f85558442b7c0217ab8d09
  *                   (path and contents of each of the 21 files inlined
  *                   below, in that order)
  *
@@ -32,30 +32,30 @@
  *
  * CONTENTS (line numbers in this file)
  *      60  Compile-time options
- *     120  Public function index
- *     195  Public API
- *       196  tern.h                umbrella header: lock-free concurrency ...
- *       211  tern/config.h         build configuration, portability ...
- *       334  tern/alloc.h          the allocator behind tern's slow paths
- *       375  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       533  tern/epoch.h          three-bin epoch-based memory reclamation
- *       967  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1346  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *      1771  tern/queue.h          lock-free multi-producer ...
- *      1936  tern/stack.h          lock-free LIFO stack of intrusive ...
- *    2122  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      2133  src/core/alloc.c                    the replaceable ...
- *      2214  src/lightlock/lightlock.c           build-time checks for ...
- *      2242  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2392  src/epoch/epoch_impl.h              private types and ...
- *      2764  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      3252  src/epoch/epoch_registry.h          thread records: ...
- *      3520  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4296  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      4997  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5165  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      5336  src/queue/queue.c                   the Michael–Scott ...
- *      5667  src/stack/stack.c                   the Treiber stack of ...
+ *     123  Public function index
+ *     199  Public API
+ *       200  tern.h                umbrella header: lock-free concurrency ...
+ *       215  tern/config.h         build configuration, portability ...
+ *       368  tern/alloc.h          the allocator behind tern's slow paths
+ *       409  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       571  tern/epoch.h          three-bin epoch-based memory reclamation
+ *      1081  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1460  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *      1885  tern/queue.h          lock-free multi-producer ...
+ *      2050  tern/stack.h          lock-free LIFO stack of intrusive ...
+ *    2236  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2247  src/core/alloc.c                    the replaceable ...
+ *      2328  src/lightlock/lightlock.c           build-time checks for ...
+ *      2356  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      2506  src/epoch/epoch_impl.h              private types and ...
+ *      2928  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      3416  src/epoch/epoch_registry.h          thread records: ...
+ *      3684  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      4460  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      5161  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5329  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      5500  src/queue/queue.c                   the Michael–Scott ...
+ *      5831  src/stack/stack.c                   the Treiber stack of ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -69,6 +69,9 @@
  *   TERN_STATIC
  *       [only where the implementation is compiled] With TERN_IMPLEMENTATION:
  *       every function (and object) becomes static, private to that unit.
+ *   TERN_NO_CXX_ATOMIC_SHIM   (undefined by default)
+ *       [global] Define TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ *       (tern/config.h)
  *   TERN_API
  *       [global] Visibility of the library's exported functions.
  *       (tern/config.h)
@@ -140,7 +143,8 @@
  *       tern_epoch_domain_quiescent tern_epoch_domain_offline
  *       tern_epoch_domain_get_state tern_epoch_domain_poll_state
  *       tern_epoch_domain_pin tern_epoch_domain_unpin
- *       tern_epoch_domain_is_pinned
+ *       tern_epoch_domain_is_pinned tern_epoch_guard_pin
+ *       tern_epoch_guard_domain_pin tern_epoch_guard_unpin
  *   tern/atomic_cell.h
  *       tern_cell_init tern_cell_try_init tern_cell_destroy tern_cell_load
  *       tern_cell_store tern_cell_swap tern_cell_take
@@ -234,7 +238,7 @@
 #define TERN_EXTERN_C_BEGIN extern "C" {
 #define TERN_EXTERN_C_END }
 /*
- * C++ (C++23 has <stdatomic.h>): the C11 keywords the headers use, spelled
+ * C++ (C++11 or later): the C11 keywords the headers use, spelled
  * the C++ way.  Atomic members are written _Atomic(T), which <stdatomic.h>
  * maps to std::atomic<T>.  Only the headers are C++-clean; compile the
  * implementation (libtern, or the TERN_IMPLEMENTATION file) as C11.
@@ -250,6 +254,32 @@
 #endif
 #ifndef _Thread_local
 #define _Thread_local thread_local
+#endif
+/*
+ * g++ before C++23: libstdc++'s <stdatomic.h> is empty there (clang++
+ * accepts C's _Atomic as an extension and needs nothing).  Map the names
+ * the tern headers use onto <atomic> exactly as C++23's <stdatomic.h>
+ * does, so the headers (and tern.hpp) work from C++11 on.  Like that
+ * header, this puts the names into the global namespace.  Define
+ * TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ */
+#if __cplusplus <= 202002L && !defined(__clang__) && !defined(TERN_NO_CXX_ATOMIC_SHIM) && \
+	!defined(_Atomic)
+#include <atomic>
+#define _Atomic(T) std::atomic<T>
+using std::memory_order;
+using std::memory_order_relaxed;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
+using std::atomic_uchar;
+using std::atomic_load_explicit;
+using std::atomic_store_explicit;
+using std::atomic_exchange_explicit;
+using std::atomic_compare_exchange_strong_explicit;
+using std::atomic_thread_fence;
+using std::atomic_signal_fence;
 #endif
 #else
 #define TERN_EXTERN_C_BEGIN
@@ -277,6 +307,10 @@
 #define TERN_LIKELY(x) (x)
 #define TERN_UNLIKELY(x) (x)
 #endif
+
+/* Token pasting for names made unique per line (scoped helpers). */
+#define TERN__CAT2(a, b) a##b
+#define TERN__CAT(a, b) TERN__CAT2(a, b)
 
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE
@@ -400,8 +434,14 @@ typedef struct tern_lightlock {
 
 _Static_assert(sizeof(tern_lightlock_t) == 1, "tern_lightlock_t must be one byte");
 
-/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT; */
+/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT;  (In C++
+ * an empty list: it value-initialises (zeroes) the atomic member without
+ * the copy that C++11/14 would need for { 0 }.) */
+#ifdef __cplusplus
+#define TERN_LIGHTLOCK_INIT {}
+#else
 #define TERN_LIGHTLOCK_INIT { 0 }
+#endif
 
 /* Backoff bounds of tern_lightlock_lock(), in pause instructions. */
 #ifndef TERN_LIGHTLOCK_SPIN_MAX
@@ -514,8 +554,6 @@ TERN_INLINE void tern__lightlock_scope_release(struct tern__lightlock_scope *s)
 		tern_lightlock_unlock(s->held);
 }
 
-#define TERN__CAT2(a, b) a##b
-#define TERN__CAT(a, b) TERN__CAT2(a, b)
 #define TERN_LIGHTLOCK_TRY_SCOPE(lockp)                                              \
 	for (struct tern__lightlock_scope TERN__CAT(tern__scope_, __LINE__)             \
 		     __attribute__((cleanup(tern__lightlock_scope_release))) =             \
@@ -631,7 +669,8 @@ struct tern_epoch_stats {
 	 * longest, if one blocks it now.  A thread that stays pinned stops all
 	 * reclamation in its domain; this makes it visible.
 	 */
-	long stall_tid;              /* OS thread id (gettid), 0 if nothing is blocked */
+	long stall_tid;              /* OS thread id (gettid; off Linux a number tern
+	                              * gives each thread), 0 if nothing is blocked */
 	uint64_t stall_epoch;        /* the epoch that thread is pinned at */
 	uint64_t stall_ns;           /* for how long it has blocked advancement */
 	uint64_t stall_refusals;     /* advance attempts it refused */
@@ -957,6 +996,81 @@ TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 		return tern__epoch_pinned(c->slot);
 	return tern__epoch_domain_pinned(d);
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+/*
+ * Scoped pins (GCC/Clang `cleanup` attribute), like the LightLock's scoped
+ * helpers: the pin ends on every exit from the enclosing block — falling
+ * off its end, return, break, continue, or a goto to a label outside it —
+ * exactly once, innermost first when scopes nest.  (C++: tern.hpp.)
+ *
+ *     {
+ *             TERN_EPOCH_PIN_SCOPE();           // pinned from here ...
+ *             const struct v *p = tern_cell_load(&cell);
+ *             if (!p)
+ *                     return -1;                // ... unpinned here
+ *             use(p);
+ *     }                                         // ... or here
+ *
+ *     TERN_EPOCH_DOMAIN_PIN_SCOPE(d);           // the same in domain d
+ *
+ *     struct tern_epoch_guard g TERN_EPOCH_GUARD = tern_epoch_guard_pin();
+ *     ...
+ *     tern_epoch_guard_unpin(&g);               // optional: end it early
+ *
+ * What read under the pin must not be used after the block (the pointer
+ * may outlive it; the guarantee does not).  Never goto *into* the block
+ * past the declaration: clang rejects it, gcc accepts it and would run the
+ * cleanup on a guard never initialised.  longjmp() out of the block
+ * and thread cancellation (without -fexceptions) do not run cleanups, so
+ * they leave the thread pinned, as they would skip a tern_epoch_unpin().
+ */
+struct tern_epoch_guard {
+	tern_epoch_domain_t *dom; /* the domain pinned, NULL for the default one */
+	bool pinned;              /* false once ended (tern_epoch_guard_unpin) */
+};
+
+/* Pins the default domain.  => a guard to store in a TERN_EPOCH_GUARD variable. */
+TERN_INLINE struct tern_epoch_guard tern_epoch_guard_pin(void)
+{
+	tern_epoch_pin();
+	struct tern_epoch_guard g = { NULL, true };
+	return g;
+}
+
+/* Pins domain d.  => a guard to store in a TERN_EPOCH_GUARD variable. */
+TERN_INLINE struct tern_epoch_guard tern_epoch_guard_domain_pin(tern_epoch_domain_t *d)
+{
+	tern_epoch_domain_pin(d);
+	struct tern_epoch_guard g = { d, true };
+	return g;
+}
+
+/* Ends g's pin now, if it has not ended; the cleanup then does nothing. */
+TERN_INLINE void tern_epoch_guard_unpin(struct tern_epoch_guard *g)
+{
+	if (!g->pinned)
+		return;
+	g->pinned = false;
+	if (g->dom)
+		tern_epoch_domain_unpin(g->dom);
+	else
+		tern_epoch_unpin();
+}
+
+/* The attributes of a guard variable: unpins when the variable goes out of
+ * scope (and no warning if the variable is never named again). */
+#define TERN_EPOCH_GUARD __attribute__((cleanup(tern_epoch_guard_unpin), unused))
+
+/* Declares a hidden guard: pinned from here to the end of the enclosing
+ * block (a declaration, so it goes where a declaration may). */
+#define TERN_EPOCH_PIN_SCOPE()                                                        \
+	struct tern_epoch_guard TERN__CAT(tern__epoch_scope_, __COUNTER__) TERN_EPOCH_GUARD = \
+		tern_epoch_guard_pin()
+#define TERN_EPOCH_DOMAIN_PIN_SCOPE(d)                                                \
+	struct tern_epoch_guard TERN__CAT(tern__epoch_scope_, __COUNTER__) TERN_EPOCH_GUARD = \
+		tern_epoch_guard_domain_pin(d)
+#endif
 
 TERN_EXTERN_C_END
 
@@ -2425,16 +2539,45 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 #ifndef TERN_EPOCH_IMPL_H
 #define TERN_EPOCH_IMPL_H
 
+/*
+ * Platform selection (issue #13).  The module needs POSIX threads and
+ * clocks; two things are Linux-only and are compiled only there:
+ *   - membarrier(2) through syscall() (<linux/membarrier.h>,
+ *     <sys/syscall.h>): the fence-free reader fast path;
+ *   - gettid(), the OS thread id reported as stall_tid in the stats.
+ * Elsewhere (the BSDs, macOS, illumos, ...) the library is built in fence
+ * mode, as with TERN_EPOCH_FORCE_FENCE: tern__epoch_need_fence stays 1, so
+ * no record ever gets TERN__EPOCH_FAST and every outermost pin (also the
+ * header's inline one, which then always takes the slow path) runs the
+ * seq_cst fence; tern_epoch_uses_membarrier() reports false, and
+ * stall_tid is a number tern gives each thread that registers (1, 2, ...).
+ * TERN__EPOCH_LINUX is overridable only so that this fallback can be
+ * compiled and run on Linux (mk/cross.mk, check-nonlinux).  Systems
+ * without POSIX threads stop here.
+ */
+#if !defined(__unix__) && !(defined(__APPLE__) && defined(__MACH__))
+#error "tern: the epoch module needs a POSIX system (pthreads, clock_gettime); see issue #13"
+#endif
+#ifndef TERN__EPOCH_LINUX
+#ifdef __linux__
+#define TERN__EPOCH_LINUX 1
+#else
+#define TERN__EPOCH_LINUX 0
+#endif
+#endif
+
 #include <errno.h>
-#include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#if TERN__EPOCH_LINUX
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__riscv)
 #define TERN__EPOCH_ARCH_MCA 1 /* multi-copy atomic: membarrier mode is sound */
@@ -2520,7 +2663,7 @@ struct tern__epoch_record {
 	batch_t open;                      /* unsealed (untagged) garbage, under olock */
 	struct tern__epoch_bag *spare;     /* cache of empty bags; owner only */
 	unsigned nspare;
-	long tid;                          /* gettid() of the owner */
+	long tid;                          /* epoch_thread_id() of the owner */
 	struct tern__epoch_record *prev, *next; /* registry, under the domain lock */
 	struct tern__epoch_record *chain;  /* owner's heap records (owner only) */
 	uint64_t stall_since_ns;           /* stall fields: under the domain lock */
@@ -2639,6 +2782,7 @@ static void epoch_atfork_prepare(void);
 static void epoch_atfork_parent(void);
 static void epoch_atfork_child(void);
 
+#if TERN__EPOCH_LINUX
 static long epoch_sys_membarrier(int cmd)
 {
 #ifdef __NR_membarrier
@@ -2647,6 +2791,24 @@ static long epoch_sys_membarrier(int cmd)
 	(void)cmd;
 	errno = ENOSYS;
 	return -1;
+#endif
+}
+#endif
+
+#if !TERN__EPOCH_LINUX
+/* The next stall_tid to hand out (no gettid() here). */
+static _Atomic(long) tern__epoch_next_tid = 1;
+#endif
+
+/* => the calling thread's id for the stats (stall_tid). */
+static long epoch_thread_id(void)
+{
+#if TERN__EPOCH_LINUX
+	return (long)syscall(SYS_gettid);
+#else
+	/* Relaxed: only the uniqueness of the number matters, which the
+	 * read-modify-write gives in any order; nothing is published by it. */
+	return atomic_fetch_add_explicit(&tern__epoch_next_tid, 1, memory_order_relaxed);
 #endif
 }
 
@@ -2658,7 +2820,7 @@ static void epoch_global_init(void)
 	}
 	pthread_atfork(epoch_atfork_prepare, epoch_atfork_parent, epoch_atfork_child);
 	int fence = 1;
-#if !defined(TERN_EPOCH_FORCE_FENCE)
+#if !defined(TERN_EPOCH_FORCE_FENCE) && TERN__EPOCH_LINUX
 	if (TERN__EPOCH_ARCH_MCA) {
 		long cmds = epoch_sys_membarrier(MEMBARRIER_CMD_QUERY);
 		if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
@@ -2729,11 +2891,13 @@ static void epoch_backoff(unsigned *round)
  * seq_cst fence. */
 static void heavy_barrier(void)
 {
+#if TERN__EPOCH_LINUX
 	if (!need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
 		/* Cannot happen once registered; fail safe rather than unsound. */
 		fprintf(stderr, "tern: membarrier failed after registration\n");
 		abort();
 	}
+#endif
 	/* Seq_cst fence: pairs with the readers' seq_cst fence in
 	 * tern__epoch_pin_slow() (fence mode) and with F_W in seal(); in
 	 * membarrier mode it places the collector's side of the barrier in S. */
@@ -3286,7 +3450,7 @@ static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool 
 	memset(r, 0, sizeof *r);
 	r->slot = slot ? slot : &r->own;
 	r->heap = heap;
-	r->tid = (long)syscall(SYS_gettid);
+	r->tid = epoch_thread_id();
 	r->dom_id = D->pub->id;
 	r->reserve.reserve = true;
 	r->mode = need_fence() ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;

@@ -9,8 +9,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  c5f140f-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 979ba64213494312ab764051f0afbaa25412469aae78f98609520390b0f8f90e
+ *   Source commit:  c194a9c-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 1b9911bcc547d154544458d29026ba90032b49f399428bbabcb6fc2458c2e60f
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
  *
@@ -20,15 +20,18 @@
  *
  * CONTENTS (line numbers in this file)
  *      28  Compile-time options
- *      41  Public function index
- *      50  Public API
- *        51  tern/lightlock.h a one-byte lock: a never-spinning try_lock ...
- *        71  tern/config.h    build configuration, portability macros and ...
+ *      44  Public function index
+ *      53  Public API
+ *        54  tern/lightlock.h a one-byte lock: a never-spinning try_lock ...
+ *        74  tern/config.h    build configuration, portability macros and ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including this header, identically in every
  *   translation unit ("global": they change inline code or types).
  *
+ *   TERN_NO_CXX_ATOMIC_SHIM   (undefined by default)
+ *       [global] Define TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ *       (tern/config.h)
  *   TERN_INLINE = static inline
  *       [global] Storage class of the header-inlined fast paths.
  *       (tern/config.h)
@@ -94,7 +97,7 @@
 #define TERN_EXTERN_C_BEGIN extern "C" {
 #define TERN_EXTERN_C_END }
 /*
- * C++ (C++23 has <stdatomic.h>): the C11 keywords the headers use, spelled
+ * C++ (C++11 or later): the C11 keywords the headers use, spelled
  * the C++ way.  Atomic members are written _Atomic(T), which <stdatomic.h>
  * maps to std::atomic<T>.  Only the headers are C++-clean; compile the
  * implementation (libtern, or the TERN_IMPLEMENTATION file) as C11.
@@ -110,6 +113,32 @@
 #endif
 #ifndef _Thread_local
 #define _Thread_local thread_local
+#endif
+/*
+ * g++ before C++23: libstdc++'s <stdatomic.h> is empty there (clang++
+ * accepts C's _Atomic as an extension and needs nothing).  Map the names
+ * the tern headers use onto <atomic> exactly as C++23's <stdatomic.h>
+ * does, so the headers (and tern.hpp) work from C++11 on.  Like that
+ * header, this puts the names into the global namespace.  Define
+ * TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ */
+#if __cplusplus <= 202002L && !defined(__clang__) && !defined(TERN_NO_CXX_ATOMIC_SHIM) && \
+	!defined(_Atomic)
+#include <atomic>
+#define _Atomic(T) std::atomic<T>
+using std::memory_order;
+using std::memory_order_relaxed;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
+using std::atomic_uchar;
+using std::atomic_load_explicit;
+using std::atomic_store_explicit;
+using std::atomic_exchange_explicit;
+using std::atomic_compare_exchange_strong_explicit;
+using std::atomic_thread_fence;
+using std::atomic_signal_fence;
 #endif
 #else
 #define TERN_EXTERN_C_BEGIN
@@ -137,6 +166,10 @@
 #define TERN_LIKELY(x) (x)
 #define TERN_UNLIKELY(x) (x)
 #endif
+
+/* Token pasting for names made unique per line (scoped helpers). */
+#define TERN__CAT2(a, b) a##b
+#define TERN__CAT(a, b) TERN__CAT2(a, b)
 
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE
@@ -199,8 +232,14 @@ typedef struct tern_lightlock {
 
 _Static_assert(sizeof(tern_lightlock_t) == 1, "tern_lightlock_t must be one byte");
 
-/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT; */
+/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT;  (In C++
+ * an empty list: it value-initialises (zeroes) the atomic member without
+ * the copy that C++11/14 would need for { 0 }.) */
+#ifdef __cplusplus
+#define TERN_LIGHTLOCK_INIT {}
+#else
 #define TERN_LIGHTLOCK_INIT { 0 }
+#endif
 
 /* Backoff bounds of tern_lightlock_lock(), in pause instructions. */
 #ifndef TERN_LIGHTLOCK_SPIN_MAX
@@ -313,8 +352,6 @@ TERN_INLINE void tern__lightlock_scope_release(struct tern__lightlock_scope *s)
 		tern_lightlock_unlock(s->held);
 }
 
-#define TERN__CAT2(a, b) a##b
-#define TERN__CAT(a, b) TERN__CAT2(a, b)
 #define TERN_LIGHTLOCK_TRY_SCOPE(lockp)                                              \
 	for (struct tern__lightlock_scope TERN__CAT(tern__scope_, __LINE__)             \
 		     __attribute__((cleanup(tern__lightlock_scope_release))) =             \

@@ -9,9 +9,12 @@
 #                        changes HEAD), and the single header's forms behave
 #                        (tests/single/check-forms: misspelled
 #                        TERN_IMPLEMENTATION fails the link, TERN_STATIC, ...)
-#   make check-cxx       tests/cxx/use_tern.cpp with g++ -std=c++23 (and
-#                        clang++ -std=c++2b when installed), against
-#                        include/tern.h + libtern.a and against dist/tern.h
+#   make check-cxx       tests/cxx/use_tern.cpp with g++ -std=c++23 and
+#                        -std=c++17 (and clang++ when installed), against
+#                        include/tern.h + libtern.a and against dist/tern.h;
+#                        tests/cxx/use_tern_hpp.cpp (the RAII header
+#                        include/tern.hpp) in C++11, C++17 and C++23
+#                        -fno-exceptions, against both as well
 #   make check-examples  examples/lazy_exercise.c built and run three ways:
 #                        installed libtern.a via pkg-config, installed
 #                        libtern.so via pkg-config, dist/tern.h copied next to it
@@ -109,23 +112,44 @@ $(SINGLE_CXX_DIR)/layout_dist.o: tests/cxx/layout.c tests/cxx/layout.h $(SINGLE_
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(WARN) -pthread -Idist -c $< -o $@
 
+# tern.hpp: each compiler in these standards (one without exceptions),
+# against include/ + libtern.a and against dist/tern.h with tern.hpp copied
+# next to it (the single-header way to use it).  "c++23" is spelled c++2b
+# for a clang++ that does not know it yet.
+CXX_HPP_VARIANTS := c++11 c++17 c++23:-fno-exceptions
+
 check-cxx: $(LIB_A) $(SINGLE_CXX_DIR)/impl_dist.o $(SINGLE_CXX_DIR)/layout_lib.o $(SINGLE_CXX_DIR)/layout_dist.o
 	@set -e; \
-	for cxx in "g++ -std=c++23" "clang++ -std=c++2b"; do \
-	  bin=$${cxx%% *}; \
-	  if ! command -v $$bin >/dev/null 2>&1; then \
-	    [ $$bin = g++ ] && { echo "check-cxx: g++ not found" >&2; exit 1; }; \
-	    echo "check-cxx: $$bin not installed, skipped"; continue; \
+	mkdir -p $(SINGLE_CXX_DIR)/hpp_dist; \
+	cp $(SINGLE_H) include/tern.hpp $(SINGLE_CXX_DIR)/hpp_dist/; \
+	for cxx in g++ clang++; do \
+	  if ! command -v $$cxx >/dev/null 2>&1; then \
+	    [ $$cxx = g++ ] && { echo "check-cxx: g++ not found" >&2; exit 1; }; \
+	    echo "check-cxx: $$cxx not installed, skipped"; continue; \
 	  fi; \
-	  tag=$$(echo $$bin | tr -c 'a-z0-9\n' _); \
-	  echo "check-cxx: $$cxx, include/tern.h + libtern.a"; \
-	  $$cxx $(SINGLE_CXX_FLAGS) -Iinclude tests/cxx/use_tern.cpp -o $(SINGLE_CXX_DIR)/use_tern_lib_$$tag \
-	    $(SINGLE_CXX_DIR)/layout_lib.o $(LIB_A); \
-	  $(SINGLE_CXX_DIR)/use_tern_lib_$$tag; \
-	  echo "check-cxx: $$cxx, dist/tern.h + its implementation compiled as C"; \
-	  $$cxx $(SINGLE_CXX_FLAGS) -Idist tests/cxx/use_tern.cpp -o $(SINGLE_CXX_DIR)/use_tern_dist_$$tag \
+	  std23=c++23; $$cxx -std=c++23 -x c++ -fsyntax-only /dev/null 2>/dev/null || std23=c++2b; \
+	  tag=$$(echo $$cxx | tr -c 'a-z0-9\n' _); \
+	  for std in $$std23 c++17; do \
+	    echo "check-cxx: $$cxx -std=$$std use_tern.cpp, include/tern.h + libtern.a"; \
+	    $$cxx -std=$$std $(SINGLE_CXX_FLAGS) -Iinclude tests/cxx/use_tern.cpp -o $(SINGLE_CXX_DIR)/use_tern_lib_$$tag \
+	      $(SINGLE_CXX_DIR)/layout_lib.o $(LIB_A); \
+	    $(SINGLE_CXX_DIR)/use_tern_lib_$$tag; \
+	  done; \
+	  echo "check-cxx: $$cxx -std=$$std23 use_tern.cpp, dist/tern.h + its implementation compiled as C"; \
+	  $$cxx -std=$$std23 $(SINGLE_CXX_FLAGS) -Idist tests/cxx/use_tern.cpp -o $(SINGLE_CXX_DIR)/use_tern_dist_$$tag \
 	    $(SINGLE_CXX_DIR)/layout_dist.o $(SINGLE_CXX_DIR)/impl_dist.o; \
 	  $(SINGLE_CXX_DIR)/use_tern_dist_$$tag; \
+	  for v in $(CXX_HPP_VARIANTS); do \
+	    std=$${v%%:*}; [ $$std = c++23 ] && std=$$std23; \
+	    extra=; case $$v in *:*) extra=$${v#*:};; esac; \
+	    echo "check-cxx: $$cxx -std=$$std $$extra use_tern_hpp.cpp, include/ + libtern.a and dist/"; \
+	    $$cxx -std=$$std $$extra $(SINGLE_CXX_FLAGS) -Iinclude tests/cxx/use_tern_hpp.cpp \
+	      -o $(SINGLE_CXX_DIR)/use_tern_hpp_lib_$$tag $(LIB_A); \
+	    $(SINGLE_CXX_DIR)/use_tern_hpp_lib_$$tag; \
+	    $$cxx -std=$$std $$extra $(SINGLE_CXX_FLAGS) -I$(SINGLE_CXX_DIR)/hpp_dist tests/cxx/use_tern_hpp.cpp \
+	      -o $(SINGLE_CXX_DIR)/use_tern_hpp_dist_$$tag $(SINGLE_CXX_DIR)/impl_dist.o; \
+	    $(SINGLE_CXX_DIR)/use_tern_hpp_dist_$$tag; \
+	  done; \
 	done
 
 # ---- examples, three ways (the script stages `make install` itself)

@@ -24,7 +24,7 @@
 #define TERN_EXTERN_C_BEGIN extern "C" {
 #define TERN_EXTERN_C_END }
 /*
- * C++ (C++23 has <stdatomic.h>): the C11 keywords the headers use, spelled
+ * C++ (C++11 or later): the C11 keywords the headers use, spelled
  * the C++ way.  Atomic members are written _Atomic(T), which <stdatomic.h>
  * maps to std::atomic<T>.  Only the headers are C++-clean; compile the
  * implementation (libtern, or the TERN_IMPLEMENTATION file) as C11.
@@ -40,6 +40,32 @@
 #endif
 #ifndef _Thread_local
 #define _Thread_local thread_local
+#endif
+/*
+ * g++ before C++23: libstdc++'s <stdatomic.h> is empty there (clang++
+ * accepts C's _Atomic as an extension and needs nothing).  Map the names
+ * the tern headers use onto <atomic> exactly as C++23's <stdatomic.h>
+ * does, so the headers (and tern.hpp) work from C++11 on.  Like that
+ * header, this puts the names into the global namespace.  Define
+ * TERN_NO_CXX_ATOMIC_SHIM to provide them yourself.
+ */
+#if __cplusplus <= 202002L && !defined(__clang__) && !defined(TERN_NO_CXX_ATOMIC_SHIM) && \
+	!defined(_Atomic)
+#include <atomic>
+#define _Atomic(T) std::atomic<T>
+using std::memory_order;
+using std::memory_order_relaxed;
+using std::memory_order_acquire;
+using std::memory_order_release;
+using std::memory_order_acq_rel;
+using std::memory_order_seq_cst;
+using std::atomic_uchar;
+using std::atomic_load_explicit;
+using std::atomic_store_explicit;
+using std::atomic_exchange_explicit;
+using std::atomic_compare_exchange_strong_explicit;
+using std::atomic_thread_fence;
+using std::atomic_signal_fence;
 #endif
 #else
 #define TERN_EXTERN_C_BEGIN
@@ -67,6 +93,10 @@
 #define TERN_LIKELY(x) (x)
 #define TERN_UNLIKELY(x) (x)
 #endif
+
+/* Token pasting for names made unique per line (scoped helpers). */
+#define TERN__CAT2(a, b) a##b
+#define TERN__CAT(a, b) TERN__CAT2(a, b)
 
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE

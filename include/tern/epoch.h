@@ -101,7 +101,8 @@ struct tern_epoch_stats {
 	 * longest, if one blocks it now.  A thread that stays pinned stops all
 	 * reclamation in its domain; this makes it visible.
 	 */
-	long stall_tid;              /* OS thread id (gettid), 0 if nothing is blocked */
+	long stall_tid;              /* OS thread id (gettid; off Linux a number tern
+	                              * gives each thread), 0 if nothing is blocked */
 	uint64_t stall_epoch;        /* the epoch that thread is pinned at */
 	uint64_t stall_ns;           /* for how long it has blocked advancement */
 	uint64_t stall_refusals;     /* advance attempts it refused */
@@ -427,6 +428,81 @@ TERN_INLINE bool tern_epoch_domain_is_pinned(tern_epoch_domain_t *d)
 		return tern__epoch_pinned(c->slot);
 	return tern__epoch_domain_pinned(d);
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+/*
+ * Scoped pins (GCC/Clang `cleanup` attribute), like the LightLock's scoped
+ * helpers: the pin ends on every exit from the enclosing block — falling
+ * off its end, return, break, continue, or a goto to a label outside it —
+ * exactly once, innermost first when scopes nest.  (C++: tern.hpp.)
+ *
+ *     {
+ *             TERN_EPOCH_PIN_SCOPE();           // pinned from here ...
+ *             const struct v *p = tern_cell_load(&cell);
+ *             if (!p)
+ *                     return -1;                // ... unpinned here
+ *             use(p);
+ *     }                                         // ... or here
+ *
+ *     TERN_EPOCH_DOMAIN_PIN_SCOPE(d);           // the same in domain d
+ *
+ *     struct tern_epoch_guard g TERN_EPOCH_GUARD = tern_epoch_guard_pin();
+ *     ...
+ *     tern_epoch_guard_unpin(&g);               // optional: end it early
+ *
+ * What read under the pin must not be used after the block (the pointer
+ * may outlive it; the guarantee does not).  Never goto *into* the block
+ * past the declaration: clang rejects it, gcc accepts it and would run the
+ * cleanup on a guard never initialised.  longjmp() out of the block
+ * and thread cancellation (without -fexceptions) do not run cleanups, so
+ * they leave the thread pinned, as they would skip a tern_epoch_unpin().
+ */
+struct tern_epoch_guard {
+	tern_epoch_domain_t *dom; /* the domain pinned, NULL for the default one */
+	bool pinned;              /* false once ended (tern_epoch_guard_unpin) */
+};
+
+/* Pins the default domain.  => a guard to store in a TERN_EPOCH_GUARD variable. */
+TERN_INLINE struct tern_epoch_guard tern_epoch_guard_pin(void)
+{
+	tern_epoch_pin();
+	struct tern_epoch_guard g = { NULL, true };
+	return g;
+}
+
+/* Pins domain d.  => a guard to store in a TERN_EPOCH_GUARD variable. */
+TERN_INLINE struct tern_epoch_guard tern_epoch_guard_domain_pin(tern_epoch_domain_t *d)
+{
+	tern_epoch_domain_pin(d);
+	struct tern_epoch_guard g = { d, true };
+	return g;
+}
+
+/* Ends g's pin now, if it has not ended; the cleanup then does nothing. */
+TERN_INLINE void tern_epoch_guard_unpin(struct tern_epoch_guard *g)
+{
+	if (!g->pinned)
+		return;
+	g->pinned = false;
+	if (g->dom)
+		tern_epoch_domain_unpin(g->dom);
+	else
+		tern_epoch_unpin();
+}
+
+/* The attributes of a guard variable: unpins when the variable goes out of
+ * scope (and no warning if the variable is never named again). */
+#define TERN_EPOCH_GUARD __attribute__((cleanup(tern_epoch_guard_unpin), unused))
+
+/* Declares a hidden guard: pinned from here to the end of the enclosing
+ * block (a declaration, so it goes where a declaration may). */
+#define TERN_EPOCH_PIN_SCOPE()                                                        \
+	struct tern_epoch_guard TERN__CAT(tern__epoch_scope_, __COUNTER__) TERN_EPOCH_GUARD = \
+		tern_epoch_guard_pin()
+#define TERN_EPOCH_DOMAIN_PIN_SCOPE(d)                                                \
+	struct tern_epoch_guard TERN__CAT(tern__epoch_scope_, __COUNTER__) TERN_EPOCH_GUARD = \
+		tern_epoch_guard_domain_pin(d)
+#endif
 
 TERN_EXTERN_C_END
 

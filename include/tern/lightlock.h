@@ -28,8 +28,14 @@ typedef struct tern_lightlock {
 
 _Static_assert(sizeof(tern_lightlock_t) == 1, "tern_lightlock_t must be one byte");
 
-/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT; */
+/* Static initialiser: tern_lightlock_t l = TERN_LIGHTLOCK_INIT;  (In C++
+ * an empty list: it value-initialises (zeroes) the atomic member without
+ * the copy that C++11/14 would need for { 0 }.) */
+#ifdef __cplusplus
+#define TERN_LIGHTLOCK_INIT {}
+#else
 #define TERN_LIGHTLOCK_INIT { 0 }
+#endif
 
 /* Backoff bounds of tern_lightlock_lock(), in pause instructions. */
 #ifndef TERN_LIGHTLOCK_SPIN_MAX
@@ -142,8 +148,6 @@ TERN_INLINE void tern__lightlock_scope_release(struct tern__lightlock_scope *s)
 		tern_lightlock_unlock(s->held);
 }
 
-#define TERN__CAT2(a, b) a##b
-#define TERN__CAT(a, b) TERN__CAT2(a, b)
 #define TERN_LIGHTLOCK_TRY_SCOPE(lockp)                                              \
 	for (struct tern__lightlock_scope TERN__CAT(tern__scope_, __LINE__)             \
 		     __attribute__((cleanup(tern__lightlock_scope_release))) =             \

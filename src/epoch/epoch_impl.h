@@ -34,16 +34,45 @@
 #ifndef TERN_EPOCH_IMPL_H
 #define TERN_EPOCH_IMPL_H
 
+/*
+ * Platform selection (issue #13).  The module needs POSIX threads and
+ * clocks; two things are Linux-only and are compiled only there:
+ *   - membarrier(2) through syscall() (<linux/membarrier.h>,
+ *     <sys/syscall.h>): the fence-free reader fast path;
+ *   - gettid(), the OS thread id reported as stall_tid in the stats.
+ * Elsewhere (the BSDs, macOS, illumos, ...) the library is built in fence
+ * mode, as with TERN_EPOCH_FORCE_FENCE: tern__epoch_need_fence stays 1, so
+ * no record ever gets TERN__EPOCH_FAST and every outermost pin (also the
+ * header's inline one, which then always takes the slow path) runs the
+ * seq_cst fence; tern_epoch_uses_membarrier() reports false, and
+ * stall_tid is a number tern gives each thread that registers (1, 2, ...).
+ * TERN__EPOCH_LINUX is overridable only so that this fallback can be
+ * compiled and run on Linux (mk/cross.mk, check-nonlinux).  Systems
+ * without POSIX threads stop here.
+ */
+#if !defined(__unix__) && !(defined(__APPLE__) && defined(__MACH__))
+#error "tern: the epoch module needs a POSIX system (pthreads, clock_gettime); see issue #13"
+#endif
+#ifndef TERN__EPOCH_LINUX
+#ifdef __linux__
+#define TERN__EPOCH_LINUX 1
+#else
+#define TERN__EPOCH_LINUX 0
+#endif
+#endif
+
 #include <errno.h>
-#include <linux/membarrier.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#if TERN__EPOCH_LINUX
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#endif
 
 #include "tern/alloc.h"
 #include "tern/epoch.h"
@@ -132,7 +161,7 @@ struct tern__epoch_record {
 	batch_t open;                      /* unsealed (untagged) garbage, under olock */
 	struct tern__epoch_bag *spare;     /* cache of empty bags; owner only */
 	unsigned nspare;
-	long tid;                          /* gettid() of the owner */
+	long tid;                          /* epoch_thread_id() of the owner */
 	struct tern__epoch_record *prev, *next; /* registry, under the domain lock */
 	struct tern__epoch_record *chain;  /* owner's heap records (owner only) */
 	uint64_t stall_since_ns;           /* stall fields: under the domain lock */
@@ -251,6 +280,7 @@ static void epoch_atfork_prepare(void);
 static void epoch_atfork_parent(void);
 static void epoch_atfork_child(void);
 
+#if TERN__EPOCH_LINUX
 static long epoch_sys_membarrier(int cmd)
 {
 #ifdef __NR_membarrier
@@ -259,6 +289,24 @@ static long epoch_sys_membarrier(int cmd)
 	(void)cmd;
 	errno = ENOSYS;
 	return -1;
+#endif
+}
+#endif
+
+#if !TERN__EPOCH_LINUX
+/* The next stall_tid to hand out (no gettid() here). */
+static _Atomic(long) tern__epoch_next_tid = 1;
+#endif
+
+/* => the calling thread's id for the stats (stall_tid). */
+static long epoch_thread_id(void)
+{
+#if TERN__EPOCH_LINUX
+	return (long)syscall(SYS_gettid);
+#else
+	/* Relaxed: only the uniqueness of the number matters, which the
+	 * read-modify-write gives in any order; nothing is published by it. */
+	return atomic_fetch_add_explicit(&tern__epoch_next_tid, 1, memory_order_relaxed);
 #endif
 }
 
@@ -270,7 +318,7 @@ static void epoch_global_init(void)
 	}
 	pthread_atfork(epoch_atfork_prepare, epoch_atfork_parent, epoch_atfork_child);
 	int fence = 1;
-#if !defined(TERN_EPOCH_FORCE_FENCE)
+#if !defined(TERN_EPOCH_FORCE_FENCE) && TERN__EPOCH_LINUX
 	if (TERN__EPOCH_ARCH_MCA) {
 		long cmds = epoch_sys_membarrier(MEMBARRIER_CMD_QUERY);
 		if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
@@ -341,11 +389,13 @@ static void epoch_backoff(unsigned *round)
  * seq_cst fence. */
 static void heavy_barrier(void)
 {
+#if TERN__EPOCH_LINUX
 	if (!need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
 		/* Cannot happen once registered; fail safe rather than unsound. */
 		fprintf(stderr, "tern: membarrier failed after registration\n");
 		abort();
 	}
+#endif
 	/* Seq_cst fence: pairs with the readers' seq_cst fence in
 	 * tern__epoch_pin_slow() (fence mode) and with F_W in seal(); in
 	 * membarrier mode it places the collector's side of the barrier in S. */

@@ -35,7 +35,7 @@ static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool 
 	memset(r, 0, sizeof *r);
 	r->slot = slot ? slot : &r->own;
 	r->heap = heap;
-	r->tid = (long)syscall(SYS_gettid);
+	r->tid = epoch_thread_id();
 	r->dom_id = D->pub->id;
 	r->reserve.reserve = true;
 	r->mode = need_fence() ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
