@@ -26,20 +26,7 @@ static void free_report(struct report *v) { free(v); }
 TERN_LAZY_DEFINE(lazy, struct reading, struct report, transform, free_reading, free_report);
 
 enum { SOURCES = 10000, READERS = 2 };
-static lazy_t lt = TERN_LAZY_TYPED_INIT;
-
-static void *producer(void *arg)
-{
-	(void)arg;
-	for (uint64_t i = 0; i < SOURCES; i++) {
-		struct reading *r = malloc(sizeof *r);
-		if (!r)
-			abort();
-		r->n = i;
-		lazy_set_source(&lt, r);         /* never waits */
-	}
-	return NULL;
-}
+static lazy_t lt = TERN_LAZY_TYPED_INIT; /* a producer calls lazy_set_source(&lt, r) */
 
 static void *reader(void *arg)
 {
@@ -53,6 +40,20 @@ static void *reader(void *arg)
 			*last = v->n_plus_one;
 		}
 		tern_epoch_unpin();              /* v is not used past here */
+	}
+	return NULL;
+}
+/* tour:end */
+
+static void *producer(void *arg)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < SOURCES; i++) {
+		struct reading *r = malloc(sizeof *r);
+		if (!r)
+			abort();
+		r->n = i;
+		lazy_set_source(&lt, r);         /* never waits */
 	}
 	return NULL;
 }
@@ -79,4 +80,3 @@ int main(void)
 	tern_epoch_barrier();                    /* everything destroyed, once */
 	return 0;
 }
-/* tour:end */
