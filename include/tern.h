@@ -6,6 +6,7 @@
  *   tern/epoch.h           three-bin epoch garbage collector
  *   tern/atomic_cell.h     pointer-backed atomic cell of any value
  *   tern/lazy_transform.h  wait-free cached-transform container
+ *   tern/map.h             concurrent hash map of intrusive nodes, resized online
  */
 #ifndef TERN_H
 #define TERN_H
@@ -16,5 +17,6 @@
 #include "tern/epoch.h"
 #include "tern/atomic_cell.h"
 #include "tern/lazy_transform.h"
+#include "tern/map.h"
 
 #endif /* TERN_H */
