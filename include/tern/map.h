@@ -384,6 +384,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 {
 	TERN__MAP_CHECK_READ(m, "tern_map_next");
 	TERN_ASSERT(node != NULL, "tern_map_next: node is NULL");
+	(void)m; /* checks only */
 	/* Acquire: as in tern__map_find(). */
 	return tern__map_skip(atomic_load_explicit(&node->link.next, memory_order_acquire));
 }
