@@ -19,8 +19,9 @@
  *
  * Method: bench/reclaim's slice mode in one process.  Every implementation
  * has its own persistent threads (registered once with its library); the
- * (implementation, bench) pairs take turns in short slices, in an order
- * shuffled per round: a slice wakes the row's threads, runs --warm-ms
+ * (implementation, bench) pairs take turns in short slices (a round runs
+ * the benches in a shuffled order, each bench's rows back to back in a
+ * shuffled order): a slice wakes the row's threads, runs --warm-ms
  * untimed, then measures --slice-ms from outside (each thread's operation
  * count and CPU clock, pthread_getcpuclockid, at both ends; extended up to
  * 1 s until every counting thread made progress), then stops them; the
@@ -452,8 +453,8 @@ static int report(const struct opts *o, const bool *use, const bool *buse, const
 					o->slice_ms, cpu_model, bench_compiler());
 		}
 	}
-	printf("\ntargets (per-round ratios of the tern row to the peer's: median [p10-p90]; ratio of the medians "
-	       "beside it)\n");
+	printf("\ntargets (per-round ratios of the tern row to the peer's: median [p10-p90]; the ratio of the\n"
+	       "medians beside it; then the other measure's per-round ratio, tern/peer, for information)\n");
 	for (size_t i = 0; i < NTARGET; i++) {
 		const struct ct_target *tg = &ct_targets[i];
 		size_t bi = bench_index(tg->bench), k = impl_index(tg->impl), p = impl_index(tg->peer);
@@ -462,12 +463,14 @@ static int report(const struct opts *o, const bool *use, const bool *buse, const
 			continue;
 		}
 		struct bench_spread pr = paired(bi, k, p, rounds, tg->metric);
+		struct bench_spread other = paired(bi, k, p, rounds, tg->metric == CT_RATE ? CT_CPU : CT_RATE);
 		double of_medians = tg->metric == CT_RATE
 					    ? FIELD(bi, k, rounds, rate).median / FIELD(bi, p, rounds, rate).median
 					    : FIELD(bi, k, rounds, cpu_per_op).median / FIELD(bi, p, rounds, cpu_per_op).median;
 		bool met = tg->metric == CT_RATE ? pr.median >= tg->bound : pr.median <= tg->bound;
-		printf("  %-58s  x%.2f [%.2f-%.2f] (of medians x%.2f)  %s\n", tg->text, pr.median, pr.p10, pr.p90,
-		       of_medians, met ? "met" : "MISSED");
+		printf("  %-58s  x%.2f [%.2f-%.2f] (of medians x%.2f)  %-6s  (%s x%.2f [%.2f-%.2f])\n", tg->text,
+		       pr.median, pr.p10, pr.p90, of_medians, met ? "met" : "MISSED",
+		       tg->metric == CT_RATE ? "CPU ns/op" : "ops/s", other.median, other.p10, other.p90);
 	}
 	if (csv != NULL && fclose(csv) != 0) {
 		fprintf(stderr, "bench_containers: %s: write failed\n", o->csv);
@@ -533,19 +536,28 @@ int main(int argc, char **argv)
 		if (use[k])
 			group_start(&groups[k], (unsigned)k);
 
-	unsigned kinds[NBENCH * NIMPL], nk = 0;
+	/* A round runs the benches in a shuffled order, and each bench's rows
+	 * back to back in a shuffled order: the slices a per-round ratio
+	 * compares are a few tens of milliseconds apart. */
+	unsigned border[NBENCH], nb = 0;
 	for (size_t bi = 0; bi < NBENCH; bi++)
-		for (size_t k = 0; k < NIMPL; k++)
-			if (runs(bi, k, use, buse))
-				kinds[nk++] = (unsigned)(bi * NIMPL + k);
+		if (buse[bi])
+			border[nb++] = (unsigned)bi;
 	uint64_t seed = o.seed * 0x9e3779b97f4a7c15ull + 7;
 	for (unsigned r = 0; r < o.warmup + o.rounds; r++) {
-		bench_shuffle(kinds, nk, &seed);
-		for (unsigned i = 0; i < nk; i++) {
-			size_t bi = kinds[i] / NIMPL, k = kinds[i] % NIMPL;
-			struct sample s = slice(&groups[k], &benches[bi], o.warm_ms, o.slice_ms);
-			if (r >= o.warmup)
-				samples[bi][k][r - o.warmup] = s;
+		bench_shuffle(border, nb, &seed);
+		for (unsigned j = 0; j < nb; j++) {
+			size_t bi = border[j];
+			unsigned rows[NIMPL], nr = 0;
+			for (size_t k = 0; k < NIMPL; k++)
+				if (runs(bi, k, use, buse))
+					rows[nr++] = (unsigned)k;
+			bench_shuffle(rows, nr, &seed);
+			for (unsigned i = 0; i < nr; i++) {
+				struct sample s = slice(&groups[rows[i]], &benches[bi], o.warm_ms, o.slice_ms);
+				if (r >= o.warmup)
+					samples[bi][rows[i]][r - o.warmup] = s;
+			}
 		}
 	}
 
