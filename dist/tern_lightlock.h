@@ -8,7 +8,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  9ed1014-dirty   (not compared by `make check-single`)
+ *   Source commit:  57474eb-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: 1b0d05eba286e782ac8fb8e6f3205147e45337a27c065fd238a678c3d2a36747
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
