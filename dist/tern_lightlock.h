@@ -9,7 +9,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  bbf0a2a-dirty   (not compared by `make check-single`)
+ *   Source commit:  ccd80a6-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: 32408057db19266257135b6b7b6dfc6c422ca642bf86db08c50f11e2317e513d
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)

@@ -26,7 +26,10 @@
  *     buckets) resizes, if no other resize runs (try-lock; others go on).
  *     tern_map_resize() forces a size.  A resize locks the buckets it splits
  *     or merges one pair at a time.  If memory runs out, the table keeps its
- *     size: a resize never loses or moves a node.
+ *     size: a resize never loses or moves a node.  The writer that crosses
+ *     the threshold pays for the step inside its call (O(buckets): one
+ *     sentinel linked or unlinked per new or removed bucket); the resizer
+ *     never waits for a grace period, so resizing works pinned too.
  *   - Iteration (tern_map_first / tern_map_next) is safe against concurrent
  *     writers and resizes: it never returns a freed node, visits every node
  *     present for the whole iteration exactly once (a key replaced meanwhile
@@ -121,6 +124,9 @@ struct tern__map_table {
 /*
  * Embed one in your node type (anywhere; recover the node with offsetof).
  * Owned by the map from a successful insert until the destroy callback.
+ * Start nodes zeroed (calloc, = {0}): debug builds read the entry to catch
+ * a node inserted while it is still in a map.  After its destroy callback
+ * a node's memory is the caller's again (it may be inserted anew).
  */
 typedef struct tern_map_node {
 	struct tern__map_link link;
@@ -352,7 +358,8 @@ TERN_API int tern_map_resize(tern_map_t *m, size_t buckets);
 /* Turns automatic growing and shrinking on (the default) or off. */
 TERN_API void tern_map_set_auto_resize(tern_map_t *m, bool on);
 
-/* => the number of nodes (exact when no writer runs). */
+/* => the number of nodes (exact when no writer runs).  Writers keep it
+ * with one relaxed atomic add per insert or remove. */
 TERN_API size_t tern_map_count(tern_map_t *m);
 
 /* => the current number of buckets. */

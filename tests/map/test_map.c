@@ -624,3 +624,53 @@ Test(map, property_against_sequential_model)
 		property_run(&bad_ops, 5000 + i, 1000, 48);
 	}
 }
+
+/* --------------------------------------------- destroy and re-entry */
+
+Test(map, destroy_defers_nodes_a_pinned_reader_holds)
+{
+	tern_map_t m;
+	cr_assert_eq(tern_map_init(&m, &ops, NULL, 0), 0);
+	for (uint64_t k = 0; k < 100; k++)
+		cr_assert_eq(tern_map_insert(&m, &item_new(k, (long)k)->node), 0);
+	tern_epoch_pin();
+	struct item *held = find(&m, 42);
+	cr_assert_not_null(held);
+	tern_map_destroy(&m); /* allowed while this thread is pinned */
+	cr_assert_eq(held->magic, MAGIC, "destroy is deferred: the reader's node is still valid");
+	cr_assert_eq(held->value, 42);
+	cr_assert_eq(destroyed, 0);
+	tern_epoch_unpin();
+	tern_epoch_barrier();
+	cr_assert_eq(destroyed, 100);
+	cr_assert_eq(made, destroyed);
+}
+
+/* A destroy callback re-enters the same map: it inserts a successor key. */
+static tern_map_t reentry_map;
+
+static void reentrant_free(struct tern_map_node *n)
+{
+	struct item *it = item_of(n);
+	if (it->key < 1000)
+		cr_assert_eq(tern_map_insert(&reentry_map, &item_new(it->key + 1000, 0)->node), 0);
+	item_free(it);
+}
+
+Test(map, destroy_callback_may_reenter_the_map)
+{
+	static const struct tern_map_ops rops = { u64_hash, u64_equal, u64_key, reentrant_free, NULL };
+	cr_assert_eq(tern_map_init(&reentry_map, &rops, NULL, 0), 0);
+	enum { N = 600 };
+	for (uint64_t k = 0; k < N; k++)
+		cr_assert_eq(tern_map_insert(&reentry_map, &item_new(k, 0)->node), 0);
+	for (uint64_t k = 0; k < N; k++)
+		cr_assert(tern_map_remove(&reentry_map, &k));
+	tern_epoch_barrier(); /* runs every callback; their inserts are in the map */
+	cr_assert_eq(tern_map_count(&reentry_map), N);
+	tern_epoch_pin();
+	for (uint64_t k = 0; k < N; k++)
+		cr_assert_not_null(find(&reentry_map, k + 1000));
+	tern_epoch_unpin();
+	drain(&reentry_map);
+}

@@ -1,7 +1,8 @@
 /*
  * tern_map under concurrency:
  *
- *   - readers_vs_writers_and_resizes: readers abort on a poisoned node (the
+ *   - readers_vs_writers_and_resizes: readers (one pinning, one an online
+ *     QSBR reader) abort on a poisoned node (the
  *     destroy callback poisons it; its memory is kept in quarantine until
  *     the end so that a use after destroy reads the poison instead of
  *     reused memory) while writers insert, replace and remove and a
@@ -17,6 +18,9 @@
  *     a few operations on 2 keys, a resizer flipping sizes), each checked
  *     against the sequential specification by a search over the
  *     linearization orders consistent with real time.
+ *
+ * Test-side atomics use the seq_cst defaults where the order does not
+ * matter to tern; the few that carry an argument say so.
  */
 #include <criterion/criterion.h>
 #include <limits.h>
@@ -150,9 +154,14 @@ static atomic_long reader_lookups, reader_iterations;
 static void *stress_reader(void *arg)
 {
 	uint64_t s = (uint64_t)(uintptr_t)arg * 7777 + 1;
+	/* Reader 2 is a QSBR reader: online, a quiescent state per batch. */
+	bool qsbr = (uintptr_t)arg == 2;
 	static _Thread_local unsigned char seen[PERM];
+	if (qsbr)
+		tern_epoch_online();
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		tern_epoch_pin();
+		if (!qsbr)
+			tern_epoch_pin();
 		for (int i = 0; i < 64; i++) {
 			uint64_t k = rng(&s) % PERM;
 			struct item *it = item_of(tern_map_lookup(&smap, &k));
@@ -172,10 +181,14 @@ static void *stress_reader(void *arg)
 			}
 		}
 		atomic_fetch_add_explicit(&reader_lookups, 128, memory_order_relaxed);
-		tern_epoch_unpin();
+		if (qsbr)
+			tern_epoch_quiescent();
+		else
+			tern_epoch_unpin();
 		if (rng(&s) % 16 == 0) {
 			memset(seen, 0, sizeof seen);
-			tern_epoch_pin();
+			if (!qsbr)
+				tern_epoch_pin();
 			for (struct tern_map_node *x = tern_map_first(&smap); x; x = tern_map_next(&smap, x)) {
 				struct item *it = item_of(x);
 				check_live(it, "iteration");
@@ -184,7 +197,10 @@ static void *stress_reader(void *arg)
 					abort();
 				}
 			}
-			tern_epoch_unpin();
+			if (qsbr)
+				tern_epoch_quiescent();
+			else
+				tern_epoch_unpin();
 			for (unsigned k = 0; k < PERM; k++)
 				if (seen[k] != 1) {
 					fprintf(stderr, "permanent key %u not visited by an iteration\n", k);
@@ -193,6 +209,8 @@ static void *stress_reader(void *arg)
 			atomic_fetch_add_explicit(&reader_iterations, 1, memory_order_relaxed);
 		}
 	}
+	if (qsbr)
+		tern_epoch_offline();
 	return NULL;
 }
 
