@@ -37,7 +37,7 @@ NR == 1 { if ($0 != header) bad("header is \"" $0 "\""); next }
   if ($20 != 0) bad($3 " leaked " $20 " nodes (or freed some twice)")
   if ($21 != 0) bad($3 " read " $21 " freed nodes")
   if (!num($22) || $22 <= 0) bad("slice_ms " $22)
-  if ((($1, $3)) in seen) bad("duplicate row")
+  if (($1, $3) in seen) bad("duplicate row")
   seen[$1, $3] = 1
 }
 END {

@@ -511,8 +511,8 @@ int main(int argc, char **argv)
 	printf("bench/containers: cpu: %s; %ld online cpus; compiler: %s\n", cpu_model,
 	       sysconf(_SC_NPROCESSORS_ONLN), bench_compiler());
 	printf("load average (1/5/15 min) at the start: %s\n", load0);
-	printf("%u rounds (+%u warm-up) of slices (%g ms untimed, then %g ms measured), every (row, bench) once per "
-	       "round in shuffled order, one process\n",
+	printf("%u rounds (+%u warm-up) of slices (%g ms untimed, then %g ms measured); a round runs every bench once,\n"
+	       "in shuffled order, and each bench's rows back to back in shuffled order; one process\n",
 	       o.rounds, o.warmup, o.warm_ms, o.slice_ms);
 	printf("rows (configuration; reclamation):\n");
 	for (size_t k = 0; k < NIMPL; k++)
