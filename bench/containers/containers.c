@@ -8,7 +8,7 @@
  *   queue-1p1c, queue-2p2c   P producers allocate an item and enqueue it, C
  *                            consumers dequeue, check and reclaim it (each
  *                            scheme's own way: ct_*.c); producers wait while
- *                            4,096 items are queued.  Rate: dequeues/s (one
+ *                            16,384 items are queued.  Rate: dequeues/s (one
  *                            enqueue+dequeue pair each).
  *   stack-1t, stack-2t       each thread pushes a node then pops one; the
  *                            popped node goes back to the scheme.  Rate: pairs/s.
