@@ -7,9 +7,9 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  c194a9c-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 68521173451079e8ff87bb1e0e9adea2d86ba990f3f85558442b7c0217ab8d09
- *                   (path and contents of each of the 21 files inlined
+ *   Source commit:  cf80248-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: a5adce22d2ea0a7ee84aa75c1b36106e4d4e741de3c5578ce3ec9a1fe0988a77
+ *                   (path and contents of each of the 23 files inlined
  *                   below, in that order)
  *
  * USE
@@ -31,31 +31,33 @@
  *   objects deferred through another, so share tern objects only within it.
  *
  * CONTENTS (line numbers in this file)
- *      60  Compile-time options
- *     123  Public function index
- *     199  Public API
- *       200  tern.h                umbrella header: lock-free concurrency ...
- *       215  tern/config.h         build configuration, portability ...
- *       368  tern/alloc.h          the allocator behind tern's slow paths
- *       409  tern/lightlock.h      a one-byte lock: a never-spinning ...
- *       571  tern/epoch.h          three-bin epoch-based memory reclamation
- *      1081  tern/atomic_cell.h    an atomic cell holding a value of any ...
- *      1460  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
- *      1885  tern/queue.h          lock-free multi-producer ...
- *      2050  tern/stack.h          lock-free LIFO stack of intrusive ...
- *    2236  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      2247  src/core/alloc.c                    the replaceable ...
- *      2328  src/lightlock/lightlock.c           build-time checks for ...
- *      2356  src/epoch/epoch.c                   three-bin epoch-based ...
- *      2506  src/epoch/epoch_impl.h              private types and ...
- *      2928  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      3416  src/epoch/epoch_registry.h          thread records: ...
- *      3684  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4460  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      5161  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5329  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      5500  src/queue/queue.c                   the Michael–Scott ...
- *      5831  src/stack/stack.c                   the Treiber stack of ...
+ *      62  Compile-time options
+ *     125  Public function index
+ *     207  Public API
+ *       208  tern.h                umbrella header: lock-free concurrency ...
+ *       224  tern/config.h         build configuration, portability ...
+ *       377  tern/alloc.h          the allocator behind tern's slow paths
+ *       418  tern/lightlock.h      a one-byte lock: a never-spinning ...
+ *       580  tern/epoch.h          three-bin epoch-based memory reclamation
+ *      1090  tern/atomic_cell.h    an atomic cell holding a value of any ...
+ *      1469  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
+ *      1894  tern/queue.h          lock-free multi-producer ...
+ *      2059  tern/stack.h          lock-free LIFO stack of intrusive ...
+ *      2216  tern/map.h            a concurrent hash map of intrusive ...
+ *    2770  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2781  src/core/alloc.c                    the replaceable ...
+ *      2862  src/lightlock/lightlock.c           build-time checks for ...
+ *      2890  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      3040  src/epoch/epoch_impl.h              private types and ...
+ *      3462  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      3950  src/epoch/epoch_registry.h          thread records: ...
+ *      4218  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      4994  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      5695  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5863  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      6034  src/queue/queue.c                   the Michael–Scott ...
+ *      6365  src/stack/stack.c                   the Treiber stack of ...
+ *      6571  src/map/map.c                       writers, resizing, ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -161,6 +163,12 @@
  *       tern_stack_init tern_stack_push tern_stack_pop tern_stack_pop_all
  *       tern_stack_is_empty tern_stack_next tern_stack_domain
  *       tern_stack_get_state tern_stack_poll_state tern_stack_destroy
+ *   tern/map.h
+ *       tern_map_hash_bytes tern_map_hash_string tern_map_str_hash
+ *       tern_map_init tern_map_destroy tern_map_insert tern_map_replace
+ *       tern_map_remove tern_map_remove_node tern_map_resize
+ *       tern_map_set_auto_resize tern_map_count tern_map_buckets
+ *       tern_map_lookup tern_map_first tern_map_next
  */
 
 /* Feature-test macros the implementation needs (from src/), set before any
@@ -208,6 +216,7 @@
  *   tern/lazy_transform.h  wait-free cached-transform container
  *   tern/queue.h           lock-free MPMC FIFO of intrusive nodes
  *   tern/stack.h           lock-free LIFO (Treiber) of intrusive nodes
+ *   tern/map.h             concurrent hash map of intrusive nodes, resized online
  */
 #ifndef TERN_H
 #define TERN_H
@@ -2201,6 +2210,531 @@ TERN_API int tern_stack_destroy(tern_stack_t *s, void (*destroy_node)(struct ter
 TERN_EXTERN_C_END
 
 #endif /* TERN_STACK_H */
+
+/* ======== (tern.h, continued) ===================================== */
+
+/* ======== tern/map.h ============================================== */
+/*
+ * tern/map.h — a concurrent hash map of intrusive nodes, on the epoch GC.
+ *
+ * The map is a split-ordered list (Shalev and Shavit): every node of every
+ * bucket sits in ONE singly linked list sorted by the bit-reversed hash,
+ * with a sentinel node per bucket; the bucket table only points into that
+ * list.  Growing inserts the sentinels of the new buckets into the list and
+ * shrinking unlinks them: a node never moves, which is what makes resizing
+ * invisible to readers.  The argument is in src/map/map.c ("Concurrency").
+ *
+ * Guarantees
+ *
+ *   - Linearizable: insert, replace, remove, remove_node and lookup each
+ *     take effect atomically at one instant between their call and return.
+ *   - Lookups are lock-free and write nothing shared: they never wait,
+ *     never retry and never store (no lock, no counter, no RMW); each step
+ *     follows one pointer.  A lookup never misses a key that is present for
+ *     the whole lookup, whatever resizes run meanwhile.
+ *   - Writers (insert, replace, remove) lock one bucket at a time (a one-byte
+ *     tern_lightlock_t in the bucket's sentinel); they block only writers of
+ *     the same bucket and the resizer, never readers.  No operation locks
+ *     the whole table.
+ *   - Resizing grows and shrinks online: the writer whose insert or remove
+ *     crosses a load-factor threshold (more than 2 nodes per bucket on
+ *     average: grow; fewer than 1/2: shrink, not below the initial 16
+ *     buckets) resizes, if no other resize runs (try-lock; others go on).
+ *     tern_map_resize() forces a size.  A resize locks the buckets it splits
+ *     or merges one pair at a time.  If memory runs out, the table keeps its
+ *     size: a resize never loses or moves a node.  The writer that crosses
+ *     the threshold pays for the step inside its call (O(buckets): one
+ *     sentinel linked or unlinked per new or removed bucket); the resizer
+ *     never waits for a grace period, so resizing works pinned too.
+ *   - Iteration (tern_map_first / tern_map_next) is safe against concurrent
+ *     writers and resizes: it never returns a freed node, visits every node
+ *     present for the whole iteration exactly once (a key replaced meanwhile
+ *     counts as present: one of its nodes is visited), visits every other
+ *     node at most once, and never visits a node removed before the
+ *     iteration began.  Resizes do not weaken this (nodes never move).  A
+ *     key removed and inserted again during the iteration may be visited
+ *     twice (two nodes).  The order is the split order (bit-reversed hash),
+ *     not insertion order.
+ *
+ * What a reader may hold.  Lookup and iteration must run pinned in the
+ * map's epoch domain (tern_epoch_pin / tern_epoch_domain_pin, or an online
+ * QSBR thread); the nodes they return stay valid (not destroyed) until the
+ * caller unpins (or, online, passes a quiescent state), even if they are
+ * removed or replaced meanwhile.  Do not stay pinned across blocking calls:
+ * a pinned thread holds back every destroy callback of its domain.  A
+ * node's key must not change while the node is in the map; its other
+ * fields are the user's business (use atomics if they change).
+ *
+ * Memory.  Nodes are intrusive (embed a struct tern_map_node); the map never
+ * allocates or copies them.  A removed or replaced node is retired with
+ * tern_epoch_call() (the node's own struct tern_epoch_entry: no allocation)
+ * and the destroy callback runs once, after a grace period, from the epoch
+ * collector — never under a map lock.  The map allocates only its bucket
+ * sentinels and tables (setup and resizes); a table or sentinel block
+ * retired by a resize is freed after a grace period.
+ *
+ * Callbacks.  hash runs before any lock is taken.  equal runs under a
+ * bucket lock in writers (and unlocked in lookups): it must not call a
+ * writer (insert, replace, remove, resize, destroy) of the same map, which
+ * could wait for the lock it runs under.  destroy runs from the epoch
+ * collector, with no tern lock held, and may re-enter tern and this map.
+ *
+ * Hash flooding.  Every map has a 64-bit secret seed (random per map unless
+ * given), passed to the hash callback; tern_map_hash_bytes() and
+ * tern_map_str_hash() are SipHash-1-3 keyed by it, so an attacker who does
+ * not know the seed cannot choose keys that collide.  Use them (or another
+ * keyed hash) for untrusted keys.
+ *
+ * Two forms: tern_map_t with a run-time struct tern_map_ops (any key: the
+ * node gives its key, the ops hash and compare it), and TERN_MAP_DEFINE, a
+ * typed map of nodes with a fixed-size value key, a thin wrapper over the
+ * same core (its lookup inlines the hash and the comparison).
+ *
+ * Misuse (debug builds abort with a message naming the call; undefined in
+ * NDEBUG builds): a NULL map, node or key; lookup or iteration while not
+ * pinned in the map's domain; inserting a node that is still in a map; use
+ * after tern_map_destroy() or destroying twice; destroying while a resize
+ * runs.  tern_map_init() reports bad arguments with EINVAL and allocation
+ * failure with ENOMEM in every build.
+ */
+#ifndef TERN_MAP_H
+#define TERN_MAP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+TERN_EXTERN_C_BEGIN
+
+/* ---- private layout: what the inline lookup and iteration touch ---- */
+
+/* A link of the split-ordered list: a user node or a bucket sentinel. */
+struct tern__map_link {
+	_Atomic(struct tern__map_link *) next; /* next in split order, NULL at the end */
+	uint64_t rkey; /* bit-reversed hash: odd for nodes, even for sentinels */
+};
+
+/* A bucket's sentinel, and the lock of the list segment it heads. */
+struct tern__map_bucket {
+	struct tern__map_link link;
+	tern_lightlock_t lock; /* held by the writer of the segment */
+	bool dead;             /* unlinked by a shrink (written and read under lock) */
+};
+
+/* A bucket table: published whole through tern_map_t.table. */
+struct tern__map_table {
+	uint64_t mask;                     /* buckets - 1 (a power of two, minus one) */
+	struct tern__map_bucket **buckets; /* the sentinels, in the same allocation */
+	unsigned order;                    /* log2(buckets) */
+	struct tern_epoch_entry entry;     /* retirement after a resize */
+};
+
+/* ---- public types ---- */
+
+/*
+ * Embed one in your node type (anywhere; recover the node with offsetof).
+ * Owned by the map from a successful insert until the destroy callback.
+ * Start nodes zeroed (calloc, = {0}): debug builds read the entry to catch
+ * a node inserted while it is still in a map.  After its destroy callback
+ * a node's memory is the caller's again (it may be inserted anew).
+ */
+typedef struct tern_map_node {
+	struct tern__map_link link;
+	struct tern_epoch_entry entry;                 /* retirement (tern_epoch_call) */
+	void (*destroy)(struct tern_map_node *node);   /* the map's destroy, copied in */
+} tern_map_node_t;
+
+struct tern_map_ops {
+	/* => the hash of key; `seed` is the map's secret seed.  Required. */
+	uint64_t (*hash)(const void *key, uint64_t seed, void *ctx);
+	/* => whether node's key equals key.  Required; see "Callbacks". */
+	bool (*equal)(const struct tern_map_node *node, const void *key, void *ctx);
+	/* => node's key, as passed to hash and equal.  Required. */
+	const void *(*key)(const struct tern_map_node *node, void *ctx);
+	/* Called once per retired node, after a grace period (may be NULL). */
+	void (*destroy)(struct tern_map_node *node);
+	void *ctx; /* passed to hash, equal and key */
+};
+
+typedef struct tern_map {
+	_Atomic(struct tern__map_table *) table; /* current bucket table */
+	uint64_t seed;                           /* secret hash seed */
+	const struct tern_map_ops *ops;          /* the caller's; must outlive the map */
+	tern_epoch_domain_t *domain;             /* never NULL after init */
+	struct tern__map_bucket *head;           /* bucket 0: the head of the list */
+	struct tern__map_impl *impl;             /* resizer state and counters (map.c) */
+} tern_map_t;
+
+/* The ops of a destroyed map: use after destroy is recognised by it. */
+TERN__EXTERN_API const struct tern_map_ops tern__map_destroyed_ops;
+
+/* Buckets of a new map, and the floor of automatic shrinking. */
+#define TERN_MAP_INIT_BUCKETS 16
+/* The most buckets a map ever has (2^TERN_MAP_MAX_ORDER). */
+#define TERN_MAP_MAX_ORDER 30
+/* Seed value asking tern_map_init() for a random seed. */
+#define TERN_MAP_SEED_RANDOM 0
+
+/* ---- hashing: SipHash-1-3, keyed by the map's seed ---- */
+
+#define TERN__MAP_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+TERN_INLINE void tern__map_sipround(uint64_t *v0, uint64_t *v1, uint64_t *v2, uint64_t *v3)
+{
+	*v0 += *v1; *v1 = TERN__MAP_ROTL(*v1, 13); *v1 ^= *v0; *v0 = TERN__MAP_ROTL(*v0, 32);
+	*v2 += *v3; *v3 = TERN__MAP_ROTL(*v3, 16); *v3 ^= *v2;
+	*v0 += *v3; *v3 = TERN__MAP_ROTL(*v3, 21); *v3 ^= *v0;
+	*v2 += *v1; *v1 = TERN__MAP_ROTL(*v1, 17); *v1 ^= *v2; *v2 = TERN__MAP_ROTL(*v2, 32);
+}
+
+/* Little-endian 64-bit load of n <= 8 bytes (compiles to one load on LE). */
+TERN_INLINE uint64_t tern__map_load_le(const unsigned char *p, size_t n)
+{
+	uint64_t r = 0;
+	for (size_t i = 0; i < n; i++)
+		r |= (uint64_t)p[i] << (8 * i);
+	return r;
+}
+
+/* SipHash-c-d of data[0..n) under the 128-bit key (k0, k1). */
+TERN_INLINE uint64_t tern__map_siphash(const void *data, size_t n, uint64_t k0, uint64_t k1,
+				       int c, int d)
+{
+	const unsigned char *p = (const unsigned char *)data;
+	uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
+	uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
+	size_t whole = n & ~(size_t)7;
+	for (size_t i = 0; i < whole; i += 8) {
+		uint64_t m = tern__map_load_le(p + i, 8);
+		v3 ^= m;
+		for (int r = 0; r < c; r++)
+			tern__map_sipround(&v0, &v1, &v2, &v3);
+		v0 ^= m;
+	}
+	uint64_t b = ((uint64_t)n << 56) | tern__map_load_le(p + whole, n - whole);
+	v3 ^= b;
+	for (int r = 0; r < c; r++)
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (int r = 0; r < d; r++)
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* => SipHash-1-3 of p[0..n) keyed by (seed, seed ^ a constant). */
+TERN_INLINE uint64_t tern_map_hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+	return tern__map_siphash(p, n, seed, seed ^ 0x9e3779b97f4a7c15ull, 1, 3);
+}
+
+/* => tern_map_hash_bytes() of a NUL-terminated string (without the NUL). */
+TERN_INLINE uint64_t tern_map_hash_string(const char *s, uint64_t seed)
+{
+	return tern_map_hash_bytes(s, strlen(s), seed);
+}
+
+/* A ready-made struct tern_map_ops hash for keys that are `const char *`
+ * strings: key is the string itself. */
+TERN_INLINE uint64_t tern_map_str_hash(const void *key, uint64_t seed, void *ctx)
+{
+	(void)ctx;
+	return tern_map_hash_string((const char *)key, seed);
+}
+
+/* ---- the split order ---- */
+
+/* => x with its 64 bits in reverse order. */
+TERN_INLINE uint64_t tern__map_reverse(uint64_t x)
+{
+	x = ((x >> 1) & 0x5555555555555555ull) | ((x & 0x5555555555555555ull) << 1);
+	x = ((x >> 2) & 0x3333333333333333ull) | ((x & 0x3333333333333333ull) << 2);
+	x = ((x >> 4) & 0x0f0f0f0f0f0f0f0full) | ((x & 0x0f0f0f0f0f0f0f0full) << 4);
+#if defined(__GNUC__) || defined(__clang__)
+	return __builtin_bswap64(x);
+#else
+	x = ((x >> 8) & 0x00ff00ff00ff00ffull) | ((x & 0x00ff00ff00ff00ffull) << 8);
+	x = ((x >> 16) & 0x0000ffff0000ffffull) | ((x & 0x0000ffff0000ffffull) << 16);
+	return (x >> 32) | (x << 32);
+#endif
+}
+
+/* => the split-order key of a node of hash h (the top bit of h is unused:
+ * it becomes the low bit, always 1 for nodes). */
+TERN_INLINE uint64_t tern__map_node_rkey(uint64_t h)
+{
+	return tern__map_reverse(h) | 1;
+}
+
+TERN_INLINE struct tern_map_node *tern__map_node_of(struct tern__map_link *l)
+{
+	return (struct tern_map_node *)(void *)((char *)l - offsetof(struct tern_map_node, link));
+}
+
+/*
+ * The lookup core, shared by both forms: walks from the sentinel of h's
+ * bucket to the first link ordered after h's nodes.  `equal` is a constant
+ * in the typed form, so the compiler inlines it.  Caller pinned.
+ */
+TERN_INLINE struct tern_map_node *tern__map_find(tern_map_t *m, const void *key, uint64_t h,
+						 bool (*equal)(const struct tern_map_node *, const void *, void *),
+						 void *ctx)
+{
+	uint64_t rk = tern__map_node_rkey(h);
+	/* Acquire: pairs with the release store of the table in map.c
+	 * (map__publish): the table's bucket array and the sentinels it points
+	 * to were written before it. */
+	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
+	struct tern__map_link *l = &t->buckets[h & t->mask]->link;
+	for (;;) {
+		/* Acquire: pairs with the release stores of `next` in map.c
+		 * (link in, unlink, replace, sentinel insertion): the link's
+		 * rkey and the node's key were written before it was published. */
+		l = atomic_load_explicit(&l->next, memory_order_acquire);
+		if (l == NULL || l->rkey > rk)
+			return NULL;
+		if (l->rkey == rk && equal(tern__map_node_of(l), key, ctx))
+			return tern__map_node_of(l);
+	}
+}
+
+/* => the first node at or after l (skipping sentinels), or NULL. */
+TERN_INLINE struct tern_map_node *tern__map_skip(struct tern__map_link *l)
+{
+	while (l != NULL && !(l->rkey & 1))
+		/* Acquire: as in tern__map_find(). */
+		l = atomic_load_explicit(&l->next, memory_order_acquire);
+	return l != NULL ? tern__map_node_of(l) : NULL;
+}
+
+#define TERN__MAP_CHECK_READ(m, call)                                                   \
+	do {                                                                             \
+		TERN_ASSERT((m) != NULL, call ": map is NULL");                          \
+		TERN_ASSERT((m)->ops != &tern__map_destroyed_ops,                        \
+			    call ": map used after tern_map_destroy");                   \
+		TERN_ASSERT(tern_epoch_domain_is_pinned((m)->domain),                    \
+			    call ": caller is not pinned in the map's epoch domain "    \
+				 "(tern_epoch_pin, tern_epoch_domain_pin or online)");   \
+	} while (0)
+
+/* ---- run-time form ---- */
+
+/*
+ * Initialises an empty map of TERN_MAP_INIT_BUCKETS buckets whose nodes are
+ * retired into `domain` (NULL: the default domain).  *ops is not copied: it
+ * must outlive the map.  seed: the hash seed, or TERN_MAP_SEED_RANDOM for a
+ * random one (getrandom, else time and addresses).  => 0, EINVAL (m or ops
+ * NULL, or hash, equal or key missing), or ENOMEM.
+ */
+TERN_API int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_domain_t *domain,
+			   uint64_t seed);
+
+/*
+ * Destroys the map.  No other thread may use the map any more (a reader
+ * still pinned may keep using nodes it already holds): every node still
+ * in it is retired like a removed node (destroy runs after a grace period,
+ * from the epoch collector: call tern_epoch_barrier() or
+ * tern_epoch_domain_barrier() to wait for it), and the table and sentinels
+ * are freed after a grace period.
+ */
+TERN_API void tern_map_destroy(tern_map_t *m);
+
+/* Inserts node unless its key is present.  Need not be pinned.
+ * => 0, or EEXIST (node untouched, still the caller's). */
+TERN_API int tern_map_insert(tern_map_t *m, struct tern_map_node *node);
+
+/* Inserts node, replacing (in one step: no reader sees the key missing)
+ * and retiring the node that had its key.  => true if a node was replaced. */
+TERN_API bool tern_map_replace(tern_map_t *m, struct tern_map_node *node);
+
+/* Removes and retires the node of key.  => true if there was one. */
+TERN_API bool tern_map_remove(tern_map_t *m, const void *key);
+
+/* Removes and retires exactly `node` if it is still in the map (a lookup's
+ * result, say: compare-and-delete).  => true if it was.  The caller must
+ * be pinned (or otherwise know node is not destroyed yet). */
+TERN_API bool tern_map_remove_node(tern_map_t *m, struct tern_map_node *node);
+
+/*
+ * Resizes the bucket table to `buckets` (rounded up to a power of two,
+ * at least 1, at most 2^TERN_MAP_MAX_ORDER), one doubling or halving at a
+ * time, concurrently with every other operation; waits for a resize in
+ * progress.  Automatic resizing may change the size again later (see
+ * tern_map_set_auto_resize).  => 0, EINVAL (0 or too many buckets), or
+ * ENOMEM (the table stopped at the last size it could allocate).
+ */
+TERN_API int tern_map_resize(tern_map_t *m, size_t buckets);
+
+/* Turns automatic growing and shrinking on (the default) or off. */
+TERN_API void tern_map_set_auto_resize(tern_map_t *m, bool on);
+
+/* => the number of nodes (exact when no writer runs).  Writers keep it
+ * with one relaxed atomic add per insert or remove. */
+TERN_API size_t tern_map_count(tern_map_t *m);
+
+/* => the current number of buckets. */
+TERN_API size_t tern_map_buckets(tern_map_t *m);
+
+/*
+ * => the node whose key equals key, or NULL.  The caller must be pinned in
+ * the map's domain; the node stays valid until it unpins.
+ */
+TERN_INLINE struct tern_map_node *tern_map_lookup(tern_map_t *m, const void *key)
+{
+	TERN__MAP_CHECK_READ(m, "tern_map_lookup");
+	const struct tern_map_ops *ops = m->ops;
+	return tern__map_find(m, key, ops->hash(key, m->seed, ops->ctx), ops->equal, ops->ctx);
+}
+
+/* => the first node in split order, or NULL if the map is empty.  Caller
+ * pinned for the whole iteration (see "Guarantees"). */
+TERN_INLINE struct tern_map_node *tern_map_first(tern_map_t *m)
+{
+	TERN__MAP_CHECK_READ(m, "tern_map_first");
+	/* Acquire: as in tern__map_find(). */
+	return tern__map_skip(atomic_load_explicit(&m->head->link.next, memory_order_acquire));
+}
+
+/* => the node after `node` (returned by first or next during the same
+ * pin, removed since or not), or NULL at the end. */
+TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_node *node)
+{
+	TERN__MAP_CHECK_READ(m, "tern_map_next");
+	TERN_ASSERT(node != NULL, "tern_map_next: node is NULL");
+	(void)m; /* checks only */
+	/* Acquire: as in tern__map_find(). */
+	return tern__map_skip(atomic_load_explicit(&node->link.next, memory_order_acquire));
+}
+
+/* ---- typed maps ---- */
+
+/* Storage of generated functions: static, no warning when unused. */
+#ifndef TERN__GENERATED
+#if defined(__GNUC__) || defined(__clang__)
+#define TERN__GENERATED static inline __attribute__((unused))
+#else
+#define TERN__GENERATED static inline
+#endif
+#endif
+
+/*
+ * TERN_MAP_DEFINE(name, T, node_field, K, key_field, destroy_fn) defines a
+ * map of T nodes, each embedding `struct tern_map_node node_field` and a key
+ * `K key_field` compared byte for byte (K: an integer, a pointer, or a
+ * struct without padding), with `void destroy_fn(T *)` called once per
+ * retired node after a grace period.  It generates
+ *
+ *   name_t   a tern_map_t inside (name_t m; ... name_init(&m, NULL, 0))
+ *   int   name_init(name_t *m, tern_epoch_domain_t *domain, uint64_t seed)
+ *   void  name_destroy(name_t *m)
+ *   T    *name_lookup(name_t *m, K key)                  caller pinned
+ *   int   name_insert(name_t *m, T *node)                0 or EEXIST
+ *   bool  name_replace(name_t *m, T *node)
+ *   bool  name_remove(name_t *m, K key)
+ *   bool  name_remove_node(name_t *m, T *node)
+ *   T    *name_first(name_t *m), *name_next(name_t *m, T *node)   caller pinned
+ *   int   name_resize(name_t *m, size_t buckets)
+ *   size_t name_count(name_t *m), name_buckets(name_t *m)
+ *
+ * with the semantics of the tern_map_* calls, which the writers call; the
+ * lookup is the shared inline core with the hash (SipHash-1-3 of the key's
+ * bytes) and the comparison inlined.  Put the macro at file scope.
+ */
+#define TERN_MAP_DEFINE(name, T, node_field, K, key_field, destroy_fn)                   \
+	typedef struct name {                                                            \
+		tern_map_t map;                                                          \
+	} name##_t;                                                                      \
+	TERN__GENERATED T *name##__of(const struct tern_map_node *n)                      \
+	{                                                                                \
+		return n != NULL ? (T *)(void *)((char *)(n) - offsetof(T, node_field)) : NULL; \
+	}                                                                                \
+	TERN__GENERATED uint64_t name##__hash(const void *key, uint64_t seed, void *ctx) \
+	{                                                                                \
+		(void)ctx;                                                               \
+		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+	}                                                                                \
+	TERN__GENERATED bool name##__equal(const struct tern_map_node *n, const void *key, void *ctx) \
+	{                                                                                \
+		(void)ctx;                                                               \
+		return memcmp(&name##__of(n)->key_field, key, sizeof(K)) == 0;           \
+	}                                                                                \
+	TERN__GENERATED const void *name##__key(const struct tern_map_node *n, void *ctx) \
+	{                                                                                \
+		(void)ctx;                                                               \
+		return &name##__of(n)->key_field;                                        \
+	}                                                                                \
+	TERN__GENERATED void name##__destroy(struct tern_map_node *n)                    \
+	{                                                                                \
+		destroy_fn(name##__of(n));                                               \
+	}                                                                                \
+	static const struct tern_map_ops name##__ops = { name##__hash, name##__equal,    \
+							  name##__key, name##__destroy, NULL }; \
+	TERN__GENERATED int name##_init(name##_t *m, tern_epoch_domain_t *domain, uint64_t seed) \
+	{                                                                                \
+		return tern_map_init(m != NULL ? &m->map : NULL, &name##__ops, domain, seed); \
+	}                                                                                \
+	TERN__GENERATED void name##_destroy(name##_t *m)                                 \
+	{                                                                                \
+		TERN_ASSERT(m != NULL, #name "_destroy: map is NULL");                   \
+		tern_map_destroy(&m->map);                                               \
+	}                                                                                \
+	TERN__GENERATED T *name##_lookup(name##_t *m, K key)                             \
+	{                                                                                \
+		TERN__MAP_CHECK_READ(m != NULL ? &m->map : NULL, #name "_lookup");       \
+		return name##__of(tern__map_find(&m->map, &key,                          \
+						 tern_map_hash_bytes(&key, sizeof(K), m->map.seed), \
+						 name##__equal, NULL));                  \
+	}                                                                                \
+	TERN__GENERATED int name##_insert(name##_t *m, T *node)                          \
+	{                                                                                \
+		TERN_ASSERT(m != NULL && node != NULL, #name "_insert: map or node is NULL"); \
+		return tern_map_insert(&m->map, &node->node_field);                      \
+	}                                                                                \
+	TERN__GENERATED bool name##_replace(name##_t *m, T *node)                        \
+	{                                                                                \
+		TERN_ASSERT(m != NULL && node != NULL, #name "_replace: map or node is NULL"); \
+		return tern_map_replace(&m->map, &node->node_field);                     \
+	}                                                                                \
+	TERN__GENERATED bool name##_remove(name##_t *m, K key)                           \
+	{                                                                                \
+		TERN_ASSERT(m != NULL, #name "_remove: map is NULL");                    \
+		return tern_map_remove(&m->map, &key);                                   \
+	}                                                                                \
+	TERN__GENERATED bool name##_remove_node(name##_t *m, T *node)                    \
+	{                                                                                \
+		TERN_ASSERT(m != NULL && node != NULL, #name "_remove_node: map or node is NULL"); \
+		return tern_map_remove_node(&m->map, &node->node_field);                 \
+	}                                                                                \
+	TERN__GENERATED T *name##_first(name##_t *m)                                     \
+	{                                                                                \
+		TERN_ASSERT(m != NULL, #name "_first: map is NULL");                     \
+		return name##__of(tern_map_first(&m->map));                              \
+	}                                                                                \
+	TERN__GENERATED T *name##_next(name##_t *m, T *node)                             \
+	{                                                                                \
+		TERN_ASSERT(m != NULL && node != NULL, #name "_next: map or node is NULL"); \
+		return name##__of(tern_map_next(&m->map, &node->node_field));            \
+	}                                                                                \
+	TERN__GENERATED int name##_resize(name##_t *m, size_t buckets)                   \
+	{                                                                                \
+		TERN_ASSERT(m != NULL, #name "_resize: map is NULL");                    \
+		return tern_map_resize(&m->map, buckets);                                \
+	}                                                                                \
+	TERN__GENERATED size_t name##_count(name##_t *m)                                 \
+	{                                                                                \
+		return tern_map_count(&m->map);                                          \
+	}                                                                                \
+	TERN__GENERATED size_t name##_buckets(name##_t *m)                               \
+	{                                                                                \
+		return tern_map_buckets(&m->map);                                        \
+	}                                                                                \
+	typedef int name##__tern_map_define_end
+
+TERN_EXTERN_C_END
+
+#endif /* TERN_MAP_H */
 
 /* ======== (tern.h, continued) ===================================== */
 
@@ -6033,6 +6567,767 @@ int tern_stack_destroy(tern_stack_t *s, void (*destroy_node)(struct tern_stack_n
 }
 /* Macros private to src/stack/stack.c: */
 #undef STACK__CHECK
+
+/* ======== src/map/map.c =========================================== */
+/*
+ * src/map/map.c — writers, resizing, set-up and teardown of tern_map.  The
+ * lookup and iteration are inline in include/tern/map.h (tern__map_find,
+ * tern__map_skip); the typed TERN_MAP_DEFINE form calls the same lookup core
+ * and these writers, so this argument covers both forms.
+ *
+ * Concurrency
+ * ===========
+ *
+ * Structure.  One singly linked list L of links, sorted by rkey (ties
+ * between nodes of equal rkey in list order).  A node of hash h has rkey
+ * rev(h) | 1 (odd); the sentinel of bucket i has rkey rev(i) (even, as
+ * i < 2^63).  The table T = {mask, buckets[]} currently published in
+ * m->table has 2^k buckets and points at the sentinels 0 .. 2^k - 1.  The
+ * sentinel of bucket 0 (rkey 0) heads L and is never removed.  A node never
+ * moves: its position in L is fixed from its insertion to its removal.
+ *
+ * Segments.  The segment of a live sentinel s is s and the links after it up
+ * to (not including) the next sentinel.  Let parent(i) = i - 2^(j-1) for
+ * 2^(j-1) <= i < 2^j.  Split-order fact F: when the live sentinels are
+ * exactly 0 .. n-1 plus any subset of n .. 2n-1 (n a power of two: the only
+ * states below), the sentinel just before sentinel i in L is parent(i).
+ * (rev(parent(i)) and rev(i) differ only in bit j-1 of i, which reversed is
+ * a low-order bit, so no sentinel of another live index lies between them.)
+ *
+ * Invariants
+ *  I1 (lock rule).  Every store to the `next` of a link in the segment of a
+ *     live sentinel s, every change of which links are in that segment, and
+ *     every test of s->dead, happens while holding s->lock.  Writers hold
+ *     one bucket lock at a time; the resizer (one at a time: impl->resize)
+ *     holds parent(i) then i during a shrink step — ancestor before
+ *     descendant, and writers never wait while holding a lock, so there is
+ *     no deadlock cycle.
+ *  I2 (frozen links).  A link unlinked from L (a removed or replaced node,
+ *     or a sentinel removed by a shrink) is never written again: its `next`
+ *     keeps the successor it had when it was unlinked.  (Writers reach
+ *     links only by walking a segment under its lock, and the dead flag
+ *     turns writers away from a removed sentinel.)
+ *  I3 (publication).  A link's rkey (and a node's key) is written before the
+ *     release store that links it into L and never changes while it is
+ *     reachable; every store to a reachable `next` is a release store.
+ *  I4 (tables).  A table is published (release store of m->table) only when
+ *     all its sentinels are in L; a shrink publishes the smaller table before
+ *     it unlinks the upper sentinels.  So the sentinels of the table a
+ *     thread loads were all in L when it loaded it.
+ *  I5 (retirement).  A node is handed to tern_epoch_call after it is
+ *     unlinked; a table after a newer one is published; a block of
+ *     sentinels after all of them are unlinked and the table pointing at
+ *     them is replaced.  Each exactly once (a node is unlinked by the one
+ *     writer that holds its segment's lock and finds it there).
+ *
+ * Writers (insert, replace, remove, remove_node; map__lock_segment).  Pinned,
+ * a writer loads the table, locks the sentinel of h & mask, and if it is
+ * dead (a shrink unlinked it) retries with a fresh table: the shrink
+ * published the smaller table before it set dead under the same lock, so
+ * the retry loads a table without that sentinel (no livelock).  It then
+ * walks the segment under the lock; if it meets a sentinel ordered before
+ * rkey(h) (a finer bucket, inserted by a grow this writer's table predates),
+ * it unlocks and locks that one instead (dead: retry).  When it stops it
+ * holds the lock of the segment in which rkey(h)'s run lies (F and I1: the
+ * run contains no sentinel, parities differ), so nothing in that run can
+ * change: the search for the key, and the link, unlink or swap that follows,
+ * act on a stable run — which makes "the key is absent / present with node
+ * n" true for the whole critical section, and the one release store of the
+ * write is the linearization point (a failed insert linearizes anywhere
+ * under the lock).  Replace stores the new node into the old one's place
+ * (new->next = old->next, then prev->next = new): one store, so the key is
+ * never absent in between.
+ *
+ * Growing from n to 2n buckets (map__grow): for each i < n, under
+ * parent-lock i, insert sentinel n+i right after the last link of rkey
+ * < rev(n+i) in i's segment (F: it belongs there).  Then publish the 2n
+ * table.  Shrinking from n to n/2 (map__shrink): publish the n/2 table, then
+ * for each i >= n/2, under parent(i) then i, unlink sentinel i (its
+ * predecessor is in parent(i)'s segment, F), set dead.  Only sentinels are
+ * added or removed: node positions and the order of nodes never change.
+ *
+ * Readers (tern__map_find, first/next) hold no lock and write nothing.
+ * Lemma R: every link a reader visits was in L at some instant during its
+ * operation (after its pin).  Base: the sentinel taken from the table it
+ * loaded was in L when the table was loaded (I4), or it is the head.
+ * Step: the reader at link y loads y->next = z.  If y is still in L, z is
+ * its successor now; if y was unlinked at t_y, z was y's successor at t_y
+ * (I2), and t_y is after the instant y was in L by induction.  Either way
+ * y and z were in L and adjacent at one instant τ of the operation.
+ * Consequences:
+ *  - Memory safety: z was reachable at τ, after the reader pinned, so it
+ *    was retired after that pin (I5) and is not destroyed before the reader
+ *    unpins (the epoch guarantee).  The same holds for sentinel blocks and
+ *    tables.
+ *  - No miss: let x be a node of key k in L during the whole lookup (or,
+ *    through replaces, a chain of nodes occupying the same position: a
+ *    "slot" present the whole time).  Positions only ever increase along
+ *    the walk (each step moves to a successor).  At each step y -> z, y and
+ *    z were adjacent at τ while the slot was in L, so the slot is not
+ *    strictly between them: the walk cannot jump over it; the reader starts
+ *    before it (the start sentinel's rkey < rkey(h)) and stops only past
+ *    rkey(h), so it lands on a node of the slot and equal() matches.
+ *  - Linearizability of lookup: a node returned was in L at some instant
+ *    of the lookup (R) — linearize there.  NULL: if k had been present at
+ *    every instant of the lookup it would have been present throughout in
+ *    one slot (an insert only succeeds when k is absent, so continuous
+ *    presence means one node or replaces in place) and found; so k was
+ *    absent at some instant — linearize there.
+ *  - Iteration: the same two arguments from the head: no node is visited
+ *    twice (positions increase), every slot present throughout is visited
+ *    once, no node removed before the iteration began is reached (R).
+ * Resizes touch only sentinels, whose rkeys are even: readers compare rkeys
+ * only and walk through sentinels like through other links, and a reader
+ * that started at a sentinel a shrink later unlinked goes on through its
+ * frozen next (I2) into the same nodes.
+ *
+ * Ordering.  Release stores of `next` (I3) pair with the acquire loads of
+ * readers; the release store of m->table pairs with their acquire load.
+ * A link written with a relaxed store before its own publication (a new
+ * node's or sentinel's next) is read only after an acquire load that
+ * synchronises with that publication.  Writers and the resizer read `next`
+ * relaxed under the segment lock: by I1 the last store to it was made under
+ * the same lock, whose acquire ordered it before the load.
+ *
+ * Callbacks.  hash and key run before any lock; equal runs under one bucket
+ * lock (documented: it must not call writers of the same map).  destroy
+ * runs only from the epoch collector: tern_epoch_domain_call() may run
+ * destructors itself, so every call to it here is made after the bucket lock
+ * and the resize lock are released.
+ *
+ * Resizer.  One at a time: impl->resize (a LightLock; automatic resizes
+ * try-lock it and give up if taken, tern_map_resize waits).  Only its holder
+ * stores m->table or touches impl->chunks.  A failed allocation aborts the
+ * step before anything is linked (both blocks are allocated first), so the
+ * map keeps its size and every node.
+ *
+ * Counter.  impl->count is changed with relaxed RMWs under the bucket lock
+ * of the change, so a node's decrement follows its increment in the
+ * counter's modification order (the lock orders them): the count never goes
+ * negative, and it is exact when no writer runs.  It only steers resizing.
+ *
+ * Progress.  Lookups and iteration: lock-free, no waiting, no retries.
+ * Writers: blocking on one bucket lock; a writer retries only after a shrink
+ * step or a grow moved its bucket, at most once per resize step.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* Private state, allocated by tern_map_init. */
+struct tern__map_impl {
+	atomic_long count;           /* nodes in the map (see "Counter") */
+	tern_lightlock_t resize;     /* held by the one resizer */
+	atomic_bool auto_resize;     /* automatic resizing on */
+	unsigned min_order;          /* automatic shrinking stops here */
+	/* Sentinel blocks: chunks[0] holds bucket 0, chunks[j] buckets
+	 * [2^(j-1), 2^j).  Only the resizer touches this array. */
+	struct map__chunk *chunks[TERN_MAP_MAX_ORDER + 1];
+};
+
+/* A block of sentinels added by one grow (freed after the shrink that
+ * removes them, after a grace period). */
+struct map__chunk {
+	struct tern_epoch_entry entry;
+	struct tern__map_bucket b[];
+};
+
+/* What one resize step retires (after the resize lock is released). */
+#define MAP__RETIRE_MAX (2 * (TERN_MAP_MAX_ORDER + 1))
+struct map__retired {
+	unsigned n;
+	struct tern_epoch_entry *e[MAP__RETIRE_MAX];
+	void (*fn[MAP__RETIRE_MAX])(struct tern_epoch_entry *);
+};
+
+/* hash/equal/key NULL: asserted against in debug builds; never called. */
+TERN__STATIC_DATA const struct tern_map_ops tern__map_destroyed_ops = { NULL, NULL, NULL, NULL, NULL };
+
+#define MAP__CHECK(m, call)                                                         \
+	do {                                                                         \
+		TERN_ASSERT((m) != NULL, call ": map is NULL");                      \
+		TERN_ASSERT((m)->ops != &tern__map_destroyed_ops,                    \
+			    call ": map used after tern_map_destroy");               \
+		TERN_ASSERT((m)->ops != NULL && (m)->impl != NULL,                   \
+			    call ": map is not initialised");                        \
+	} while (0)
+
+/* entry.fn of a node that is in a map (overwritten when it is retired). */
+static void map__linked_marker(struct tern_epoch_entry *e)
+{
+	(void)e;
+	TERN_ASSERT(false, "tern_map: a node still in a map was handed to the epoch");
+}
+
+#define MAP__CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+static void map__node_reclaim(struct tern_epoch_entry *e)
+{
+	struct tern_map_node *n = MAP__CONTAINER(e, struct tern_map_node, entry);
+	if (n->destroy != NULL)
+		n->destroy(n);
+}
+
+static void map__table_free(struct tern_epoch_entry *e)
+{
+	TERN_FREE(MAP__CONTAINER(e, struct tern__map_table, entry));
+}
+
+static void map__chunk_free(struct tern_epoch_entry *e)
+{
+	TERN_FREE(MAP__CONTAINER(e, struct map__chunk, entry));
+}
+
+static struct tern__map_bucket *map__bucket_of(struct tern__map_link *l)
+{
+	return MAP__CONTAINER(l, struct tern__map_bucket, link);
+}
+
+static void map__retire_later(struct map__retired *r, struct tern_epoch_entry *e,
+			      void (*fn)(struct tern_epoch_entry *))
+{
+	TERN_ASSERT(r->n < MAP__RETIRE_MAX, "tern_map: internal error: too many retirements");
+	r->e[r->n] = e;
+	r->fn[r->n] = fn;
+	r->n++;
+}
+
+/* Runs after every lock is released: tern_epoch_domain_call may run
+ * destructors (Callbacks). */
+static void map__retire_now(tern_map_t *m, struct map__retired *r)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		tern_epoch_domain_call(m->domain, r->e[i], r->fn[i]);
+	r->n = 0;
+}
+
+static struct tern__map_table *map__table_alloc(unsigned order)
+{
+	size_t n = (size_t)1 << order;
+	struct tern__map_table *t = TERN_MALLOC(sizeof *t + n * sizeof(struct tern__map_bucket *));
+	if (t == NULL)
+		return NULL;
+	t->mask = n - 1;
+	t->order = order;
+	t->buckets = (struct tern__map_bucket **)(void *)(t + 1);
+	return t;
+}
+
+/* Sentinels first .. first + n - 1, unlinked. */
+static struct map__chunk *map__chunk_alloc(size_t first, size_t n)
+{
+	struct map__chunk *c = TERN_MALLOC(sizeof *c + n * sizeof(struct tern__map_bucket));
+	if (c == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct tern__map_bucket *b = &c->b[i];
+		b->link.rkey = tern__map_reverse((uint64_t)(first + i));
+		/* Relaxed: the sentinel is published later by a release store
+		 * (I3). */
+		atomic_store_explicit(&b->link.next, NULL, memory_order_relaxed);
+		tern_lightlock_init(&b->lock);
+		b->dead = false;
+	}
+	return c;
+}
+
+/* ------------------------------------------------------------ resizing */
+
+/* Doubles the table (resize lock held).  => 0, ENOMEM or EINVAL (at the
+ * maximum); r receives the old table. */
+static int map__grow(tern_map_t *m, struct map__retired *r)
+{
+	struct tern__map_impl *impl = m->impl;
+	/* Relaxed: only the resize-lock holder stores m->table, and the lock's
+	 * acquire ordered the previous holder's store before this load. */
+	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
+	unsigned order = t->order;
+	if (order >= TERN_MAP_MAX_ORDER)
+		return EINVAL;
+	size_t n = (size_t)1 << order;
+	struct map__chunk *c = map__chunk_alloc(n, n);
+	struct tern__map_table *nt = map__table_alloc(order + 1);
+	if (c == NULL || nt == NULL) {
+		TERN_FREE(c);
+		TERN_FREE(nt);
+		return ENOMEM; /* nothing linked yet: the map is unchanged */
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tern__map_bucket *p = t->buckets[i], *b = &c->b[i];
+		tern_lightlock_lock(&p->lock);
+		struct tern__map_link *prev = &p->link;
+		/* Relaxed: under p's lock (I1). */
+		struct tern__map_link *cur = atomic_load_explicit(&prev->next, memory_order_relaxed);
+		while (cur != NULL && cur->rkey < b->link.rkey) {
+			/* F: no sentinel lies between p and its child n + i. */
+			TERN_ASSERT(cur->rkey & 1, "tern_map: internal error: sentinel order");
+			prev = cur;
+			/* Relaxed: under p's lock (I1). */
+			cur = atomic_load_explicit(&cur->next, memory_order_relaxed);
+		}
+		/* Relaxed: b is not reachable yet; the store below publishes it. */
+		atomic_store_explicit(&b->link.next, cur, memory_order_relaxed);
+		/* Release: pairs with the acquire loads of `next` in
+		 * tern__map_find()/tern__map_skip() (I3: b's rkey and next). */
+		atomic_store_explicit(&prev->next, &b->link, memory_order_release);
+		tern_lightlock_unlock(&p->lock);
+	}
+	for (size_t i = 0; i < n; i++) {
+		nt->buckets[i] = t->buckets[i];
+		nt->buckets[n + i] = &c->b[i];
+	}
+	/* Release: pairs with the acquire loads of m->table in tern__map_find()
+	 * and map__lock_segment() (I4: every sentinel of nt is in L). */
+	atomic_store_explicit(&m->table, nt, memory_order_release);
+	impl->chunks[order + 1] = c;
+	map__retire_later(r, &t->entry, map__table_free);
+	return 0;
+}
+
+/* Halves the table (resize lock held).  => 0, ENOMEM or EINVAL (one
+ * bucket); r receives the old table and the block of removed sentinels. */
+static int map__shrink(tern_map_t *m, struct map__retired *r)
+{
+	struct tern__map_impl *impl = m->impl;
+	/* Relaxed: as in map__grow(). */
+	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
+	unsigned order = t->order;
+	if (order == 0)
+		return EINVAL;
+	size_t half = (size_t)1 << (order - 1);
+	struct tern__map_table *nt = map__table_alloc(order - 1);
+	if (nt == NULL)
+		return ENOMEM;
+	memcpy(nt->buckets, t->buckets, half * sizeof nt->buckets[0]);
+	/* Release: pairs with the acquire loads of m->table (I4: published
+	 * before the upper sentinels are unlinked). */
+	atomic_store_explicit(&m->table, nt, memory_order_release);
+	for (size_t i = 0; i < half; i++) {
+		struct tern__map_bucket *p = t->buckets[i], *c = t->buckets[half + i];
+		tern_lightlock_lock(&p->lock); /* parent before child (I1) */
+		tern_lightlock_lock(&c->lock);
+		struct tern__map_link *prev = &p->link;
+		/* Relaxed: under p's lock (I1). */
+		struct tern__map_link *cur = atomic_load_explicit(&prev->next, memory_order_relaxed);
+		while (cur != &c->link) {
+			TERN_ASSERT(cur != NULL && (cur->rkey & 1), "tern_map: internal error: sentinel order");
+			prev = cur;
+			/* Relaxed: under p's lock (I1). */
+			cur = atomic_load_explicit(&cur->next, memory_order_relaxed);
+		}
+		/* Relaxed: under c's lock (I1). */
+		struct tern__map_link *after = atomic_load_explicit(&c->link.next, memory_order_relaxed);
+		/* Release: pairs with the acquire loads of `next` by readers (I3). */
+		atomic_store_explicit(&prev->next, after, memory_order_release);
+		c->dead = true; /* under c's lock: writers that wait for it retry */
+		tern_lightlock_unlock(&c->lock);
+		tern_lightlock_unlock(&p->lock);
+	}
+	map__retire_later(r, &t->entry, map__table_free);
+	map__retire_later(r, &impl->chunks[order]->entry, map__chunk_free);
+	impl->chunks[order] = NULL;
+	return 0;
+}
+
+/* Automatic resizing: grows or shrinks while the load factor is out of
+ * bounds and no other resize runs. */
+static void map__auto_resize(tern_map_t *m)
+{
+	struct tern__map_impl *impl = m->impl;
+	for (;;) {
+		if (!tern_lightlock_try_lock(&impl->resize))
+			return; /* another resizer runs; it re-checks after each step */
+		struct map__retired r = { 0 };
+		/* Relaxed: see map__grow(). */
+		struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
+		/* Relaxed: a heuristic input only. */
+		long count = atomic_load_explicit(&impl->count, memory_order_relaxed);
+		size_t size = (size_t)t->mask + 1;
+		int rc = -1;
+		if ((size_t)count > 2 * size && t->order < TERN_MAP_MAX_ORDER)
+			rc = map__grow(m, &r);
+		else if ((size_t)count < size / 2 && t->order > impl->min_order)
+			rc = map__shrink(m, &r);
+		tern_lightlock_unlock(&impl->resize);
+		map__retire_now(m, &r);
+		if (rc != 0)
+			return; /* balanced, or out of memory: keep the size */
+	}
+}
+
+/* Called by writers after they released their lock and unpinned. */
+static void map__after_write(tern_map_t *m, long count, size_t size)
+{
+	/* Relaxed: a setting; a resize missed or run once more is harmless. */
+	if (!atomic_load_explicit(&m->impl->auto_resize, memory_order_relaxed))
+		return;
+	size_t c = count > 0 ? (size_t)count : 0;
+	if (c > 2 * size || (c < size / 2 && size > ((size_t)1 << m->impl->min_order)))
+		map__auto_resize(m);
+}
+
+int tern_map_resize(tern_map_t *m, size_t buckets)
+{
+	MAP__CHECK(m, "tern_map_resize");
+	if (buckets == 0 || buckets > ((size_t)1 << TERN_MAP_MAX_ORDER))
+		return EINVAL;
+	unsigned target = 0;
+	while (((size_t)1 << target) < buckets)
+		target++;
+	struct tern__map_impl *impl = m->impl;
+	struct map__retired r = { 0 };
+	int rc = 0;
+	/* Held for every step, so that an automatic resize cannot undo them
+	 * meanwhile; the retirements wait until it is released. */
+	tern_lightlock_lock(&impl->resize);
+	for (;;) {
+		/* Relaxed: see map__grow(). */
+		struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
+		if (t->order == target)
+			break;
+		rc = t->order < target ? map__grow(m, &r) : map__shrink(m, &r);
+		if (rc != 0)
+			break;
+	}
+	tern_lightlock_unlock(&impl->resize);
+	map__retire_now(m, &r);
+	return rc;
+}
+
+void tern_map_set_auto_resize(tern_map_t *m, bool on)
+{
+	MAP__CHECK(m, "tern_map_set_auto_resize");
+	/* Relaxed: a setting read as a hint by writers. */
+	atomic_store_explicit(&m->impl->auto_resize, on, memory_order_relaxed);
+}
+
+size_t tern_map_count(tern_map_t *m)
+{
+	MAP__CHECK(m, "tern_map_count");
+	/* Relaxed: a snapshot (exact when no writer runs). */
+	long c = atomic_load_explicit(&m->impl->count, memory_order_relaxed);
+	return c > 0 ? (size_t)c : 0;
+}
+
+size_t tern_map_buckets(tern_map_t *m)
+{
+	MAP__CHECK(m, "tern_map_buckets");
+	tern_epoch_domain_pin(m->domain);
+	/* Acquire: pairs with the release stores of m->table in the resizer;
+	 * the table is read (mask) while pinned. */
+	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
+	size_t n = (size_t)t->mask + 1;
+	tern_epoch_domain_unpin(m->domain);
+	return n;
+}
+
+/* -------------------------------------------------------------- writers */
+
+/* Where a writer acts: the locked bucket, the link before, and the match
+ * (or the first link after rkey's run). */
+struct map__pos {
+	struct tern__map_bucket *b;
+	struct tern__map_link *prev, *cur;
+	size_t size; /* buckets of the table the writer started with */
+};
+
+/*
+ * Locks the segment holding the run of rkey rk (hash h) and finds the node
+ * whose key equals key (or, if want is non-NULL, the node want).  Caller
+ * pinned.  => true if found (pos->cur is it, pos->prev its predecessor);
+ * false: pos->prev is the last link of the run or before it, pos->cur the
+ * link after.  The caller unlocks pos->b.
+ */
+static bool map__seek(tern_map_t *m, const void *key, uint64_t h, uint64_t rk,
+		      const struct tern_map_node *want, struct map__pos *pos)
+{
+	const struct tern_map_ops *ops = m->ops;
+	struct tern__map_bucket *b;
+	struct tern__map_link *prev, *cur;
+retry:
+	/* Acquire: pairs with the release stores of m->table in
+	 * map__grow()/map__shrink() (I4). */
+	{
+		struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
+		pos->size = (size_t)t->mask + 1;
+		b = t->buckets[h & t->mask];
+	}
+	tern_lightlock_lock(&b->lock);
+	for (;;) {
+		if (b->dead) { /* unlinked by a shrink: its table is gone too */
+			tern_lightlock_unlock(&b->lock);
+			goto retry;
+		}
+		prev = &b->link;
+		/* Relaxed: under b's lock (I1), here and in the walk below. */
+		cur = atomic_load_explicit(&prev->next, memory_order_relaxed);
+		while (cur != NULL && cur->rkey < rk && (cur->rkey & 1)) {
+			prev = cur;
+			cur = atomic_load_explicit(&cur->next, memory_order_relaxed);
+		}
+		if (cur == NULL || cur->rkey >= rk)
+			break;
+		/* A finer bucket's sentinel before rk: its segment holds the run. */
+		struct tern__map_bucket *nb = map__bucket_of(cur);
+		tern_lightlock_unlock(&b->lock);
+		b = nb;
+		tern_lightlock_lock(&b->lock);
+	}
+	pos->b = b;
+	while (cur != NULL && cur->rkey == rk) {
+		struct tern_map_node *n = tern__map_node_of(cur);
+		if (want != NULL ? n == want : ops->equal(n, key, ops->ctx)) {
+			pos->prev = prev;
+			pos->cur = cur;
+			return true;
+		}
+		prev = cur;
+		/* Relaxed: under b's lock (I1). */
+		cur = atomic_load_explicit(&cur->next, memory_order_relaxed);
+	}
+	pos->prev = prev;
+	pos->cur = cur;
+	return false;
+}
+
+/* Prepares node for linking (not yet reachable). */
+static void map__prepare(tern_map_t *m, struct tern_map_node *node, uint64_t rk, struct tern__map_link *next)
+{
+	node->link.rkey = rk;
+	node->destroy = m->ops->destroy;
+	node->entry.fn = map__linked_marker;
+	/* Relaxed: node is published by the caller's release store (I3). */
+	atomic_store_explicit(&node->link.next, next, memory_order_relaxed);
+}
+
+int tern_map_insert(tern_map_t *m, struct tern_map_node *node)
+{
+	MAP__CHECK(m, "tern_map_insert");
+	TERN_ASSERT(node != NULL, "tern_map_insert: node is NULL");
+	TERN_ASSERT(node->entry.fn != map__linked_marker, "tern_map_insert: node is already in a map");
+	const struct tern_map_ops *ops = m->ops;
+	const void *key = ops->key(node, ops->ctx);
+	uint64_t h = ops->hash(key, m->seed, ops->ctx), rk = tern__map_node_rkey(h);
+	struct map__pos pos;
+	tern_epoch_domain_pin(m->domain);
+	if (map__seek(m, key, h, rk, NULL, &pos)) {
+		tern_lightlock_unlock(&pos.b->lock);
+		tern_epoch_domain_unpin(m->domain);
+		return EEXIST;
+	}
+	map__prepare(m, node, rk, pos.cur);
+	/* Release: pairs with the acquire loads of `next` in
+	 * tern__map_find()/tern__map_skip() (I3); the linearization point. */
+	atomic_store_explicit(&pos.prev->next, &node->link, memory_order_release);
+	/* Relaxed: a counter ordered by the bucket lock ("Counter"). */
+	long count = atomic_fetch_add_explicit(&m->impl->count, 1, memory_order_relaxed) + 1;
+	tern_lightlock_unlock(&pos.b->lock);
+	tern_epoch_domain_unpin(m->domain);
+	map__after_write(m, count, pos.size);
+	return 0;
+}
+
+bool tern_map_replace(tern_map_t *m, struct tern_map_node *node)
+{
+	MAP__CHECK(m, "tern_map_replace");
+	TERN_ASSERT(node != NULL, "tern_map_replace: node is NULL");
+	TERN_ASSERT(node->entry.fn != map__linked_marker, "tern_map_replace: node is already in a map");
+	const struct tern_map_ops *ops = m->ops;
+	const void *key = ops->key(node, ops->ctx);
+	uint64_t h = ops->hash(key, m->seed, ops->ctx), rk = tern__map_node_rkey(h);
+	struct map__pos pos;
+	tern_epoch_domain_pin(m->domain);
+	bool found = map__seek(m, key, h, rk, NULL, &pos);
+	long count;
+	if (found) {
+		/* Relaxed: under the lock (I1); the old node's next stays as it
+		 * is (I2). */
+		map__prepare(m, node, rk, atomic_load_explicit(&pos.cur->next, memory_order_relaxed));
+		/* Release: pairs with the readers' acquire loads (I3); the one
+		 * store that swaps the nodes is the linearization point. */
+		atomic_store_explicit(&pos.prev->next, &node->link, memory_order_release);
+		/* Relaxed: a heuristic input; unchanged count. */
+		count = atomic_load_explicit(&m->impl->count, memory_order_relaxed);
+	} else {
+		map__prepare(m, node, rk, pos.cur);
+		/* Release: as in tern_map_insert(). */
+		atomic_store_explicit(&pos.prev->next, &node->link, memory_order_release);
+		/* Relaxed: "Counter". */
+		count = atomic_fetch_add_explicit(&m->impl->count, 1, memory_order_relaxed) + 1;
+	}
+	tern_lightlock_unlock(&pos.b->lock);
+	tern_epoch_domain_unpin(m->domain);
+	if (found) /* after the unlock: may run destructors (Callbacks) */
+		tern_epoch_domain_call(m->domain, &tern__map_node_of(pos.cur)->entry, map__node_reclaim);
+	map__after_write(m, count, pos.size);
+	return found;
+}
+
+/* Unlinks pos->cur (found by map__seek) and retires it. */
+static void map__unlink(tern_map_t *m, struct map__pos *pos)
+{
+	/* Relaxed: under the lock (I1). */
+	struct tern__map_link *after = atomic_load_explicit(&pos->cur->next, memory_order_relaxed);
+	/* Release: pairs with the readers' acquire loads (I3); the
+	 * linearization point of the removal. */
+	atomic_store_explicit(&pos->prev->next, after, memory_order_release);
+	/* Relaxed: "Counter". */
+	long count = atomic_fetch_sub_explicit(&m->impl->count, 1, memory_order_relaxed) - 1;
+	tern_lightlock_unlock(&pos->b->lock);
+	tern_epoch_domain_unpin(m->domain);
+	/* After the unlock: may run destructors (Callbacks). */
+	tern_epoch_domain_call(m->domain, &tern__map_node_of(pos->cur)->entry, map__node_reclaim);
+	map__after_write(m, count, pos->size);
+}
+
+bool tern_map_remove(tern_map_t *m, const void *key)
+{
+	MAP__CHECK(m, "tern_map_remove");
+	const struct tern_map_ops *ops = m->ops;
+	uint64_t h = ops->hash(key, m->seed, ops->ctx);
+	struct map__pos pos;
+	tern_epoch_domain_pin(m->domain);
+	if (!map__seek(m, key, h, tern__map_node_rkey(h), NULL, &pos)) {
+		tern_lightlock_unlock(&pos.b->lock);
+		tern_epoch_domain_unpin(m->domain);
+		return false;
+	}
+	map__unlink(m, &pos);
+	return true;
+}
+
+bool tern_map_remove_node(tern_map_t *m, struct tern_map_node *node)
+{
+	MAP__CHECK(m, "tern_map_remove_node");
+	TERN_ASSERT(node != NULL, "tern_map_remove_node: node is NULL");
+	TERN_ASSERT(tern_epoch_domain_is_pinned(m->domain),
+		    "tern_map_remove_node: caller is not pinned in the map's epoch domain");
+	/* rkey never changes while the node can be reached (I3); the caller's
+	 * pin keeps the node from being destroyed. */
+	uint64_t rk = node->link.rkey;
+	TERN_ASSERT(rk & 1, "tern_map_remove_node: not a map node");
+	struct map__pos pos;
+	tern_epoch_domain_pin(m->domain);
+	if (!map__seek(m, NULL, tern__map_reverse(rk), rk, node, &pos)) {
+		tern_lightlock_unlock(&pos.b->lock);
+		tern_epoch_domain_unpin(m->domain);
+		return false;
+	}
+	map__unlink(m, &pos);
+	return true;
+}
+
+/* ------------------------------------------------------ set-up, teardown */
+
+static uint64_t map__mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t map__random_seed(tern_map_t *m)
+{
+	uint64_t s = 0;
+	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s) {
+		static atomic_ulong calls;
+		struct timespec ts = { 0, 0 };
+		(void)timespec_get(&ts, TIME_UTC);
+		/* Relaxed: only makes successive fallback seeds differ. */
+		uint64_t k = atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed);
+		s = map__mix((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)m ^
+			     (uint64_t)(uintptr_t)&s ^ map__mix(k));
+	}
+	return s != 0 ? s : 0x5eed;
+}
+
+int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_domain_t *domain, uint64_t seed)
+{
+	if (m == NULL || ops == NULL || ops->hash == NULL || ops->equal == NULL || ops->key == NULL)
+		return EINVAL;
+	struct tern__map_impl *impl = TERN_MALLOC(sizeof *impl);
+	struct map__chunk *c0 = map__chunk_alloc(0, 1);
+	struct tern__map_table *t0 = map__table_alloc(0);
+	if (impl == NULL || c0 == NULL || t0 == NULL) {
+		TERN_FREE(impl);
+		TERN_FREE(c0);
+		TERN_FREE(t0);
+		return ENOMEM;
+	}
+	memset(impl, 0, sizeof *impl);
+	/* Relaxed (all of set-up): the map is published by whatever makes it
+	 * known to other threads (thread creation, a release store). */
+	atomic_store_explicit(&impl->count, 0, memory_order_relaxed);
+	atomic_store_explicit(&impl->auto_resize, true, memory_order_relaxed);
+	tern_lightlock_init(&impl->resize);
+	impl->min_order = 0;
+	while (((size_t)1 << impl->min_order) < TERN_MAP_INIT_BUCKETS)
+		impl->min_order++;
+	impl->chunks[0] = c0;
+	t0->buckets[0] = &c0->b[0];
+	atomic_store_explicit(&m->table, t0, memory_order_relaxed);
+	m->head = &c0->b[0];
+	m->impl = impl;
+	m->ops = ops;
+	m->domain = domain != NULL ? domain : tern_epoch_default_domain();
+	m->seed = seed != TERN_MAP_SEED_RANDOM ? seed : map__random_seed(m);
+	for (unsigned k = 0; k < impl->min_order; k++) {
+		struct map__retired r = { 0 };
+		if (map__grow(m, &r) != 0) {
+			/* Nobody else has seen the map: free everything now. */
+			for (unsigned j = 0; j <= TERN_MAP_MAX_ORDER; j++)
+				TERN_FREE(impl->chunks[j]);
+			TERN_FREE(atomic_load_explicit(&m->table, memory_order_relaxed));
+			TERN_FREE(impl);
+			m->impl = NULL;
+			m->ops = NULL;
+			return ENOMEM;
+		}
+		TERN_FREE(MAP__CONTAINER(r.e[0], struct tern__map_table, entry)); /* unseen old table */
+	}
+	return 0;
+}
+
+void tern_map_destroy(tern_map_t *m)
+{
+	TERN_ASSERT(m != NULL, "tern_map_destroy: map is NULL");
+	TERN_ASSERT(m->ops != &tern__map_destroyed_ops, "tern_map_destroy: map already destroyed");
+	MAP__CHECK(m, "tern_map_destroy");
+	struct tern__map_impl *impl = m->impl;
+	TERN_ASSERT(!tern_lightlock_is_locked(&impl->resize), "tern_map_destroy: a resize is in progress");
+	/* From here on, debug builds catch any use of the map. */
+	m->ops = &tern__map_destroyed_ops;
+	m->impl = NULL;
+	/* Relaxed (whole walk): no other thread may use the map any more, so
+	 * the caller is ordered after every writer by its own synchronisation. */
+	struct tern__map_link *l = atomic_load_explicit(&m->head->link.next, memory_order_relaxed);
+	while (l != NULL) {
+		struct tern__map_link *next = atomic_load_explicit(&l->next, memory_order_relaxed);
+		if (l->rkey & 1) {
+			/* Read next first: the retirement may run destructors,
+			 * though not this node's before a grace period. */
+			tern_epoch_domain_call(m->domain, &tern__map_node_of(l)->entry, map__node_reclaim);
+		} else {
+			TERN_ASSERT(!tern_lightlock_is_locked(&map__bucket_of(l)->lock),
+				    "tern_map_destroy: a writer is using the map");
+		}
+		l = next;
+	}
+	/* Pinned readers may still walk the sentinels and the table. */
+	for (unsigned j = 0; j <= TERN_MAP_MAX_ORDER; j++)
+		if (impl->chunks[j] != NULL)
+			tern_epoch_domain_call(m->domain, &impl->chunks[j]->entry, map__chunk_free);
+	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
+	tern_epoch_domain_call(m->domain, &t->entry, map__table_free);
+	TERN_FREE(impl);
+}
+/* Macros private to src/map/map.c: */
+#undef MAP__RETIRE_MAX
+#undef MAP__CHECK
+#undef MAP__CONTAINER
 
 /* ======== link check (see the declaration above) ==================== */
 TERN_API void tern__define_TERN_IMPLEMENTATION_in_one_C_file_0_1_0(void)

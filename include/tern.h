@@ -9,6 +9,7 @@
  *   tern/lazy_transform.h  wait-free cached-transform container
  *   tern/queue.h           lock-free MPMC FIFO of intrusive nodes
  *   tern/stack.h           lock-free LIFO (Treiber) of intrusive nodes
+ *   tern/map.h             concurrent hash map of intrusive nodes, resized online
  */
 #ifndef TERN_H
 #define TERN_H
@@ -21,5 +22,6 @@
 #include "tern/lazy_transform.h"
 #include "tern/queue.h"
 #include "tern/stack.h"
+#include "tern/map.h"
 
 #endif /* TERN_H */

@@ -94,7 +94,7 @@ $(BE_PIN_FENCE): bench/pin/pin.c $(BE_PIN_FENCE_OBJS) $(BE_PIN_HDRS) $(HDRS) $(B
 BE_RECLAIM_SRCS := bench/reclaim/reclaim.c bench/reclaim/rc_ck.c bench/reclaim/rc_urcu.c \
 		   $(if $(BE_HAVE_TERN),bench/reclaim/rc_tern.c)
 
-$(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h bench/common/bench.h $(HDRS) \
+$(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h bench/common/bench.h bench/common/slice.h bench/common/urcu_workers.h $(HDRS) \
 	       $(if $(BE_HAVE_TERN),$(BE_LIB_A))
 	@mkdir -p $(dir $@)
 	$(CC) $(BE_CFLAGS) $(BE_RECLAIM_SRCS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)

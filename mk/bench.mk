@@ -5,7 +5,9 @@
 #                      seed's lock versions, liburcu, ck_epoch, the floor, Java,
 #                      Rust/crossbeam) and scenario 2 (the seed's breakdown, glibc
 #                      malloc and jemalloc); then bench-pin and bench-reclaim
-#                      (mk/bench-epoch.mk; scenario 3).  Table on the terminal;
+#                      (mk/bench-epoch.mk; scenario 3) and bench-containers
+#                      (mk/bench-containers.mk; scenario 4: queue, stack and
+#                      hash map against liburcu, ck and locks).  Table on the terminal;
 #                      $(BENCH_OUT)/latest.{csv,json,png} (default build/bench-results;
 #                      make bench-publish copies them to the tracked bench/results).
 #   make bench-smoke   every implementation for a fraction of a second; checks
@@ -67,12 +69,17 @@ BL_ENV = BENCH_BIN=$(BL_BIN) BENCH_DIR=$(BL_DIR) CC="$(CC)" MALLOC="$(MALLOC)" \
 bench-build: $(BL_BIN)
 
 # The C, Java and Rust scenarios, then the epoch microbenchmarks (scenario 3)
-# when mk/bench-epoch.mk provides them.
+# and the containers (scenario 4) when mk/bench-epoch.mk and
+# mk/bench-containers.mk provide them.
 bench: deps-bench
 	@$(MAKE) --no-print-directory bench-lazy
 ifeq ($(BENCH_EPOCH_AVAILABLE),1)
 	@echo "bench: scenario 3 (epoch pin and reclamation: make bench-pin bench-reclaim)"
 	@$(MAKE) --no-print-directory bench-pin bench-reclaim
+endif
+ifeq ($(BENCH_CONTAINERS_AVAILABLE),1)
+	@echo "bench: scenario 4 (queue, stack and hash map: make bench-containers)"
+	@$(MAKE) --no-print-directory bench-containers
 endif
 
 bench-lazy: $(BL_BIN)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
 
+#include "../common/urcu_workers.h"
 #include "reclaim.h"
 
 struct rc_urcu_obj {
@@ -38,7 +39,7 @@ struct rc_urcu_obj {
 };
 _Static_assert(sizeof(struct rc_urcu_obj) == RC_OBJ_SIZE, "object size");
 
-static bool rc_urcu_driver_registered, rc_urcu_percpu_made, rc_urcu_paused;
+static bool rc_urcu_driver_registered, rc_urcu_percpu_made;
 
 static void rc_urcu_cb(struct rcu_head *head)
 {
@@ -139,18 +140,12 @@ static void rc_urcu_thread_fini(void *ctx, bool writer)
 
 static void rc_urcu_pause(void)
 {
-	if (!rc_urcu_paused) {
-		urcu_memb_call_rcu_before_fork(); /* returns when every worker is paused */
-		rc_urcu_paused = true;
-	}
+	bench_urcu_pause();
 }
 
 static void rc_urcu_resume(void)
 {
-	if (rc_urcu_paused) {
-		urcu_memb_call_rcu_after_fork_parent();
-		rc_urcu_paused = false;
-	}
+	bench_urcu_resume();
 }
 
 static void rc_urcu_drain(void)
@@ -170,20 +165,10 @@ static void *rc_urcu_driver_init(void)
 	return NULL; /* setup registered the driver thread */
 }
 
-static uint64_t rc_urcu_thread_cpu(struct call_rcu_data *crdp)
-{
-	clockid_t clk;
-	struct timespec ts;
-	if (crdp == NULL || pthread_getcpuclockid(urcu_memb_get_call_rcu_thread(crdp), &clk) != 0 ||
-	    clock_gettime(clk, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* CPU time of the default call_rcu worker (the urcu-memb row's). */
 static uint64_t rc_urcu_helper_cpu(void)
 {
-	return rc_urcu_thread_cpu(urcu_memb_get_default_call_rcu_data());
+	return bench_urcu_worker_cpu(urcu_memb_get_default_call_rcu_data());
 }
 
 /* CPU time of the per-CPU workers (the urcu-memb-pcpu row's). */
@@ -193,7 +178,7 @@ static uint64_t rc_urcu_helper_cpu_percpu(void)
 	long n = sysconf(_SC_NPROCESSORS_CONF);
 	urcu_memb_read_lock(); /* get_cpu_call_rcu_data's contract */
 	for (long cpu = 0; cpu < n; cpu++)
-		sum += rc_urcu_thread_cpu(urcu_memb_get_cpu_call_rcu_data((int)cpu));
+		sum += bench_urcu_worker_cpu(urcu_memb_get_cpu_call_rcu_data((int)cpu));
 	urcu_memb_read_unlock();
 	return sum;
 }

@@ -102,6 +102,7 @@
 #include <tern/epoch.h> /* TERN_EPOCH_BAG_CAP, for the idle target */
 #endif
 
+#include "../common/slice.h"
 #include "../pin/bench_util.h"
 #include "reclaim.h"
 
@@ -192,41 +193,6 @@ static uint64_t rc_bad_of(unsigned owner)
 	/* Relaxed: read after the threads that count are joined or idle
 	 * behind a semaphore. */
 	return atomic_load_explicit(&rc_bad[owner], memory_order_relaxed);
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static void sem_wait_retry(sem_t *s)
-{
-	while (sem_wait(s) != 0)
-		if (errno != EINTR) {
-			perror("sem_wait");
-			abort();
-		}
-}
-
-static void barrier_wait(pthread_barrier_t *b)
-{
-	int rc = pthread_barrier_wait(b);
-	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
-		abort();
-}
-
-/* Percentile p (0..1) of sorted v[0..n), interpolated. */
-static double pct(const double *v, size_t n, double p)
-{
-	if (n == 0)
-		return 0;
-	double x = p * (double)(n - 1);
-	size_t i = (size_t)x;
-	if (i + 1 >= n)
-		return v[n - 1];
-	return v[i] + (v[i + 1] - v[i]) * (x - (double)i);
 }
 
 /* ---- options ---- */
@@ -367,22 +333,6 @@ static void parse(int argc, char **argv, struct opts *o)
 		usage();
 }
 
-static bool in_list(const char *list, const char *name)
-{
-	if (list == NULL)
-		return true;
-	size_t n = strlen(name);
-	for (const char *s = list; *s != '\0';) {
-		size_t len = strcspn(s, ",");
-		if (len == n && strncmp(s, name, n) == 0)
-			return true;
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	return false;
-}
-
 static const struct rc_impl *impl_named(const char *name)
 {
 	for (size_t i = 0; i < NIMPL; i++)
@@ -411,7 +361,7 @@ static void *rc_thread_main(void *arg)
 	struct rc_thread *t = arg;
 	rc_cur_owner = t->owner;
 	void *ctx = t->im->thread_init(t->writer);
-	barrier_wait(t->start);
+	bench_barrier_wait(t->start);
 	rc_reader_max_gap_ns = 0;
 	uint64_t w0 = bench_clock_ns(CLOCK_MONOTONIC);
 	uint64_t c0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -443,7 +393,7 @@ static int child_run_main(const char *name, unsigned writers, double ms)
 			return 2;
 		}
 	}
-	barrier_wait(&start);
+	bench_barrier_wait(&start);
 	uint64_t h0 = im->helper_cpu_ns ? im->helper_cpu_ns() : 0;
 	uint64_t t0 = bench_clock_ns(CLOCK_MONOTONIC);
 	uint64_t end = t0 + (uint64_t)(ms * 1e6);
@@ -458,7 +408,7 @@ static int child_run_main(const char *name, unsigned writers, double ms)
 				(double)(bench_clock_ns(CLOCK_MONOTONIC) - t0) / 1e6, (unsigned long long)p);
 		if (bench_clock_ns(CLOCK_MONOTONIC) >= end)
 			break;
-		sleep_ns(1000000);
+		bench_sleep_ns(1000000);
 	}
 	/* Relaxed: the threads only stop looping; their results are read after
 	 * pthread_join, which synchronises. */
@@ -527,14 +477,14 @@ static void *idle_sleeper_main(void *arg)
 	idle_defer_batch(s, ctx, IDLE_OWN_A);
 	s->at_sleep_a = rc_destroyed(IDLE_OWN_A);
 	sem_post(&s->deferred_a);
-	sleep_ns(s->sleep_ns);
+	bench_sleep_ns(s->sleep_ns);
 	s->at_wake_a = rc_destroyed(IDLE_OWN_A);
 	/* Second idle period: blocked (as on a condition variable) until the
 	 * driver has called the barrier and counted. */
 	idle_defer_batch(s, ctx, IDLE_OWN_B);
 	s->at_sleep_b = rc_destroyed(IDLE_OWN_B);
 	sem_post(&s->deferred_b);
-	sem_wait_retry(&s->quit);
+	bench_sem_wait(&s->quit);
 	s->im->thread_fini(ctx, true);
 	return NULL;
 }
@@ -559,7 +509,7 @@ static int child_idle_main(const char *name, unsigned objs, double sleep_ms)
 		if (pthread_create(&tid[i], NULL, rc_thread_main, &th[i]) != 0)
 			return 2;
 	}
-	barrier_wait(&start);
+	bench_barrier_wait(&start);
 	struct idle_shared s = {.im = im, .objs = objs, .sleep_ns = (uint64_t)(sleep_ms * 1e6)};
 	sem_init(&s.deferred_a, 0, 0);
 	sem_init(&s.deferred_b, 0, 0);
@@ -567,9 +517,9 @@ static int child_idle_main(const char *name, unsigned objs, double sleep_ms)
 	pthread_t sl;
 	if (pthread_create(&sl, NULL, idle_sleeper_main, &s) != 0)
 		return 2;
-	sem_wait_retry(&s.deferred_a);
-	sem_wait_retry(&s.deferred_b);
-	sleep_ns(s.sleep_ns / 2);
+	bench_sem_wait(&s.deferred_a);
+	bench_sem_wait(&s.deferred_b);
+	bench_sleep_ns(s.sleep_ns / 2);
 	uint64_t before = rc_destroyed(IDLE_OWN_B);
 	uint64_t b0 = bench_clock_ns(CLOCK_MONOTONIC);
 	im->barrier(dctx);
@@ -786,11 +736,11 @@ static void *wk_main(void *arg)
 	void *ctx = g->gp ? g->gp->thread_init(t->role == ROLE_SYNCER) : g->im->thread_init(t->role == ROLE_WRITER);
 	sem_post(&wk_done);
 	for (;;) {
-		sem_wait_retry(&t->go);
+		bench_sem_wait(&t->go);
 		/* Relaxed: ordered by the semaphore the driver posted after setting it. */
 		if (atomic_load_explicit(&wk_quit, memory_order_relaxed))
 			break;
-		barrier_wait(&wk_start[wk_nactive]);
+		bench_barrier_wait(&wk_start[wk_nactive]);
 		rc_reader_max_gap_ns = 0;
 		uint64_t w0 = bench_clock_ns(CLOCK_MONOTONIC);
 		uint64_t c0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -858,7 +808,7 @@ static void wk_group_start(struct wk_group *g)
 		}
 	}
 	for (unsigned i = 0; i < g->nth; i++)
-		sem_wait_retry(&wk_done);
+		bench_sem_wait(&wk_done);
 }
 
 static void wk_group_stop(struct wk_group *g)
@@ -915,7 +865,7 @@ static uint64_t wk_slice(struct wk_group *g, const unsigned *act, unsigned n, do
 	for (unsigned i = 0; i < n; i++)
 		sem_post(&g->th[act[i]].go);
 	uint64_t pending0 = sample ? rc_pending(g->owner) : 0, destroyed0 = sample ? rc_destroyed(g->owner) : 0;
-	barrier_wait(&wk_start[n]);
+	bench_barrier_wait(&wk_start[n]);
 	/* Warm-up: at least warm_ms, and until the row has destroyed as many
 	 * objects as it had pending when the slice began — what it left last
 	 * time, now cold in the cache after the other rows ran — so that the
@@ -925,7 +875,7 @@ static uint64_t wk_slice(struct wk_group *g, const unsigned *act, unsigned n, do
 	for (uint64_t now = w0;; now = bench_clock_ns(CLOCK_MONOTONIC)) {
 		if (now >= wmax || (now >= wmin && rc_destroyed(g->owner) - destroyed0 >= pending0))
 			break;
-		sleep_ns(now < wmin ? wmin - now : 500000);
+		bench_sleep_ns(now < wmin ? wmin - now : 500000);
 	}
 	wk_win_warm = bench_clock_ns(CLOCK_MONOTONIC) - w0;
 	uint64_t ops0[GROUP_THREADS], cpu0[GROUP_THREADS];
@@ -943,7 +893,7 @@ static uint64_t wk_slice(struct wk_group *g, const unsigned *act, unsigned n, do
 		t1 = bench_clock_ns(CLOCK_MONOTONIC);
 		if (t1 >= end)
 			break;
-		sleep_ns(end - t1 < 1000000 ? end - t1 : 1000000);
+		bench_sleep_ns(end - t1 < 1000000 ? end - t1 : 1000000);
 	}
 	/* On a loaded machine a thread may not have run at all in a short
 	 * window: extend it (up to a second) until each writer, reader and
@@ -957,7 +907,7 @@ static uint64_t wk_slice(struct wk_group *g, const unsigned *act, unsigned n, do
 			idle |= o1 == ops0[i];
 		}
 		if (idle)
-			sleep_ns(200000);
+			bench_sleep_ns(200000);
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct wk *t = &g->th[act[i]];
@@ -972,32 +922,13 @@ static uint64_t wk_slice(struct wk_group *g, const unsigned *act, unsigned n, do
 	/* Relaxed: only ends the loops; the results are read after wk_done. */
 	atomic_store_explicit(&rc_stop, true, memory_order_relaxed);
 	for (unsigned i = 0; i < n; i++)
-		sem_wait_retry(&wk_done);
+		bench_sem_wait(&wk_done);
 	atomic_store_explicit(&rc_stop, false, memory_order_relaxed);
 	/* Relaxed: every thread of the row is blocked on its semaphore. */
 	g->parked = atomic_exchange_explicit(&rc_slot, NULL, memory_order_relaxed);
 	if (g->im && g->im->pause)
 		g->im->pause();
 	return peak;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-static void shuffle(unsigned *v, unsigned n, uint64_t *seed)
-{
-	for (unsigned i = n; i > 1; i--) {
-		unsigned j = (unsigned)(xorshift(seed) % i);
-		unsigned t = v[i - 1];
-		v[i - 1] = v[j];
-		v[j] = t;
-	}
 }
 
 /* ---- throughput ---- */
@@ -1046,7 +977,7 @@ static void throughput_slices(const struct opts *o, const bool *use, uint64_t *s
 			for (unsigned w = 0; w < o->nwcounts; w++)
 				kinds[nk++] = (unsigned)(k * MAX_WCOUNTS + w);
 	for (unsigned r = 0; r < o->warmup + o->rounds; r++) { /* warm-up rounds first */
-		shuffle(kinds, nk, seed);
+		bench_shuffle(kinds, nk, seed);
 		for (unsigned i = 0; i < nk; i++) {
 			size_t k = kinds[i] / MAX_WCOUNTS;
 			unsigned w = kinds[i] % MAX_WCOUNTS, nw = o->wcounts[w];
@@ -1209,7 +1140,7 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 					if (samples[bp][w][r].rate > 0)
 						pr[np++] = samples[k][w][r].rate / samples[bp][w][r].rate;
 			struct bench_stat pst = bench_stat_of(pr, np);
-			double p10 = pct(pr, np, 0.10), p90 = pct(pr, np, 0.90);
+			double p10 = bench_pct(pr, np, 0.10), p90 = bench_pct(pr, np, 0.90);
 			/* Per round: the best peer's writer CPU per object / this row's
 			 * (> 1: this row spends less CPU per object). */
 			double pc[MAX_ROUNDS];
@@ -1296,8 +1227,9 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 				       "[%.2f-%.2f]); "
 				       "peak pending %.0f vs the peers' %.0f %s (largest %.0f vs %.0f)\n",
 				       o->wcounts[w], o->wcounts[w] == 1 ? " " : "s", impls[k]->name, rt.median / 1e6,
-				       impls[bp]->name, br.median / 1e6, pst.median, pct(pr, np, 0.1), pct(pr, np, 0.9),
-				       pst.min, pst.max, pst.median >= 1.0 ? "met" : "MISSED", rt.median / br.median,
+				       impls[bp]->name, br.median / 1e6, pst.median, bench_pct(pr, np, 0.1),
+				       bench_pct(pr, np, 0.9), pst.min, pst.max, pst.median >= 1.0 ? "met" : "MISSED",
+				       rt.median / br.median,
 				       field(k, w, rounds, offsetof(struct sample, cpu_per_obj)).median,
 				       field(bp, w, rounds, offsetof(struct sample, cpu_per_obj)).median, pcs.median,
 				       pcs.min, pcs.max, pk.median, peer_peak,
@@ -1321,7 +1253,7 @@ static int child_slices_main(struct opts *o)
 {
 	bool use[NIMPL];
 	for (size_t k = 0; k < NIMPL; k++)
-		use[k] = in_list(o->only, impls[k]->name);
+		use[k] = bench_in_list(o->only, impls[k]->name);
 	uint64_t seed = o->seed * 0x9e3779b97f4a7c15ull + o->wcounts[0];
 	wk_init();
 	throughput_slices(o, use, &seed);
@@ -1460,7 +1392,7 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 				kinds[nk++] = (unsigned)(k * MAX_WCOUNTS + i);
 	static double tmp[LAT_CAP];
 	for (unsigned r = 0; r < o->warmup + o->rounds; r++) {
-		shuffle(kinds, nk, seed);
+		bench_shuffle(kinds, nk, seed);
 		for (unsigned i = 0; i < nk; i++) {
 			size_t k = kinds[i] / MAX_WCOUNTS;
 			unsigned ri = kinds[i] % MAX_WCOUNTS, nr = o->rcounts[ri];
@@ -1527,13 +1459,14 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 				continue;
 			struct gp_result *res = &gp_res[k][ri];
 			qsort(res->lat, res->nlat, sizeof *res->lat, bench_cmp_double);
-			med[k][ri] = pct(res->lat, res->nlat, 0.5) / 1e3;
+			med[k][ri] = bench_pct(res->lat, res->nlat, 0.5) / 1e3;
 		}
 		for (size_t k = 0; k < NGP; k++) {
 			if (!use[k])
 				continue;
 			struct gp_result *res = &gp_res[k][ri];
-			double p10 = pct(res->lat, res->nlat, 0.1) / 1e3, p90 = pct(res->lat, res->nlat, 0.9) / 1e3;
+			double p10 = bench_pct(res->lat, res->nlat, 0.1) / 1e3,
+			       p90 = bench_pct(res->lat, res->nlat, 0.9) / 1e3;
 			double sm[MAX_ROUNDS], cp[MAX_ROUNDS], rd[MAX_ROUNDS], pr[MAX_ROUNDS];
 			unsigned ns = 0, np = 0;
 			/* Slices in which no call completed (the syncer never ran)
@@ -1551,7 +1484,7 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 						pr[np++] = res->slice_med[r] / gp_res[ref][ri].slice_med[r];
 			struct bench_stat sms = bench_stat_of(sm, ns), cps = bench_stat_of(cp, ns);
 			struct bench_stat rds = bench_stat_of(rd, ns), prs = bench_stat_of(pr, np);
-			double q10 = pct(pr, np, 0.1), q90 = pct(pr, np, 0.9);
+			double q10 = bench_pct(pr, np, 0.1), q90 = bench_pct(pr, np, 0.9);
 			paired[k][ri][0] = prs.median;
 			paired[k][ri][1] = q10;
 			paired[k][ri][2] = q90;
@@ -1694,19 +1627,6 @@ static int idle_report(const struct opts *o, const bool *use, const char *cpu)
 
 /* ---- main ---- */
 
-/* The first three fields of /proc/loadavg. */
-static void bench_loadavg(char *buf, size_t len)
-{
-	snprintf(buf, len, "unknown");
-	FILE *f = fopen("/proc/loadavg", "r");
-	if (f == NULL)
-		return;
-	double a, b, c;
-	if (fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
-		snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
-	fclose(f);
-}
-
 /* PATH with `tag` inserted before a trailing ".csv" (or appended). */
 static const char *derived_csv(const char *path, const char *tag)
 {
@@ -1752,9 +1672,9 @@ int main(int argc, char **argv)
 	bool use[NIMPL], gp_use[NGP];
 	size_t nused = 0, ngp = 0;
 	for (size_t k = 0; k < NIMPL; k++)
-		nused += (use[k] = in_list(o.only, impls[k]->name));
+		nused += (use[k] = bench_in_list(o.only, impls[k]->name));
 	for (size_t k = 0; k < NGP; k++)
-		ngp += (gp_use[k] = in_list(o.gp_only, gp_impls[k]->name));
+		ngp += (gp_use[k] = bench_in_list(o.gp_only, gp_impls[k]->name));
 	if ((o.throughput || o.idle) && nused == 0)
 		usage();
 	if (o.gp && ngp == 0)

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/containers/containers.h — shared pieces of the containers scenario:
+ * the benchmark node header and its counters, the per-thread context the
+ * driver hands to every implementation's loop, the workloads' common steps
+ * (producer throttle, key and operation draw, integer hash) and the
+ * per-implementation interface.
+ *
+ * Every implementation's translation unit (ct_tern.c, ct_urcu.c, ct_ck.c,
+ * ct_lock.c) writes its own loops for the three containers with these
+ * helpers, so the loops differ only in the container calls and the
+ * reclamation they need.
+ */
+#ifndef TERN_BENCH_CONTAINERS_H
+#define TERN_BENCH_CONTAINERS_H
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../common/bench.h"
+
+#define CT_BATCH 64           /* operations between two looks at the stop flag */
+#define CT_MAX_THREADS 4      /* per row: 2 producers + 2 consumers */
+#define CT_SLOTS 128          /* counter slots (threads that allocate or free) */
+#define CT_OWNERS 32          /* owner tags: one per implementation */
+#define CT_QUEUE_BACKLOG 16384 /* producers wait while this many items are queued */
+#define CT_MAP_RANGE (1u << 17) /* keys 0..128 Ki-1; 64 Ki of them present */
+#define CT_MAP_BUCKETS (1u << 16) /* every table sized for 64 Ki entries */
+#define CT_LIVE 0x6c697665u   /* a node between allocation and free */
+#define CT_DEAD 0xdeaddeadu   /* a freed node (poison) */
+
+enum ct_kind { CT_QUEUE, CT_STACK, CT_MAP };
+enum ct_role { CT_PRODUCER, CT_CONSUMER, CT_WORKER };
+enum ct_mix { CT_MIX_UPDATE, CT_MIX_READ }; /* map: 90/5/5, or lookups only */
+
+/* Header of every benchmark node (queue item, stack node, map entry). */
+struct ct_hdr {
+	_Atomic uint32_t magic;
+	uint32_t owner;
+	uint64_t seq; /* queue: the producer's sequence number; map: the key */
+};
+
+/* Per-thread allocation counters, one writer each, per owner. */
+struct ct_ctr {
+	_Alignas(64) _Atomic uint64_t allocs[CT_OWNERS];
+	_Atomic uint64_t frees[CT_OWNERS];
+};
+extern struct ct_ctr ct_ctrs[CT_SLOTS];
+extern _Atomic uint64_t ct_bad[CT_OWNERS]; /* freed twice, or read after free */
+struct ct_ctr *ct_me(void);
+
+static inline void ct_bump(_Atomic uint64_t *c)
+{
+	/* Relaxed: single writer; read after the threads are joined or idle. */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+/* => a new live node of `size` bytes counted for `owner`. */
+static inline void *ct_alloc(size_t size, unsigned owner, uint64_t seq)
+{
+	struct ct_hdr *h = malloc(size);
+	if (h == NULL) {
+		perror("bench_containers: malloc");
+		abort();
+	}
+	/* Relaxed: published by the container's own release. */
+	atomic_store_explicit(&h->magic, CT_LIVE, memory_order_relaxed);
+	h->owner = owner;
+	h->seq = seq;
+	ct_bump(&ct_me()->allocs[owner]);
+	return h;
+}
+
+/* A node read from a container: must be live. */
+static inline void ct_check(const struct ct_hdr *h)
+{
+	/* Relaxed: a poisoned value means the node was freed too early. */
+	if (atomic_load_explicit(&((struct ct_hdr *)(uintptr_t)h)->magic, memory_order_relaxed) != CT_LIVE)
+		atomic_fetch_add_explicit(&ct_bad[h->owner % CT_OWNERS], 1, memory_order_relaxed);
+}
+
+/* Frees a node (from whichever thread or callback reclaims it). */
+static inline void ct_free(struct ct_hdr *h)
+{
+	unsigned owner = h->owner % CT_OWNERS;
+	ct_check(h);
+	atomic_store_explicit(&h->magic, CT_DEAD, memory_order_relaxed);
+	free(h);
+	ct_bump(&ct_me()->frees[owner]);
+}
+
+/* The driver's per-thread context (containers.c owns the storage). */
+struct ct_row;
+struct ct_thread {
+	struct ct_row *row;
+	enum ct_role role;
+	unsigned index;            /* 0.. within the row */
+	unsigned owner;            /* the implementation's owner tag */
+	_Atomic uint64_t progress; /* operations done (stored each batch) */
+	uint64_t rng;              /* xorshift64 state (map keys and ops) */
+	void *ctx;                 /* the implementation's per-thread state */
+	char pad[64];
+};
+
+/* The workload of the current slice, set by the driver before it starts. */
+struct ct_impl;
+struct ct_row {
+	const struct ct_impl *impl;
+	void *obj;               /* the container (the implementation's) */
+	enum ct_mix mix;         /* map */
+	struct ct_thread *th;    /* th[0..nth) */
+	unsigned nth;
+	unsigned active_mask;    /* threads running in the current slice */
+};
+
+extern atomic_bool ct_stop;
+
+static inline bool ct_stopped(void)
+{
+	/* Relaxed: only ends the loop; results are read after the driver's
+	 * semaphore handshake. */
+	return atomic_load_explicit(&ct_stop, memory_order_relaxed);
+}
+
+/* Publishes n more operations for the driver's windows. */
+static inline void ct_progress(struct ct_thread *t, uint64_t n)
+{
+	/* Relaxed: a progress count sampled by the driver. */
+	atomic_store_explicit(&t->progress, atomic_load_explicit(&t->progress, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/*
+ * Queue producers: wait while the row holds CT_QUEUE_BACKLOG items or more,
+ * so that a faster producer does not grow the queue without bound.  Items
+ * queued = enqueued by the producers - dequeued by the consumers (their
+ * progress counters).  The wait spins (a pause per look, sched_yield every
+ * 1,024 looks): yielding at once would hand the core away for a scheduler
+ * time slice on a loaded machine, and the rate would measure that (every
+ * row the same: backlog / time slice) instead of the queue.  The spinning
+ * counts in the row's CPU time.  => false when the slice ends.
+ */
+static inline bool ct_queue_throttle(struct ct_thread *t)
+{
+	for (unsigned spins = 1;; spins++) {
+		uint64_t in = 0, out = 0;
+		for (unsigned i = 0; i < t->row->nth; i++) {
+			/* Relaxed: an estimate; it only paces the producer. */
+			uint64_t p = atomic_load_explicit(&t->row->th[i].progress, memory_order_relaxed);
+			if (t->row->th[i].role == CT_PRODUCER)
+				in += p;
+			else
+				out += p;
+		}
+		if (in < out + CT_QUEUE_BACKLOG)
+			return true;
+		if (ct_stopped())
+			return false;
+		if (spins % 1024 == 0)
+			sched_yield();
+		else
+			__builtin_ia32_pause();
+	}
+}
+
+/* The map's hash for every implementation (except the tern-typed row):
+ * murmur3's 64-bit finaliser of key ^ seed, 2 multiplies. */
+static inline uint64_t ct_hash(uint64_t key, uint64_t seed)
+{
+	uint64_t x = key ^ seed;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+#define CT_SEED 0x5eed5eed5eed5eedull
+
+/* Map: one drawn operation, uniform keys over CT_MAP_RANGE. */
+enum ct_op { CT_LOOKUP, CT_INSERT, CT_REMOVE };
+static inline enum ct_op ct_map_draw(struct ct_thread *t, uint64_t *key)
+{
+	uint64_t r = bench_rng_next(&t->rng);
+	*key = (r >> 20) & (CT_MAP_RANGE - 1);
+	if (t->row->mix == CT_MIX_READ)
+		return CT_LOOKUP;
+	unsigned p = (unsigned)(r % 100);
+	return p < 90 ? CT_LOOKUP : p < 95 ? CT_INSERT : CT_REMOVE;
+}
+
+/* The preloaded half of the key range: the even keys. */
+#define CT_MAP_PRELOADED(k) (((k) & 1) == 0)
+
+/*
+ * The loops.  Each implementation writes its container calls into these, so
+ * every row runs the same workload around them.  In the statements, `t` is
+ * the struct ct_thread *, `h_` a struct ct_hdr * and `key_` the map key.
+ */
+
+/* Queue producer: ENQUEUE appends one new item whose sequence number is
+ * seq_ (allocated by it with ct_alloc). */
+#define CT_PRODUCE(t, ENQUEUE)                                                   \
+	do {                                                                     \
+		uint64_t seq_ = atomic_load_explicit(&(t)->progress, memory_order_relaxed); \
+		while (!ct_stopped() && ct_queue_throttle(t)) {                  \
+			for (unsigned i_ = 0; i_ < CT_BATCH; i_++) {             \
+				seq_++;                                          \
+				ENQUEUE;                                         \
+			}                                                        \
+			ct_progress((t), CT_BATCH);                              \
+		}                                                                \
+	} while (0)
+
+/* Queue consumer: DEQUEUE sets h_ to the oldest item's header or NULL;
+ * RELEASE hands the item to the reclamation scheme (h_ checked first). */
+#define CT_CONSUME(t, DEQUEUE, RELEASE)                                          \
+	do {                                                                     \
+		while (!ct_stopped()) {                                          \
+			uint64_t got_ = 0;                                       \
+			for (unsigned i_ = 0; i_ < CT_BATCH; i_++) {             \
+				struct ct_hdr *h_;                               \
+				DEQUEUE;                                         \
+				if (h_ == NULL)                                  \
+					continue;                                \
+				ct_check(h_);                                    \
+				RELEASE;                                         \
+				got_++;                                          \
+			}                                                        \
+			ct_progress((t), got_);                                  \
+		}                                                                \
+	} while (0)
+
+/* Stack: PUSH pushes a node (new, or one the scheme lets us reuse), POP
+ * sets h_ to the popped node's header or NULL, RELEASE hands it back to the
+ * scheme (h_ checked first).  One push+pop pair per iteration. */
+#define CT_PUSH_POP(t, PUSH, POP, RELEASE)                                       \
+	do {                                                                     \
+		while (!ct_stopped()) {                                          \
+			for (unsigned i_ = 0; i_ < CT_BATCH; i_++) {             \
+				struct ct_hdr *h_;                               \
+				PUSH;                                            \
+				POP;                                             \
+				if (h_ != NULL) {                                \
+					ct_check(h_);                            \
+					RELEASE;                                 \
+				}                                                \
+			}                                                        \
+			ct_progress((t), CT_BATCH);                              \
+		}                                                                \
+	} while (0)
+
+/* Map: LOOKUP (sets h_ inside its read-side section and calls
+ * ct_map_found(h_, key_) there), INSERT and REMOVE of key_. */
+#define CT_MAP_OPS(t, LOOKUP, INSERT, REMOVE)                                    \
+	do {                                                                     \
+		while (!ct_stopped()) {                                          \
+			for (unsigned i_ = 0; i_ < CT_BATCH; i_++) {             \
+				uint64_t key_;                                   \
+				switch (ct_map_draw((t), &key_)) {              \
+				case CT_LOOKUP: {                                \
+					struct ct_hdr *h_;                       \
+					LOOKUP;                                  \
+					break;                                   \
+				}                                                \
+				case CT_INSERT:                                  \
+					INSERT;                                  \
+					break;                                   \
+				case CT_REMOVE:                                  \
+					REMOVE;                                  \
+					break;                                   \
+				}                                                \
+			}                                                        \
+			ct_progress((t), CT_BATCH);                              \
+		}                                                                \
+	} while (0)
+
+/* A lookup's result, checked under the read-side section: live, right key. */
+static inline void ct_map_found(const struct ct_hdr *h, uint64_t key)
+{
+	if (h == NULL)
+		return;
+	ct_check(h);
+	if (h->seq != key)
+		atomic_fetch_add_explicit(&ct_bad[h->owner % CT_OWNERS], 1, memory_order_relaxed);
+}
+
+/*
+ * One implementation of one container (a row family).
+ *
+ *   setup(owner)         builds the container (map: preloaded) in the driver
+ *                        thread; => the container
+ *   thread_init(t)       in each of the row's threads, once: registers with
+ *                        the library; => t->ctx
+ *   run(t)               one slice: loops until ct_stopped(), calling
+ *                        ct_progress() each batch (queue: producers count
+ *                        enqueues, consumers dequeues; stack: push+pop
+ *                        pairs; map: operations)
+ *   thread_fini(t)       in each thread at the end (unregister, hand
+ *                        garbage over)
+ *   teardown(obj)        in the driver after every thread of the row has
+ *                        exited: empties and destroys the container; on
+ *                        return every node must have been freed
+ *   pause/resume         optional: stop the library's own threads between
+ *                        the row's slices (liburcu's call_rcu worker)
+ *   helper_cpu_ns        optional: CPU time of the library's own threads
+ *   config               the configuration and reclamation, for the report
+ */
+struct ct_impl {
+	const char *name;
+	enum ct_kind kind;
+	const char *config;
+	void *(*setup)(unsigned owner);
+	void *(*thread_init)(struct ct_thread *t);
+	void (*run)(struct ct_thread *t);
+	void (*thread_fini)(struct ct_thread *t);
+	void (*teardown)(void *obj);
+	void (*pause)(void);
+	void (*resume)(void);
+	uint64_t (*helper_cpu_ns)(void);
+};
+
+extern const struct ct_impl ct_tern_queue, ct_tern_stack, ct_tern_map, ct_tern_map_typed;
+extern const struct ct_impl ct_urcu_lfq, ct_urcu_wfcq, ct_urcu_lfs, ct_urcu_lfs_mutex, ct_urcu_lfht;
+extern const struct ct_impl ct_ck_fifo, ct_ck_stack, ct_ck_hs;
+extern const struct ct_impl ct_lock_queue, ct_lock_stack, ct_lock_map;
+
+#endif /* TERN_BENCH_CONTAINERS_H */

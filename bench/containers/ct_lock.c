@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/containers lock baselines:
+ *
+ *   mutex-queue   a singly linked FIFO (head, tail) under one pthread mutex;
+ *                 dequeued items freed at once.
+ *   mutex-stack   a singly linked LIFO under one pthread mutex; popped nodes
+ *                 reused at once (per-thread free list).
+ *   rwlock-map    a chained hash table of 64 Ki buckets (fixed), ct_hash,
+ *                 under one pthread_rwlock_t: lookups share it, inserts and
+ *                 removes take it exclusively; removed nodes freed at once.
+ */
+#include <pthread.h>
+
+#include "containers.h"
+
+struct lk_item {
+	struct ct_hdr h;
+	struct lk_item *next;
+};
+
+/* ---- queue and stack ---- */
+
+struct lk_list {
+	pthread_mutex_t lock;
+	struct lk_item *head, *tail;
+};
+
+static void *lk_list_setup(unsigned owner)
+{
+	(void)owner;
+	struct lk_list *l = calloc(1, sizeof *l);
+	if (l == NULL || pthread_mutex_init(&l->lock, NULL) != 0)
+		abort();
+	return l;
+}
+
+static void *lk_thread_init(struct ct_thread *t)
+{
+	(void)t;
+	return NULL; /* the stack's free list */
+}
+
+static void lk_thread_fini(struct ct_thread *t)
+{
+	for (struct lk_item *it = t->ctx, *next; it != NULL; it = next) {
+		next = it->next;
+		ct_free(&it->h);
+	}
+}
+
+static struct lk_item *lk_pop_head(struct lk_list *l)
+{
+	pthread_mutex_lock(&l->lock);
+	struct lk_item *it = l->head;
+	if (it != NULL) {
+		l->head = it->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+	}
+	pthread_mutex_unlock(&l->lock);
+	return it;
+}
+
+static struct ct_hdr *lk_hdr(struct lk_item *it)
+{
+	return it != NULL ? &it->h : NULL;
+}
+
+static void lk_queue_run(struct ct_thread *t)
+{
+	struct lk_list *l = t->row->obj;
+	if (t->role == CT_PRODUCER) {
+		CT_PRODUCE(t, {
+			struct lk_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			it->next = NULL;
+			pthread_mutex_lock(&l->lock);
+			if (l->tail != NULL)
+				l->tail->next = it;
+			else
+				l->head = it;
+			l->tail = it;
+			pthread_mutex_unlock(&l->lock);
+		});
+	} else {
+		CT_CONSUME(t, h_ = lk_hdr(lk_pop_head(l)), ct_free(h_));
+	}
+}
+
+static void lk_list_teardown(void *obj)
+{
+	struct lk_list *l = obj;
+	for (struct lk_item *it; (it = lk_pop_head(l)) != NULL;)
+		ct_free(&it->h);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+const struct ct_impl ct_lock_queue = {
+	.name = "mutex-queue",
+	.kind = CT_QUEUE,
+	.config = "linked FIFO under one pthread mutex; dequeued items freed at once",
+	.setup = lk_list_setup,
+	.thread_init = lk_thread_init,
+	.run = lk_queue_run,
+	.thread_fini = lk_thread_fini,
+	.teardown = lk_list_teardown,
+};
+
+static void lk_stack_run(struct ct_thread *t)
+{
+	struct lk_list *l = t->row->obj;
+	struct lk_item **pool = (struct lk_item **)&t->ctx;
+	CT_PUSH_POP(t, {
+		struct lk_item *it = *pool;
+		if (it != NULL)
+			*pool = it->next;
+		else
+			it = ct_alloc(sizeof *it, t->owner, 0);
+		pthread_mutex_lock(&l->lock);
+		it->next = l->head;
+		l->head = it;
+		pthread_mutex_unlock(&l->lock);
+	}, h_ = lk_hdr(lk_pop_head(l)), {
+		struct lk_item *it = (struct lk_item *)(void *)h_;
+		it->next = *pool;
+		*pool = it;
+	});
+}
+
+const struct ct_impl ct_lock_stack = {
+	.name = "mutex-stack",
+	.kind = CT_STACK,
+	.config = "linked LIFO under one pthread mutex; popped nodes reused at once",
+	.setup = lk_list_setup,
+	.thread_init = lk_thread_init,
+	.run = lk_stack_run,
+	.thread_fini = lk_thread_fini,
+	.teardown = lk_list_teardown,
+};
+
+/* ---- map ---- */
+
+struct lk_map {
+	pthread_rwlock_t lock;
+	struct lk_item *bucket[CT_MAP_BUCKETS];
+};
+
+static struct lk_item **lk_slot(struct lk_map *m, uint64_t key)
+{
+	struct lk_item **p = &m->bucket[ct_hash(key, CT_SEED) & (CT_MAP_BUCKETS - 1)];
+	while (*p != NULL && (*p)->h.seq != key)
+		p = &(*p)->next;
+	return p;
+}
+
+static bool lk_map_insert(struct lk_map *m, struct lk_item *it)
+{
+	pthread_rwlock_wrlock(&m->lock);
+	struct lk_item **p = lk_slot(m, it->h.seq);
+	bool fresh = *p == NULL;
+	if (fresh) {
+		it->next = NULL;
+		*p = it;
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return fresh;
+}
+
+static void *lk_map_setup(unsigned owner)
+{
+	struct lk_map *m = calloc(1, sizeof *m);
+	if (m == NULL || pthread_rwlock_init(&m->lock, NULL) != 0)
+		abort();
+	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
+		if (CT_MAP_PRELOADED(k) && !lk_map_insert(m, ct_alloc(sizeof(struct lk_item), owner, k)))
+			abort();
+	return m;
+}
+
+static void lk_map_run(struct ct_thread *t)
+{
+	struct lk_map *m = t->row->obj;
+	CT_MAP_OPS(t, {
+		pthread_rwlock_rdlock(&m->lock);
+		struct lk_item *it = *lk_slot(m, key_);
+		h_ = it ? &it->h : NULL;
+		ct_map_found(h_, key_);
+		pthread_rwlock_unlock(&m->lock);
+	}, {
+		struct lk_item *it = ct_alloc(sizeof *it, t->owner, key_);
+		if (!lk_map_insert(m, it))
+			ct_free(&it->h);
+	}, {
+		pthread_rwlock_wrlock(&m->lock);
+		struct lk_item **p = lk_slot(m, key_);
+		struct lk_item *it = *p;
+		if (it != NULL)
+			*p = it->next;
+		pthread_rwlock_unlock(&m->lock);
+		if (it != NULL)
+			ct_free(&it->h);
+	});
+}
+
+static void lk_map_teardown(void *obj)
+{
+	struct lk_map *m = obj;
+	for (size_t b = 0; b < CT_MAP_BUCKETS; b++)
+		for (struct lk_item *it = m->bucket[b], *next; it != NULL; it = next) {
+			next = it->next;
+			ct_free(&it->h);
+		}
+	pthread_rwlock_destroy(&m->lock);
+	free(m);
+}
+
+const struct ct_impl ct_lock_map = {
+	.name = "rwlock-map",
+	.kind = CT_MAP,
+	.config = "chained table, 64 Ki buckets, ct_hash (fmix64), one pthread_rwlock_t; removed nodes freed "
+		  "at once",
+	.setup = lk_map_setup,
+	.thread_init = lk_thread_init,
+	.run = lk_map_run,
+	.thread_fini = lk_thread_fini,
+	.teardown = lk_map_teardown,
+};
