@@ -2,9 +2,9 @@
 #include <assert.h>
 #include <stdbool.h>
 #include <stdlib.h>
-/* tour:begin */
 #include <tern.h>
 
+/* tour:begin */
 struct config { int port; };
 static int freed;
 static void free_config(void *c) { free(c); freed++; }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <assert.h>
 #include <stdlib.h>
-/* tour:begin */
 #include <tern.h>
 
+/* tour:begin */
 struct job { int id; struct tern_queue_node qn; struct tern_stack_node sn; struct tern_epoch_entry e; };
 static int freed;
 static void job_free(struct tern_queue_node *n) { free(tern_queue_entry(n, struct job, qn)); freed++; }

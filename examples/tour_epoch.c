@@ -2,9 +2,9 @@
 #include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-/* tour:begin */
 #include <tern.h>
 
+/* tour:begin */
 struct config { int port; };
 static struct config *_Atomic current;         /* main() stores one with port 80 */
 static int freed;

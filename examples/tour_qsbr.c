@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
-/* tour:begin */
 #include <tern.h>
 
 enum { N = 200, POISON = -1 };
@@ -11,6 +10,7 @@ static int pool[N];                             /* reused, never freed */
 static int *_Atomic shared = &pool[0];
 static atomic_int stop;
 
+/* tour:begin */
 static void *reader(void *arg)                 /* one thread */
 {
 	tern_epoch_online();                    /* from here on, reads need no pin */
