@@ -94,4 +94,28 @@ static inline void tern_test_run_threads(unsigned n, void *(*fn)(void *), void *
 	free(t);
 }
 
+#ifdef CRITERION_H_
+/*
+ * The death test of every suite: runs fn in a child, which must die of
+ * SIGABRT with `msg` in its stderr (the message names the call: pass
+ * "tern_x_y" or "tern_x_y: what went wrong").  The child's own leaks at
+ * abort() are expected (valgrind's verdict in mk/reliability.mk knows death
+ * tests).  Skipped under NDEBUG, where the checks are compiled out.
+ */
+static inline void tern_test_expect_death(void (*fn)(void *), const char *msg)
+{
+#ifdef NDEBUG
+	(void)fn;
+	(void)msg;
+	cr_skip_test("misuse checks are compiled out under NDEBUG");
+#else
+	struct tern_test_death d = tern_test_expect_abort(fn, NULL);
+	const char *how = WIFSIGNALED(d.status) ? strsignal(WTERMSIG(d.status)) : "exited normally";
+	cr_assert(d.aborted, "misuse did not abort (%s, status %d; expected \"%s\"); stderr: %s", how, d.status, msg,
+		  d.output);
+	cr_assert_not_null(strstr(d.output, msg), "the message does not contain \"%s\": %s", msg, d.output);
+#endif
+}
+#endif /* CRITERION_H_ */
+
 #endif /* TERN_TEST_H */

@@ -335,18 +335,7 @@ Test(queue, random_operations_match_a_sequential_model)
 
 /* ---- misuse ---- */
 
-static void expect_abort(void (*fn)(void *), const char *call)
-{
-#ifdef NDEBUG
-	(void)fn;
-	(void)call;
-	cr_skip_test("debug builds only");
-#else
-	struct tern_test_death d = tern_test_expect_abort(fn, NULL);
-	cr_assert(d.aborted, "misuse of %s did not abort: %s", call, d.output);
-	cr_assert_not_null(strstr(d.output, call), "message does not name %s: %s", call, d.output);
-#endif
-}
+#define expect_abort tern_test_expect_death
 
 static void enqueue_null_node(void *arg)
 {

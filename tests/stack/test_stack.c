@@ -260,18 +260,7 @@ Test(stack, random_operations_match_a_sequential_model)
 
 /* ---- misuse: debug builds abort with a message naming the call ---- */
 
-static void expect_abort(void (*fn)(void *), const char *call)
-{
-#ifdef NDEBUG
-	(void)fn;
-	(void)call;
-	cr_skip_test("debug builds only");
-#else
-	struct tern_test_death d = tern_test_expect_abort(fn, NULL);
-	cr_assert(d.aborted, "misuse of %s did not abort: %s", call, d.output);
-	cr_assert_not_null(strstr(d.output, call), "message does not name %s: %s", call, d.output);
-#endif
-}
+#define expect_abort tern_test_expect_death
 
 static void push_null_node(void *arg)
 {
