@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/common/bench.h — shared pieces of tern's benchmark harness: clocks,
- * the seed's workload (random blob, simulated work, transform, the consumer's
- * check), the consumer loop, a try-lock for the peer containers, and simple
- * statistics.
+ * bench/common/bench.h — shared pieces of tern's benchmark harness: the
+ * seed's workload (random blob, simulated work, transform, the consumer's
+ * check), the consumer loop, a try-lock for the peer containers, semaphores
+ * and barriers that retry; and the common modules (clock.h, opt.h, out.h,
+ * stats.h; child.h and target.h are included where used).
  *
  * The workload is defined identically in bench/java/Bench.java and
  * bench/rust/src/main.rs; change all three together.
@@ -11,7 +12,9 @@
 #ifndef TERN_BENCH_COMMON_H
 #define TERN_BENCH_COMMON_H
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,27 +24,10 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- clocks -------------------------------------------------------------- */
-
-static inline uint64_t bench_clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-	if (clock_gettime(clk, &ts) != 0)
-		abort();
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Wall clock (vDSO, cheap). */
-static inline uint64_t bench_wall_ns(void)
-{
-	return bench_clock_ns(CLOCK_MONOTONIC);
-}
-
-/* The calling thread's CPU time (a system call: use around loops only). */
-static inline uint64_t bench_cpu_ns(void)
-{
-	return bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
+#include "clock.h"
+#include "opt.h"
+#include "out.h"
+#include "stats.h"
 
 /* ---- compiler barriers ----------------------------------------------------- */
 
@@ -63,17 +49,6 @@ struct bench_blob {
 struct bench_str {
 	char s[BENCH_STR_CAP];
 };
-
-/* xorshift64 */
-static inline uint64_t bench_rng_next(uint64_t *state)
-{
-	uint64_t x = *state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
 
 static inline struct bench_blob bench_rng_blob(uint64_t *state)
 {
@@ -197,29 +172,22 @@ static inline bool bench_should_stop(const struct bench_thread *t)
 		(t)->hits = hits_;                                          \
 	} while (0)
 
-/* ---- statistics ------------------------------------------------------------------ */
+/* ---- threads ------------------------------------------------------------------- */
 
-struct bench_stat {
-	double median, min, max;
-};
-
-static inline int bench_cmp_double(const void *a, const void *b)
+static inline void bench_sem_wait(sem_t *s)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	while (sem_wait(s) != 0)
+		if (errno != EINTR) {
+			perror("sem_wait");
+			abort();
+		}
 }
 
-/* Median, minimum and maximum of v[0..n) (sorts v).  n == 0 gives zeros. */
-static inline struct bench_stat bench_stat_of(double *v, size_t n)
+static inline void bench_barrier_wait(pthread_barrier_t *b)
 {
-	struct bench_stat s = { 0, 0, 0 };
-	if (n == 0)
-		return s;
-	qsort(v, n, sizeof *v, bench_cmp_double);
-	s.min = v[0];
-	s.max = v[n - 1];
-	s.median = (n % 2) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	return s;
+	int rc = pthread_barrier_wait(b);
+	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+		abort();
 }
 
 #endif /* TERN_BENCH_COMMON_H */

@@ -52,8 +52,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/slice.h"
-#include "../pin/bench_util.h"
+#include "../common/child.h"
+#include "../common/target.h"
 #include "containers.h"
 
 struct ct_ctr ct_ctrs[CT_SLOTS];

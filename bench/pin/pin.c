@@ -36,7 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_util.h"
+#include "../common/bench.h"
+#include "../common/child.h"
+#include "../common/target.h"
 #include "loops.h"
 
 #define MAX_THREADS 8

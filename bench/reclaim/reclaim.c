@@ -102,8 +102,9 @@
 #include <tern/epoch.h> /* TERN_EPOCH_BAG_CAP, for the idle target */
 #endif
 
-#include "../common/slice.h"
-#include "../pin/bench_util.h"
+#include "../common/bench.h"
+#include "../common/child.h"
+#include "../common/target.h"
 #include "reclaim.h"
 
 _Atomic(struct rc_hdr *) rc_slot;
@@ -1458,7 +1459,7 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 			if (!use[k])
 				continue;
 			struct gp_result *res = &gp_res[k][ri];
-			qsort(res->lat, res->nlat, sizeof *res->lat, bench_cmp_double);
+			(void)bench_stat_of(res->lat, res->nlat); /* sorts */
 			med[k][ri] = bench_pct(res->lat, res->nlat, 0.5) / 1e3;
 		}
 		for (size_t k = 0; k < NGP; k++) {
