@@ -24,14 +24,14 @@ struct bench_target {
 };
 
 /* A scenario's measure of one target: => false if a row is missing; else
- * *ratio, and detail (printed before the ratio; may stay empty). */
+ * *ratio, and detail (printed after met/MISSED; may stay empty). */
 typedef bool bench_target_fn(const struct bench_target *t, void *ctx, double *ratio, char *detail,
 			     size_t dlen);
 
 bool bench_target_met(const struct bench_target *t, double ratio);
 /* The label of t into buf; => buf. */
 const char *bench_target_label(const struct bench_target *t, char *buf, size_t len);
-/* Prints one line per target: where, label, detail, ratio, met/MISSED (or
+/* Prints one line per target: where, label, ratio, met/MISSED, detail (or
  * "not measured").  => the number missed;. */
 int bench_targets_report(FILE *f, const struct bench_target *ts, size_t n, bench_target_fn *fn, void *ctx);
 
