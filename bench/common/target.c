@@ -37,7 +37,8 @@ int bench_targets_report(FILE *f, const struct bench_target *ts, size_t n, bench
 		}
 		bool met = bench_target_met(t, ratio);
 		missed += !met;
-		fprintf(f, "  %-3s %-62s ratio %.3f  %-6s  %s\n", t->where, label, ratio, met ? "met" : "MISSED", detail);
+		fprintf(f, "  %-3s %-62s ratio %.3f  %-6s  %s\n", t->where, label, ratio, met ? "met" : "MISSED",
+			detail);
 	}
 	return missed;
 }
