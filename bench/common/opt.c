@@ -54,16 +54,22 @@ static bool set_value(const struct bench_opt *o, const char *v)
 	case BO_DOUBLE: *(double *)o->dst = strtod(v, &end); break;
 	case BO_STR: *(const char **)o->dst = v; return true;
 	case BO_LIST: return parse_list(v, o);
+	case BO_STRS:
+		if (*o->count == o->cap)
+			return false;
+		((const char **)o->dst)[(*o->count)++] = v;
+		return true;
 	}
 	return end != v && *end == '\0';
 }
 
-void bench_opts_parse(const char *prog, const struct bench_opt *opts, const char *more, int argc, char **argv)
+int bench_opts_parse_some(const char *prog, const struct bench_opt *opts, const char *more, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	int i;
+	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "--", 2) != 0)
-			bench_usage(prog, opts, more);
+			break;
 		a += 2;
 		size_t len = strcspn(a, "=");
 		const struct bench_opt *o = opts;
@@ -79,6 +85,13 @@ void bench_opts_parse(const char *prog, const struct bench_opt *opts, const char
 		if (!set_value(o, v))
 			bench_usage(prog, opts, more);
 	}
+	return i;
+}
+
+void bench_opts_parse(const char *prog, const struct bench_opt *opts, const char *more, int argc, char **argv)
+{
+	if (bench_opts_parse_some(prog, opts, more, argc, argv) != argc)
+		bench_usage(prog, opts, more);
 }
 
 bool bench_in_list(const char *list, const char *name)

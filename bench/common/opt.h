@@ -17,6 +17,7 @@ enum bench_opt_kind {
 	BO_DOUBLE, /* double */
 	BO_STR,    /* const char * (points into argv) */
 	BO_LIST,   /* unsigned[cap], comma-separated, each 1..hi; the count in *count */
+	BO_STRS,   /* const char *[cap]: every use of the option adds one; the count in *count */
 };
 
 struct bench_opt {
@@ -25,15 +26,18 @@ struct bench_opt {
 	void *dst;
 	const char *arg;      /* the value's name in the usage text ("N", "a,b") */
 	const char *implicit; /* BO_STR: the value of a bare `--name` (NULL: a value is required) */
-	unsigned *count;      /* BO_LIST */
-	unsigned cap, hi;     /* BO_LIST */
+	unsigned *count;      /* BO_LIST, BO_STRS */
+	unsigned cap, hi;     /* BO_LIST, BO_STRS (cap) */
 };
 
 #define BENCH_OPT_END { NULL, BO_FLAG, NULL, NULL, NULL, NULL, 0, 0 }
 
-/* Parses argv[1..argc) into the table; an unknown option, a bad value or a
- * positional argument prints the usage (prog, the table, then `more`) and
- * exits with status 2.  => nothing. */
+/* Parses argv[1..argc) into the table, up to the first argument that is not
+ * an option; an unknown option or a bad value prints the usage (prog, the
+ * table, then `more`) and exits with status 2.  => the index of the first
+ * positional argument (argc if none). */
+int bench_opts_parse_some(const char *prog, const struct bench_opt *opts, const char *more, int argc, char **argv);
+/* The same, with no positional argument allowed. */
 void bench_opts_parse(const char *prog, const struct bench_opt *opts, const char *more, int argc, char **argv);
 /* Prints the usage and exits with status 2. */
 _Noreturn void bench_usage(const char *prog, const struct bench_opt *opts, const char *more);

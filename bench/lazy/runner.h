@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include "../common/child.h"
 #include "harness.h"
 
 /* One step: cpu/wall/ops/hits summed over the consumer threads, xform_ns
@@ -22,9 +23,7 @@ void run_breakdown_step(const struct breakdown_impl *impl, int payload, int cons
 
 /* A Java or Rust harness driven over pipes (protocol in bench/rust/src/main.rs). */
 struct child {
-	const char *lang;
-	pid_t pid;
-	FILE *to, *from;
+	struct bench_child c;
 	char desc[256];
 };
 

@@ -229,7 +229,8 @@ static _Noreturn void usage(void)
 		fprintf(stderr, "bench_reclaim: options that do not fit together (--help lists them)\n");
 		exit(2);
 	}
-	bench_usage("bench_reclaim", opt_table, "  (--child[=idle|slices] --impl=NAME: a child process of the driver)\n");
+	bench_usage("bench_reclaim", opt_table,
+		    "  (--child[=idle|slices] --impl=NAME: a child process of the driver)\n");
 }
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -1460,7 +1461,8 @@ static struct bench_stat idle_field(size_t k, unsigned rounds, size_t off)
 static int idle_report(const struct opts *o, const bool *use, const char *cpu)
 {
 	unsigned rounds = o->idle_rounds;
-	FILE *csv = bench_csv_open("bench_reclaim", o->idle_csv, "impl,rounds,objects,sleep_ms,destroyed_at_sleep_median,destroyed_at_wake_median,"
+	FILE *csv = bench_csv_open("bench_reclaim", o->idle_csv,
+				   "impl,rounds,objects,sleep_ms,destroyed_at_sleep_median,destroyed_at_wake_median,"
 			     "destroyed_at_wake_min,destroyed_at_wake_max,barrier,destroyed_before_barrier_median,"
 			     "destroyed_after_barrier_median,destroyed_after_barrier_min,destroyed_after_barrier_max,"
 			     "barrier_ms_median,barrier_ms_max,leaked,bad_reads,cpu,compiler");
