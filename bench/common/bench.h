@@ -68,21 +68,38 @@ static inline double bench_work(const struct bench_blob *b)
 }
 
 /*
- * CPU time the calling thread spent inside bench_transform().  The consumer
- * that wins the transform lock runs the transform (~15 us of work); how
- * often that happens depends on scheduling (2 cores, 9 threads), so the
- * harness reports read cost with this time taken out, and the inclusive
- * figure beside it.
+ * The transform path of a read.  The consumer that wins the transform lock
+ * runs the transform (~15 us of work) and what goes with it (allocating,
+ * publishing and retiring values); how often that happens depends on
+ * scheduling (2 cores, 9 threads), and with one consumer it is every
+ * publish.  bench_xform_begin() (first thing in a transform callback) opens
+ * a window on the thread CPU clock; BENCH_LOOP closes it when the read that
+ * ran the transform returns (bench_xform_end()), so the whole path from the
+ * transform to the end of that read, plus one clock read's cost (the parts
+ * of the two clock reads outside the window), is in bench_transform_cpu_ns,
+ * and that read is counted in the thread's xreads.  The harness reports the
+ * cost of the other reads: (cpu - transform_cpu) / (ops - xreads).
  */
 extern _Thread_local uint64_t bench_transform_cpu_ns;
+extern _Thread_local uint64_t bench_xform_t0; /* CPU time at the open window's start; 0: none */
+
+static inline void bench_xform_begin(void)
+{
+	if (bench_xform_t0 == 0)
+		bench_xform_t0 = bench_cpu_ns();
+}
+
+/* Closes the open window (stats.c). */
+void bench_xform_end(void);
+/* Measures this thread's clock read cost and resets the counters (before the clock starts). */
+void bench_xform_reset(void);
 
 /* The transform: the same work, then a string made of the blob and the result. */
 static inline void bench_transform(const struct bench_blob *b, struct bench_str *out)
 {
-	uint64_t t0 = bench_cpu_ns();
+	bench_xform_begin();
 	double x = bench_work(b);
 	snprintf(out->s, sizeof out->s, "%c%c%c-%.6f", b->b[0], b->b[1], b->b[2], x);
-	bench_transform_cpu_ns += bench_cpu_ns() - t0;
 }
 
 /*
@@ -145,7 +162,8 @@ struct bench_thread {
 	struct bench_run *run;
 	pthread_t tid;
 	uint64_t cpu_ns, wall_ns, ops, hits;
-	uint64_t xform_ns;            /* of cpu_ns, spent in bench_transform() */
+	uint64_t xform_ns;            /* of cpu_ns, spent on the transform path (bench_xform_begin()) */
+	uint64_t xreads;              /* of ops, the reads that ran a transform */
 	uint64_t prod_ns, prod_iters; /* producer only */
 };
 
@@ -157,20 +175,30 @@ static inline bool bench_should_stop(const struct bench_thread *t)
 
 /*
  * The consumer loop: BODY is one read; it adds to the local `hits_`.  The
- * stop flag is checked every BENCH_BATCH reads.
+ * stop flag is checked every BENCH_BATCH reads, with BEFORE and AFTER run
+ * around each batch (BENCH_LOOP: nothing); a read that ran a transform
+ * closes the transform window (bench_xform_begin()).
  */
-#define BENCH_LOOP(t, BODY)                                                 \
+#define BENCH_LOOP_BATCH(t, BEFORE, BODY, AFTER)                              \
 	do {                                                                \
-		uint64_t ops_ = 0, hits_ = 0;                               \
+		uint64_t ops_ = 0, hits_ = 0, xreads_ = 0;                  \
 		do {                                                        \
+			BEFORE;                                             \
 			for (unsigned i_ = 0; i_ < BENCH_BATCH; i_++) {     \
 				BODY                                        \
+				if (__builtin_expect(bench_xform_t0 != 0, 0)) { \
+					bench_xform_end();                  \
+					xreads_++;                          \
+				}                                           \
 			}                                                   \
+			AFTER;                                              \
 			ops_ += BENCH_BATCH;                                \
 		} while (!bench_should_stop(t));                            \
 		(t)->ops = ops_;                                            \
 		(t)->hits = hits_;                                          \
+		(t)->xreads = xreads_;                                      \
 	} while (0)
+#define BENCH_LOOP(t, BODY) BENCH_LOOP_BATCH(t, (void)0, BODY, (void)0)
 
 /* ---- threads ------------------------------------------------------------------- */
 

@@ -1,10 +1,29 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/common/stats.c — statistics (stats.h) and the per-thread transform time (bench.h). */
+/* bench/common/stats.c — statistics (stats.h) and the transform window (bench.h). */
 #include <stdlib.h>
 
 #include "bench.h"
 
 _Thread_local uint64_t bench_transform_cpu_ns;
+_Thread_local uint64_t bench_xform_t0;
+static _Thread_local uint64_t clock_cost;
+
+void bench_xform_end(void)
+{
+	bench_transform_cpu_ns += bench_cpu_ns() - bench_xform_t0 + clock_cost;
+	bench_xform_t0 = 0;
+}
+
+void bench_xform_reset(void)
+{
+	enum { N = 64 };
+	uint64_t t0 = bench_cpu_ns(), t1 = t0;
+	for (int i = 0; i < N; i++)
+		t1 = bench_cpu_ns();
+	clock_cost = (t1 - t0) / N;
+	bench_transform_cpu_ns = 0;
+	bench_xform_t0 = 0;
+}
 
 static int cmp_double(const void *a, const void *b)
 {

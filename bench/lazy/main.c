@@ -66,13 +66,20 @@ static _Noreturn void usage(void)
 	exit(2);
 }
 
+/* CPU ns per read, the transform path (bench_xform_begin()) and the reads that ran it taken out. */
+static double read_ns(const struct step_result *r)
+{
+	uint64_t cpu = r->cpu_ns > r->xform_ns ? r->cpu_ns - r->xform_ns : 0;
+	uint64_t reads = r->ops > r->xreads ? r->ops - r->xreads : 1;
+	return (double)cpu / (double)reads;
+}
+
 static void print_row(FILE *f, const struct opts *o, const char *scenario, const struct entry *e,
 		      int consumers, const char *payload, int round, const struct step_result *r)
 {
 	double ops = r->ops ? (double)r->ops : 1;
-	uint64_t reads_cpu = r->cpu_ns > r->xform_ns ? r->cpu_ns - r->xform_ns : 0;
 	fprintf(f, "%s,%s,%s,%s,%d,%s,%d,%.4f,%.4f,%.4f,%llu,%.1f,%llu,%llu,%llu\n", scenario,
-		o->malloc_name, e->name, e->lang, consumers, payload, round, (double)reads_cpu / ops,
+		o->malloc_name, e->name, e->lang, consumers, payload, round, read_ns(r),
 		(double)r->cpu_ns / ops, (double)r->wall_ns / ops, (unsigned long long)r->ops,
 		(double)r->prod_ns,
 		(unsigned long long)r->prod_iters, (unsigned long long)r->transforms,
@@ -201,8 +208,7 @@ static int run_main(int argc, char **argv)
 				    step, total,
 				    "lazy      %-18s n=%-2d          round %d/%u %9.2f ns/op cpu %9.2f wall",
 				    e->name, (int)o.consumers[g], round, o.rounds,
-				    (double)(r.cpu_ns - (r.xform_ns < r.cpu_ns ? r.xform_ns : r.cpu_ns)) /
-				        (double)(r.ops ? r.ops : 1),
+				    read_ns(&r),
 				    (double)r.wall_ns / (double)(r.ops ? r.ops : 1));
 			}
 		}

@@ -40,7 +40,7 @@ static void *consumer_main(void *arg)
 	if (s->lazy && s->lazy->consumer_enter)
 		s->lazy->consumer_enter(s->run.obj);
 	bench_barrier_wait(&s->run.barrier);
-	bench_transform_cpu_ns = 0;
+	bench_xform_reset();
 	uint64_t c0 = bench_cpu_ns(), w0 = bench_wall_ns();
 	if (s->lazy)
 		s->lazy->consume(t);
@@ -124,6 +124,7 @@ static void run_step(struct step *s, int consumers, double seconds, bool produce
 			out->xform_ns += th[i].xform_ns;
 			out->wall_ns += th[i].wall_ns;
 			out->ops += th[i].ops;
+			out->xreads += th[i].xreads;
 			out->hits += th[i].hits;
 		}
 	}

@@ -14,6 +14,7 @@
 struct step_result {
 	uint64_t cpu_ns, wall_ns, ops, hits, xform_ns;
 	uint64_t prod_ns, prod_iters, transforms;
+	uint64_t xreads; /* of ops, reads that ran a transform (C rows; 0 from a child) */
 };
 
 void run_lazy_step(const struct lazy_impl *impl, int consumers, double seconds,
