@@ -24,9 +24,8 @@ BC_BIN := $(BC_DIR)/bench_containers
 BC_LIB_A := $(BUILD)/bench/libtern-bench.a
 BC_CFLAGS = -std=c11 -O2 -DNDEBUG -g $(WARN) -pthread -Iinclude -D_GNU_SOURCE $(EXTRA_CFLAGS)
 BC_PEER_LIBS := -lurcu-cds -lurcu-memb -lurcu-common -lck
-BC_SRCS := $(sort $(wildcard bench/containers/*.c))
-BC_HDRS := bench/containers/containers.h bench/common/bench.h bench/common/slice.h \
-	   bench/common/urcu_workers.h bench/pin/bench_util.h
+BC_SRCS := $(sort $(wildcard bench/containers/*.c)) $(BENCH_COMMON_SRCS)
+BC_HDRS := bench/containers/containers.h $(BENCH_COMMON_HDRS)
 
 # The rows the CSV must have, per container.
 BC_QUEUES := tern_queue urcu-lfq urcu-wfcq ck_fifo_mpmc mutex-queue

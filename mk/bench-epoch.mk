@@ -56,7 +56,7 @@ $(BE_LIB_FENCE_A): $(BE_LIB_SRCS:%.c=$(BE_DIR)/lib-fence/%.o)
 BE_PIN := $(BE_DIR)/bench_pin
 BE_PIN_FENCE := $(BE_DIR)/bench_pin_fence
 BE_RECLAIM := $(BE_DIR)/bench_reclaim
-BE_PIN_HDRS := bench/pin/loops.h bench/pin/bench_util.h bench/common/bench.h
+BE_PIN_HDRS := bench/pin/loops.h $(BENCH_COMMON_HDRS)
 
 # bench/pin compiles each loop file once per code placement (bench/pin/loops.h):
 # the loop starts 0, 16, 32 or 48 bytes after a 64-byte boundary, with the
@@ -83,18 +83,18 @@ $(foreach v,$(BE_VARIANTS),$(eval $(call be_variant_rules,$(v))))
 BE_PIN_OBJS = $(foreach l,$(BE_PIN_LOOPS),$(foreach v,$(BE_VARIANTS),$(BE_DIR)/pin/$(l)_$(v).o))
 BE_PIN_FENCE_OBJS = $(foreach l,$(BE_PIN_FENCE_LOOPS),$(foreach v,$(BE_VARIANTS),$(BE_DIR)/pin-fence/$(l)_$(v).o))
 
-$(BE_PIN): bench/pin/pin.c $(BE_PIN_OBJS) $(BE_PIN_HDRS) $(HDRS) $(if $(BE_HAVE_TERN),$(BE_LIB_A))
+$(BE_PIN): bench/pin/pin.c $(BENCH_COMMON_SRCS) $(BE_PIN_OBJS) $(BE_PIN_HDRS) $(HDRS) $(if $(BE_HAVE_TERN),$(BE_LIB_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(BE_CFLAGS) bench/pin/pin.c $(BE_PIN_OBJS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)
+	$(CC) $(BE_CFLAGS) bench/pin/pin.c $(BENCH_COMMON_SRCS) $(BE_PIN_OBJS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)
 
-$(BE_PIN_FENCE): bench/pin/pin.c $(BE_PIN_FENCE_OBJS) $(BE_PIN_HDRS) $(HDRS) $(BE_LIB_FENCE_A)
+$(BE_PIN_FENCE): bench/pin/pin.c $(BENCH_COMMON_SRCS) $(BE_PIN_FENCE_OBJS) $(BE_PIN_HDRS) $(HDRS) $(BE_LIB_FENCE_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(BE_CFLAGS) -DTERN_EPOCH_FORCE_FENCE bench/pin/pin.c $(BE_PIN_FENCE_OBJS) -o $@ $(BE_LIB_FENCE_A)
+	$(CC) $(BE_CFLAGS) -DTERN_EPOCH_FORCE_FENCE bench/pin/pin.c $(BENCH_COMMON_SRCS) $(BE_PIN_FENCE_OBJS) -o $@ $(BE_LIB_FENCE_A)
 
 BE_RECLAIM_SRCS := bench/reclaim/reclaim.c bench/reclaim/rc_ck.c bench/reclaim/rc_urcu.c \
-		   $(if $(BE_HAVE_TERN),bench/reclaim/rc_tern.c)
+		   $(if $(BE_HAVE_TERN),bench/reclaim/rc_tern.c) $(BENCH_COMMON_SRCS)
 
-$(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h bench/pin/bench_util.h bench/common/bench.h bench/common/slice.h bench/common/urcu_workers.h $(HDRS) \
+$(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h $(BENCH_COMMON_HDRS) $(HDRS) \
 	       $(if $(BE_HAVE_TERN),$(BE_LIB_A))
 	@mkdir -p $(dir $@)
 	$(CC) $(BE_CFLAGS) $(BE_RECLAIM_SRCS) -o $@ $(if $(BE_HAVE_TERN),$(BE_LIB_A)) $(BE_PEER_LIBS)

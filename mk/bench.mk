@@ -40,8 +40,8 @@ BL_PEER_LIBS := -lurcu-memb -lurcu-common -lck -lm
 
 BL_LIB_SRCS = $(SRCS)
 BL_LIB_A := $(BL_DIR)/libtern-bench.a
-BL_SRCS := $(sort $(wildcard bench/lazy/*.c)) bench/common/stats.c
-BL_HDRS := $(wildcard bench/lazy/*.h) bench/common/bench.h
+BL_SRCS := $(sort $(wildcard bench/lazy/*.c)) $(BENCH_COMMON_SRCS)
+BL_HDRS := $(wildcard bench/lazy/*.h) $(BENCH_COMMON_HDRS)
 BL_BIN := $(BL_DIR)/tern-bench
 
 $(BL_DIR)/lib/%.o: %.c $(HDRS) $(PRIV_HDRS)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/common/bench.h — shared pieces of tern's benchmark harness: clocks,
- * the seed's workload (random blob, simulated work, transform, the consumer's
- * check), the consumer loop, a try-lock for the peer containers, and simple
- * statistics.
+ * bench/common/bench.h — shared pieces of tern's benchmark harness: the
+ * seed's workload (random blob, simulated work, transform, the consumer's
+ * check), the consumer loop, a try-lock for the peer containers, semaphores
+ * and barriers that retry; and the common modules (clock.h, opt.h, out.h,
+ * stats.h; child.h and target.h are included where used).
  *
  * The workload is defined identically in bench/java/Bench.java and
  * bench/rust/src/main.rs; change all three together.
@@ -11,7 +12,9 @@
 #ifndef TERN_BENCH_COMMON_H
 #define TERN_BENCH_COMMON_H
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,27 +24,10 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- clocks -------------------------------------------------------------- */
-
-static inline uint64_t bench_clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-	if (clock_gettime(clk, &ts) != 0)
-		abort();
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Wall clock (vDSO, cheap). */
-static inline uint64_t bench_wall_ns(void)
-{
-	return bench_clock_ns(CLOCK_MONOTONIC);
-}
-
-/* The calling thread's CPU time (a system call: use around loops only). */
-static inline uint64_t bench_cpu_ns(void)
-{
-	return bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
+#include "clock.h"
+#include "opt.h"
+#include "out.h"
+#include "stats.h"
 
 /* ---- compiler barriers ----------------------------------------------------- */
 
@@ -64,17 +50,6 @@ struct bench_str {
 	char s[BENCH_STR_CAP];
 };
 
-/* xorshift64 */
-static inline uint64_t bench_rng_next(uint64_t *state)
-{
-	uint64_t x = *state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
-
 static inline struct bench_blob bench_rng_blob(uint64_t *state)
 {
 	uint64_t r = bench_rng_next(state);
@@ -93,21 +68,38 @@ static inline double bench_work(const struct bench_blob *b)
 }
 
 /*
- * CPU time the calling thread spent inside bench_transform().  The consumer
- * that wins the transform lock runs the transform (~15 us of work); how
- * often that happens depends on scheduling (2 cores, 9 threads), so the
- * harness reports read cost with this time taken out, and the inclusive
- * figure beside it.
+ * The transform path of a read.  The consumer that wins the transform lock
+ * runs the transform (~15 us of work) and what goes with it (allocating,
+ * publishing and retiring values); how often that happens depends on
+ * scheduling (2 cores, 9 threads), and with one consumer it is every
+ * publish.  bench_xform_begin() (first thing in a transform callback) opens
+ * a window on the thread CPU clock; BENCH_LOOP closes it when the read that
+ * ran the transform returns (bench_xform_end()), so the whole path from the
+ * transform to the end of that read, plus one clock read's cost (the parts
+ * of the two clock reads outside the window), is in bench_transform_cpu_ns,
+ * and that read is counted in the thread's xreads.  The harness reports the
+ * cost of the other reads: (cpu - transform_cpu) / (ops - xreads).
  */
 extern _Thread_local uint64_t bench_transform_cpu_ns;
+extern _Thread_local uint64_t bench_xform_t0; /* CPU time at the open window's start; 0: none */
+
+static inline void bench_xform_begin(void)
+{
+	if (bench_xform_t0 == 0)
+		bench_xform_t0 = bench_cpu_ns();
+}
+
+/* Closes the open window (stats.c). */
+void bench_xform_end(void);
+/* Measures this thread's clock read cost and resets the counters (before the clock starts). */
+void bench_xform_reset(void);
 
 /* The transform: the same work, then a string made of the blob and the result. */
 static inline void bench_transform(const struct bench_blob *b, struct bench_str *out)
 {
-	uint64_t t0 = bench_cpu_ns();
+	bench_xform_begin();
 	double x = bench_work(b);
 	snprintf(out->s, sizeof out->s, "%c%c%c-%.6f", b->b[0], b->b[1], b->b[2], x);
-	bench_transform_cpu_ns += bench_cpu_ns() - t0;
 }
 
 /*
@@ -170,7 +162,8 @@ struct bench_thread {
 	struct bench_run *run;
 	pthread_t tid;
 	uint64_t cpu_ns, wall_ns, ops, hits;
-	uint64_t xform_ns;            /* of cpu_ns, spent in bench_transform() */
+	uint64_t xform_ns;            /* of cpu_ns, spent on the transform path (bench_xform_begin()) */
+	uint64_t xreads;              /* of ops, the reads that ran a transform */
 	uint64_t prod_ns, prod_iters; /* producer only */
 };
 
@@ -182,44 +175,47 @@ static inline bool bench_should_stop(const struct bench_thread *t)
 
 /*
  * The consumer loop: BODY is one read; it adds to the local `hits_`.  The
- * stop flag is checked every BENCH_BATCH reads.
+ * stop flag is checked every BENCH_BATCH reads, with BEFORE and AFTER run
+ * around each batch (BENCH_LOOP: nothing); a read that ran a transform
+ * closes the transform window (bench_xform_begin()).
  */
-#define BENCH_LOOP(t, BODY)                                                 \
+#define BENCH_LOOP_BATCH(t, BEFORE, BODY, AFTER)                              \
 	do {                                                                \
-		uint64_t ops_ = 0, hits_ = 0;                               \
+		uint64_t ops_ = 0, hits_ = 0, xreads_ = 0;                  \
 		do {                                                        \
+			BEFORE;                                             \
 			for (unsigned i_ = 0; i_ < BENCH_BATCH; i_++) {     \
 				BODY                                        \
+				if (__builtin_expect(bench_xform_t0 != 0, 0)) { \
+					bench_xform_end();                  \
+					xreads_++;                          \
+				}                                           \
 			}                                                   \
+			AFTER;                                              \
 			ops_ += BENCH_BATCH;                                \
 		} while (!bench_should_stop(t));                            \
 		(t)->ops = ops_;                                            \
 		(t)->hits = hits_;                                          \
+		(t)->xreads = xreads_;                                      \
 	} while (0)
+#define BENCH_LOOP(t, BODY) BENCH_LOOP_BATCH(t, (void)0, BODY, (void)0)
 
-/* ---- statistics ------------------------------------------------------------------ */
+/* ---- threads ------------------------------------------------------------------- */
 
-struct bench_stat {
-	double median, min, max;
-};
-
-static inline int bench_cmp_double(const void *a, const void *b)
+static inline void bench_sem_wait(sem_t *s)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	while (sem_wait(s) != 0)
+		if (errno != EINTR) {
+			perror("sem_wait");
+			abort();
+		}
 }
 
-/* Median, minimum and maximum of v[0..n) (sorts v).  n == 0 gives zeros. */
-static inline struct bench_stat bench_stat_of(double *v, size_t n)
+static inline void bench_barrier_wait(pthread_barrier_t *b)
 {
-	struct bench_stat s = { 0, 0, 0 };
-	if (n == 0)
-		return s;
-	qsort(v, n, sizeof *v, bench_cmp_double);
-	s.min = v[0];
-	s.max = v[n - 1];
-	s.median = (n % 2) ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	return s;
+	int rc = pthread_barrier_wait(b);
+	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+		abort();
 }
 
 #endif /* TERN_BENCH_COMMON_H */

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock.h"
+
 static bool bench_urcu_paused;
 
 /* Pauses every call_rcu worker (returns when they are); idempotent. */
@@ -40,12 +42,7 @@ static inline void bench_urcu_resume(void)
 /* => CPU time of the worker of crdp so far (0 if there is none). */
 static inline uint64_t bench_urcu_worker_cpu(struct call_rcu_data *crdp)
 {
-	clockid_t clk;
-	struct timespec ts;
-	if (crdp == NULL || pthread_getcpuclockid(urcu_memb_get_call_rcu_thread(crdp), &clk) != 0 ||
-	    clock_gettime(clk, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return crdp == NULL ? 0 : bench_thread_cpu_ns(urcu_memb_get_call_rcu_thread(crdp));
 }
 
 #endif /* TERN_BENCH_URCU_WORKERS_H */

@@ -52,8 +52,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/slice.h"
-#include "../pin/bench_util.h"
+#include "../common/child.h"
+#include "../common/target.h"
 #include "containers.h"
 
 struct ct_ctr ct_ctrs[CT_SLOTS];
@@ -107,24 +107,24 @@ static const struct ct_bench benches[] = {
  * of tern's row to the named peer's: throughput ratio >= bound, or CPU ns
  * per operation ratio <= bound.
  */
-enum ct_metric { CT_RATE, CT_CPU };
-struct ct_target {
-	const char *bench, *impl, *peer;
-	enum ct_metric metric;
-	double bound;
-	const char *text;
-};
-
-static const struct ct_target ct_targets[] = {
-	{"queue-1p1c", "tern_queue", "urcu-lfq", CT_RATE, 1.0, "tern_queue >= 1.0x cds_lfq (pairs/s), 1+1"},
-	{"queue-2p2c", "tern_queue", "urcu-lfq", CT_RATE, 1.0, "tern_queue >= 1.0x cds_lfq (pairs/s), 2+2"},
-	{"queue-1p1c", "tern_queue", "ck_fifo_mpmc", CT_RATE, 1.0, "tern_queue >= 1.0x ck_fifo_mpmc (pairs/s), 1+1"},
-	{"queue-2p2c", "tern_queue", "ck_fifo_mpmc", CT_RATE, 1.0, "tern_queue >= 1.0x ck_fifo_mpmc (pairs/s), 2+2"},
-	{"stack-1t", "tern_stack", "urcu-lfs", CT_RATE, 1.0, "tern_stack >= 1.0x cds_lfs (pairs/s), 1 thread"},
-	{"stack-2t", "tern_stack", "urcu-lfs", CT_RATE, 1.0, "tern_stack >= 1.0x cds_lfs (pairs/s), 2 threads"},
-	{"map-read-2t", "tern_map", "urcu-lfht", CT_CPU, 1.0, "tern_map lookup <= 1.0x cds_lfht (CPU ns/lookup)"},
-	{"map-mix-1t", "tern_map", "urcu-lfht", CT_RATE, 1.0, "tern_map >= 1.0x cds_lfht (ops/s), 90/5/5, 1 thread"},
-	{"map-mix-2t", "tern_map", "urcu-lfht", CT_RATE, 1.0, "tern_map >= 1.0x cds_lfht (ops/s), 90/5/5, 2 threads"},
+enum ct_metric { CT_RATE, CT_CPU }; /* bench_target.at */
+static const struct bench_target ct_targets[] = {
+	{"queue-1p1c", "tern_queue", "urcu-lfq", BENCH_GE, 1.0, CT_RATE, "tern_queue >= 1.0x cds_lfq (pairs/s), 1+1"},
+	{"queue-2p2c", "tern_queue", "urcu-lfq", BENCH_GE, 1.0, CT_RATE, "tern_queue >= 1.0x cds_lfq (pairs/s), 2+2"},
+	{"queue-1p1c", "tern_queue", "ck_fifo_mpmc", BENCH_GE, 1.0, CT_RATE,
+	 "tern_queue >= 1.0x ck_fifo_mpmc (pairs/s), 1+1"},
+	{"queue-2p2c", "tern_queue", "ck_fifo_mpmc", BENCH_GE, 1.0, CT_RATE,
+	 "tern_queue >= 1.0x ck_fifo_mpmc (pairs/s), 2+2"},
+	{"stack-1t", "tern_stack", "urcu-lfs", BENCH_GE, 1.0, CT_RATE,
+	 "tern_stack >= 1.0x cds_lfs (pairs/s), 1 thread"},
+	{"stack-2t", "tern_stack", "urcu-lfs", BENCH_GE, 1.0, CT_RATE,
+	 "tern_stack >= 1.0x cds_lfs (pairs/s), 2 threads"},
+	{"map-read-2t", "tern_map", "urcu-lfht", BENCH_LE, 1.0, CT_CPU,
+	 "tern_map lookup <= 1.0x cds_lfht (CPU ns/lookup)"},
+	{"map-mix-1t", "tern_map", "urcu-lfht", BENCH_GE, 1.0, CT_RATE,
+	 "tern_map >= 1.0x cds_lfht (ops/s), 90/5/5, 1 thread"},
+	{"map-mix-2t", "tern_map", "urcu-lfht", BENCH_GE, 1.0, CT_RATE,
+	 "tern_map >= 1.0x cds_lfht (ops/s), 90/5/5, 2 threads"},
 };
 #define NTARGET (sizeof ct_targets / sizeof ct_targets[0])
 
@@ -138,42 +138,24 @@ struct opts {
 	bool list;
 };
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: bench_containers [--rounds=N] [--warmup=N] [--slice-ms=M] [--warm-ms=M]\n"
-			"         [--impls=a,b] [--benches=a,b] [--seed=N] [--csv=PATH] [--list]\n");
-	exit(2);
-}
-
 static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.rounds = 25, .warmup = 1, .slice_ms = 12, .warm_ms = 3, .seed = 1};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = strchr(a, '=');
-		v = v ? v + 1 : "";
-		if (strncmp(a, "--rounds=", 9) == 0)
-			o->rounds = (unsigned)strtoul(v, NULL, 10);
-		else if (strncmp(a, "--warmup=", 9) == 0)
-			o->warmup = (unsigned)strtoul(v, NULL, 10);
-		else if (strncmp(a, "--slice-ms=", 11) == 0)
-			o->slice_ms = strtod(v, NULL);
-		else if (strncmp(a, "--warm-ms=", 10) == 0)
-			o->warm_ms = strtod(v, NULL);
-		else if (strncmp(a, "--impls=", 8) == 0)
-			o->only = v;
-		else if (strncmp(a, "--benches=", 10) == 0)
-			o->benches = v;
-		else if (strncmp(a, "--seed=", 7) == 0)
-			o->seed = strtoull(v, NULL, 10);
-		else if (strncmp(a, "--csv=", 6) == 0)
-			o->csv = v;
-		else if (strcmp(a, "--list") == 0)
-			o->list = true;
-		else
-			usage();
-	}
+	const struct bench_opt table[] = {
+		{"rounds", BO_UINT, &o->rounds, "N", NULL, NULL, 0, 0},
+		{"warmup", BO_UINT, &o->warmup, "N", NULL, NULL, 0, 0},
+		{"slice-ms", BO_DOUBLE, &o->slice_ms, "M", NULL, NULL, 0, 0},
+		{"warm-ms", BO_DOUBLE, &o->warm_ms, "M", NULL, NULL, 0, 0},
+		{"impls", BO_STR, &o->only, "a,b", NULL, NULL, 0, 0},
+		{"benches", BO_STR, &o->benches, "a,b", NULL, NULL, 0, 0},
+		{"seed", BO_U64, &o->seed, "N", NULL, NULL, 0, 0},
+		{"csv", BO_STR, &o->csv, "PATH", NULL, NULL, 0, 0},
+		{"list", BO_FLAG, &o->list, NULL, NULL, NULL, 0, 0},
+		BENCH_OPT_END,
+	};
+	bench_opts_parse("bench_containers", table, NULL, argc, argv);
 	if (o->rounds == 0 || o->rounds > MAX_ROUNDS || !(o->slice_ms > 0) || !(o->warm_ms >= 0) || o->seed == 0)
-		usage();
+		bench_usage("bench_containers", table, NULL);
 }
 
 /* ---- persistent threads, one group per implementation ---- */
@@ -401,21 +383,40 @@ static size_t bench_index(const char *id)
 	return NBENCH;
 }
 
+struct ct_ctx {
+	const bool *use, *buse;
+	unsigned rounds;
+};
+
+/* A target's per-round ratios of the tern row to the peer's: median [p10-p90]; the ratio of the
+ * medians beside it; then the other measure's per-round ratio, for information. */
+static bool ct_target(const struct bench_target *tg, void *arg, double *ratio, char *detail, size_t dlen)
+{
+	const struct ct_ctx *c = arg;
+	size_t bi = bench_index(tg->where), k = impl_index(tg->a), p = impl_index(tg->b);
+	if (bi == NBENCH || k == NIMPL || p == NIMPL || !runs(bi, k, c->use, c->buse) || !runs(bi, p, c->use, c->buse))
+		return false;
+	enum ct_metric m = (enum ct_metric)tg->at;
+	struct bench_spread pr = paired(bi, k, p, c->rounds, m);
+	struct bench_spread other = paired(bi, k, p, c->rounds, m == CT_RATE ? CT_CPU : CT_RATE);
+	double of_medians = m == CT_RATE ? FIELD(bi, k, c->rounds, rate).median / FIELD(bi, p, c->rounds, rate).median
+					 : FIELD(bi, k, c->rounds, cpu_per_op).median /
+					       FIELD(bi, p, c->rounds, cpu_per_op).median;
+	snprintf(detail, dlen, "[%.2f-%.2f] (of medians x%.2f; %s x%.2f [%.2f-%.2f])", pr.p10, pr.p90, of_medians,
+		 m == CT_RATE ? "CPU ns/op" : "ops/s", other.median, other.p10, other.p90);
+	*ratio = pr.median;
+	return true;
+}
+
 static int report(const struct opts *o, const bool *use, const bool *buse, const char *cpu_model)
 {
 	unsigned rounds = o->rounds;
-	FILE *csv = NULL;
-	if (o->csv != NULL) {
-		csv = fopen(o->csv, "w");
-		if (csv == NULL) {
-			fprintf(stderr, "bench_containers: %s: %s\n", o->csv, strerror(errno));
-			return 2;
-		}
-		fprintf(csv, "bench,container,impl,threads,rounds,mops_median,mops_p10,mops_p90,mops_min,mops_max,"
-			     "cpu_ns_per_op_median,cpu_ns_per_op_p10,cpu_ns_per_op_p90,all_cpu_ns_per_op_median,"
-			     "best_peer,ratio_to_best_peer,paired_ratio_median,paired_ratio_p10,paired_ratio_p90,"
-			     "leaked,bad,slice_ms,cpu,compiler\n");
-	}
+	FILE *csv = bench_csv_open(
+	    "bench_containers", o->csv,
+	    "bench,container,impl,threads,rounds,mops_median,mops_p10,mops_p90,mops_min,mops_max,"
+	    "cpu_ns_per_op_median,cpu_ns_per_op_p10,cpu_ns_per_op_p90,all_cpu_ns_per_op_median,"
+	    "best_peer,ratio_to_best_peer,paired_ratio_median,paired_ratio_p10,paired_ratio_p90,"
+	    "leaked,bad,slice_ms,cpu,compiler");
 	static const char *kind_name[] = {"queue", "stack", "map"};
 	int errors = 0;
 	for (size_t bi = 0; bi < NBENCH; bi++) {
@@ -459,28 +460,10 @@ static int report(const struct opts *o, const bool *use, const bool *buse, const
 	}
 	printf("\ntargets (per-round ratios of the tern row to the peer's: median [p10-p90]; the ratio of the\n"
 	       "medians beside it; then the other measure's per-round ratio, tern/peer, for information)\n");
-	for (size_t i = 0; i < NTARGET; i++) {
-		const struct ct_target *tg = &ct_targets[i];
-		size_t bi = bench_index(tg->bench), k = impl_index(tg->impl), p = impl_index(tg->peer);
-		if (bi == NBENCH || k == NIMPL || p == NIMPL || !runs(bi, k, use, buse) || !runs(bi, p, use, buse)) {
-			printf("  %-58s  not run\n", tg->text);
-			continue;
-		}
-		struct bench_spread pr = paired(bi, k, p, rounds, tg->metric);
-		struct bench_spread other = paired(bi, k, p, rounds, tg->metric == CT_RATE ? CT_CPU : CT_RATE);
-		double of_medians =
-		    tg->metric == CT_RATE
-		        ? FIELD(bi, k, rounds, rate).median / FIELD(bi, p, rounds, rate).median
-		        : FIELD(bi, k, rounds, cpu_per_op).median / FIELD(bi, p, rounds, cpu_per_op).median;
-		bool met = tg->metric == CT_RATE ? pr.median >= tg->bound : pr.median <= tg->bound;
-		printf("  %-58s  x%.2f [%.2f-%.2f] (of medians x%.2f)  %-6s  (%s x%.2f [%.2f-%.2f])\n", tg->text,
-		       pr.median, pr.p10, pr.p90, of_medians, met ? "met" : "MISSED",
-		       tg->metric == CT_RATE ? "CPU ns/op" : "ops/s", other.median, other.p10, other.p90);
-	}
-	if (csv != NULL && fclose(csv) != 0) {
-		fprintf(stderr, "bench_containers: %s: write failed\n", o->csv);
+	struct ct_ctx ctx = {use, buse, rounds};
+	bench_targets_report(stdout, ct_targets, NTARGET, ct_target, &ctx);
+	if (bench_csv_close("bench_containers", csv, o->csv) != 0)
 		return 2;
-	}
 	return errors;
 }
 
@@ -513,8 +496,7 @@ int main(int argc, char **argv)
 	char cpu_model[256], load0[64], load1[64];
 	bench_cpu_model(cpu_model, sizeof cpu_model);
 	bench_loadavg(load0, sizeof load0);
-	printf("bench/containers: cpu: %s; %ld online cpus; compiler: %s\n", cpu_model,
-	       sysconf(_SC_NPROCESSORS_ONLN), bench_compiler());
+	bench_print_machine(stdout, "bench/containers: ", cpu_model);
 	printf("load average (1/5/15 min) at the start: %s\n", load0);
 	printf(
 	    "%u rounds (+%u warm-up) of slices (%g ms untimed, then %g ms measured); a round runs every bench once,\n"

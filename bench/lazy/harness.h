@@ -17,6 +17,7 @@
 #define TERN_BENCH_HARNESS_H
 
 #include "../common/bench.h"
+#include "../common/target.h"
 
 struct lazy_impl {
 	const char *name;
@@ -135,20 +136,12 @@ struct breakdown_impl {
 	  prefix##_bd_str, prefix##_bd_str, prefix##_bd_rc }
 
 /*
- * A target of the lazy scenario: the median ns/read of row `a` against row
- * `b`, at the largest consumer count measured (the seed's 8) or, for
- * LAZY_WORST_GE2, the worst ratio over the counts >= 2.  Met when the ratio
- * is <= limit (< limit when strict).  Defined in impls.c, next to the rows.
+ * The lazy scenario's targets (defined in impls.c, next to the rows): the
+ * median ns/read of row a against row b (bench_target.at): at the largest
+ * consumer count measured (the seed's 8) or the worst ratio over the counts >= 2.
  */
 enum lazy_target_at { LAZY_AT_MAX_N, LAZY_WORST_GE2 };
-struct lazy_target {
-	const char *issue; /* where the target was set */
-	const char *a, *b;
-	double limit;
-	enum lazy_target_at at;
-	bool strict;
-};
-extern const struct lazy_target lazy_targets[];
+extern const struct bench_target lazy_targets[];
 extern const size_t lazy_ntargets;
 
 /* Registries (NULL-terminated), defined in impls.c from the impl_*.c files. */

@@ -29,6 +29,7 @@ static _Atomic uint64_t tern_bench_transforms;
 
 static struct bench_str *tern_bench_transform(const struct bench_blob *b)
 {
+	bench_xform_begin();
 	/* Relaxed: a statistic, read after the threads are joined. */
 	atomic_fetch_add_explicit(&tern_bench_transforms, 1, memory_order_relaxed);
 	struct bench_str *v = malloc(sizeof *v);
@@ -127,19 +128,11 @@ static void tern_borrow_consume(struct bench_thread *t)
 static void tern_batch_consume(struct bench_thread *t)
 {
 	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
-	uint64_t ops = 0, hits = 0;
-	do {
-		tern_epoch_pin();
-		for (unsigned i = 0; i < BENCH_BATCH; i++) {
-			const struct bench_str *v = blazy_get_transformed(lt);
-			if (v)
-				hits += bench_lt_longer(v->s);
-		}
-		tern_epoch_unpin();
-		ops += BENCH_BATCH;
-	} while (!bench_should_stop(t));
-	t->ops = ops;
-	t->hits = hits;
+	BENCH_LOOP_BATCH(t, tern_epoch_pin(), {
+		const struct bench_str *v = blazy_get_transformed(lt);
+		if (v)
+			hits_ += bench_lt_longer(v->s);
+	}, tern_epoch_unpin());
 }
 
 /* Online for the whole run: no pin per read; a quiescent state after every
@@ -147,18 +140,11 @@ static void tern_batch_consume(struct bench_thread *t)
 static void tern_qsbr_consume(struct bench_thread *t)
 {
 	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
-	uint64_t ops = 0, hits = 0;
-	do {
-		for (unsigned i = 0; i < BENCH_BATCH; i++) {
-			const struct bench_str *v = blazy_get_transformed(lt);
-			if (v)
-				hits += bench_lt_longer(v->s);
-		}
-		tern_epoch_quiescent();
-		ops += BENCH_BATCH;
-	} while (!bench_should_stop(t));
-	t->ops = ops;
-	t->hits = hits;
+	BENCH_LOOP_BATCH(t, (void)0, {
+		const struct bench_str *v = blazy_get_transformed(lt);
+		if (v)
+			hits_ += bench_lt_longer(v->s);
+	}, tern_epoch_quiescent());
 }
 
 /* Consumers only: the producer pins as usual (an online thread that never

@@ -17,17 +17,17 @@ const struct breakdown_impl *const breakdown_impls[] = {
 };
 
 /* Targets of scenario 1 (issue 5, issue 11), checked by `tern-bench report`. */
-const struct lazy_target lazy_targets[] = {
-	{ "5", "tern-borrow", "java", 0.8, LAZY_AT_MAX_N, false },
-	{ "5", "tern-borrow", "floor", 2.0, LAZY_AT_MAX_N, false },
-	{ "5", "tern-borrow", "rust-borrow", 0.25, LAZY_AT_MAX_N, false },
-	{ "5", "tern-copy", "rust-clone", 0.7, LAZY_AT_MAX_N, false },
-	{ "5", "tern-borrow", "mutex", 0.1, LAZY_WORST_GE2, false },
-	{ "5", "tern-borrow", "fine-rwlock", 0.1, LAZY_WORST_GE2, false },
-	{ "5", "tern-borrow", "atomicbool-rwlock", 0.1, LAZY_WORST_GE2, false },
+const struct bench_target lazy_targets[] = {
+	{ "5", "tern-borrow", "java", BENCH_LE, 0.8, LAZY_AT_MAX_N, NULL },
+	{ "5", "tern-borrow", "floor", BENCH_LE, 2.0, LAZY_AT_MAX_N, NULL },
+	{ "5", "tern-borrow", "rust-borrow", BENCH_LE, 0.25, LAZY_AT_MAX_N, NULL },
+	{ "5", "tern-copy", "rust-clone", BENCH_LE, 0.7, LAZY_AT_MAX_N, NULL },
+	{ "5", "tern-borrow", "mutex", BENCH_LE, 0.1, LAZY_WORST_GE2, NULL },
+	{ "5", "tern-borrow", "fine-rwlock", BENCH_LE, 0.1, LAZY_WORST_GE2, NULL },
+	{ "5", "tern-borrow", "atomicbool-rwlock", BENCH_LE, 0.1, LAZY_WORST_GE2, NULL },
 	/* Quiescent-state readers: an online consumer reads at the floor's cost. */
-	{ "11", "tern-qsbr", "floor", 1.05, LAZY_AT_MAX_N, false },
-	{ "11", "tern-qsbr", "java", 1.0, LAZY_AT_MAX_N, true },
-	{ "11", "tern-borrow", "java", 1.0, LAZY_AT_MAX_N, false },
+	{ "11", "tern-qsbr", "floor", BENCH_LE, 1.05, LAZY_AT_MAX_N, NULL },
+	{ "11", "tern-qsbr", "java", BENCH_LT, 1.0, LAZY_AT_MAX_N, NULL },
+	{ "11", "tern-borrow", "java", BENCH_LE, 1.0, LAZY_AT_MAX_N, NULL },
 };
 const size_t lazy_ntargets = sizeof lazy_targets / sizeof lazy_targets[0];

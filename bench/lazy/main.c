@@ -21,7 +21,6 @@
  * and the Java and Rust ones in their long-lived child processes, in an
  * order rotated from round to round.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,10 +32,10 @@ struct opts {
 	const char *out;
 	bool lazy, breakdown;
 	double seconds;
-	int rounds;
-	int consumers[MAX_LIST];
-	int nconsumers;
-	int bd_consumers;
+	unsigned rounds;
+	unsigned consumers[MAX_LIST];
+	unsigned nconsumers;
+	unsigned bd_consumers;
 	const char *malloc_name;
 	const char *java, *rust;
 	const char *only;
@@ -53,39 +52,10 @@ struct entry {
 
 static bool selected(const struct opts *o, const char *name)
 {
-	if (!o->only)
-		return true;
-	size_t n = strlen(name);
-	for (const char *p = o->only; *p;) {
-		size_t len = strcspn(p, ",");
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return false;
+	return bench_in_list(o->only, name);
 }
 
-static int parse_list(const char *s, int *out, int max)
-{
-	int n = 0;
-	while (*s && n < max) {
-		char *end;
-		long v = strtol(s, &end, 10);
-		if (end == s || v < 1 || v > 256)
-			return -1;
-		out[n++] = (int)v;
-		s = end;
-		if (*s == ',')
-			s++;
-		else if (*s)
-			return -1;
-	}
-	return n;
-}
-
-static void usage(void)
+static _Noreturn void usage(void)
 {
 	fprintf(stderr, "usage: tern-bench run --out RAW.csv [--scenarios lazy,breakdown] [--seconds S]\n"
 			"         [--rounds R] [--consumers 1,2,4,8] [--breakdown-consumers N]\n"
@@ -96,13 +66,20 @@ static void usage(void)
 	exit(2);
 }
 
+/* CPU ns per read, the transform path (bench_xform_begin()) and the reads that ran it taken out. */
+static double read_ns(const struct step_result *r)
+{
+	uint64_t cpu = r->cpu_ns > r->xform_ns ? r->cpu_ns - r->xform_ns : 0;
+	uint64_t reads = r->ops > r->xreads ? r->ops - r->xreads : 1;
+	return (double)cpu / (double)reads;
+}
+
 static void print_row(FILE *f, const struct opts *o, const char *scenario, const struct entry *e,
 		      int consumers, const char *payload, int round, const struct step_result *r)
 {
 	double ops = r->ops ? (double)r->ops : 1;
-	uint64_t reads_cpu = r->cpu_ns > r->xform_ns ? r->cpu_ns - r->xform_ns : 0;
 	fprintf(f, "%s,%s,%s,%s,%d,%s,%d,%.4f,%.4f,%.4f,%llu,%.1f,%llu,%llu,%llu\n", scenario,
-		o->malloc_name, e->name, e->lang, consumers, payload, round, (double)reads_cpu / ops,
+		o->malloc_name, e->name, e->lang, consumers, payload, round, read_ns(r),
 		(double)r->cpu_ns / ops, (double)r->wall_ns / ops, (unsigned long long)r->ops,
 		(double)r->prod_ns,
 		(unsigned long long)r->prod_iters, (unsigned long long)r->transforms,
@@ -117,39 +94,31 @@ static int run_main(int argc, char **argv)
 		.consumers = { 1, 2, 4, 8 }, .nconsumers = 4, .bd_consumers = 8,
 		.malloc_name = "glibc",
 	};
-	static const struct option lo[] = {
-		{ "out", required_argument, 0, 'o' },       { "scenarios", required_argument, 0, 's' },
-		{ "seconds", required_argument, 0, 't' },   { "rounds", required_argument, 0, 'r' },
-		{ "consumers", required_argument, 0, 'c' }, { "breakdown-consumers", required_argument, 0, 'b' },
-		{ "malloc", required_argument, 0, 'm' },    { "java", required_argument, 0, 'j' },
-		{ "rust", required_argument, 0, 'u' },      { "only", required_argument, 0, 'O' },
-		{ 0, 0, 0, 0 },
+	const char *scenarios = NULL;
+	const struct bench_opt table[] = {
+		{"out", BO_STR, &o.out, "RAW.csv", NULL, NULL, 0, 0},
+		{"scenarios", BO_STR, &scenarios, "lazy,breakdown", NULL, NULL, 0, 0},
+		{"seconds", BO_DOUBLE, &o.seconds, "S", NULL, NULL, 0, 0},
+		{"rounds", BO_UINT, &o.rounds, "R", NULL, NULL, 0, 0},
+		{"consumers", BO_LIST, o.consumers, "1,2,4,8", NULL, &o.nconsumers, MAX_LIST, 256},
+		{"breakdown-consumers", BO_UINT, &o.bd_consumers, "N", NULL, NULL, 0, 0},
+		{"malloc", BO_STR, &o.malloc_name, "NAME", NULL, NULL, 0, 0},
+		{"java", BO_STR, &o.java, "CMD", NULL, NULL, 0, 0},
+		{"rust", BO_STR, &o.rust, "CMD", NULL, NULL, 0, 0},
+		{"only", BO_STR, &o.only, "a,b", NULL, NULL, 0, 0},
+		BENCH_OPT_END,
 	};
-	int ch;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'o': o.out = optarg; break;
-		case 's':
-			o.lazy = strstr(optarg, "lazy") != NULL;
-			o.breakdown = strstr(optarg, "breakdown") != NULL;
-			break;
-		case 't': o.seconds = strtod(optarg, NULL); break;
-		case 'r': o.rounds = atoi(optarg); break;
-		case 'c':
-			o.nconsumers = parse_list(optarg, o.consumers, MAX_LIST);
-			if (o.nconsumers <= 0)
-				usage();
-			break;
-		case 'b': o.bd_consumers = atoi(optarg); break;
-		case 'm': o.malloc_name = optarg; break;
-		case 'j': o.java = *optarg ? optarg : NULL; break;
-		case 'u': o.rust = *optarg ? optarg : NULL; break;
-		case 'O': o.only = optarg; break;
-		default: usage();
-		}
+	bench_opts_parse("tern-bench run", table, NULL, argc, argv);
+	if (scenarios) {
+		o.lazy = strstr(scenarios, "lazy") != NULL;
+		o.breakdown = strstr(scenarios, "breakdown") != NULL;
 	}
-	if (!o.out || !(o.seconds > 0) || o.rounds < 1 || o.bd_consumers < 1 || optind != argc)
-		usage();
+	if (o.java && !*o.java)
+		o.java = NULL;
+	if (o.rust && !*o.rust)
+		o.rust = NULL;
+	if (!o.out || !(o.seconds > 0) || o.rounds < 1 || o.bd_consumers < 1)
+		bench_usage("tern-bench run", table, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	FILE *out = fopen(o.out, "w");
@@ -206,8 +175,8 @@ static int run_main(int argc, char **argv)
 	if (o.breakdown)
 		for (int k = 0; k < BD_NPAYLOADS; k++)
 			per_round += nbd[k];
-	int total = per_round * o.rounds, step = 0;
-	fprintf(stderr, "bench: %d steps of %.2f s (%d rounds), malloc=%s\n", total, o.seconds,
+	int total = per_round * (int)o.rounds, step = 0;
+	fprintf(stderr, "bench: %d steps of %.2f s (%u rounds), malloc=%s\n", total, o.seconds,
 		o.rounds, o.malloc_name);
 
 	if (have_java) { /* let the JIT compile the read loop before the first measurement */
@@ -218,28 +187,28 @@ static int run_main(int argc, char **argv)
 	}
 
 	int failures = 0;
-	for (int round = 1; round <= o.rounds; round++) {
-		for (int g = 0; g < (o.lazy ? o.nconsumers : 0); g++) {
+	for (int round = 1; round <= (int)o.rounds; round++) {
+		for (int g = 0; g < (o.lazy ? (int)o.nconsumers : 0); g++) {
 			for (int i = 0; i < nlazy; i++) {
 				const struct entry *e = &lazy[(i + round - 1) % nlazy];
 				struct step_result r;
 				int rc = 0;
 				step++;
 				if (e->child)
-					rc = child_run(e->child, "lazy", e->name, o.consumers[g], "str", o.seconds, &r);
+					rc = child_run(e->child, "lazy", e->name, (int)o.consumers[g], "str",
+						       o.seconds, &r);
 				else
-					run_lazy_step(e->lazy, o.consumers[g], o.seconds, &r);
+					run_lazy_step(e->lazy, (int)o.consumers[g], o.seconds, &r);
 				if (rc != 0) {
 					failures++;
 					continue;
 				}
-				print_row(out, &o, "lazy", e, o.consumers[g], "str", round, &r);
-				fprintf(
-				    stderr,
-				    "[%4d/%d] lazy      %-18s n=%-2d          round %d/%d %9.2f ns/op cpu %9.2f wall\n",
-				    step, total, e->name, o.consumers[g], round, o.rounds,
-				    (double)(r.cpu_ns - (r.xform_ns < r.cpu_ns ? r.xform_ns : r.cpu_ns)) /
-				        (double)(r.ops ? r.ops : 1),
+				print_row(out, &o, "lazy", e, (int)o.consumers[g], "str", round, &r);
+				bench_progress(
+				    step, total,
+				    "lazy      %-18s n=%-2d          round %d/%u %9.2f ns/op cpu %9.2f wall",
+				    e->name, (int)o.consumers[g], round, o.rounds,
+				    read_ns(&r),
 				    (double)r.wall_ns / (double)(r.ops ? r.ops : 1));
 			}
 		}
@@ -250,18 +219,18 @@ static int run_main(int argc, char **argv)
 				int rc = 0;
 				step++;
 				if (e->child)
-					rc = child_run(e->child, "breakdown", e->name, o.bd_consumers,
+					rc = child_run(e->child, "breakdown", e->name, (int)o.bd_consumers,
 						       bench_payloads[k], o.seconds, &r);
 				else
-					run_breakdown_step(e->bd, k, o.bd_consumers, o.seconds, &r);
+					run_breakdown_step(e->bd, k, (int)o.bd_consumers, o.seconds, &r);
 				if (rc != 0) {
 					failures++;
 					continue;
 				}
-				print_row(out, &o, "breakdown", e, o.bd_consumers, bench_payloads[k], round, &r);
-				fprintf(stderr,
-				        "[%4d/%d] breakdown %-18s n=%-2d %-8s round %d/%d %9.2f ns/op cpu %9.2f wall\n",
-				        step, total, e->name, o.bd_consumers, bench_payloads[k], round, o.rounds,
+				print_row(out, &o, "breakdown", e, (int)o.bd_consumers, bench_payloads[k], round, &r);
+				bench_progress(step, total,
+				        "breakdown %-18s n=%-2d %-8s round %d/%u %9.2f ns/op cpu %9.2f wall",
+				        e->name, (int)o.bd_consumers, bench_payloads[k], round, o.rounds,
 				        (double)r.cpu_ns / (double)(r.ops ? r.ops : 1),
 				        (double)r.wall_ns / (double)(r.ops ? r.ops : 1));
 			}

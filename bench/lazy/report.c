@@ -6,7 +6,6 @@
  * the same payload), prints the tables and the targets, and writes the
  * summary CSV, JSON and gnuplot data (one file per scenario).
  */
-#include <getopt.h>
 #include <math.h>
 
 #include "runner.h"
@@ -320,36 +319,43 @@ static bool target_ratio(const char *m, const char *a, const char *b, int n, dou
 	return true;
 }
 
-static void add_target(const char *m, const struct lazy_target *d, const int *cons, int nc)
+struct lazy_target_ctx {
+	const char *m;
+	const int *cons;
+	int nc;
+};
+
+/* Measures target d (lazy_targets[] in impls.c) and keeps it for the JSON file. */
+static bool lazy_target(const struct bench_target *d, void *arg, double *ratio, char *detail, size_t dlen)
 {
+	const struct lazy_target_ctx *c = arg;
 	if (ntargets == (int)(sizeof targets / sizeof targets[0]))
-		return;
+		return false;
 	struct target *t = &targets[ntargets++];
 	memset(t, 0, sizeof *t);
-	snprintf(t->issue, sizeof t->issue, "%s", d->issue);
-	t->limit = d->limit;
-	t->strict = d->strict;
+	snprintf(t->issue, sizeof t->issue, "%s", d->where);
+	bench_target_label(d, t->name, sizeof t->name);
+	if (d->at == LAZY_WORST_GE2)
+		snprintf(t->name + strlen(t->name), sizeof t->name - strlen(t->name), " at >= 2 consumers (worst n)");
+	t->limit = d->bound;
+	t->strict = d->cmp == BENCH_LT;
 	t->ratio = NAN;
-	if (d->at == LAZY_AT_MAX_N) {
-		snprintf(t->name, sizeof t->name, "%s %s %gx %s", d->a, d->strict ? "<" : "<=", d->limit, d->b);
-		t->consumers = cons[nc - 1];
-		t->evaluated = target_ratio(m, d->a, d->b, t->consumers, &t->ratio);
-	} else {
-		/* The worst ratio over consumer counts >= 2. */
-		snprintf(t->name, sizeof t->name, "%s %s %gx %s at >= 2 consumers (worst n)", d->a,
-			 d->strict ? "<" : "<=", d->limit, d->b);
-		for (int c = 0; c < nc; c++) {
-			double r;
-			if (cons[c] < 2 || !target_ratio(m, d->a, d->b, cons[c], &r))
-				continue;
-			if (!t->evaluated || r > t->ratio) {
-				t->ratio = r;
-				t->consumers = cons[c];
-			}
-			t->evaluated = true;
+	for (int i = 0; i < c->nc; i++) {
+		int n = c->cons[i];
+		double r;
+		/* LAZY_AT_MAX_N: the largest count; LAZY_WORST_GE2: the worst ratio over the counts >= 2. */
+		if ((d->at == LAZY_AT_MAX_N ? i != c->nc - 1 : n < 2) || !target_ratio(c->m, d->a, d->b, n, &r))
+			continue;
+		if (!t->evaluated || r > t->ratio) {
+			t->ratio = r;
+			t->consumers = n;
 		}
+		t->evaluated = true;
 	}
-	t->met = t->evaluated && (t->strict ? t->ratio < t->limit : t->ratio <= t->limit);
+	t->met = t->evaluated && bench_target_met(d, t->ratio);
+	*ratio = t->ratio;
+	snprintf(detail, dlen, "n=%d", t->consumers);
+	return t->evaluated;
 }
 
 static void compute_targets(void)
@@ -358,30 +364,18 @@ static void compute_targets(void)
 	int nm = distinct_names("lazy", NULL, offsetof(struct group, malloc_name), ms, 4);
 	if (nm == 0)
 		return;
-	const char *m = ms[0];
 	int cons[16];
-	int nc = distinct_ints("lazy", m, cons, 16);
-	for (size_t i = 0; i < lazy_ntargets; i++)
-		add_target(m, &lazy_targets[i], cons, nc);
-	printf("\nTargets (issues 5 and 11; same run, medians of thread CPU ns/op, malloc=%s)\n", m);
-	for (int i = 0; i < ntargets; i++) {
-		struct target *t = &targets[i];
-		if (!t->evaluated)
-			printf("  %-3s %-62s not measured (row missing)\n", t->issue, t->name);
-		else
-			printf("  %-3s %-62s n=%d  ratio %.3f  %s\n", t->issue, t->name, t->consumers, t->ratio,
-			       t->met ? "met" : "MISSED");
-	}
+	struct lazy_target_ctx c = {ms[0], cons, distinct_ints("lazy", ms[0], cons, 16)};
+	printf("\nTargets (issues 5 and 11; same run, medians of thread CPU ns/op, malloc=%s)\n", c.m);
+	bench_targets_report(stdout, lazy_targets, lazy_ntargets, lazy_target, &c);
 }
 
 /* ---- files ------------------------------------------------------------------------- */
 
 static void csv_num(FILE *f, double v)
 {
-	if (isnan(v))
-		fputs(",", f);
-	else
-		fprintf(f, ",%.4f", v);
+	fputc(',', f);
+	bench_csv_num(f, v);
 }
 
 static int write_csv(const char *path)
@@ -435,7 +429,7 @@ static void json_num(FILE *f, double v)
 		fprintf(f, "%.4f", v);
 }
 
-static int write_json(const char *path, char **meta, int nmeta)
+static int write_json(const char *path, const char **meta, int nmeta)
 {
 	FILE *f = fopen(path, "w");
 	if (!f) {
@@ -561,28 +555,18 @@ static int write_dat_breakdown(const char *path)
 
 int report_main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "csv", required_argument, 0, 'c' }, { "json", required_argument, 0, 'j' },
-		{ "dat-lazy", required_argument, 0, 'd' }, { "dat-breakdown", required_argument, 0, 'b' },
-		{ "meta", required_argument, 0, 'm' },
-		{ 0, 0, 0, 0 },
-	};
 	const char *csv = NULL, *json = NULL, *dat = NULL, *datb = NULL;
-	char *meta[32];
-	int nmeta = 0, ch;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'c': csv = optarg; break;
-		case 'j': json = optarg; break;
-		case 'd': dat = optarg; break;
-		case 'b': datb = optarg; break;
-		case 'm':
-			if (nmeta < 32)
-				meta[nmeta++] = optarg;
-			break;
-		default: return 2;
-		}
-	}
+	const char *meta[32];
+	unsigned nmeta = 0;
+	const struct bench_opt table[] = {
+		{"csv", BO_STR, &csv, "F", NULL, NULL, 0, 0},
+		{"json", BO_STR, &json, "F", NULL, NULL, 0, 0},
+		{"dat-lazy", BO_STR, &dat, "F", NULL, NULL, 0, 0},
+		{"dat-breakdown", BO_STR, &datb, "F", NULL, NULL, 0, 0},
+		{"meta", BO_STRS, meta, "k=v", NULL, &nmeta, 32, 0},
+		BENCH_OPT_END,
+	};
+	int optind = bench_opts_parse_some("tern-bench report", table, "  RAW.csv...\n", argc, argv);
 	if (optind == argc) {
 		fprintf(stderr, "report: no raw files\n");
 		return 2;
@@ -606,7 +590,7 @@ int report_main(int argc, char **argv)
 	for (int i = 0; i < nm; i++)
 		print_breakdown_table(ms[i]);
 	compute_targets();
-	if ((csv && write_csv(csv) != 0) || (json && write_json(json, meta, nmeta) != 0) ||
+	if ((csv && write_csv(csv) != 0) || (json && write_json(json, meta, (int)nmeta) != 0) ||
 	    (dat && write_dat_lazy(dat) != 0) || (datb && write_dat_breakdown(datb) != 0))
 		return 1;
 	return 0;

@@ -5,8 +5,6 @@
  * together on a barrier, run for the given time, and report their CPU time
  * (CLOCK_THREAD_CPUTIME_ID), wall time and read count.
  */
-#include <errno.h>
-
 #include "runner.h"
 
 struct step {
@@ -34,13 +32,6 @@ static void thread_exit(struct step *s)
 		s->bd->thread_exit();
 }
 
-static void barrier_wait(pthread_barrier_t *b)
-{
-	int rc = pthread_barrier_wait(b);
-	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
-		abort();
-}
-
 static void *consumer_main(void *arg)
 {
 	struct bench_thread *t = arg;
@@ -48,8 +39,8 @@ static void *consumer_main(void *arg)
 	thread_enter(s);
 	if (s->lazy && s->lazy->consumer_enter)
 		s->lazy->consumer_enter(s->run.obj);
-	barrier_wait(&s->run.barrier);
-	bench_transform_cpu_ns = 0;
+	bench_barrier_wait(&s->run.barrier);
+	bench_xform_reset();
 	uint64_t c0 = bench_cpu_ns(), w0 = bench_wall_ns();
 	if (s->lazy)
 		s->lazy->consume(t);
@@ -78,7 +69,7 @@ static void *producer_main(void *arg)
 	if (!samples)
 		abort();
 	thread_enter(s);
-	barrier_wait(&s->run.barrier);
+	bench_barrier_wait(&s->run.barrier);
 	while (!bench_should_stop(t)) {
 		struct bench_blob b = bench_rng_blob(&rng);
 		uint64_t w0 = bench_wall_ns();
@@ -95,15 +86,6 @@ static void *producer_main(void *arg)
 	producer_sink = sink;
 	thread_exit(s);
 	return NULL;
-}
-
-static void sleep_seconds(double seconds)
-{
-	struct timespec ts;
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static void run_step(struct step *s, int consumers, double seconds, bool producer,
@@ -126,8 +108,8 @@ static void run_step(struct step *s, int consumers, double seconds, bool produce
 			abort();
 		}
 	}
-	barrier_wait(&s->run.barrier);
-	sleep_seconds(seconds);
+	bench_barrier_wait(&s->run.barrier);
+	bench_sleep_ns((uint64_t)(seconds * 1e9));
 	/* Relaxed: the threads only need to see it eventually; their results
 	 * are read after pthread_join, which orders everything. */
 	atomic_store_explicit(&s->run.stop, true, memory_order_relaxed);
@@ -142,6 +124,7 @@ static void run_step(struct step *s, int consumers, double seconds, bool produce
 			out->xform_ns += th[i].xform_ns;
 			out->wall_ns += th[i].wall_ns;
 			out->ops += th[i].ops;
+			out->xreads += th[i].xreads;
 			out->hits += th[i].hits;
 		}
 	}

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include "../common/child.h"
 #include "harness.h"
 
 /* One step: cpu/wall/ops/hits summed over the consumer threads, xform_ns
@@ -13,6 +14,7 @@
 struct step_result {
 	uint64_t cpu_ns, wall_ns, ops, hits, xform_ns;
 	uint64_t prod_ns, prod_iters, transforms;
+	uint64_t xreads; /* of ops, reads that ran a transform (C rows; 0 from a child) */
 };
 
 void run_lazy_step(const struct lazy_impl *impl, int consumers, double seconds,
@@ -22,9 +24,7 @@ void run_breakdown_step(const struct breakdown_impl *impl, int payload, int cons
 
 /* A Java or Rust harness driven over pipes (protocol in bench/rust/src/main.rs). */
 struct child {
-	const char *lang;
-	pid_t pid;
-	FILE *to, *from;
+	struct bench_child c;
 	char desc[256];
 };
 

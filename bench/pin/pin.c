@@ -36,7 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_util.h"
+#include "../common/bench.h"
+#include "../common/child.h"
+#include "../common/target.h"
 #include "loops.h"
 
 #define MAX_THREADS 8
@@ -187,28 +189,27 @@ static uint64_t calibrate(size_t impl, double ms)
 /* Runs the child for one round at one reader count; fills out[variant]. */
 static void run_child(const char *bin, const char *impl, unsigned nthreads, double ms, struct result out[NV])
 {
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "'%s' --child --impl=%s --threads=%u --ms=%g", bin, impl, nthreads, ms);
-	FILE *p = popen(cmd, "r");
-	if (p == NULL) {
-		perror("popen");
-		exit(2);
-	}
+	char a_impl[128], a_t[32], a_ms[64], line[256];
+	snprintf(a_impl, sizeof a_impl, "--impl=%s", impl);
+	snprintf(a_t, sizeof a_t, "--threads=%u", nthreads);
+	snprintf(a_ms, sizeof a_ms, "--ms=%g", ms);
+	char *argv[] = {(char *)bin, "--child", a_impl, a_t, a_ms, NULL};
+	struct bench_child c;
 	memset(out, 0, NV * sizeof out[0]);
 	unsigned got = 0;
-	char line[256];
-	while (fgets(line, sizeof line, p) != NULL) {
+	if (bench_child_start(&c, impl, argv) != 0)
+		exit(2);
+	while (bench_child_line(&c, line, sizeof line) != NULL) {
 		unsigned v, idx;
-		double c, w;
-		if (sscanf(line, "sample %u %u %lf %lf", &v, &idx, &c, &w) == 4 && v < NV) {
-			out[v].cpu_ns += c / nthreads;
+		double cpu, w;
+		if (sscanf(line, "sample %u %u %lf %lf", &v, &idx, &cpu, &w) == 4 && v < NV) {
+			out[v].cpu_ns += cpu / nthreads;
 			out[v].wall_ns += w / nthreads;
 			got++;
 		}
 	}
-	int st = pclose(p);
-	if (st != 0 || got != nthreads * NV) {
-		fprintf(stderr, "bench_pin: child '%s' failed (status %d, %u samples)\n", cmd, st, got);
+	if (bench_child_finish(&c, NULL) != 0 || got != nthreads * NV) {
+		fprintf(stderr, "bench_pin: child %s for %s failed (%u samples)\n", bin, impl, got);
 		exit(2);
 	}
 }
@@ -250,51 +251,24 @@ struct opts {
 	const char *impl;
 };
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: bench_pin [--rounds=N] [--ms=M] [--threads=1,2] [--fence-bin=PATH] [--csv=PATH]\n"
-			"       bench_pin --child --threads=T [--ms=M] [--impl=NAME]\n");
-	exit(2);
-}
-
 static void parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){.rounds = 7, .ms = 20, .tcounts = {1, 2}, .ntcounts = 2, .impl = "tern-fence"};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strncmp(a, "--rounds=", 9) == 0) {
-			o->rounds = (unsigned)strtoul(a + 9, NULL, 10);
-		} else if (strncmp(a, "--ms=", 5) == 0) {
-			o->ms = strtod(a + 5, NULL);
-		} else if (strncmp(a, "--threads=", 10) == 0) {
-			o->ntcounts = 0;
-			const char *s = a + 10;
-			while (*s != '\0') {
-				char *end;
-				unsigned long t = strtoul(s, &end, 10);
-				if (end == s || t == 0 || t > MAX_THREADS || o->ntcounts == MAX_TCOUNTS)
-					usage();
-				o->tcounts[o->ntcounts++] = (unsigned)t;
-				if (*end == ',')
-					end++;
-				else if (*end != '\0')
-					usage();
-				s = end;
-			}
-		} else if (strncmp(a, "--fence-bin=", 12) == 0) {
-			o->fence_bin = a + 12;
-		} else if (strncmp(a, "--csv=", 6) == 0) {
-			o->csv = a + 6;
-		} else if (strcmp(a, "--child") == 0) {
-			o->child = true;
-		} else if (strncmp(a, "--impl=", 7) == 0) {
-			o->impl = a + 7;
-		} else {
-			usage();
-		}
-	}
-	if (o->rounds == 0 || o->rounds > MAX_ROUNDS || !(o->ms > 0) || o->ntcounts == 0)
-		usage();
+	const struct bench_opt table[] = {
+		{"rounds", BO_UINT, &o->rounds, "N", NULL, NULL, 0, 0},
+		{"ms", BO_DOUBLE, &o->ms, "M", NULL, NULL, 0, 0},
+		{"threads", BO_LIST, o->tcounts, "1,2", NULL, &o->ntcounts, MAX_TCOUNTS, MAX_THREADS},
+		{"fence-bin", BO_STR, &o->fence_bin, "PATH", NULL, NULL, 0, 0},
+		{"csv", BO_STR, &o->csv, "PATH", NULL, NULL, 0, 0},
+		{"child", BO_FLAG, &o->child, NULL, NULL, NULL, 0, 0},
+		{"impl", BO_STR, &o->impl, "NAME", NULL, NULL, 0, 0},
+		BENCH_OPT_END,
+	};
+	static const char more[] =
+	    "  (--child --threads=T [--ms=M] [--impl=NAME]: the forced-fence binary's child mode)\n";
+	bench_opts_parse("bench_pin", table, more, argc, argv);
+	if (o->rounds == 0 || o->rounds > MAX_ROUNDS || !(o->ms > 0) || (o->child && o->ntcounts != 1))
+		bench_usage("bench_pin", table, more);
 }
 
 /* [impl][variant][tcount][clock][round]; clock 0 = thread CPU, 1 = wall */
@@ -312,16 +286,31 @@ static size_t find_impl(const char *name)
 	return NIMPL;
 }
 
+/* The targets: ratios of the fastest placements' median thread CPU time. */
+static const struct bench_target pin_targets[] = {
+	{"-", "tern", "urcu-memb", BENCH_LE, 1.0, 0, NULL},
+	{"-", "tern", "ck_epoch", BENCH_LE, 0.2, 0, NULL},
+};
+
+static bool pin_target(const struct bench_target *tg, void *ctx, double *ratio, char *detail, size_t dlen)
+{
+	unsigned t = *(const unsigned *)ctx;
+	size_t a = find_impl(tg->a), b = find_impl(tg->b);
+	(void)detail;
+	(void)dlen;
+	if (a == NIMPL || b == NIMPL)
+		return false;
+	*ratio = summ[a][best[a][t]][t][0].median / summ[b][best[b][t]][t][0].median;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	parse(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (o.child) {
-		if (o.ntcounts != 1)
-			usage();
+	if (o.child)
 		return child_main(o.impl, o.tcounts[0], o.ms);
-	}
 
 	unsigned maxt = 1;
 	for (unsigned t = 0; t < o.ntcounts; t++)
@@ -333,7 +322,7 @@ int main(int argc, char **argv)
 	bench_cpu_model(cpu, sizeof cpu);
 	printf("bench/pin: ns per pin+unpin pair; %u rounds, ~%g ms per sample, interleaved; "
 	       "each row at its fastest of %d loop placements\n", o.rounds, o.ms, NV);
-	printf("cpu: %s; %ld online cpus; compiler: %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN), bench_compiler());
+	bench_print_machine(stdout, "", cpu);
 #ifndef TERN_EPOCH_FORCE_FENCE
 	printf("urcu-memb sys_membarrier: %d", pin_urcu_memb_has_sys_membarrier());
 #ifdef BENCH_HAVE_TERN
@@ -394,16 +383,8 @@ int main(int argc, char **argv)
 	}
 
 	size_t tern = find_impl("tern");
-	FILE *csv = NULL;
-	if (o.csv != NULL) {
-		csv = fopen(o.csv, "w");
-		if (csv == NULL) {
-			fprintf(stderr, "bench_pin: %s: %s\n", o.csv, strerror(errno));
-			return 2;
-		}
-		fprintf(csv, "impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,loop_phase,"
-			     "slowest_phase_median_ns,rounds,cpu,compiler\n");
-	}
+	FILE *csv = bench_csv_open("bench_pin", o.csv, "impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,"
+						       "loop_phase,slowest_phase_median_ns,rounds,cpu,compiler");
 	for (unsigned t = 0; t < o.ntcounts; t++) {
 		printf("\n%u reader thread%s      thread CPU ns/pair          wall ns/pair            "
 		       "phase  slowest phase\n", o.tcounts[t], o.tcounts[t] == 1 ? " " : "s");
@@ -455,21 +436,12 @@ int main(int argc, char **argv)
 			printf("\n");
 		}
 	if (tern < NIMPL) {
-		size_t memb = find_impl("urcu-memb"), ck = find_impl("ck_epoch");
-		printf("\ntargets (median thread CPU time, fastest placements): tern <= 1.0x urcu-memb, "
-		       "tern <= 0.2x ck_epoch\n");
+		printf("\ntargets (median thread CPU time, fastest placements; per reader count)\n");
 		for (unsigned t = 0; t < o.ntcounts; t++) {
-			double tn = summ[tern][best[tern][t]][t][0].median;
-			double a = tn / summ[memb][best[memb][t]][t][0].median;
-			double b = tn / summ[ck][best[ck][t]][t][0].median;
-			printf("  %u reader%s: tern/urcu-memb = %.2f (%s), tern/ck_epoch = %.3f (%s)\n",
-			       o.tcounts[t], o.tcounts[t] == 1 ? " " : "s", a, a <= 1.0 ? "met" : "MISSED", b,
-			       b <= 0.2 ? "met" : "MISSED");
+			printf(" %u reader%s:\n", o.tcounts[t], o.tcounts[t] == 1 ? "" : "s");
+			size_t n = sizeof pin_targets / sizeof pin_targets[0];
+			bench_targets_report(stdout, pin_targets, n, pin_target, &t);
 		}
 	}
-	if (csv != NULL && fclose(csv) != 0) {
-		fprintf(stderr, "bench_pin: %s: write failed\n", o.csv);
-		return 2;
-	}
-	return 0;
+	return bench_csv_close("bench_pin", csv, o.csv);
 }

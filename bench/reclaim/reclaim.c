@@ -102,8 +102,9 @@
 #include <tern/epoch.h> /* TERN_EPOCH_BAG_CAP, for the idle target */
 #endif
 
-#include "../common/slice.h"
-#include "../pin/bench_util.h"
+#include "../common/bench.h"
+#include "../common/child.h"
+#include "../common/target.h"
 #include "reclaim.h"
 
 _Atomic(struct rc_hdr *) rc_slot;
@@ -219,118 +220,69 @@ struct opts {
 	const char *impl;
 };
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: bench_reclaim [--scenarios=throughput,gp,idle] [--mode=slice|process]\n"
-		"         [--rounds=N] [--warmup=N] [--slice-ms=M] [--warm-ms=M] [--warm-max-ms=M] [--ms=M]\n"
-		"         [--rss-ms=M] [--writers=1,2]\n"
-		"         [--readers=1,2]\n"
-		"         [--idle-ms=M] [--idle-objs=N] [--idle-rounds=N] [--impls=a,b] [--gp-impls=a,b]\n"
-		"         [--seed=N] [--csv=PATH] [--gp-csv=PATH] [--idle-csv=PATH] [--verbose]\n");
-	exit(2);
-}
+static const struct bench_opt *opt_table;
 
-static void parse_counts(const char *s, unsigned *out, unsigned *n, unsigned max_value)
+/* After parse(), opt_table is NULL (it pointed into parse's frame). */
+static _Noreturn void usage(void)
 {
-	*n = 0;
-	while (*s != '\0') {
-		char *end;
-		unsigned long w = strtoul(s, &end, 10);
-		if (end == s || w == 0 || w > max_value || *n == MAX_WCOUNTS)
-			usage();
-		out[(*n)++] = (unsigned)w;
-		if (*end == ',')
-			end++;
-		else if (*end != '\0')
-			usage();
-		s = end;
+	if (opt_table == NULL) {
+		fprintf(stderr, "bench_reclaim: options that do not fit together (--help lists them)\n");
+		exit(2);
 	}
-	if (*n == 0)
-		usage();
+	bench_usage("bench_reclaim", opt_table,
+		    "  (--child[=idle|slices] --impl=NAME: a child process of the driver)\n");
 }
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){.throughput = true, .gp = true, .idle = true, .rounds = 60, .warmup = 1, .ms = 200,
+	*o = (struct opts){.throughput = true, .gp = true, .idle = true, .warmup = 1, .ms = 200,
 			   .slice_ms = 15, .warm_ms = 5, .rss_ms = 100, .wcounts = {1, 2}, .nwcounts = 2,
 			   .rcounts = {1, 2}, .nrcounts = 2, .idle_ms = 200, .idle_objs = 1000,
 			   .idle_rounds = 3, .seed = 1};
-	bool rounds_given = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strncmp(a, "--rounds=", 9) == 0) {
-			o->rounds = (unsigned)strtoul(a + 9, NULL, 10);
-			rounds_given = true;
-		} else if (strncmp(a, "--warmup=", 9) == 0) {
-			o->warmup = (unsigned)strtoul(a + 9, NULL, 10);
-		} else if (strncmp(a, "--ms=", 5) == 0) {
-			o->ms = strtod(a + 5, NULL);
-		} else if (strncmp(a, "--slice-ms=", 11) == 0) {
-			o->slice_ms = strtod(a + 11, NULL);
-		} else if (strncmp(a, "--warm-ms=", 10) == 0) {
-			o->warm_ms = strtod(a + 10, NULL);
-		} else if (strncmp(a, "--warm-max-ms=", 14) == 0) {
-			wk_warm_max_ms = strtod(a + 14, NULL);
-		} else if (strncmp(a, "--rss-ms=", 9) == 0) {
-			o->rss_ms = strtod(a + 9, NULL);
-		} else if (strncmp(a, "--writers=", 10) == 0) {
-			parse_counts(a + 10, o->wcounts, &o->nwcounts, MAX_WRITERS);
-		} else if (strncmp(a, "--readers=", 10) == 0) {
-			parse_counts(a + 10, o->rcounts, &o->nrcounts, MAX_WRITERS);
-		} else if (strncmp(a, "--idle-ms=", 10) == 0) {
-			o->idle_ms = strtod(a + 10, NULL);
-		} else if (strncmp(a, "--idle-objs=", 12) == 0) {
-			o->idle_objs = (unsigned)strtoul(a + 12, NULL, 10);
-		} else if (strncmp(a, "--idle-rounds=", 14) == 0) {
-			o->idle_rounds = (unsigned)strtoul(a + 14, NULL, 10);
-		} else if (strncmp(a, "--seed=", 7) == 0) {
-			o->seed = strtoull(a + 7, NULL, 10);
-		} else if (strncmp(a, "--scenarios=", 12) == 0) {
-			const char *s = a + 12;
-			o->throughput = strstr(s, "throughput") != NULL;
-			o->gp = strstr(s, "gp") != NULL;
-			o->idle = strstr(s, "idle") != NULL;
-			if (!o->throughput && !o->gp && !o->idle)
-				usage();
-		} else if (strcmp(a, "--mode=slice") == 0) {
-			o->process_mode = false;
-		} else if (strcmp(a, "--mode=process") == 0) {
-			o->process_mode = true;
-		} else if (strncmp(a, "--csv=", 6) == 0) {
-			o->csv = a + 6;
-		} else if (strncmp(a, "--gp-csv=", 9) == 0) {
-			o->gp_csv = a + 9;
-		} else if (strncmp(a, "--idle-csv=", 11) == 0) {
-			o->idle_csv = a + 11;
-		} else if (strcmp(a, "--verbose") == 0) {
-			rc_verbose = true;
-		} else if (strcmp(a, "--child") == 0) {
-			o->child = true;
-			o->child_kind = "run";
-		} else if (strcmp(a, "--child=idle") == 0) {
-			o->child = true;
-			o->child_kind = "idle";
-		} else if (strcmp(a, "--child=slices") == 0) {
-			o->child = true;
-			o->child_kind = "slices";
-		} else if (strncmp(a, "--impl=", 7) == 0) {
-			o->impl = a + 7;
-		} else if (strncmp(a, "--impls=", 8) == 0) {
-			o->only = a + 8;
-		} else if (strncmp(a, "--gp-impls=", 11) == 0) {
-			o->gp_only = a + 11;
-		} else {
-			usage();
-		}
+	const char *scenarios = NULL, *mode = "slice";
+	const struct bench_opt table[] = {
+		{"scenarios", BO_STR, &scenarios, "throughput,gp,idle", NULL, NULL, 0, 0},
+		{"mode", BO_STR, &mode, "slice|process", NULL, NULL, 0, 0},
+		{"rounds", BO_UINT, &o->rounds, "N", NULL, NULL, 0, 0},
+		{"warmup", BO_UINT, &o->warmup, "N", NULL, NULL, 0, 0},
+		{"slice-ms", BO_DOUBLE, &o->slice_ms, "M", NULL, NULL, 0, 0},
+		{"warm-ms", BO_DOUBLE, &o->warm_ms, "M", NULL, NULL, 0, 0},
+		{"warm-max-ms", BO_DOUBLE, &wk_warm_max_ms, "M", NULL, NULL, 0, 0},
+		{"ms", BO_DOUBLE, &o->ms, "M", NULL, NULL, 0, 0},
+		{"rss-ms", BO_DOUBLE, &o->rss_ms, "M", NULL, NULL, 0, 0},
+		{"writers", BO_LIST, o->wcounts, "1,2", NULL, &o->nwcounts, MAX_WCOUNTS, MAX_WRITERS},
+		{"readers", BO_LIST, o->rcounts, "1,2", NULL, &o->nrcounts, MAX_WCOUNTS, MAX_WRITERS},
+		{"idle-ms", BO_DOUBLE, &o->idle_ms, "M", NULL, NULL, 0, 0},
+		{"idle-objs", BO_UINT, &o->idle_objs, "N", NULL, NULL, 0, 0},
+		{"idle-rounds", BO_UINT, &o->idle_rounds, "N", NULL, NULL, 0, 0},
+		{"impls", BO_STR, &o->only, "a,b", NULL, NULL, 0, 0},
+		{"gp-impls", BO_STR, &o->gp_only, "a,b", NULL, NULL, 0, 0},
+		{"seed", BO_U64, &o->seed, "N", NULL, NULL, 0, 0},
+		{"csv", BO_STR, &o->csv, "PATH", NULL, NULL, 0, 0},
+		{"gp-csv", BO_STR, &o->gp_csv, "PATH", NULL, NULL, 0, 0},
+		{"idle-csv", BO_STR, &o->idle_csv, "PATH", NULL, NULL, 0, 0},
+		{"verbose", BO_FLAG, &rc_verbose, NULL, NULL, NULL, 0, 0},
+		{"child", BO_STR, &o->child_kind, "idle|slices", "run", NULL, 0, 0},
+		{"impl", BO_STR, &o->impl, "NAME", NULL, NULL, 0, 0},
+		BENCH_OPT_END,
+	};
+	opt_table = table;
+	bench_opts_parse("bench_reclaim", table, NULL, argc, argv);
+	if (scenarios != NULL) {
+		o->throughput = strstr(scenarios, "throughput") != NULL;
+		o->gp = strstr(scenarios, "gp") != NULL;
+		o->idle = strstr(scenarios, "idle") != NULL;
 	}
+	o->process_mode = strcmp(mode, "process") == 0;
+	o->child = o->child_kind != NULL;
 	/* The process mode's default stays what it was: 7 rounds. */
-	if (o->process_mode && !rounds_given)
-		o->rounds = 7;
-	if (o->rounds == 0 || o->rounds > MAX_ROUNDS || !(o->ms > 0) || !(o->slice_ms > 0) ||
-	    !(o->rss_ms >= 0) || !(o->warm_ms >= 0) || !(o->idle_ms > 0) || o->idle_objs == 0 || o->idle_rounds == 0 ||
-	    o->idle_rounds > MAX_IDLE_ROUNDS)
+	if (o->rounds == 0)
+		o->rounds = o->process_mode ? 7 : 60;
+	if (o->rounds > MAX_ROUNDS || !(o->ms > 0) || !(o->slice_ms > 0) || !(o->rss_ms >= 0) || !(o->warm_ms >= 0) ||
+	    !(o->idle_ms > 0) || o->idle_objs == 0 || o->idle_rounds == 0 || o->idle_rounds > MAX_IDLE_ROUNDS ||
+	    (!o->throughput && !o->gp && !o->idle) || (strcmp(mode, "process") != 0 && strcmp(mode, "slice") != 0))
 		usage();
+	opt_table = NULL;
 }
 
 static const struct rc_impl *impl_named(const char *name)
@@ -558,40 +510,16 @@ static const char *self_exe;
  * passes each stdout line to `line`; => the child's rusage (peak RSS). */
 static struct rusage run_self(char **argv, void (*line)(const char *, void *), void *arg, const char *what)
 {
-	int fd[2];
-	if (pipe(fd) != 0) {
-		perror("pipe");
-		exit(2);
-	}
-	argv[0] = (char *)self_exe;
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		exit(2);
-	}
-	if (pid == 0) {
-		dup2(fd[1], STDOUT_FILENO);
-		close(fd[0]);
-		close(fd[1]);
-		execv(self_exe, argv);
-		perror("execv");
-		_exit(127);
-	}
-	close(fd[1]);
-	FILE *f = fdopen(fd[0], "r");
-	char buf[512];
-	while (f != NULL && fgets(buf, sizeof buf, f) != NULL)
-		line(buf, arg);
-	if (f != NULL)
-		fclose(f);
-	int st;
+	struct bench_child c;
 	struct rusage ru;
-	if (wait4(pid, &st, 0, &ru) != pid) {
-		perror("wait4");
+	char buf[512];
+	argv[0] = (char *)self_exe;
+	if (bench_child_start(&c, what, argv) != 0)
 		exit(2);
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "bench_reclaim: child for %s failed (status %d)\n", what, st);
+	while (bench_child_line(&c, buf, sizeof buf) != NULL)
+		line(buf, arg);
+	if (bench_child_finish(&c, &ru) != 0) {
+		fprintf(stderr, "bench_reclaim: child for %s failed\n", what);
 		exit(2);
 	}
 	return ru;
@@ -1074,21 +1002,13 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 	for (size_t k = 0; k < NIMPL; k++)
 		if (use[k] && strcmp(impls[k]->name, "tern-defer") == 0)
 			tern = k;
-	FILE *csv = NULL;
-	if (o->csv != NULL) {
-		csv = fopen(o->csv, "w");
-		if (csv == NULL) {
-			fprintf(stderr, "bench_reclaim: %s: %s\n", o->csv, strerror(errno));
-			return 2;
-		}
-		fprintf(csv,
+	FILE *csv = bench_csv_open("bench_reclaim", o->csv,
 		        "impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,"
 		        "writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,"
 		        "peak_rss_kib_max,reader_mreads_per_s,reader_max_gap_ms,leaked,bad_reads,cpu,compiler,"
 		        "mode,slice_ms,all_cpu_ns_per_obj,best_peer,ratio_to_best_peer,paired_ratio_median,"
 		        "paired_ratio_min,paired_ratio_max,paired_ratio_p10,paired_ratio_p90,paired_cpu_ratio_median,"
-		        "paired_cpu_ratio_min,paired_cpu_ratio_max,warm_ms_median\n");
-	}
+		        "paired_cpu_ratio_min,paired_cpu_ratio_max,warm_ms_median");
 	int errors = 0;
 	for (unsigned w = 0; w < o->nwcounts; w++) {
 		/* The best peer: highest median rate among the non-tern rows. */
@@ -1238,10 +1158,8 @@ static int throughput_report(const struct opts *o, const bool *use, const char *
 			}
 		}
 	}
-	if (csv != NULL && fclose(csv) != 0) {
-		fprintf(stderr, "bench_reclaim: %s: write failed\n", o->csv);
+	if (bench_csv_close("bench_reclaim", csv, o->csv) != 0)
 		return 2;
-	}
 	return errors;
 }
 
@@ -1433,19 +1351,11 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 	for (size_t k = 0; k < NGP; k++)
 		if (use[k] && strcmp(gp_impls[k]->name, GP_REF) == 0)
 			ref = k;
-	FILE *csv = NULL;
-	if (o->gp_csv != NULL) {
-		csv = fopen(o->gp_csv, "w");
-		if (csv == NULL) {
-			fprintf(stderr, "bench_reclaim: %s: %s\n", o->gp_csv, strerror(errno));
-			return 2;
-		}
-		fprintf(csv,
+	FILE *csv = bench_csv_open("bench_reclaim", o->gp_csv,
 		        "impl,readers,rounds,call,sync_us_median,sync_us_p10,sync_us_p90,slice_median_us_min,"
 		        "slice_median_us_max,syncs,ratio_to_urcu_memb,paired_ratio_median,paired_ratio_min,"
 		        "paired_ratio_max,paired_ratio_p10,paired_ratio_p90,syncer_cpu_us_per_sync,reader_mreads_per_s,"
-		        "bad_reads,slice_ms,cpu,compiler\n");
-	}
+		        "bad_reads,slice_ms,cpu,compiler");
 	printf("\nbench/reclaim gp: microseconds per synchronize, readers looping pin/load/check/unpin; "
 	       "%u rounds (+%u warm-up) of slices (%g ms untimed, %g ms measured), interleaved in one process\n",
 	       o->rounds, o->warmup, o->warm_ms, o->slice_ms);
@@ -1458,7 +1368,7 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 			if (!use[k])
 				continue;
 			struct gp_result *res = &gp_res[k][ri];
-			qsort(res->lat, res->nlat, sizeof *res->lat, bench_cmp_double);
+			(void)bench_stat_of(res->lat, res->nlat); /* sorts */
 			med[k][ri] = bench_pct(res->lat, res->nlat, 0.5) / 1e3;
 		}
 		for (size_t k = 0; k < NGP; k++) {
@@ -1521,10 +1431,8 @@ static int gp_run(const struct opts *o, const bool *use, uint64_t *seed, const c
 			       paired[tern][ri][0], paired[tern][ri][1], paired[tern][ri][2],
 			       paired[tern][ri][0] <= 1.0 ? "met" : "MISSED", med[tern][ri] / med[ref][ri]);
 	}
-	if (csv != NULL && fclose(csv) != 0) {
-		fprintf(stderr, "bench_reclaim: %s: write failed\n", o->gp_csv);
+	if (bench_csv_close("bench_reclaim", csv, o->gp_csv) != 0)
 		return 2;
-	}
 	return rc_bad_of(RC_OWNERS - 1) != 0;
 }
 
@@ -1553,18 +1461,11 @@ static struct bench_stat idle_field(size_t k, unsigned rounds, size_t off)
 static int idle_report(const struct opts *o, const bool *use, const char *cpu)
 {
 	unsigned rounds = o->idle_rounds;
-	FILE *csv = NULL;
-	if (o->idle_csv != NULL) {
-		csv = fopen(o->idle_csv, "w");
-		if (csv == NULL) {
-			fprintf(stderr, "bench_reclaim: %s: %s\n", o->idle_csv, strerror(errno));
-			return 2;
-		}
-		fprintf(csv, "impl,rounds,objects,sleep_ms,destroyed_at_sleep_median,destroyed_at_wake_median,"
+	FILE *csv = bench_csv_open("bench_reclaim", o->idle_csv,
+				   "impl,rounds,objects,sleep_ms,destroyed_at_sleep_median,destroyed_at_wake_median,"
 			     "destroyed_at_wake_min,destroyed_at_wake_max,barrier,destroyed_before_barrier_median,"
 			     "destroyed_after_barrier_median,destroyed_after_barrier_min,destroyed_after_barrier_max,"
-			     "barrier_ms_median,barrier_ms_max,leaked,bad_reads,cpu,compiler\n");
-	}
+			     "barrier_ms_median,barrier_ms_max,leaked,bad_reads,cpu,compiler");
 	printf("\nbench/reclaim idle: a thread defers %u objects and sleeps %g ms while 1 writer + 1 reader keep "
 	       "working; %u rounds, one process each\n"
 	       "  (its objects destroyed when it fell asleep and when it woke; then it defers %u more and blocks,\n"
@@ -1618,10 +1519,8 @@ static int idle_report(const struct opts *o, const bool *use, const char *cpu)
 		    ok2 ? "met" : "MISSED");
 	}
 #endif
-	if (csv != NULL && fclose(csv) != 0) {
-		fprintf(stderr, "bench_reclaim: %s: write failed\n", o->idle_csv);
+	if (bench_csv_close("bench_reclaim", csv, o->idle_csv) != 0)
 		return 2;
-	}
 	return errors;
 }
 
@@ -1683,8 +1582,7 @@ int main(int argc, char **argv)
 
 	char cpu[256];
 	bench_cpu_model(cpu, sizeof cpu);
-	printf("bench/reclaim: cpu: %s; %ld online cpus; compiler: %s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
-	       bench_compiler());
+	bench_print_machine(stdout, "bench/reclaim: ", cpu);
 #ifndef BENCH_HAVE_TERN
 	printf("tern: src/epoch not built, tern rows skipped\n");
 #endif
