@@ -9,8 +9,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  cf80248-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 1b9911bcc547d154544458d29026ba90032b49f399428bbabcb6fc2458c2e60f
+ *   Source commit:  13882f1-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 6011ab2914507f5d8596d35a24d0481d6a387af7eb556ca764f1150938659670
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
  *
@@ -170,6 +170,14 @@ using std::atomic_signal_fence;
 /* Token pasting for names made unique per line (scoped helpers). */
 #define TERN__CAT2(a, b) a##b
 #define TERN__CAT(a, b) TERN__CAT2(a, b)
+
+/* Storage of the functions the typed generator macros (TERN_CELL_DEFINE,
+ * TERN_LAZY_DEFINE, TERN_MAP_DEFINE) define: static, no warning when unused. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TERN__GENERATED static inline __attribute__((unused))
+#else
+#define TERN__GENERATED static inline
+#endif
 
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE

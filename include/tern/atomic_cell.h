@@ -282,15 +282,6 @@ TERN_INLINE bool tern_cell_load_copy(tern_cell_t *c, void *dst, size_t size)
 
 /* ---- typed cells ---- */
 
-/* Storage of generated functions: static, no warning when unused. */
-#ifndef TERN__GENERATED
-#if defined(__GNUC__) || defined(__clang__)
-#define TERN__GENERATED static inline __attribute__((unused))
-#else
-#define TERN__GENERATED static inline
-#endif
-#endif
-
 /*
  * TERN_CELL_DEFINE(name, T, destroy) defines, for values of type T held by
  * pointer and released by `void destroy(T *)`:

@@ -98,6 +98,14 @@ using std::atomic_signal_fence;
 #define TERN__CAT2(a, b) a##b
 #define TERN__CAT(a, b) TERN__CAT2(a, b)
 
+/* Storage of the functions the typed generator macros (TERN_CELL_DEFINE,
+ * TERN_LAZY_DEFINE, TERN_MAP_DEFINE) define: static, no warning when unused. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TERN__GENERATED static inline __attribute__((unused))
+#else
+#define TERN__GENERATED static inline
+#endif
+
 /* Size of a cache line: hot shared fields are aligned to it. */
 #ifndef TERN_CACHELINE
 #define TERN_CACHELINE 64

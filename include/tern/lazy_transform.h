@@ -283,15 +283,6 @@ TERN_INLINE bool tern_lazy_visit(tern_lazy_t *lt, void (*fn)(const void *value, 
 /* Lock byte of a destroyed typed container (any non-zero byte reads as held). */
 #define TERN__LAZY_DEAD 0xDDu
 
-/* Storage of generated functions: static, no warning when unused. */
-#ifndef TERN__GENERATED
-#if defined(__GNUC__) || defined(__clang__)
-#define TERN__GENERATED static inline __attribute__((unused))
-#else
-#define TERN__GENERATED static inline
-#endif
-#endif
-
 /* Storage of the generated slow path: out of line, no warning when unused. */
 #if defined(__GNUC__) || defined(__clang__)
 #define TERN__LAZY_SLOW static __attribute__((noinline, unused))

@@ -399,15 +399,6 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 
 /* ---- typed maps ---- */
 
-/* Storage of generated functions: static, no warning when unused. */
-#ifndef TERN__GENERATED
-#if defined(__GNUC__) || defined(__clang__)
-#define TERN__GENERATED static inline __attribute__((unused))
-#else
-#define TERN__GENERATED static inline
-#endif
-#endif
-
 /*
  * TERN_MAP_DEFINE(name, T, node_field, K, key_field, destroy_fn) defines a
  * map of T nodes, each embedding `struct tern_map_node node_field` and a key

@@ -116,6 +116,20 @@ static inline void tern_test_expect_death(void (*fn)(void *), const char *msg)
 	cr_assert_not_null(strstr(d.output, msg), "the message does not contain \"%s\": %s", msg, d.output);
 #endif
 }
+
+/* As tern_test_expect_death(), the message naming `call` as "<call>:". */
+static inline void tern_test_expect_call_death(void (*fn)(void *), const char *call)
+{
+#ifdef NDEBUG
+	(void)fn;
+	(void)call;
+	cr_skip_test("misuse checks are compiled out under NDEBUG");
+#else
+	char want[128];
+	snprintf(want, sizeof want, "%s:", call);
+	tern_test_expect_death(fn, want);
+#endif
+}
 #endif /* CRITERION_H_ */
 
 #endif /* TERN_TEST_H */

@@ -78,19 +78,7 @@ static tern_map_t *map_new(const struct tern_map_ops *o)
 	return &m;
 }
 
-/* The message names the call: "<call>:". */
-static void expect_death(void (*fn)(void *), const char *call)
-{
-#ifdef NDEBUG
-	(void)fn;
-	(void)call;
-	cr_skip_test("misuse checks are compiled out under NDEBUG");
-#else
-	char want[128];
-	snprintf(want, sizeof want, "%s:", call);
-	tern_test_expect_death(fn, want);
-#endif
-}
+#define expect_death tern_test_expect_call_death
 
 #define DEATH(name, call)                               \
 	static void misuse_##name(void *arg);           \

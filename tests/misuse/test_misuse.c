@@ -60,19 +60,7 @@ static void *rt_twice(const void *src, void *ctx)
 
 static const struct tern_lazy_ops ops = { rt_twice, free_void, free_void, NULL };
 
-/* The message names the call: "<call>:". */
-static void expect_death(void (*fn)(void *), const char *call)
-{
-#ifdef NDEBUG
-	(void)fn;
-	(void)call;
-	cr_skip_test("misuse checks are compiled out under NDEBUG");
-#else
-	char want[128];
-	snprintf(want, sizeof want, "%s:", call);
-	tern_test_expect_death(fn, want);
-#endif
-}
+#define expect_death tern_test_expect_call_death
 
 #define DEATH(group, name, call)                       \
 	static void group##_##name(void *arg);         \
