@@ -88,6 +88,22 @@ $(BUILD)/tests/$(notdir $(patsubst %/,%,$(dir $(1))))_$(basename $(notdir $(1)))
 endef
 $(foreach s,$(TEST_SRCS),$(eval $(call test_rule,$(s))))
 
+# Library variants, the one mechanism: $(call tern_variant,DIR,FLAGS[,OPT])
+# defines DIR/libtern.a, the library built by a recursive make with
+# BUILD=DIR, FLAGS added to EXTRA_CFLAGS and OPT (if given) in place of the
+# default.  The forced-fence and NDEBUG test builds (mk/epoch.mk,
+# mk/reliability.mk) and every benchmark (mk/bench*.mk: BENCH_LIB, and
+# BENCH_LIB_FENCE for the forced-fence pin row) use it.
+define tern_variant
+$(1)/libtern.a: $$(SRCS) $$(HDRS) $$(PRIV_HDRS)
+	+$$(MAKE) --no-print-directory BUILD=$(1) EXTRA_CFLAGS="$$(EXTRA_CFLAGS) $(2)" $(if $(3),OPT="$(3)") $(1)/libtern.a
+endef
+BENCH_OPT := -O2 -DNDEBUG -g
+BENCH_LIB := $(BUILD)/bench-lib/libtern.a
+BENCH_LIB_FENCE := $(BUILD)/bench-lib-fence/libtern.a
+$(eval $(call tern_variant,$(BUILD)/bench-lib,,$(BENCH_OPT)))
+$(eval $(call tern_variant,$(BUILD)/bench-lib-fence,-DTERN_EPOCH_FORCE_FENCE,$(BENCH_OPT)))
+
 # mk/*.mk may add Criterion binaries (with their own build rules) to
 # TEST_BINS_EXTRA, recipes to the double-colon targets test-extra (run by
 # `make test` before the suites) and ci-extra (run by .ci/run after it).

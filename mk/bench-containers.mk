@@ -20,8 +20,7 @@ BENCH_CONTAINERS_AVAILABLE := 1
 
 BC_DIR := $(BUILD)/bench-containers
 BC_BIN := $(BC_DIR)/bench_containers
-# mk/bench.mk's $(BL_LIB_A), named here because bench.mk is read after this file.
-BC_LIB_A := $(BUILD)/bench/libtern-bench.a
+BC_LIB_A := $(BENCH_LIB)
 BC_CFLAGS = -std=c11 -O2 -DNDEBUG -g $(WARN) -pthread -Iinclude -D_GNU_SOURCE $(EXTRA_CFLAGS)
 BC_PEER_LIBS := -lurcu-cds -lurcu-memb -lurcu-common -lck
 BC_SRCS := $(sort $(wildcard bench/containers/*.c)) $(BENCH_COMMON_SRCS)

@@ -18,9 +18,9 @@
 #                             (run by `make test`)
 #
 # BENCH_PIN_ARGS / BENCH_RECLAIM_ARGS pass options (--rounds=N --ms=M ...).
-# Everything is compiled with -O2 -DNDEBUG, tern included: its epoch sources
-# are compiled here twice (normal, and -DTERN_EPOCH_FORCE_FENCE for the
-# forced-fence row) into $(BUILD)/bench-epoch, never touching $(BUILD)/obj.
+# Everything is compiled with -O2 -DNDEBUG, tern included: it links
+# $(BENCH_LIB) and, for the forced-fence row, $(BENCH_LIB_FENCE) (library
+# variants of the Makefile's tern_variant, never touching $(BUILD)/obj).
 
 BENCH_EPOCH_AVAILABLE := 1
 
@@ -29,29 +29,12 @@ BE_HAVE_TERN := $(if $(wildcard src/epoch/*.c),1)
 BE_OPT := -O2 -DNDEBUG
 BE_CFLAGS = -std=c11 $(BE_OPT) $(WARN) -pthread -Iinclude -D_GNU_SOURCE \
 	    $(if $(BE_HAVE_TERN),-DBENCH_HAVE_TERN)
-BE_LIB_CFLAGS = -std=c11 $(BE_OPT) $(WARN) -pthread -Iinclude -fPIC -fvisibility=hidden
 BE_PEER_LIBS := -lurcu-memb -lurcu-mb -lurcu-common -lck
 
-# tern's epoch collector and what it links against.
-BE_LIB_SRCS := $(sort $(wildcard src/core/*.c src/lightlock/*.c src/epoch/*.c))
-BE_LIB_A := $(BE_DIR)/libtern-bench.a
-BE_LIB_FENCE_A := $(BE_DIR)/libtern-bench-fence.a
-
-$(BE_DIR)/lib/%.o: %.c $(HDRS) $(PRIV_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(BE_LIB_CFLAGS) -c $< -o $@
-
-$(BE_DIR)/lib-fence/%.o: %.c $(HDRS) $(PRIV_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(BE_LIB_CFLAGS) -DTERN_EPOCH_FORCE_FENCE -c $< -o $@
-
-$(BE_LIB_A): $(BE_LIB_SRCS:%.c=$(BE_DIR)/lib/%.o)
-	rm -f $@
-	$(AR) rcs $@ $^
-
-$(BE_LIB_FENCE_A): $(BE_LIB_SRCS:%.c=$(BE_DIR)/lib-fence/%.o)
-	rm -f $@
-	$(AR) rcs $@ $^
+# tern as every benchmark links it (Makefile: tern_variant), and its
+# forced-fence build for the pin row of that name.
+BE_LIB_A := $(BENCH_LIB)
+BE_LIB_FENCE_A := $(BENCH_LIB_FENCE)
 
 BE_PIN := $(BE_DIR)/bench_pin
 BE_PIN_FENCE := $(BE_DIR)/bench_pin_fence

@@ -26,31 +26,21 @@
 #                      with jemalloc (LD_PRELOAD).
 #   BENCH_ONLY         comma-separated implementation names to run (default all)
 #
-# The C harness and tern itself are compiled with -O2 -DNDEBUG into
-# $(BUILD)/bench (tern's sources compiled here, never touching $(BUILD)/obj).
+# The C harness is compiled with -O2 -DNDEBUG into $(BUILD)/bench and links
+# $(BENCH_LIB), tern built the same way (the Makefile's tern_variant).
 # The Java row is compiled with javac into $(BUILD)/bench/java, the Rust rows
 # built offline by cargo (Debian's crates, bench/rust/.cargo/config.toml) into
 # $(BUILD)/bench/rust; a missing toolchain skips its rows with a message.
 
 BL_DIR := $(BUILD)/bench
-BL_OPT := -O2 -DNDEBUG -g
+BL_OPT := $(BENCH_OPT)
 BL_CFLAGS = -std=c11 $(BL_OPT) $(WARN) -pthread -Iinclude -D_GNU_SOURCE $(EXTRA_CFLAGS)
-BL_LIB_CFLAGS = -std=c11 $(BL_OPT) $(WARN) -pthread -Iinclude -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
 BL_PEER_LIBS := -lurcu-memb -lurcu-common -lck -lm
 
-BL_LIB_SRCS = $(SRCS)
-BL_LIB_A := $(BL_DIR)/libtern-bench.a
+BL_LIB_A := $(BENCH_LIB)
 BL_SRCS := $(sort $(wildcard bench/lazy/*.c)) $(BENCH_COMMON_SRCS)
 BL_HDRS := $(wildcard bench/lazy/*.h) $(BENCH_COMMON_HDRS)
 BL_BIN := $(BL_DIR)/tern-bench
-
-$(BL_DIR)/lib/%.o: %.c $(HDRS) $(PRIV_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(BL_LIB_CFLAGS) -c $< -o $@
-
-$(BL_LIB_A): $(BL_LIB_SRCS:%.c=$(BL_DIR)/lib/%.o)
-	rm -f $@
-	$(AR) rcs $@ $^
 
 $(BL_BIN): $(BL_SRCS) $(BL_HDRS) $(HDRS) $(BL_LIB_A)
 	@mkdir -p $(dir $@)

@@ -4,9 +4,7 @@
 EPOCH_FENCE_BUILD := $(BUILD)/fence
 EPOCH_FENCE_LIB := $(EPOCH_FENCE_BUILD)/libtern.a
 
-$(EPOCH_FENCE_LIB): $(SRCS) $(HDRS) $(PRIV_HDRS)
-	$(MAKE) --no-print-directory BUILD=$(EPOCH_FENCE_BUILD) \
-	  EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DTERN_EPOCH_FORCE_FENCE" $(EPOCH_FENCE_LIB)
+$(eval $(call tern_variant,$(EPOCH_FENCE_BUILD),-DTERN_EPOCH_FORCE_FENCE))
 
 $(BUILD)/tests/epoch_test_stress_fence: tests/epoch/test_stress.c $(EPOCH_FENCE_LIB) $(TEST_COMMON)
 	@mkdir -p $(dir $@)

@@ -234,9 +234,7 @@ ci-extra::
 REL_NDEBUG_DIR := $(BUILD)/ndebug
 REL_NDEBUG_LIB := $(REL_NDEBUG_DIR)/libtern.a
 
-$(REL_NDEBUG_LIB): $(SRCS) $(HDRS) $(PRIV_HDRS)
-	$(MAKE) --no-print-directory BUILD=$(REL_NDEBUG_DIR) \
-	  EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DNDEBUG" $(REL_NDEBUG_LIB)
+$(eval $(call tern_variant,$(REL_NDEBUG_DIR),-DNDEBUG))
 
 $(BUILD)/tests/misuse_test_misuse_ndebug: tests/misuse/test_misuse.c $(REL_NDEBUG_LIB) $(HDRS) $(TEST_COMMON)
 	@mkdir -p $(dir $@)
