@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  13882f1-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 4152f582e6dfd4cf24347f3e65a2fe89c638fe73f707eb069e5827ddfc718f71
+ *   Source commit:  51fb1b4-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: fe35f6966d5d67bf4a22f956c414fb138c7f4b9e7cfbda7b97823ba5572649e0
  *                   (path and contents of each of the 23 files inlined
  *                   below, in that order)
  *
@@ -42,22 +42,22 @@
  *      1098  tern/atomic_cell.h    an atomic cell holding a value of any ...
  *      1468  tern/lazy_transform.h the wait-free LazyTransform: a cached ...
  *      1884  tern/queue.h          lock-free multi-producer ...
- *      2049  tern/stack.h          lock-free LIFO stack of intrusive ...
- *      2206  tern/map.h            a concurrent hash map of intrusive ...
- *    2751  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      2762  src/core/alloc.c                    the replaceable ...
- *      2843  src/lightlock/lightlock.c           build-time checks for ...
- *      2871  src/epoch/epoch.c                   three-bin epoch-based ...
- *      3021  src/epoch/epoch_impl.h              private types and ...
- *      3443  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      3931  src/epoch/epoch_registry.h          thread records: ...
- *      4199  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4975  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      5676  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5844  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      6015  src/queue/queue.c                   the Michael–Scott ...
- *      6346  src/stack/stack.c                   the Treiber stack of ...
- *      6552  src/map/map.c                       writers, resizing, ...
+ *      2059  tern/stack.h          lock-free LIFO stack of intrusive ...
+ *      2216  tern/map.h            a concurrent hash map of intrusive ...
+ *    2761  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2772  src/core/alloc.c                    the replaceable ...
+ *      2853  src/lightlock/lightlock.c           build-time checks for ...
+ *      2881  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      3031  src/epoch/epoch_impl.h              private types and ...
+ *      3453  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      3941  src/epoch/epoch_registry.h          thread records: ...
+ *      4209  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      4985  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      5686  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5854  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      6025  src/queue/queue.c                   the Michael–Scott ...
+ *      6357  src/stack/stack.c                   the Treiber stack of ...
+ *      6563  src/map/map.c                       writers, resizing, ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -1928,8 +1928,16 @@ TERN_EXTERN_C_END
  * the node can be reused, and must not free or re-enqueue it before fn runs.
  * fn runs under the rules for epoch destructors (tern/epoch.h): it may
  * enqueue, dequeue, defer and pin, but not synchronize or wait for a
- * barrier.  tern_epoch_domain_barrier() on the queue's domain makes the
- * pending fn calls run (for nodes the queue has already let go of).
+ * barrier.  It runs either from an epoch collection in any thread, or
+ * inline in the tern_queue_retire or tern_queue_destroy call that let go
+ * last — then in that caller's context (pinned or holding the caller's
+ * locks, if the caller is).  Once tern_queue_destroy(q) has begun, no fn may
+ * touch q any more (not even to re-enqueue into it): the fn of q's last
+ * dummy may run inside the destroy call, and pending ones later; recycle
+ * into another queue, or stop recycling before destroying.  A release build
+ * that uses a destroyed queue faults (its head and tail are NULL).
+ * tern_epoch_domain_barrier() on the queue's domain makes the pending fn
+ * calls run (for nodes the queue has already let go of).
  *
  * Ordering guarantee: whatever the producer wrote into a node before
  * enqueueing it happens before the dequeue that returns it; whatever the
@@ -1943,7 +1951,9 @@ TERN_EXTERN_C_END
  * NDEBUG builds unless stated): NULL queue or node; enqueueing the node that
  * is at the tail right now (a double enqueue; one further inside the queue
  * is not detected); retiring a node twice, or a node that the queue never
- * returned (detected when the node's retire word is not one the queue set);
+ * returned (detected when the node's retire word is not one the queue set:
+ * a second retire after the queue let go of the node in between is NOT
+ * detected and runs fn twice);
  * using the queue after tern_queue_destroy; destroying a non-empty queue
  * with no function for the remaining nodes (NDEBUG builds: EBUSY, the queue
  * is left as it was).  tern_queue_init reports a NULL queue as EINVAL in
@@ -6124,17 +6134,17 @@ static void queue__released(struct tern_queue_node *n)
 	tern__assert_fail("tern_queue: internal marker 'released' called", "1", __FILE__, __LINE__);
 }
 
-/* head and tail of a destroyed queue: recognised by the debug checks;
- * never dereferenced. */
-static struct tern_queue_node queue__dead;
+/* A destroyed queue's head and tail are NULL: the debug checks name the
+ * misuse, and a release build that uses the queue anyway faults on the
+ * NULL instead of linking nodes into a shared object. */
 
 #define QUEUE__CHECK(q, call)                                                      \
 	do {                                                                        \
 		TERN_ASSERT((q) != NULL, call ": queue is NULL");                   \
 		/* Relaxed: a debug check against use after destroy (no concurrent  \
 		 * destroy is allowed). */                                          \
-		TERN_ASSERT(atomic_load_explicit(&(q)->head, memory_order_relaxed) != &queue__dead, \
-			    call ": queue used after tern_queue_destroy");          \
+		TERN_ASSERT(atomic_load_explicit(&(q)->head, memory_order_relaxed) != NULL, \
+			    call ": queue used after tern_queue_destroy (or never initialised)"); \
 	} while (0)
 
 static tern_epoch_domain_t *queue__domain(tern_queue_t *q)
@@ -6325,9 +6335,10 @@ int tern_queue_destroy(tern_queue_t *q, void (*destroy_node)(struct tern_queue_n
 		    "tern_queue_destroy: queue is not empty and destroy_node is NULL");
 	if (n != NULL && destroy_node == NULL)
 		return EBUSY;
-	/* Relaxed: no concurrent user; the poison is for the debug checks. */
-	atomic_store_explicit(&q->head, &queue__dead, memory_order_relaxed);
-	atomic_store_explicit(&q->tail, &queue__dead, memory_order_relaxed);
+	/* Relaxed: no concurrent user; NULL marks the queue destroyed. */
+	atomic_store_explicit(&q->head, NULL, memory_order_relaxed);
+	/* Relaxed: as above. */
+	atomic_store_explicit(&q->tail, NULL, memory_order_relaxed);
 	while (n != NULL) {
 		/* Acquire: as above, for the next element (O1). */
 		struct tern_queue_node *next = atomic_load_explicit(&n->next, memory_order_acquire);

@@ -45,8 +45,16 @@
  * the node can be reused, and must not free or re-enqueue it before fn runs.
  * fn runs under the rules for epoch destructors (tern/epoch.h): it may
  * enqueue, dequeue, defer and pin, but not synchronize or wait for a
- * barrier.  tern_epoch_domain_barrier() on the queue's domain makes the
- * pending fn calls run (for nodes the queue has already let go of).
+ * barrier.  It runs either from an epoch collection in any thread, or
+ * inline in the tern_queue_retire or tern_queue_destroy call that let go
+ * last — then in that caller's context (pinned or holding the caller's
+ * locks, if the caller is).  Once tern_queue_destroy(q) has begun, no fn may
+ * touch q any more (not even to re-enqueue into it): the fn of q's last
+ * dummy may run inside the destroy call, and pending ones later; recycle
+ * into another queue, or stop recycling before destroying.  A release build
+ * that uses a destroyed queue faults (its head and tail are NULL).
+ * tern_epoch_domain_barrier() on the queue's domain makes the pending fn
+ * calls run (for nodes the queue has already let go of).
  *
  * Ordering guarantee: whatever the producer wrote into a node before
  * enqueueing it happens before the dequeue that returns it; whatever the
@@ -60,7 +68,9 @@
  * NDEBUG builds unless stated): NULL queue or node; enqueueing the node that
  * is at the tail right now (a double enqueue; one further inside the queue
  * is not detected); retiring a node twice, or a node that the queue never
- * returned (detected when the node's retire word is not one the queue set);
+ * returned (detected when the node's retire word is not one the queue set:
+ * a second retire after the queue let go of the node in between is NOT
+ * detected and runs fn twice);
  * using the queue after tern_queue_destroy; destroying a non-empty queue
  * with no function for the remaining nodes (NDEBUG builds: EBUSY, the queue
  * is left as it was).  tern_queue_init reports a NULL queue as EINVAL in

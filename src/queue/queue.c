@@ -112,17 +112,17 @@ static void queue__released(struct tern_queue_node *n)
 	tern__assert_fail("tern_queue: internal marker 'released' called", "1", __FILE__, __LINE__);
 }
 
-/* head and tail of a destroyed queue: recognised by the debug checks;
- * never dereferenced. */
-static struct tern_queue_node queue__dead;
+/* A destroyed queue's head and tail are NULL: the debug checks name the
+ * misuse, and a release build that uses the queue anyway faults on the
+ * NULL instead of linking nodes into a shared object. */
 
 #define QUEUE__CHECK(q, call)                                                      \
 	do {                                                                        \
 		TERN_ASSERT((q) != NULL, call ": queue is NULL");                   \
 		/* Relaxed: a debug check against use after destroy (no concurrent  \
 		 * destroy is allowed). */                                          \
-		TERN_ASSERT(atomic_load_explicit(&(q)->head, memory_order_relaxed) != &queue__dead, \
-			    call ": queue used after tern_queue_destroy");          \
+		TERN_ASSERT(atomic_load_explicit(&(q)->head, memory_order_relaxed) != NULL, \
+			    call ": queue used after tern_queue_destroy (or never initialised)"); \
 	} while (0)
 
 static tern_epoch_domain_t *queue__domain(tern_queue_t *q)
@@ -313,9 +313,10 @@ int tern_queue_destroy(tern_queue_t *q, void (*destroy_node)(struct tern_queue_n
 		    "tern_queue_destroy: queue is not empty and destroy_node is NULL");
 	if (n != NULL && destroy_node == NULL)
 		return EBUSY;
-	/* Relaxed: no concurrent user; the poison is for the debug checks. */
-	atomic_store_explicit(&q->head, &queue__dead, memory_order_relaxed);
-	atomic_store_explicit(&q->tail, &queue__dead, memory_order_relaxed);
+	/* Relaxed: no concurrent user; NULL marks the queue destroyed. */
+	atomic_store_explicit(&q->head, NULL, memory_order_relaxed);
+	/* Relaxed: as above. */
+	atomic_store_explicit(&q->tail, NULL, memory_order_relaxed);
 	while (n != NULL) {
 		/* Acquire: as above, for the next element (O1). */
 		struct tern_queue_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
