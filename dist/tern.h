@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  51fb1b4-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: fe35f6966d5d67bf4a22f956c414fb138c7f4b9e7cfbda7b97823ba5572649e0
+ *   Source commit:  49c3d7b-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: e2cac5a1ec44e531e43d54d32761e79274845a2e5b7e137e54d89357e8e169b5
  *                   (path and contents of each of the 23 files inlined
  *                   below, in that order)
  *
@@ -52,12 +52,12 @@
  *      3453  src/epoch/epoch_garbage.h           garbage lists, the ...
  *      3941  src/epoch/epoch_registry.h          thread records: ...
  *      4209  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4985  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      5686  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5854  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      6025  src/queue/queue.c                   the Michael–Scott ...
- *      6357  src/stack/stack.c                   the Treiber stack of ...
- *      6563  src/map/map.c                       writers, resizing, ...
+ *      4986  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      5687  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5855  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      6026  src/queue/queue.c                   the Michael–Scott ...
+ *      6358  src/stack/stack.c                   the Treiber stack of ...
+ *      6564  src/map/map.c                       writers, resizing, ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -825,7 +825,7 @@ TERN_INLINE void tern__epoch_pin_slot(struct tern_epoch_domain *d, struct tern__
 	if (TERN_LIKELY((tern__epoch_own_state(s) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST_REG)) {
 		tern__epoch_announce(d, s, TERN__EPOCH_FAST_REG);
 		/* Compiler barrier only: the collector's membarrier() is the
-		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
+		 * hardware fence (pairs with epoch__heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
 		return;
 	}
@@ -2909,7 +2909,7 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * Lock order: g_lock, then D->lock (one domain at a time), then a record's
  * olock.  No user callback, and no allocation (the allocator may be the
  * user's), runs while any is held: garbage is detached under the lock and
- * destroyed after unlocking (batch_destroy()).
+ * destroyed after unlocking (epoch__batch_destroy()).
  *
  * Steps (the labels are cited by comments in the code):
  *   R1 reader pin:    e = load_acquire(G); store_release(state, e | PINNED);
@@ -2922,7 +2922,7 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  *                     *open* list, untagged.  No fence, no shared access
  *                     (the record's own olock in fence mode; in membarrier
  *                     mode a store/load handshake on the record's own
- *                     line, owner_enter()).
+ *                     line, epoch__owner_enter()).
  *   W2 seal:          seq_cst fence F_W; t = load(G); the open list moves
  *                     to the domain's bin[t % 3] with tag t (under D->lock,
  *                     through the due filter).  Sealing happens when the
@@ -2991,14 +2991,14 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * (<= G - 2), under a tag that stays <= G - 2 (still due, never early),
  * so each bin keeps one tag.  This needs every
  * tag that enters a bin to be not yet due, which the due filter of
- * sealed_put_locked() ensures (under D->lock: garbage tagged t that is
+ * epoch__sealed_put_locked() ensures (under D->lock: garbage tagged t that is
  * already due at the current epoch goes straight to the caller's batch).
  *
  * Liveness.  Each advance needs every pinned thread to have announced the
  * current epoch; a thread that stays pinned blocks advancement (reported by
  * the stall statistics) but never blocks pins, unpins or defers.  A thread
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
- * every collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
+ * every epoch__collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
  * times that while the measured membarrier is slow); above
  * TERN_EPOCH_PENDING_MAX it retries harder (bounded) before returning.
  * Sealed garbage is destroyed by any collection in the domain and by
@@ -3010,7 +3010,7 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * it does not reset its defer count, so a thread that defers faster than
  * its budgets destroy reaches a defer collection, which takes all (as do
  * collect, the barrier and exit).  Sealing never destroys: due garbage a
- * seal meets in its bin moves to the bin of due tags (bin_add()).  A collection
+ * seal meets in its bin moves to the bin of due tags (epoch__bin_add()).  A collection
  * with nothing waiting does not advance; an advance that a relaxed
  * pre-scan shows would fail skips the heavy barrier.
  *
@@ -3113,7 +3113,7 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
 /* Target cost of the heavy barrier per object it lets reclaim (ns; see
- * collect_interval()). */
+ * epoch__collect_interval()). */
 #define TERN__EPOCH_BARRIER_NS_PER_OBJ 4u
 /* A longer timed barrier was preempted: counted as this long. */
 #define TERN__EPOCH_BARRIER_NS_MAX 200000u
@@ -3175,11 +3175,11 @@ struct tern__epoch_record {
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier
 	 * mode the owner's appends use the appending/steal handshake instead
-	 * (epoch_garbage.h, owner_enter()). */
+	 * (epoch_garbage.h, epoch__owner_enter()). */
 	_Atomic(unsigned char) olock;
 	_Atomic(unsigned char) appending; /* owner inside a lock-free append */
 	_Atomic(unsigned char) steal;     /* a barrier wants the open list */
-	bool retiring;          /* record_retire() is running for it */
+	bool retiring;          /* epoch__record_retire() is running for it */
 	unsigned unpins;        /* outermost unpins since the last collection */
 	size_t since_collect;   /* defers since the last collection */
 	/* Objects in the open list: written under olock (by the owner, or by a
@@ -3208,7 +3208,7 @@ struct tern__epoch_domain_impl {
 	uint64_t sealed_count;          /* objects in bins[], under lock */
 	/* Copies of sealed_count and of the epoch at which every sealed object
 	 * is due (0 when there is none), stored under the lock, read without it
-	 * as hints by collect(); the bins themselves are only read under it. */
+	 * as hints by epoch__collect(); the bins themselves are only read under it. */
 	_Atomic(uint64_t) sealed_hint;
 	_Atomic(uint64_t) sealed_wait;
 	/* Due batches being destroyed outside the lock, counted in one of two
@@ -3221,7 +3221,7 @@ struct tern__epoch_domain_impl {
 	pthread_mutex_t barrier_lock;
 	/* Moving average of one heavy barrier's cost in ns (membarrier mode;
 	 * 0 in fence mode), written under lock, read as a hint by defer: the
-	 * collection interval grows with it (collect_interval()). */
+	 * collection interval grows with it (epoch__collect_interval()). */
 	_Atomic(uint64_t) barrier_ns;
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
@@ -3275,7 +3275,7 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
 static _Atomic(int) tern__epoch_need_fence = 1;
 
 /* => tern__epoch_need_fence. */
-static int need_fence(void)
+static int epoch__need_fence(void)
 {
 	/* Relaxed: written once inside pthread_once.  Registering threads call
 	 * pthread_once (which orders the store before them); a collector reads
@@ -3354,7 +3354,7 @@ static void epoch_global_init(void)
 			fence = 0;
 	}
 #endif
-	/* Relaxed: inside pthread_once; see need_fence(). */
+	/* Relaxed: inside pthread_once; see epoch__need_fence(). */
 	atomic_store_explicit(&tern__epoch_need_fence, fence, memory_order_relaxed);
 }
 
@@ -3370,27 +3370,27 @@ static uint64_t epoch_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void dom_lock(dom_t *D)
+static void epoch__dom_lock(dom_t *D)
 {
 	pthread_mutex_lock(&D->lock);
 }
 
-static void dom_unlock(dom_t *D)
+static void epoch__dom_unlock(dom_t *D)
 {
 	pthread_mutex_unlock(&D->lock);
 }
 
-static void glock(void)
+static void epoch__glock(void)
 {
 	pthread_mutex_lock(&tern__epoch_glock);
 }
 
-static void gunlock(void)
+static void epoch__gunlock(void)
 {
 	pthread_mutex_unlock(&tern__epoch_glock);
 }
 
-static bool dom_dying(dom_t *D)
+static bool epoch__dom_dying(dom_t *D)
 {
 	/* Relaxed: set by the destroying thread, and only that thread (with the
 	 * destructors it runs) may use a dying domain; another thread that sees
@@ -3414,10 +3414,10 @@ static void epoch_backoff(unsigned *round)
 
 /* The collector's side of step A: membarrier (membarrier mode), then a
  * seq_cst fence. */
-static void heavy_barrier(void)
+static void epoch__heavy_barrier(void)
 {
 #if TERN__EPOCH_LINUX
-	if (!need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+	if (!epoch__need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
 		/* Cannot happen once registered; fail safe rather than unsound. */
 		fprintf(stderr, "tern: membarrier failed after registration\n");
 		abort();
@@ -3460,10 +3460,10 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
  *     t % 3.  Sealed tags are <= G, and only tags in {G - 1, G} are not yet
  *     due (due: t + 2 <= G).  So when garbage tagged t meets a bin holding
  *     t' != t, t' <= t - 3 is due and is parked, still due, in the bin
- *     that holds only due tags (bin_add()) — provided t itself was not due,
+ *     that holds only due tags (epoch__bin_add()) — provided t itself was not due,
  *     which is why every
- *     insertion goes through sealed_put_locked() and its due filter.
- *   - seal_open() (epoch_reclaim.h) is the only code that moves garbage
+ *     insertion goes through epoch__sealed_put_locked() and its due filter.
+ *   - epoch__seal_open() (epoch_reclaim.h) is the only code that moves garbage
  *     from a record to its domain: collections, flush, thread exit, the
  *     barrier (which takes other threads' open lists) and the fork child
  *     use it.  Domain destroy destroys everything directly (all of it is
@@ -3475,7 +3475,7 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
  */
 
 /* => an empty heap bag, or NULL. */
-static struct tern__epoch_bag *bag_alloc(void)
+static struct tern__epoch_bag *epoch__bag_alloc(void)
 {
 	struct tern__epoch_bag *b = TERN_MALLOC(sizeof *b);
 	if (b) {
@@ -3488,13 +3488,13 @@ static struct tern__epoch_bag *bag_alloc(void)
 
 /* => an empty bag for r: a spare, a new one, or (pinned and out of memory)
  * r's reserve; NULL when none can be had. */
-static struct tern__epoch_bag *bag_get(rec_t *r)
+static struct tern__epoch_bag *epoch__bag_get(rec_t *r)
 {
 	struct tern__epoch_bag *b = r->spare;
 	if (b) {
 		r->spare = b->next;
 		r->nspare--;
-	} else if ((b = bag_alloc()) == NULL) {
+	} else if ((b = epoch__bag_alloc()) == NULL) {
 		if (r->reserve_busy || !tern__epoch_pinned(r->slot))
 			return NULL;
 		b = &r->reserve; /* pinned and out of memory: the reserve */
@@ -3505,18 +3505,18 @@ static struct tern__epoch_bag *bag_get(rec_t *r)
 	return b;
 }
 
-static void bag_reserve_release(struct tern__epoch_bag *b)
+static void epoch__bag_reserve_release(struct tern__epoch_bag *b)
 {
 	rec_t *owner = (rec_t *)((char *)b - offsetof(rec_t, reserve));
 	owner->reserve_busy = false;
 }
 
 /* Returns an emptied bag to r's cache (r may be NULL: then freed). */
-static void bag_put(rec_t *r, struct tern__epoch_bag *b)
+static void epoch__bag_put(rec_t *r, struct tern__epoch_bag *b)
 {
 	if (b->reserve) {
-		/* Only its owner's open list holds a reserve (see reserve_copy()). */
-		bag_reserve_release(b);
+		/* Only its owner's open list holds a reserve (see epoch__reserve_copy()). */
+		epoch__bag_reserve_release(b);
 		return;
 	}
 	if (r && r->nspare < TERN__EPOCH_MAX_SPARE) {
@@ -3528,7 +3528,7 @@ static void bag_put(rec_t *r, struct tern__epoch_bag *b)
 	TERN_FREE(b);
 }
 
-static void bags_free_spare(rec_t *r)
+static void epoch__bags_free_spare(rec_t *r)
 {
 	while (r->spare) {
 		struct tern__epoch_bag *b = r->spare;
@@ -3538,13 +3538,13 @@ static void bags_free_spare(rec_t *r)
 	r->nspare = 0;
 }
 
-static bool batch_empty(const batch_t *b)
+static bool epoch__batch_empty(const batch_t *b)
 {
 	return b->count == 0 && b->bags == NULL && b->ents == NULL;
 }
 
 /* Appends src to dst in O(1) and empties src. */
-static void gc_splice(batch_t *dst, batch_t *src)
+static void epoch__gc_splice(batch_t *dst, batch_t *src)
 {
 	if (src->bags) {
 		if (dst->bags_tail)
@@ -3567,7 +3567,7 @@ static void gc_splice(batch_t *dst, batch_t *src)
 /* Recomputes a list's count and tails from its links (the fork child: an
  * owner interrupted between writing an entry and publishing it in the
  * count or tail). */
-static void gc_repair(batch_t *g)
+static void epoch__gc_repair(batch_t *g)
 {
 	size_t n = 0;
 	g->bags_tail = NULL;
@@ -3586,7 +3586,7 @@ static void gc_repair(batch_t *g)
 /* Appends one object to list g if its head bag has room or a bag is given
  * (*spare, consumed).  => false (nothing changed) when a bag is needed.
  * Allocates nothing: callers holding a lock allocate before taking it. */
-static bool gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoch_bag **spare)
+static bool epoch__gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoch_bag **spare)
 {
 	struct tern__epoch_bag *b = g->bags;
 	if (b == NULL || b->n == TERN_EPOCH_BAG_CAP) {
@@ -3609,7 +3609,7 @@ static bool gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoc
 	return true;
 }
 
-static void gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+static void epoch__gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
 	e->fn = fn;
 	e->next = g->ents;
@@ -3632,7 +3632,7 @@ static void gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(str
  * <= g - 2, so it stays due at g and at every later epoch, and a barrier
  * that takes what is due after this still finds it.
  */
-static void bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_t *src)
+static void epoch__bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_t *src)
 {
 	struct tern__epoch_bin *b = &bins[t % 3];
 	if (b->g.count != 0 && b->tag != t) {
@@ -3641,16 +3641,16 @@ static void bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_
 		TERN_ASSERT(p->g.count == 0 || p->tag + 2 <= g, "tern_epoch: parking bin not due");
 		if (p->g.count == 0 || p->tag < b->tag)
 			p->tag = b->tag;
-		gc_splice(&p->g, &b->g);
+		epoch__gc_splice(&p->g, &b->g);
 	}
 	b->tag = t;
-	gc_splice(&b->g, src);
+	epoch__gc_splice(&b->g, src);
 }
 
 /* Moves whole bags, then entries, from the front of src to dst while dst
  * gains at most `max` objects (with `force`, at least one bag or entry:
  * progress).  src keeps the rest with exact count and tails. */
-static void gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
+static void epoch__gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
 {
 	batch_t t = { 0 };
 	while (src->bags && ((force && t.count == 0) || t.count + src->bags->n <= max)) {
@@ -3681,14 +3681,14 @@ static void gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
 	}
 	if (src->ents == NULL)
 		src->ents_tail = NULL;
-	gc_splice(dst, &t);
+	epoch__gc_splice(dst, &t);
 }
 
 /* Moves garbage of the bins whose tag is due at g (t + 2 <= g) to *due:
  * at most `budget` objects (whole bags; SIZE_MAX: all of it), except that
  * one bag is taken whatever its size if nothing else was.  => whether due
  * garbage stays in the bins. */
-static bool bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due, size_t budget)
+static bool epoch__bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due, size_t budget)
 {
 	size_t start = due->count;
 	bool more = false;
@@ -3699,27 +3699,27 @@ static bool bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due
 		if (took >= budget)
 			more = true;
 		else if (bins[i].g.count <= budget - took)
-			gc_splice(due, &bins[i].g);
+			epoch__gc_splice(due, &bins[i].g);
 		else {
-			gc_take_upto(due, &bins[i].g, budget - took, took == 0);
+			epoch__gc_take_upto(due, &bins[i].g, budget - took, took == 0);
 			more = more || bins[i].g.count != 0;
 		}
 	}
 	return more;
 }
 
-static void olock_acquire(rec_t *r)
+static void epoch__olock_acquire(rec_t *r)
 {
 	unsigned round = 0;
-	/* Acquire: pairs with the release store in olock_release(): the
+	/* Acquire: pairs with the release store in epoch__olock_release(): the
 	 * previous holder's list updates are visible. */
 	while (atomic_exchange_explicit(&r->olock, 1, memory_order_acquire))
 		epoch_backoff(&round);
 }
 
-static void olock_release(rec_t *r)
+static void epoch__olock_release(rec_t *r)
 {
-	/* Release: pairs with the acquire exchange in olock_acquire(). */
+	/* Release: pairs with the acquire exchange in epoch__olock_acquire(). */
 	atomic_store_explicit(&r->olock, 0, memory_order_release);
 }
 
@@ -3731,9 +3731,9 @@ static void olock_release(rec_t *r)
  * then waits for `appending` to drop.  Store-buffering with a fence on
  * both sides: either the barrier sees `appending` set and waits, or this
  * thread sees `steal` and takes the lock instead.  Fence mode: the lock.
- * => true for the lock-free case (pass it to owner_leave()).
+ * => true for the lock-free case (pass it to epoch__owner_leave()).
  */
-static bool owner_enter(rec_t *r)
+static bool epoch__owner_enter(rec_t *r)
 {
 	if (r->mode == TERN__EPOCH_MEMBARRIER) {
 		/* Relaxed: ordered before the load of `steal` by the
@@ -3742,29 +3742,29 @@ static bool owner_enter(rec_t *r)
 		/* Compiler barrier only: the barrier's membarrier() is the fence. */
 		atomic_signal_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the release store that ends a steal in
-		 * steal_and_seal(): a list a barrier just took is seen empty.  (A
+		 * epoch__steal_and_seal(): a list a barrier just took is seen empty.  (A
 		 * stale 1 only sends us to the lock.) */
 		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_acquire)))
 			return true;
 		/* Release: pairs with the acquire load in steal_open_lists(). */
 		atomic_store_explicit(&r->appending, 0, memory_order_release);
 	}
-	olock_acquire(r);
+	epoch__olock_acquire(r);
 	return false;
 }
 
-static void owner_leave(rec_t *r, bool lockfree)
+static void epoch__owner_leave(rec_t *r, bool lockfree)
 {
 	if (lockfree)
 		/* Release: pairs with the acquire load in steal_open_lists(): the
 		 * append is complete before a barrier that sees the flag drop. */
 		atomic_store_explicit(&r->appending, 0, memory_order_release);
 	else
-		olock_release(r);
+		epoch__olock_release(r);
 }
 
 /* => whether r's open list holds anything (a snapshot). */
-static bool record_has_garbage(rec_t *r)
+static bool epoch__record_has_garbage(rec_t *r)
 {
 	/* Relaxed: a snapshot of a counter written under r->olock. */
 	return atomic_load_explicit(&r->pending, memory_order_relaxed) != 0;
@@ -3773,9 +3773,9 @@ static bool record_has_garbage(rec_t *r)
 /* Runs every destructor of the batch, with no tern lock held; returns bags
  * to r's cache (r may be NULL).  The batch is detached: the destructors may
  * re-enter tern freely. */
-static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
+static void epoch__batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 {
-	if (batch_empty(bt))
+	if (epoch__batch_empty(bt))
 		return;
 	batch_t b = *bt;
 	memset(bt, 0, sizeof *bt);
@@ -3786,7 +3786,7 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 		next = x->next;
 		for (unsigned i = 0; i < x->n; i++, n++)
 			x->e[i].fn(x->e[i].obj);
-		bag_put(r, x);
+		epoch__bag_put(r, x);
 	}
 	for (struct tern_epoch_entry *e = b.ents, *next; e; e = next, n++) {
 		next = e->next;
@@ -3800,7 +3800,7 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 
 /* Runs one destructor outside any list (a defer that could not store its
  * object), as a batch of one. */
-static void destroy_one(dom_t *D, void *obj, void (*fn)(void *))
+static void epoch__destroy_one(dom_t *D, void *obj, void (*fn)(void *))
 {
 	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 	tern__epoch_thr.dtors = &frame;
@@ -3823,7 +3823,7 @@ __attribute__((unused)) static bool in_destructor_of(const dom_t *D)
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
  * "r has garbage, or its last collection left due garbage behind"
  * (r->due_left; callers pass the first part). */
-static void pending_flag(rec_t *r, bool on)
+static void epoch__pending_flag(rec_t *r, bool on)
 {
 	on = on || r->due_left;
 	uint64_t s = tern__epoch_own_state(r->slot);
@@ -3835,16 +3835,16 @@ static void pending_flag(rec_t *r, bool on)
 }
 
 /* Publishes r's open count; the caller holds r->olock. */
-static void pending_set_locked(rec_t *r)
+static void epoch__pending_set_locked(rec_t *r)
 {
-	/* Relaxed: read by stats and record_has_garbage(); it orders nothing. */
+	/* Relaxed: read by stats and epoch__record_has_garbage(); it orders nothing. */
 	atomic_store_explicit(&r->pending, r->open.count, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------- sealed bins */
 
 /* Recomputes the sealed count and hints.  Under D->lock. */
-static void sealed_recount_locked(dom_t *D)
+static void epoch__sealed_recount_locked(dom_t *D)
 {
 	uint64_t n = 0, wait = 0;
 	for (int i = 0; i < 3; i++) {
@@ -3862,75 +3862,75 @@ static void sealed_recount_locked(dom_t *D)
 /* The due filter: garbage tagged t joins the bins if not yet due at g (the
  * current epoch, read under D->lock), else the caller's batch.  Under
  * D->lock; the caller recounts. */
-static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
+static void epoch__sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
 {
 	if (src->count == 0 && src->bags == NULL && src->ents == NULL)
 		return;
 	if (t + 2 <= g)
-		gc_splice(due, src);
+		epoch__gc_splice(due, src);
 	else
-		bin_add(D->bins, g, t, src);
+		epoch__bin_add(D->bins, g, t, src);
 }
 
 /* Counts a batch busy in the current phase (under D->lock) so that
- * barriers wait for its destruction.  => the phase, for sealed_destroy(). */
-static int busy_enter_locked(dom_t *D)
+ * barriers wait for its destruction.  => the phase, for epoch__sealed_destroy(). */
+static int epoch__busy_enter_locked(dom_t *D)
 {
 	int ph = (int)D->busy_phase;
 	/* Relaxed: under the lock; the barrier's acquire load pairs with the
-	 * release decrement in sealed_destroy(). */
+	 * release decrement in epoch__sealed_destroy(). */
 	atomic_fetch_add_explicit(&D->busy[ph], 1, memory_order_relaxed);
 	return ph;
 }
 
 /* Detaches the garbage due at g into *due (at most about `budget`
- * objects, see bins_take_due(); *more says whether due garbage was left),
+ * objects, see epoch__bins_take_due(); *more says whether due garbage was left),
  * counted busy.  => its phase, or -1 if it took nothing. */
-static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t budget, bool *more)
+static int epoch__sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t budget, bool *more)
 {
 	*more = false;
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return -1;
 	if (wait) {
-		dom_lock(D);
+		epoch__dom_lock(D);
 	} else if (pthread_mutex_trylock(&D->lock) != 0) {
 		*more = true; /* unknown: the caller's thread tries again later */
 		return -1;
 	}
 	size_t before = due->count;
-	*more = bins_take_due(D->bins, g, due, budget);
+	*more = epoch__bins_take_due(D->bins, g, due, budget);
 	int ph = -1;
 	if (due->count != before) {
-		sealed_recount_locked(D);
-		ph = busy_enter_locked(D);
+		epoch__sealed_recount_locked(D);
+		ph = epoch__busy_enter_locked(D);
 	}
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	return ph;
 }
 
 /* Destroys a batch counted busy in phase ph (nothing if ph < 0). */
-static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, int ph)
+static void epoch__sealed_destroy(dom_t *D, rec_t *r, batch_t *due, int ph)
 {
 	if (ph < 0)
 		return;
-	batch_destroy(D, r, due);
-	/* Release: pairs with the acquire load in busy_drain(): the destructors
+	epoch__batch_destroy(D, r, due);
+	/* Release: pairs with the acquire load in epoch__busy_drain(): the destructors
 	 * above happen before a barrier that sees the count drop. */
 	atomic_fetch_sub_explicit(&D->busy[ph], 1, memory_order_release);
 }
 
 /* Waits until every due batch taken before this call has been destroyed
  * (barrier).  Batches taken later count in the other phase. */
-static void busy_drain(dom_t *D)
+static void epoch__busy_drain(dom_t *D)
 {
 	pthread_mutex_lock(&D->barrier_lock);
-	dom_lock(D);
+	epoch__dom_lock(D);
 	unsigned old = D->busy_phase;
 	D->busy_phase ^= 1;
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	unsigned round = 0;
-	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	/* Acquire: pairs with the release decrement in epoch__sealed_destroy(). */
 	while (atomic_load_explicit(&D->busy[old], memory_order_acquire) != 0)
 		epoch_backoff(&round);
 	pthread_mutex_unlock(&D->barrier_lock);
@@ -3968,9 +3968,9 @@ static void busy_drain(dom_t *D)
  *     storage is gone (README, "Known limits").
  */
 
-static bool heap_record_exit(rec_t *r);
+static bool epoch__heap_record_exit(rec_t *r);
 
-static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
+static void epoch__record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
 {
 	memset(r, 0, sizeof *r);
 	r->slot = slot ? slot : &r->own;
@@ -3978,18 +3978,18 @@ static void record_init(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool 
 	r->tid = epoch_thread_id();
 	r->dom_id = D->pub->id;
 	r->reserve.reserve = true;
-	r->mode = need_fence() ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
+	r->mode = epoch__need_fence() ? TERN__EPOCH_FENCE : TERN__EPOCH_MEMBARRIER;
 	/* Relaxed: the record is not yet in a registry (published under the
-	 * domain lock by registry_add()). */
-	atomic_store_explicit(&r->slot->state, TERN__EPOCH_REG | (need_fence() ? 0 : TERN__EPOCH_FAST),
+	 * domain lock by epoch__registry_add()). */
+	atomic_store_explicit(&r->slot->state, TERN__EPOCH_REG | (epoch__need_fence() ? 0 : TERN__EPOCH_FAST),
 			      memory_order_relaxed);
-	/* Relaxed: owner-only until registry_add() publishes the record. */
+	/* Relaxed: owner-only until epoch__registry_add() publishes the record. */
 	atomic_store_explicit(&r->dom, D, memory_order_relaxed);
 }
 
-static void registry_add(dom_t *D, rec_t *r)
+static void epoch__registry_add(dom_t *D, rec_t *r)
 {
-	dom_lock(D);
+	epoch__dom_lock(D);
 	TERN_ASSERT(!r->in_registry, "tern_epoch: record registered twice");
 	r->prev = NULL;
 	r->next = D->records;
@@ -3998,10 +3998,10 @@ static void registry_add(dom_t *D, rec_t *r)
 	D->records = r;
 	r->in_registry = true;
 	D->registered++;
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 }
 
-static void registry_unlink_locked(dom_t *D, rec_t *r)
+static void epoch__registry_unlink_locked(dom_t *D, rec_t *r)
 {
 	if (r->prev)
 		r->prev->next = r->next;
@@ -4014,35 +4014,35 @@ static void registry_unlink_locked(dom_t *D, rec_t *r)
 	D->registered--;
 }
 
-static void registry_remove(dom_t *D, rec_t *r)
+static void epoch__registry_remove(dom_t *D, rec_t *r)
 {
-	dom_lock(D);
-	registry_unlink_locked(D, r);
-	dom_unlock(D);
+	epoch__dom_lock(D);
+	epoch__registry_unlink_locked(D, r);
+	epoch__dom_unlock(D);
 }
 
 /* Makes sure epoch_thread_exit() runs (again) for the calling thread. */
-static void arm_exit_hook(void)
+static void epoch__arm_exit_hook(void)
 {
 	if (pthread_getspecific(tern__epoch_key) == NULL)
 		pthread_setspecific(tern__epoch_key, &tern__epoch_thr);
 }
 
-static void record_register(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
+static void epoch__record_register(dom_t *D, rec_t *r, struct tern__epoch_slot *slot, bool heap)
 {
 	epoch_init_once();
-	record_init(D, r, slot, heap);
-	registry_add(D, r);
-	arm_exit_hook();
+	epoch__record_init(D, r, slot, heap);
+	epoch__registry_add(D, r);
+	epoch__arm_exit_hook();
 }
 
-static void cache_forget(rec_t *r)
+static void epoch__cache_forget(rec_t *r)
 {
 	if (tern__epoch_cache.slot == &r->own)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
 }
 
-static void chain_unlink(rec_t *r)
+static void epoch__chain_unlink(rec_t *r)
 {
 	for (rec_t **pp = &tern__epoch_thr.chain; *pp; pp = &(*pp)->chain)
 		if (*pp == r) {
@@ -4052,70 +4052,70 @@ static void chain_unlink(rec_t *r)
 }
 
 /* Frees a heap record that has left its registry. */
-static void record_free(rec_t *r)
+static void epoch__record_free(rec_t *r)
 {
-	cache_forget(r);
-	bags_free_spare(r);
+	epoch__cache_forget(r);
+	epoch__bags_free_spare(r);
 	TERN_FREE(r);
 }
 
 /* A new heap record of the calling thread in D, registered.  => NULL
  * without memory. */
-static rec_t *record_new(dom_t *D, bool late)
+static rec_t *epoch__record_new(dom_t *D, bool late)
 {
 	rec_t *r = TERN_MALLOC(sizeof *r);
 	if (r == NULL)
 		return NULL;
 	epoch_init_once();
-	record_init(D, r, NULL, true);
+	epoch__record_init(D, r, NULL, true);
 	r->late = late || tern__epoch_thr.exited;
 	if (r->late)
-		/* Relaxed: not yet published (registry_add() below).  A late
+		/* Relaxed: not yet published (epoch__registry_add() below).  A late
 		 * record's pin and unpin go out of line, so that the outermost
-		 * unpin retires it (late_done()). */
+		 * unpin retires it (epoch__late_done()). */
 		atomic_store_explicit(&r->own.state, TERN__EPOCH_REG | TERN__EPOCH_LATE, memory_order_relaxed);
 	r->chain = tern__epoch_thr.chain;
 	tern__epoch_thr.chain = r;
-	registry_add(D, r);
-	arm_exit_hook();
+	epoch__registry_add(D, r);
+	epoch__arm_exit_hook();
 	return r;
 }
 
 /* The calling thread's default-domain record (registering it if create);
  * after the exit hook, its late record.  => NULL if none (or no memory
  * for a late one). */
-static rec_t *default_record(bool create)
+static rec_t *epoch__default_record(bool create)
 {
 	dom_t *D = &tern__epoch_default_impl;
 	if (!tern__epoch_thr.exited) {
 		rec_t *r = &tern__epoch_trec;
 		if (!r->in_registry && create)
-			record_register(D, r, &tern__epoch_self, false);
+			epoch__record_register(D, r, &tern__epoch_self, false);
 		return r->in_registry ? r : NULL;
 	}
 	for (rec_t *r = tern__epoch_thr.chain; r; r = r->chain)
 		/* Relaxed: the owner reading its own record's domain. */
 		if (r->late && atomic_load_explicit(&r->dom, memory_order_relaxed) == D)
 			return r;
-	return create ? record_new(D, true) : NULL;
+	return create ? epoch__record_new(D, true) : NULL;
 }
 
 /* The calling thread's record in D (registering it if create; in a dying
  * domain, the never-registered D->dead).  Refreshes the cache and frees
  * records left behind by destroyed domains.  => NULL if none. */
-static rec_t *record_lookup(dom_t *D, bool create)
+static rec_t *epoch__record_lookup(dom_t *D, bool create)
 {
 	if (D->is_default)
-		return default_record(create);
+		return epoch__default_record(create);
 	rec_t *found = NULL;
 	for (rec_t **pp = &tern__epoch_thr.chain; *pp;) {
 		rec_t *r = *pp;
-		/* Acquire: pairs with the release store in domain_detach_records():
+		/* Acquire: pairs with the release store in epoch__domain_detach_records():
 		 * a record seen detached is no longer touched by the destroyer. */
 		dom_t *rd = atomic_load_explicit(&r->dom, memory_order_acquire);
 		if (rd == NULL) {
 			*pp = r->chain;
-			record_free(r);
+			epoch__record_free(r);
 			continue;
 		}
 		if (rd == D && r->dom_id == D->pub->id)
@@ -4123,9 +4123,9 @@ static rec_t *record_lookup(dom_t *D, bool create)
 		pp = &r->chain;
 	}
 	if (found == NULL && create) {
-		if (dom_dying(D))
+		if (epoch__dom_dying(D))
 			return &D->dead;
-		found = record_new(D, false);
+		found = epoch__record_new(D, false);
 	}
 	if (found) {
 		tern__epoch_cache.dom = D->pub;
@@ -4136,10 +4136,10 @@ static rec_t *record_lookup(dom_t *D, bool create)
 }
 
 /* The record behind slot s of domain d. */
-static rec_t *slot_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s, bool create)
+static rec_t *epoch__slot_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s, bool create)
 {
 	if (s == &tern__epoch_self)
-		return default_record(create);
+		return epoch__default_record(create);
 	(void)d;
 	return (rec_t *)((char *)s - offsetof(rec_t, own));
 }
@@ -4147,7 +4147,7 @@ static rec_t *slot_record(struct tern_epoch_domain *d, struct tern__epoch_slot *
 /* Late use: the public TLS slot mirrors the late record's pin, so that the
  * inline unpin and tern_epoch_is_pinned() see it, and keeps both pin and
  * unpin out of line (TERN__EPOCH_LATE). */
-static void late_mirror(rec_t *r)
+static void epoch__late_mirror(rec_t *r)
 {
 	uint64_t pinned = tern__epoch_own_state(r->slot) & TERN__EPOCH_PINNED;
 	if (tern__epoch_thr.ended_pins)
@@ -4160,15 +4160,15 @@ static void late_mirror(rec_t *r)
 /* Retires and frees a late record (any domain) once it is neither pinned
  * nor being retired already (a destructor that the retirement runs may use
  * tern). */
-static void late_done(rec_t *r)
+static void epoch__late_done(rec_t *r)
 {
 	/* collecting: an outer call (collect, flush, barrier, retire) is still
-	 * using r; it calls late_done() itself when it returns. */
+	 * using r; it calls epoch__late_done() itself when it returns. */
 	if (!r->late || r->retiring || r->collecting || tern__epoch_pinned(r->slot))
 		return;
 	bool dflt = r->dom_id == tern__epoch_default.id;
-	if (heap_record_exit(r) && dflt)
-		/* Relaxed: as in late_mirror(). */
+	if (epoch__heap_record_exit(r) && dflt)
+		/* Relaxed: as in epoch__late_mirror(). */
 		atomic_store_explicit(&tern__epoch_self.state,
 				      TERN__EPOCH_LATE | (tern__epoch_thr.ended_pins ? TERN__EPOCH_PINNED : 0),
 				      memory_order_relaxed);
@@ -4177,7 +4177,7 @@ static void late_done(rec_t *r)
 struct tern__epoch_slot *tern__epoch_domain_slot(struct tern_epoch_domain *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_pin: domain is NULL");
-	rec_t *r = record_lookup(d->impl, true);
+	rec_t *r = epoch__record_lookup(d->impl, true);
 	if (r == NULL) {
 		fprintf(stderr, "tern_epoch_domain_pin: cannot allocate the thread's record "
 				"(call tern_epoch_domain_register() first to handle ENOMEM)\n");
@@ -4190,17 +4190,17 @@ int tern_epoch_domain_register(tern_epoch_domain_t *d)
 {
 	if (d == NULL)
 		return EINVAL;
-	rec_t *r = record_lookup(d->impl, true);
+	rec_t *r = epoch__record_lookup(d->impl, true);
 	if (r == NULL)
 		return ENOMEM;
-	late_done(r); /* after the exit hook a record is only kept while in use */
+	epoch__late_done(r); /* after the exit hook a record is only kept while in use */
 	return 0;
 }
 
 bool tern__epoch_domain_pinned(struct tern_epoch_domain *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_is_pinned: domain is NULL");
-	rec_t *r = record_lookup(d->impl, false);
+	rec_t *r = epoch__record_lookup(d->impl, false);
 	return r != NULL && tern__epoch_pinned(r->slot);
 }
 
@@ -4218,18 +4218,18 @@ bool tern__epoch_domain_pinned(struct tern_epoch_domain *d)
  *     defer that would exceed it seals the list first.  So an idle thread
  *     keeps at most that many objects waiting, and tern_epoch_barrier()
  *     takes even those.
- *   - collect() is not re-entered for one record: a destructor it runs that
+ *   - epoch__collect() is not re-entered for one record: a destructor it runs that
  *     defers or collects again finds `collecting` set; the deferred garbage
  *     waits in the open list for the next collection.
  *   - No lock is held while a destructor or the allocator runs
- *     (batch_destroy() runs on a detached batch, after unlocking; bags are
+ *     (epoch__batch_destroy() runs on a detached batch, after unlocking; bags are
  *     allocated before r->olock or D->lock is taken).
  */
 
-static void collect(dom_t *D, rec_t *r, int attempts, size_t budget);
+static void epoch__collect(dom_t *D, rec_t *r, int attempts, size_t budget);
 static uint64_t try_advance(dom_t *D, bool wait);
-static void wait_epoch(dom_t *D, uint64_t target);
-static void synchronize_grace(dom_t *D);
+static void epoch__wait_epoch(dom_t *D, uint64_t target);
+static void epoch__synchronize_grace(dom_t *D);
 
 /* ------------------------------------------------------ W2: seal */
 
@@ -4237,13 +4237,13 @@ static void synchronize_grace(dom_t *D);
  * (after F_W) and adds it to D's bins.  Displaced due garbage goes to *due.
  * Sealing under the lock that barriers take makes it atomic for them: a
  * barrier finds any object either in an open list or in the bins. */
-static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
+static void epoch__seal_locked(dom_t *D, batch_t *b, batch_t *due)
 {
-	if (batch_empty(b))
+	if (epoch__batch_empty(b))
 		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
 	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
-	 * in heavy_barrier(): every unlink that happened before the defers in
+	 * in epoch__heavy_barrier(): every unlink that happened before the defers in
 	 * the batch (sequenced before them, or ordered through r->olock and
 	 * the appending handshake when a barrier seals another thread's list)
 	 * precedes the epoch load that tags them. */
@@ -4251,19 +4251,19 @@ static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
 	/* Relaxed: under the lock that serialises advances; ordering comes
 	 * from the fence above (see the proof). */
 	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	sealed_put_locked(D, t, t, b, due);
-	sealed_recount_locked(D);
+	epoch__sealed_put_locked(D, t, t, b, due);
+	epoch__sealed_recount_locked(D);
 }
 
 /* Counts a due batch busy (under D->lock) so that barriers wait for its
- * destruction.  => its phase, or -1 if it is empty (for sealed_destroy()). */
-static int due_busy_locked(dom_t *D, const batch_t *due)
+ * destruction.  => its phase, or -1 if it is empty (for epoch__sealed_destroy()). */
+static int epoch__due_busy_locked(dom_t *D, const batch_t *due)
 {
-	return batch_empty(due) ? -1 : busy_enter_locked(D);
+	return epoch__batch_empty(due) ? -1 : epoch__busy_enter_locked(D);
 }
 
 /* => whether r's open list holds its reserve bag (caller holds r->olock). */
-static bool open_has_reserve_locked(rec_t *r)
+static bool epoch__open_has_reserve_locked(rec_t *r)
 {
 	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
 		if (b->reserve)
@@ -4273,9 +4273,9 @@ static bool open_has_reserve_locked(rec_t *r)
 
 /* Replaces r's reserve bag in its open list by *spare, with the same
  * entries (caller holds r->olock; *spare consumed).  The owner notices in
- * reserve_copy() that the reserve has left its list.  => false without a
+ * epoch__reserve_copy() that the reserve has left its list.  => false without a
  * spare. */
-static bool reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
+static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 {
 	if (*spare == NULL)
 		return false;
@@ -4295,24 +4295,24 @@ static bool reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 }
 
 /* Takes r's open list (caller holds r->olock). */
-static void open_take_locked(rec_t *r, batch_t *out)
+static void epoch__open_take_locked(rec_t *r, batch_t *out)
 {
-	gc_splice(out, &r->open);
-	pending_set_locked(r);
+	epoch__gc_splice(out, &r->open);
+	epoch__pending_set_locked(r);
 }
 
 /*
  * Before the open list leaves its record, the reserve bag in it (if any)
  * is copied to a heap bag.  => false without memory (the reserve stays).
  */
-static bool reserve_copy(rec_t *r)
+static bool epoch__reserve_copy(rec_t *r)
 {
 	if (!r->reserve_busy)
 		return true;
-	struct tern__epoch_bag *copy = bag_alloc();
+	struct tern__epoch_bag *copy = epoch__bag_alloc();
 	if (copy == NULL)
 		return false;
-	olock_acquire(r);
+	epoch__olock_acquire(r);
 	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
 		if (*pp != &r->reserve)
 			continue;
@@ -4324,7 +4324,7 @@ static bool reserve_copy(rec_t *r)
 		copy = NULL;
 		break;
 	}
-	olock_release(r);
+	epoch__olock_release(r);
 	if (copy != NULL)
 		TERN_FREE(copy); /* the reserve was no longer in the list */
 	r->reserve_busy = false;
@@ -4340,87 +4340,87 @@ static bool reserve_copy(rec_t *r)
  * memory to copy the reserve, the list is tagged, waited for and destroyed
  * in place (counted busy meanwhile).
  */
-static void seal_open(dom_t *D, rec_t *r)
+static void epoch__seal_open(dom_t *D, rec_t *r)
 {
-	if (!record_has_garbage(r))
+	if (!epoch__record_has_garbage(r))
 		return;
 	batch_t b = { 0 }, due = { 0 };
-	if (!reserve_copy(r)) {
+	if (!epoch__reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))
 			return;
-		dom_lock(D); /* a barrier sees the list either open or busy */
-		olock_acquire(r);
-		open_take_locked(r, &b);
-		olock_release(r);
-		int ph = busy_enter_locked(D);
-		dom_unlock(D);
-		pending_flag(r, false);
-		/* Seq_cst fence (F_W, as in seal_locked()). */
+		epoch__dom_lock(D); /* a barrier sees the list either open or busy */
+		epoch__olock_acquire(r);
+		epoch__open_take_locked(r, &b);
+		epoch__olock_release(r);
+		int ph = epoch__busy_enter_locked(D);
+		epoch__dom_unlock(D);
+		epoch__pending_flag(r, false);
+		/* Seq_cst fence (F_W, as in epoch__seal_locked()). */
 		atomic_thread_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		wait_epoch(D, t + 2);
-		sealed_destroy(D, r, &b, ph);
+		epoch__wait_epoch(D, t + 2);
+		epoch__sealed_destroy(D, r, &b, ph);
 		return;
 	}
-	dom_lock(D);
-	olock_acquire(r);
-	open_take_locked(r, &b);
-	olock_release(r);
-	seal_locked(D, &b, &due);
-	int ph = due_busy_locked(D, &due);
-	dom_unlock(D);
-	pending_flag(r, false);
-	sealed_destroy(D, r, &due, ph);
+	epoch__dom_lock(D);
+	epoch__olock_acquire(r);
+	epoch__open_take_locked(r, &b);
+	epoch__olock_release(r);
+	epoch__seal_locked(D, &b, &due);
+	int ph = epoch__due_busy_locked(D, &due);
+	epoch__dom_unlock(D);
+	epoch__pending_flag(r, false);
+	epoch__sealed_destroy(D, r, &due, ph);
 }
 
 /* ------------------------------------------------------ W1: defer */
 
 /* Waits a grace period, then destroys obj in place: a defer that cannot
  * store obj (no memory, no record) and is not pinned. */
-static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
+static void epoch__destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 {
-	synchronize_grace(D); /* obj is tagged like a sealed object */
-	destroy_one(D, obj, fn);
+	epoch__synchronize_grace(D); /* obj is tagged like a sealed object */
+	epoch__destroy_one(D, obj, fn);
 }
 
 /* Appends obj to r's open list.  => false when no bag can be had. */
-static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
+static bool epoch__open_append(rec_t *r, void *obj, void (*fn)(void *))
 {
-	bool lf = owner_enter(r);
-	bool ok = gc_push(&r->open, obj, fn, NULL);
+	bool lf = epoch__owner_enter(r);
+	bool ok = epoch__gc_push(&r->open, obj, fn, NULL);
 	if (ok)
-		pending_set_locked(r);
-	owner_leave(r, lf);
+		epoch__pending_set_locked(r);
+	epoch__owner_leave(r, lf);
 	if (ok)
 		return true;
-	struct tern__epoch_bag *b = bag_get(r); /* outside the handshake: may allocate */
+	struct tern__epoch_bag *b = epoch__bag_get(r); /* outside the handshake: may allocate */
 	if (b == NULL)
 		return false;
-	lf = owner_enter(r);
-	gc_push(&r->open, obj, fn, &b);
-	pending_set_locked(r);
-	owner_leave(r, lf);
+	lf = epoch__owner_enter(r);
+	epoch__gc_push(&r->open, obj, fn, &b);
+	epoch__pending_set_locked(r);
+	epoch__owner_leave(r, lf);
 	if (b != NULL)
-		bag_put(r, b);
+		epoch__bag_put(r, b);
 	return true;
 }
 
-static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+static void epoch__open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
-	bool lf = owner_enter(r);
-	gc_push_entry(&r->open, e, fn);
-	pending_set_locked(r);
-	owner_leave(r, lf);
+	bool lf = epoch__owner_enter(r);
+	epoch__gc_push_entry(&r->open, e, fn);
+	epoch__pending_set_locked(r);
+	epoch__owner_leave(r, lf);
 }
 
 /* Before an append: a full open list is sealed first (the idle-thread
- * bound); after it, defer_done() collects every collect_interval() defers. */
-static void defer_prepare(dom_t *D, rec_t *r)
+ * bound); after it, epoch__defer_done() collects every epoch__collect_interval() defers. */
+static void epoch__defer_prepare(dom_t *D, rec_t *r)
 {
 	/* Relaxed: the owner's own counter. */
 	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP)
-		seal_open(D, r);
+		epoch__seal_open(D, r);
 }
 
 /* => how many defers a thread makes between collections: at least
@@ -4429,7 +4429,7 @@ static void defer_prepare(dom_t *D, rec_t *r)
  * TERN__EPOCH_BARRIER_NS_PER_OBJ objects; at most 16 times the minimum
  * (the bound on pending garbage).  In time, collections then follow the
  * deferral rate: a thread that defers faster collects more often. */
-static size_t collect_interval(dom_t *D)
+static size_t epoch__collect_interval(dom_t *D)
 {
 	/* Relaxed: a hint; any recent value paces collections correctly. */
 	uint64_t n = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed) / TERN__EPOCH_BARRIER_NS_PER_OBJ;
@@ -4438,35 +4438,36 @@ static size_t collect_interval(dom_t *D)
 	return n > 16u * TERN_EPOCH_COLLECT_DEFERS ? 16u * TERN_EPOCH_COLLECT_DEFERS : (size_t)n;
 }
 
-static void defer_done(dom_t *D, rec_t *r)
+static void epoch__defer_done(dom_t *D, rec_t *r)
 {
-	pending_flag(r, true);
-	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS && r->since_collect >= collect_interval(D))) {
+	epoch__pending_flag(r, true);
+	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS &&
+	                  r->since_collect >= epoch__collect_interval(D))) {
 		/* Relaxed: a hint. */
 		uint64_t p = atomic_load_explicit(&D->sealed_hint, memory_order_relaxed);
-		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1, SIZE_MAX);
+		epoch__collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1, SIZE_MAX);
 	}
 }
 
 /* W1: appends obj to r's open list (no fence, no shared access). */
-static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
+static void epoch__defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 {
-	defer_prepare(D, r);
-	if (TERN_LIKELY(open_append(r, obj, fn))) {
-		defer_done(D, r);
+	epoch__defer_prepare(D, r);
+	if (TERN_LIKELY(epoch__open_append(r, obj, fn))) {
+		epoch__defer_done(D, r);
 		return;
 	}
 	if (!tern__epoch_pinned(r->slot)) {
-		destroy_after_grace(D, obj, fn);
+		epoch__destroy_after_grace(D, obj, fn);
 		return;
 	}
 	/* Pinned, no memory and the reserve is full: our own pin keeps a grace
 	 * period from ending, so collect what is due (returns bags to the
 	 * cache) and retry with backoff; the object is never dropped. */
 	for (unsigned round = 0;; epoch_backoff(&round)) {
-		collect(D, r, 2, SIZE_MAX);
-		if (open_append(r, obj, fn)) {
-			pending_flag(r, true);
+		epoch__collect(D, r, 2, SIZE_MAX);
+		if (epoch__open_append(r, obj, fn)) {
+			epoch__pending_flag(r, true);
 			return;
 		}
 	}
@@ -4474,47 +4475,47 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 
 /* A dying domain (only its destroyer may use it): everything deferred is
  * due, and tern_epoch_domain_destroy() drains the list. */
-static void drain_push(dom_t *D, void *obj, void (*fn)(void *))
+static void epoch__drain_push(dom_t *D, void *obj, void (*fn)(void *))
 {
-	struct tern__epoch_bag *b = bag_alloc(); /* outside the lock */
-	dom_lock(D);
-	bool ok = gc_push(&D->drain, obj, fn, &b);
-	dom_unlock(D);
+	struct tern__epoch_bag *b = epoch__bag_alloc(); /* outside the lock */
+	epoch__dom_lock(D);
+	bool ok = epoch__gc_push(&D->drain, obj, fn, &b);
+	epoch__dom_unlock(D);
 	if (b != NULL)
 		TERN_FREE(b);
 	if (!ok)
-		destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
+		epoch__destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
 }
 
-static void defer_obj(struct tern_epoch_domain *d, void *obj, void (*fn)(void *))
+static void epoch__defer_obj(struct tern_epoch_domain *d, void *obj, void (*fn)(void *))
 {
 	dom_t *D = d->impl;
-	if (TERN_UNLIKELY(dom_dying(D))) {
-		drain_push(D, obj, fn);
+	if (TERN_UNLIKELY(epoch__dom_dying(D))) {
+		epoch__drain_push(D, obj, fn);
 		return;
 	}
-	rec_t *r = record_lookup(D, true);
+	rec_t *r = epoch__record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
-		destroy_after_grace(D, obj, fn); /* no memory for a record */
+		epoch__destroy_after_grace(D, obj, fn); /* no memory for a record */
 		return;
 	}
-	defer_in(D, r, obj, fn);
-	late_done(r);
+	epoch__defer_in(D, r, obj, fn);
+	epoch__late_done(r);
 }
 
-static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
+static void epoch__defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 			void (*fn)(struct tern_epoch_entry *))
 {
 	dom_t *D = d->impl;
-	if (TERN_UNLIKELY(dom_dying(D))) {
-		dom_lock(D);
-		gc_push_entry(&D->drain, e, fn);
-		dom_unlock(D);
+	if (TERN_UNLIKELY(epoch__dom_dying(D))) {
+		epoch__dom_lock(D);
+		epoch__gc_push_entry(&D->drain, e, fn);
+		epoch__dom_unlock(D);
 		return;
 	}
-	rec_t *r = record_lookup(D, true);
+	rec_t *r = epoch__record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
-		synchronize_grace(D); /* no memory for a record: as destroy_after_grace() */
+		epoch__synchronize_grace(D); /* no memory for a record: as epoch__destroy_after_grace() */
 		struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 		tern__epoch_thr.dtors = &frame;
 		fn(e);
@@ -4523,17 +4524,17 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
 		return;
 	}
-	defer_prepare(D, r);
-	open_append_entry(r, e, fn);
-	defer_done(D, r);
-	late_done(r);
+	epoch__defer_prepare(D, r);
+	epoch__open_append_entry(r, e, fn);
+	epoch__defer_done(D, r);
+	epoch__late_done(r);
 }
 
 /* ------------------------------------------------------ A: advance */
 
 /* Records that r refused an advance from g (stall statistics).  Under
  * D->lock. */
-static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
+static void epoch__note_refusal(dom_t *D, rec_t *r, uint64_t e)
 {
 	if (r->stall_epoch != e || r->stall_since_ns == 0) {
 		r->stall_epoch = e;
@@ -4545,16 +4546,16 @@ static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
 	atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
 }
 
-/* heavy_barrier(), timing it in membarrier mode (collect_interval()).
+/* epoch__heavy_barrier(), timing it in membarrier mode (epoch__collect_interval()).
  * Under D->lock. */
-static void heavy_barrier_timed(dom_t *D)
+static void epoch__heavy_barrier_timed(dom_t *D)
 {
-	if (need_fence()) {
-		heavy_barrier();
+	if (epoch__need_fence()) {
+		epoch__heavy_barrier();
 		return;
 	}
 	uint64_t t0 = epoch_now_ns();
-	heavy_barrier();
+	epoch__heavy_barrier();
 	uint64_t dt = epoch_now_ns() - t0;
 	if (dt > TERN__EPOCH_BARRIER_NS_MAX)
 		dt = TERN__EPOCH_BARRIER_NS_MAX; /* preempted in the call: not the barrier's cost */
@@ -4579,11 +4580,11 @@ static uint64_t try_advance_locked(dom_t *D)
 		 * that an advance may happen. */
 		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
 		if ((s & TERN__EPOCH_PINNED) && (s >> TERN__EPOCH_SHIFT) != g) {
-			note_refusal(D, r, s >> TERN__EPOCH_SHIFT);
+			epoch__note_refusal(D, r, s >> TERN__EPOCH_SHIFT);
 			return g;
 		}
 	}
-	heavy_barrier_timed(D);
+	epoch__heavy_barrier_timed(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		/* Acquire: pairs with the release stores of the state (R1 announce,
 		 * R3 unpin, flag updates, quiescent states): a reader seen
@@ -4592,14 +4593,14 @@ static uint64_t try_advance_locked(dom_t *D)
 		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_acquire);
 		uint64_t e = s >> TERN__EPOCH_SHIFT;
 		if ((s & TERN__EPOCH_PINNED) && e != g) {
-			note_refusal(D, r, e);
+			epoch__note_refusal(D, r, e);
 			return g;
 		}
 	}
 	for (rec_t *r = D->records; r; r = r->next)
 		r->stall_since_ns = 0;
 	/* Seq_cst store: pairs with the acquire loads of G in the pin (R1) and
-	 * in collect() (C), and takes part in the total order S used by the
+	 * in epoch__collect() (C), and takes part in the total order S used by the
 	 * proof (the advance t -> t + 1 follows F_W). */
 	atomic_store_explicit(EPOCH(D), g + 1, memory_order_seq_cst);
 	/* Relaxed: statistics counter. */
@@ -4612,17 +4613,17 @@ static uint64_t try_advance_locked(dom_t *D)
 static uint64_t try_advance(dom_t *D, bool wait)
 {
 	if (wait)
-		dom_lock(D);
+		epoch__dom_lock(D);
 	else if (pthread_mutex_trylock(&D->lock) != 0)
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		return atomic_load_explicit(EPOCH(D), memory_order_acquire);
 	uint64_t g = try_advance_locked(D);
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	return g;
 }
 
 /* Waits until G >= target (advancing it).  The caller is not pinned in D. */
-static void wait_epoch(dom_t *D, uint64_t target)
+static void epoch__wait_epoch(dom_t *D, uint64_t target)
 {
 	unsigned round = 0;
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
@@ -4640,7 +4641,7 @@ static void wait_epoch(dom_t *D, uint64_t target)
 static uint64_t grace_target(dom_t *D)
 {
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
-	 * treated as one sealed batch tagged g; see seal_locked(). */
+	 * treated as one sealed batch tagged g; see epoch__seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
@@ -4650,9 +4651,9 @@ static uint64_t grace_target(dom_t *D)
 }
 
 /* A full grace period from the caller's point of view (synchronize). */
-static void synchronize_grace(dom_t *D)
+static void epoch__synchronize_grace(dom_t *D)
 {
-	wait_epoch(D, grace_target(D));
+	epoch__wait_epoch(D, grace_target(D));
 }
 
 /* ------------------------------------------------------ C: reclaim */
@@ -4661,7 +4662,7 @@ static void synchronize_grace(dom_t *D)
  * takes and destroys what is due at the resulting epoch, about `budget`
  * objects at most; r (NULL if the caller has no record) gets the emptied
  * bags.  => whether due garbage was left for a later collection. */
-static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
+static bool epoch__collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
@@ -4676,8 +4677,8 @@ static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
 	}
 	batch_t due = { 0 };
 	bool more;
-	int ph = sealed_take_due(D, g, &due, false, budget, &more);
-	sealed_destroy(D, r, &due, ph);
+	int ph = epoch__sealed_take_due(D, g, &due, false, budget, &more);
+	epoch__sealed_destroy(D, r, &due, ph);
 	return more;
 }
 
@@ -4689,13 +4690,13 @@ static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
  * thread's collection may too).  Never waits for readers.  With nothing
  * pending it does no work.
  */
-static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
+static void epoch__collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	if (r->collecting || r == &D->dead)
 		return;
 	r->collecting = true;
-	seal_open(D, r);
-	r->due_left = collect_sealed(D, r, attempts, budget);
+	epoch__seal_open(D, r);
+	r->due_left = epoch__collect_sealed(D, r, attempts, budget);
 	r->unpins = 0;
 	/* A budgeted collection that left due garbage does not reset the defer
 	 * count: a thread deferring faster than its unpins' budgets destroy
@@ -4707,24 +4708,24 @@ static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 	 * own (its unpin's collection returned at once): seal it now, so that
 	 * the bag is free again and no barrier waits for it. */
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
-		seal_open(D, r);
-	pending_flag(r, record_has_garbage(r));
+		epoch__seal_open(D, r);
+	epoch__pending_flag(r, epoch__record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */
 
 /* The outermost pin of a registered record in fence mode (the common slow
  * case): announce, then the fence.  No record access. */
-static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, uint64_t st)
+static void epoch__pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, uint64_t st)
 {
 	tern__epoch_announce(d, s, st);
-	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
-	 * and the sealing fence in seal_locked(). */
+	/* Seq_cst fence (F_R): pairs with the seq_cst fence in epoch__heavy_barrier()
+	 * and the sealing fence in epoch__seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
 /* R1 for record r: announce, then the ordering of r's mode. */
-static void pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
+static void epoch__pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
 {
 #ifndef TERN_EPOCH_FORCE_FENCE
 	if (r->mode == TERN__EPOCH_MEMBARRIER) {
@@ -4734,26 +4735,26 @@ static void pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
 		return;
 	}
 #endif
-	pin_fence(d, r->slot, st);
+	epoch__pin_fence(d, r->slot, st);
 }
 
-static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+static void epoch__pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
 
 void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
 	uint64_t st0 = tern__epoch_own_state(s);
 	if (TERN_LIKELY((st0 & (TERN__EPOCH_REG | TERN__EPOCH_FAST | TERN__EPOCH_PINNED | TERN__EPOCH_LATE)) ==
 			TERN__EPOCH_REG))
-		pin_fence(d, s, st0);
+		epoch__pin_fence(d, s, st0);
 	else
-		pin_record(d, s);
+		epoch__pin_record(d, s);
 }
 
 /* Every other pin: registration, nesting (also inside an online section),
  * membarrier mode with garbage, late use. */
-__attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
+__attribute__((noinline)) static void epoch__pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
-	rec_t *r = slot_record(d, s, true);
+	rec_t *r = epoch__slot_record(d, s, true);
 	if (r == NULL) {
 		fprintf(stderr, "tern_epoch_pin: cannot allocate a record for a thread that "
 				"is exiting\n");
@@ -4767,14 +4768,14 @@ __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, st
 			 * try_advance_locked()); the epoch and PINNED are unchanged. */
 			atomic_store_explicit(&r->slot->state, st | TERN__EPOCH_NESTED, memory_order_release);
 	} else {
-		pin_announce(d, r, st);
+		epoch__pin_announce(d, r, st);
 	}
 	if (r->late && s == &tern__epoch_self)
-		late_mirror(r);
+		epoch__late_mirror(r);
 }
 
 /* R3 for record r, then the periodic collection. */
-static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
+static void epoch__unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 {
 	uint64_t unpinned = st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE));
 	/* Release (R3): pairs with the acquire load of the state in
@@ -4784,7 +4785,7 @@ static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
 	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
-		collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
+		epoch__collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
 }
 
 void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
@@ -4800,7 +4801,7 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 				      memory_order_release);
 		return;
 	}
-	rec_t *r = slot_record(d, s, false);
+	rec_t *r = epoch__slot_record(d, s, false);
 	if ((r == NULL || !tern__epoch_pinned(r->slot)) && s == &tern__epoch_self && tern__epoch_thr.ended_pins) {
 		/* A pin that thread exit had to end. */
 		if (--tern__epoch_thr.ended_pins == 0)
@@ -4814,7 +4815,7 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {
 		if (--r->nest == 0)
-			/* Release: as in pin_record(); still pinned. */
+			/* Release: as in epoch__pin_record(); still pinned. */
 			atomic_store_explicit(&r->slot->state, st & ~(uint64_t)TERN__EPOCH_NESTED,
 					      memory_order_release);
 	} else {
@@ -4822,12 +4823,12 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 		            d == &tern__epoch_default
 		                ? "tern_epoch_unpin: thread is not pinned (it is online)"
 		                : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
-		unpin_outermost(d->impl, r, st);
+		epoch__unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {
 		if (s == &tern__epoch_self)
-			late_mirror(r);
-		late_done(r);
+			epoch__late_mirror(r);
+		epoch__late_done(r);
 	}
 }
 
@@ -4870,10 +4871,10 @@ static const struct qsbr_msgs qsbr_offline_msgs[2] = {
 	  "tern_epoch_domain_offline: cannot allocate the thread's record" },
 };
 
-static rec_t *online_record(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static rec_t *epoch__online_record(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
 	TERN_ASSERT(d != NULL, m->null_dom);
-	rec_t *r = slot_record(d, tern__epoch_slot_of(d), true);
+	rec_t *r = epoch__slot_record(d, tern__epoch_slot_of(d), true);
 	if (r == NULL) {
 		fprintf(stderr, "%s\n", m->nomem);
 		abort();
@@ -4881,27 +4882,27 @@ static rec_t *online_record(struct tern_epoch_domain *d, const struct qsbr_msgs 
 	return r;
 }
 
-static void online_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static void epoch__online_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, m);
+	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), m->state);
-	pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+	epoch__pin_announce(d, r, st | TERN__EPOCH_ONLINE);
 	if (r->late && d == &tern__epoch_default)
-		late_mirror(r);
+		epoch__late_mirror(r);
 }
 
-static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static void epoch__quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, m);
+	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
 	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
-		unpin_outermost(d->impl, r, st);
+		epoch__unpin_outermost(d->impl, r, st);
 		st = tern__epoch_own_state(r->slot);
-		pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+		epoch__pin_announce(d, r, st | TERN__EPOCH_ONLINE);
 		return;
 	}
 	/* Acquire: pairs with the seq_cst store of the epoch in
@@ -4909,50 +4910,50 @@ static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
 	if (e == st >> TERN__EPOCH_SHIFT)
 		return; /* already announced: nothing to release */
-	pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
+	epoch__pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
 }
 
-static void offline_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static void epoch__offline_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, m);
+	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
-	unpin_outermost(d->impl, r, st);
+	epoch__unpin_outermost(d->impl, r, st);
 	if (r->late) {
 		if (d == &tern__epoch_default)
-			late_mirror(r);
-		late_done(r);
+			epoch__late_mirror(r);
+		epoch__late_done(r);
 	}
 }
 
 void tern_epoch_domain_online(tern_epoch_domain_t *d)
 {
-	online_in(d, &qsbr_online_msgs[1]);
+	epoch__online_in(d, &qsbr_online_msgs[1]);
 }
 
 void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
 {
-	quiescent_in(d, &qsbr_quiescent_msgs[1]);
+	epoch__quiescent_in(d, &qsbr_quiescent_msgs[1]);
 }
 
 void tern_epoch_domain_offline(tern_epoch_domain_t *d)
 {
-	offline_in(d, &qsbr_offline_msgs[1]);
+	epoch__offline_in(d, &qsbr_offline_msgs[1]);
 }
 
 void tern_epoch_online(void)
 {
-	online_in(&tern__epoch_default, &qsbr_online_msgs[0]);
+	epoch__online_in(&tern__epoch_default, &qsbr_online_msgs[0]);
 }
 
 void tern_epoch_quiescent(void)
 {
-	quiescent_in(&tern__epoch_default, &qsbr_quiescent_msgs[0]);
+	epoch__quiescent_in(&tern__epoch_default, &qsbr_quiescent_msgs[0]);
 }
 
 void tern_epoch_offline(void)
 {
-	offline_in(&tern__epoch_default, &qsbr_offline_msgs[0]);
+	epoch__offline_in(&tern__epoch_default, &qsbr_offline_msgs[0]);
 }
 
 /* ------------------------------------------------------ polled grace periods */
@@ -5017,10 +5018,10 @@ bool tern_epoch_domain_poll_state(tern_epoch_domain_t *d, uint64_t cookie)
 /* Debug checks of the calls that wait for readers: not pinned in D (it
  * would wait for itself), not inside any destructor (a destructor runs
  * inside a collection that others may wait for, or in thread exit). */
-static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
+static void epoch__check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
 {
 #ifndef NDEBUG
-	rec_t *r = record_lookup(D, false);
+	rec_t *r = epoch__record_lookup(D, false);
 	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r->slot), pinned_msg);
 	TERN_ASSERT(!in_destructor_of(NULL), dtor_msg);
 #endif
@@ -5034,10 +5035,10 @@ static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_ms
 void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_synchronize: domain is NULL");
-	check_may_wait(d->impl, "tern_epoch_domain_synchronize: called while pinned (would deadlock)",
+	epoch__check_may_wait(d->impl, "tern_epoch_domain_synchronize: called while pinned (would deadlock)",
 		       "tern_epoch_domain_synchronize: called from a destructor");
-	if (!dom_dying(d->impl))
-		synchronize_grace(d->impl);
+	if (!epoch__dom_dying(d->impl))
+		epoch__synchronize_grace(d->impl);
 }
 
 /* ------------------------------------------------------ barrier */
@@ -5047,44 +5048,44 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
  * section of D->lock (so a concurrent barrier never misses a list in
  * flight).  The owners' appends are excluded by olock (fence mode, and the
  * owners' own seals) or by the appending/steal handshake (membarrier mode,
- * owner_enter()).  A list that holds its owner's reserve bag is taken
+ * epoch__owner_enter()).  A list that holds its owner's reserve bag is taken
  * with the reserve's entries copied into a bag allocated beforehand (one
  * per round, and only in a round after one that met a reserve: a barrier
  * over intrusive entries allocates nothing); without one, it stays and
  * => false: the barrier goes round again.  Displaced due garbage goes to
  * *due (busy).
  */
-static bool steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
+static bool epoch__steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
 {
 	bool all = true;
 	batch_t stolen = { 0 };
-	struct tern__epoch_bag *spare = want_spare ? bag_alloc() : NULL; /* before any lock */
-	dom_lock(D);
+	struct tern__epoch_bag *spare = want_spare ? epoch__bag_alloc() : NULL; /* before any lock */
+	epoch__dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
-		olock_acquire(r);
+		epoch__olock_acquire(r);
 		/* Relaxed: ordered before the owners' checks by the heavy barrier
-		 * below (owner_enter()). */
+		 * below (epoch__owner_enter()). */
 		atomic_store_explicit(&r->steal, 1, memory_order_relaxed);
 	}
-	heavy_barrier();
+	epoch__heavy_barrier();
 	for (rec_t *r = D->records; r; r = r->next) {
 		unsigned round = 0;
-		/* Acquire: pairs with the release store in owner_leave(): an
+		/* Acquire: pairs with the release store in epoch__owner_leave(): an
 		 * append in progress completes before the list is taken. */
 		while (atomic_load_explicit(&r->appending, memory_order_acquire))
 			epoch_backoff(&round);
-		if (open_has_reserve_locked(r) && !reserve_replace_locked(r, &spare))
+		if (epoch__open_has_reserve_locked(r) && !epoch__reserve_replace_locked(r, &spare))
 			all = false;
 		else
-			open_take_locked(r, &stolen);
-		/* Release: pairs with the acquire load in owner_enter(): an owner
+			epoch__open_take_locked(r, &stolen);
+		/* Release: pairs with the acquire load in epoch__owner_enter(): an owner
 		 * that sees the request gone sees the list taken. */
 		atomic_store_explicit(&r->steal, 0, memory_order_release);
-		olock_release(r);
+		epoch__olock_release(r);
 	}
-	seal_locked(D, &stolen, due);
-	*ph = due_busy_locked(D, due);
-	dom_unlock(D);
+	epoch__seal_locked(D, &stolen, due);
+	*ph = epoch__due_busy_locked(D, due);
+	epoch__dom_unlock(D);
 	if (spare != NULL)
 		TERN_FREE(spare);
 	return all;
@@ -5099,46 +5100,46 @@ static bool steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
  * Repeats while the destructors it ran deferred more into this thread's
  * record (drain).
  */
-static void barrier_in(dom_t *D)
+static void epoch__barrier_in(dom_t *D)
 {
-	if (dom_dying(D))
+	if (epoch__dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
 	for (bool all = true;;) {
 		batch_t due = { 0 };
 		int due_ph;
-		rec_t *r = record_lookup(D, false);
+		rec_t *r = epoch__record_lookup(D, false);
 		if (r != NULL && r->reserve_busy)
-			seal_open(D, r); /* unpinned (precondition): copy or destroy its reserve */
-		all = steal_and_seal(D, &due, &due_ph, !all);
-		dom_lock(D);
+			epoch__seal_open(D, r); /* unpinned (precondition): copy or destroy its reserve */
+		all = epoch__steal_and_seal(D, &due, &due_ph, !all);
+		epoch__dom_lock(D);
 		/* Relaxed: under the lock that serialises advances; every tag
 		 * sealed so far is <= g. */
 		uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-		dom_unlock(D);
-		wait_epoch(D, g + 2);
+		epoch__dom_unlock(D);
+		epoch__wait_epoch(D, g + 2);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		r = record_lookup(D, false);
+		r = epoch__record_lookup(D, false);
 		if (r)
 			r->collecting = true;
-		sealed_destroy(D, r, &due, due_ph);
+		epoch__sealed_destroy(D, r, &due, due_ph);
 		batch_t sealed = { 0 };
 		bool more;
-		int ph = sealed_take_due(D, now, &sealed, true, SIZE_MAX, &more);
-		sealed_destroy(D, r, &sealed, ph);
+		int ph = epoch__sealed_take_due(D, now, &sealed, true, SIZE_MAX, &more);
+		epoch__sealed_destroy(D, r, &sealed, ph);
 		if (r)
 			r->collecting = false;
 		/* Due batches detached by other threads before now must be
 		 * finished too (not those taken later: no starvation). */
-		busy_drain(D);
+		epoch__busy_drain(D);
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
-		r = record_lookup(D, false);
-		if (all && (r == NULL || !record_has_garbage(r))) {
+		r = epoch__record_lookup(D, false);
+		if (all && (r == NULL || !epoch__record_has_garbage(r))) {
 			if (r != NULL) {
 				r->due_left = false; /* everything due at `now` is destroyed */
-				pending_flag(r, false);
-				late_done(r);
+				epoch__pending_flag(r, false);
+				epoch__late_done(r);
 			}
 			return;
 		}
@@ -5148,9 +5149,9 @@ static void barrier_in(dom_t *D)
 void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_barrier: domain is NULL");
-	check_may_wait(d->impl, "tern_epoch_domain_barrier: called while pinned (would deadlock)",
+	epoch__check_may_wait(d->impl, "tern_epoch_domain_barrier: called while pinned (would deadlock)",
 		       "tern_epoch_domain_barrier: called from a destructor");
-	barrier_in(d->impl);
+	epoch__barrier_in(d->impl);
 }
 
 /* ------------------------------------------------------ flush */
@@ -5159,17 +5160,17 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
 	dom_t *D = d->impl;
-	if (dom_dying(D))
+	if (epoch__dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
-	rec_t *r = record_lookup(D, false);
+	rec_t *r = epoch__record_lookup(D, false);
 	if (r == NULL || r->collecting)
 		return; /* nothing, or nested in a destructor: the outer call works */
 	r->collecting = true;
-	seal_open(D, r);
+	epoch__seal_open(D, r);
 	r->collecting = false;
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
-		seal_open(D, r); /* a destructor used the reserve (see collect()) */
-	late_done(r);
+		epoch__seal_open(D, r); /* a destructor used the reserve (see epoch__collect()) */
+	epoch__late_done(r);
 }
 
 /* ------------------------------------------------------ collect, stats */
@@ -5178,14 +5179,14 @@ void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_collect: domain is NULL");
 	dom_t *D = d->impl;
-	if (dom_dying(D))
+	if (epoch__dom_dying(D))
 		return;
-	rec_t *r = record_lookup(D, false);
+	rec_t *r = epoch__record_lookup(D, false);
 	if (r != NULL) {
-		collect(D, r, 2, SIZE_MAX);
-		late_done(r);
+		epoch__collect(D, r, 2, SIZE_MAX);
+		epoch__late_done(r);
 	} else {
-		collect_sealed(D, NULL, 2, SIZE_MAX);
+		epoch__collect_sealed(D, NULL, 2, SIZE_MAX);
 	}
 }
 
@@ -5197,7 +5198,7 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 	memset(out, 0, sizeof *out);
 	uint64_t now = epoch_now_ns();
 	uint64_t oldest = 0;
-	dom_lock(D);
+	epoch__dom_lock(D);
 	/* Relaxed: under the lock that serialises advances. */
 	out->epoch = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 	out->registered_threads = D->registered;
@@ -5227,7 +5228,7 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 	out->advances = atomic_load_explicit(&D->advances, memory_order_relaxed);
 	/* Relaxed: statistics counters. */
 	out->failed_advances = atomic_load_explicit(&D->failed_advances, memory_order_relaxed);
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 }
 
 /* ------------------------------------------------------ domains */
@@ -5256,11 +5257,11 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 	}
 	b->pub.impl = &b->impl;
 	b->impl.pub = &b->pub;
-	glock();
+	epoch__glock();
 	b->pub.id = tern__epoch_next_id++;
 	b->impl.next_domain = tern__epoch_domains;
 	tern__epoch_domains = &b->impl;
-	gunlock();
+	epoch__gunlock();
 	*out = &b->pub;
 	return 0;
 }
@@ -5268,7 +5269,7 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 /* Destroy, step 1 (g_lock held): waits for hand-overs in progress, takes
  * the domain off the list and the records out of the registry.  =>
  * the detached records (still allocated: see the header comment). */
-static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
+static rec_t *epoch__domain_close_locked(dom_t *D, batch_t *sealed)
 {
 	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
 	D->closing = true;
@@ -5280,7 +5281,7 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
 			*pp = D->next_domain;
 			break;
 		}
-	dom_lock(D);
+	epoch__dom_lock(D);
 	rec_t *records = D->records;
 	for (rec_t *r = records; r; r = r->next) {
 		/* Relaxed: no thread may use the domain any more (precondition). */
@@ -5292,23 +5293,23 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
 	D->records = NULL;
 	D->registered = 0;
 	for (int i = 0; i < 3; i++)
-		gc_splice(sealed, &D->bins[i].g);
-	sealed_recount_locked(D);
+		epoch__gc_splice(sealed, &D->bins[i].g);
+	epoch__sealed_recount_locked(D);
 	rec_t *dead = &D->dead;
-	record_init(D, dead, NULL, false);
+	epoch__record_init(D, dead, NULL, false);
 	/* Relaxed: only this thread uses the domain from here on. */
 	atomic_store_explicit(&D->dying, true, memory_order_relaxed);
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	return records;
 }
 
 /* Destroy, step 3 (g_lock held): the owners may free the records now. */
-static void domain_detach_records(rec_t *records)
+static void epoch__domain_detach_records(rec_t *records)
 {
 	for (rec_t *r = records, *next; r; r = next) {
 		next = r->next;
 		r->prev = r->next = NULL;
-		/* Release: pairs with the acquire loads in record_lookup(); the
+		/* Release: pairs with the acquire loads in epoch__record_lookup(); the
 		 * owner frees r only after seeing NULL: the last access is this. */
 		atomic_store_explicit(&r->dom, NULL, memory_order_release);
 	}
@@ -5323,9 +5324,9 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	dom_t *D = d->impl;
 	TERN_ASSERT(!in_destructor_of(D), "tern_epoch_domain_destroy: called from one of the domain's destructors");
 	batch_t sealed = { 0 };
-	glock();
-	rec_t *records = domain_close_locked(D, &sealed);
-	gunlock();
+	epoch__glock();
+	rec_t *records = epoch__domain_close_locked(D, &sealed);
+	epoch__gunlock();
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
 	/* Step 2, no lock held: every record's garbage is due (nobody is
@@ -5333,27 +5334,27 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	 * use) are still allocated. */
 	for (rec_t *r = records; r; r = r->next) {
 		batch_t all = { 0 };
-		olock_acquire(r);
-		open_take_locked(r, &all);
-		olock_release(r);
-		batch_destroy(D, NULL, &all);
+		epoch__olock_acquire(r);
+		epoch__open_take_locked(r, &all);
+		epoch__olock_release(r);
+		epoch__batch_destroy(D, NULL, &all);
 	}
-	glock();
-	domain_detach_records(records);
-	gunlock();
-	batch_destroy(D, NULL, &sealed);
+	epoch__glock();
+	epoch__domain_detach_records(records);
+	epoch__gunlock();
+	epoch__batch_destroy(D, NULL, &sealed);
 	/* Drain what the destructors deferred into the dying domain. */
 	for (;;) {
-		dom_lock(D);
+		epoch__dom_lock(D);
 		batch_t b = D->drain;
 		memset(&D->drain, 0, sizeof D->drain);
-		dom_unlock(D);
-		if (batch_empty(&b))
+		epoch__dom_unlock(D);
+		if (epoch__batch_empty(&b))
 			break;
-		batch_destroy(D, NULL, &b);
+		epoch__batch_destroy(D, NULL, &b);
 	}
 	unsigned round = 0;
-	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	/* Acquire: pairs with the release decrement in epoch__sealed_destroy(). */
 	while (atomic_load_explicit(&D->busy[0], memory_order_acquire) != 0 ||
 	       /* Acquire: as above. */
 	       atomic_load_explicit(&D->busy[1], memory_order_acquire) != 0)
@@ -5371,7 +5372,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 /* Retires r from D: ends its pin (or online section), seals its garbage
  * into the domain (destroying what is due) until none is left, and leaves
  * the registry. */
-static void record_retire(dom_t *D, rec_t *r)
+static void epoch__record_retire(dom_t *D, rec_t *r)
 {
 	r->retiring = true;
 	uint64_t s = tern__epoch_own_state(r->slot);
@@ -5386,12 +5387,12 @@ static void record_retire(dom_t *D, rec_t *r)
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */
 	do {
-		seal_open(D, r);
-		collect_sealed(D, r, 1, SIZE_MAX); /* destroy what is due now rather than leave it */
-	} while (record_has_garbage(r));
+		epoch__seal_open(D, r);
+		epoch__collect_sealed(D, r, 1, SIZE_MAX); /* destroy what is due now rather than leave it */
+	} while (epoch__record_has_garbage(r));
 	r->collecting = was_collecting;
-	registry_remove(D, r);
-	bags_free_spare(r);
+	epoch__registry_remove(D, r);
+	epoch__bags_free_spare(r);
 	r->mode = TERN__EPOCH_UNREGISTERED;
 	r->retiring = false;
 	/* Relaxed: the record has left the registry; no collector reads it. */
@@ -5403,14 +5404,14 @@ static void record_retire(dom_t *D, rec_t *r)
 /* Exit for a heap record: the hand-over reference protocol with destroy.
  * => false (r left alone) when the calling thread is the one destroying
  * r's domain: the destroy detaches r, and a later lookup frees it. */
-static bool heap_record_exit(rec_t *r)
+static bool epoch__heap_record_exit(rec_t *r)
 {
-	glock();
+	epoch__glock();
 	/* Relaxed: dom is written under g_lock by destroy (and by the owner). */
 	dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
 	if (D != NULL && D->closing) {
 		if (D->destroyer == &tern__epoch_thr) {
-			gunlock();
+			epoch__gunlock();
 			return false;
 		}
 		/* Relaxed: written under g_lock, which we hold between checks. */
@@ -5420,16 +5421,16 @@ static bool heap_record_exit(rec_t *r)
 	}
 	if (D != NULL)
 		D->exiting++;
-	gunlock();
+	epoch__gunlock();
 	if (D != NULL) {
-		record_retire(D, r);
-		glock();
+		epoch__record_retire(D, r);
+		epoch__glock();
 		if (--D->exiting == 0 && D->closing)
 			pthread_cond_broadcast(&tern__epoch_gcond);
-		gunlock();
+		epoch__gunlock();
 	}
-	chain_unlink(r);
-	record_free(r);
+	epoch__chain_unlink(r);
+	epoch__record_free(r);
 	return true;
 }
 
@@ -5448,12 +5449,12 @@ static void epoch_thread_exit(void *arg)
 		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
 			if (tern__epoch_pinned(tern__epoch_trec.slot))
 				tern__epoch_thr.ended_pins = tern__epoch_trec.nest + 1;
-			record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
+			epoch__record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
 			continue;
 		}
 		if (tern__epoch_thr.chain == NULL)
 			break;
-		heap_record_exit(tern__epoch_thr.chain);
+		epoch__heap_record_exit(tern__epoch_thr.chain);
 	}
 	tern__epoch_thr.exited = true;
 	memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
@@ -5468,21 +5469,21 @@ static void epoch_thread_exit(void *arg)
 
 static void epoch_atfork_prepare(void)
 {
-	glock();
-	dom_lock(&tern__epoch_default_impl);
+	epoch__glock();
+	epoch__dom_lock(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
-		dom_lock(D);
+		epoch__dom_lock(D);
 }
 
 static void epoch_atfork_parent(void)
 {
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
-		dom_unlock(D);
-	dom_unlock(&tern__epoch_default_impl);
-	gunlock();
+		epoch__dom_unlock(D);
+	epoch__dom_unlock(&tern__epoch_default_impl);
+	epoch__gunlock();
 }
 
-static bool record_is_mine(rec_t *r)
+static bool epoch__record_is_mine(rec_t *r)
 {
 	if (r == &tern__epoch_trec)
 		return true;
@@ -5494,14 +5495,14 @@ static bool record_is_mine(rec_t *r)
 
 /* In the child only the forking thread exists: every other record is an
  * exited thread whose open garbage is sealed into the domain. */
-static void child_reset(dom_t *D)
+static void epoch__child_reset(dom_t *D)
 {
 	/* Relaxed: the child is single-threaded here. */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 	batch_t due = { 0 };
 	for (rec_t *r = D->records, *next; r; r = next) {
 		next = r->next;
-		if (record_is_mine(r))
+		if (epoch__record_is_mine(r))
 			continue;
 		/* Relaxed: single-threaded child.  A list whose lock was held at
 		 * the fork may be half updated: it is left unreclaimed (a leak in
@@ -5510,13 +5511,13 @@ static void child_reset(dom_t *D)
 		    /* Relaxed: single-threaded child. */
 		    !atomic_load_explicit(&r->appending, memory_order_relaxed)) {
 			batch_t b = r->open;
-			gc_repair(&b);
+			epoch__gc_repair(&b);
 			/* The reserve bag dies with the record's memory: copy it. */
 			bool ok = true;
 			for (struct tern__epoch_bag **pp = &b.bags; *pp && ok; pp = &(*pp)->next) {
 				if (!(*pp)->reserve)
 					continue;
-				struct tern__epoch_bag *copy = bag_alloc();
+				struct tern__epoch_bag *copy = epoch__bag_alloc();
 				if (copy == NULL) {
 					ok = false;
 					break;
@@ -5530,21 +5531,21 @@ static void child_reset(dom_t *D)
 			/* Sealed with the current epoch (later than its real tag:
 			 * conservative). */
 			if (ok)
-				sealed_put_locked(D, g, g, &b, &due);
+				epoch__sealed_put_locked(D, g, g, &b, &due);
 		}
-		registry_unlink_locked(D, r);
+		epoch__registry_unlink_locked(D, r);
 		if (r->heap)
 			TERN_FREE(r);
 	}
 	/* Displaced due garbage: the bin (g - 2) % 3 holds only tags <= g - 2,
 	 * all due, so it joins that bin under tag g - 2 and the child's next
 	 * collection destroys it.  Due garbage exists only once g >= 2. */
-	if (!batch_empty(&due)) {
+	if (!epoch__batch_empty(&due)) {
 		struct tern__epoch_bin *b = &D->bins[(g - 2) % 3];
-		gc_splice(&b->g, &due);
+		epoch__gc_splice(&b->g, &due);
 		b->tag = g - 2;
 	}
-	sealed_recount_locked(D);
+	epoch__sealed_recount_locked(D);
 	/* Relaxed: single-threaded child. */
 	atomic_store_explicit(&D->busy[0], 0, memory_order_relaxed);
 	/* Relaxed: single-threaded child. */
@@ -5565,9 +5566,9 @@ static void epoch_atfork_child(void)
 			/* Relaxed: single-threaded child. */
 			atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
 	}
-	child_reset(&tern__epoch_default_impl);
+	epoch__child_reset(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
-		child_reset(D);
+		epoch__child_reset(D);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain) {
 		pthread_mutex_init(&D->lock, NULL);
 		pthread_mutex_init(&D->barrier_lock, NULL);
@@ -5583,7 +5584,7 @@ static void epoch_atfork_child(void)
 
 /* ---- the public defer calls ---- */
 
-static void free_obj(void *p)
+static void epoch__free_obj(void *p)
 {
 	free(p);
 }
@@ -5593,14 +5594,14 @@ void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_defer: domain is NULL");
 	TERN_ASSERT(destroy != NULL, "tern_epoch_domain_defer: destroy function is NULL");
 	if (obj != NULL)
-		defer_obj(d, obj, destroy);
+		epoch__defer_obj(d, obj, destroy);
 }
 
 void tern_epoch_domain_defer_free(tern_epoch_domain_t *d, void *obj)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_defer_free: domain is NULL");
 	if (obj != NULL)
-		defer_obj(d, obj, free_obj);
+		epoch__defer_obj(d, obj, epoch__free_obj);
 }
 
 void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
@@ -5608,7 +5609,7 @@ void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_call: domain is NULL");
 	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_domain_call: entry or function is NULL");
-	defer_entry(d, e, fn);
+	epoch__defer_entry(d, e, fn);
 }
 
 /* ---- the default domain: thin wrappers ---- */
@@ -5617,33 +5618,33 @@ void tern_epoch_defer(void *obj, void (*destroy)(void *))
 {
 	TERN_ASSERT(destroy != NULL, "tern_epoch_defer: destroy function is NULL");
 	if (obj != NULL)
-		defer_obj(&tern__epoch_default, obj, destroy);
+		epoch__defer_obj(&tern__epoch_default, obj, destroy);
 }
 
 void tern_epoch_defer_free(void *obj)
 {
 	if (obj != NULL)
-		defer_obj(&tern__epoch_default, obj, free_obj);
+		epoch__defer_obj(&tern__epoch_default, obj, epoch__free_obj);
 }
 
 void tern_epoch_call(struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
 	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_call: entry or function is NULL");
-	defer_entry(&tern__epoch_default, e, fn);
+	epoch__defer_entry(&tern__epoch_default, e, fn);
 }
 
 void tern_epoch_synchronize(void)
 {
-	check_may_wait(&tern__epoch_default_impl, "tern_epoch_synchronize: called while pinned (would deadlock)",
+	epoch__check_may_wait(&tern__epoch_default_impl, "tern_epoch_synchronize: called while pinned (would deadlock)",
 		       "tern_epoch_synchronize: called from a destructor");
-	synchronize_grace(&tern__epoch_default_impl);
+	epoch__synchronize_grace(&tern__epoch_default_impl);
 }
 
 void tern_epoch_barrier(void)
 {
-	check_may_wait(&tern__epoch_default_impl, "tern_epoch_barrier: called while pinned (would deadlock)",
+	epoch__check_may_wait(&tern__epoch_default_impl, "tern_epoch_barrier: called while pinned (would deadlock)",
 		       "tern_epoch_barrier: called from a destructor");
-	barrier_in(&tern__epoch_default_impl);
+	epoch__barrier_in(&tern__epoch_default_impl);
 }
 
 void tern_epoch_flush(void)

@@ -240,7 +240,7 @@ TERN_INLINE void tern__epoch_pin_slot(struct tern_epoch_domain *d, struct tern__
 	if (TERN_LIKELY((tern__epoch_own_state(s) & TERN__EPOCH_FLAGS) == TERN__EPOCH_FAST_REG)) {
 		tern__epoch_announce(d, s, TERN__EPOCH_FAST_REG);
 		/* Compiler barrier only: the collector's membarrier() is the
-		 * hardware fence (pairs with heavy_barrier() in epoch.c). */
+		 * hardware fence (pairs with epoch__heavy_barrier() in epoch.c). */
 		atomic_signal_fence(memory_order_seq_cst);
 		return;
 	}

@@ -29,7 +29,7 @@
  * Lock order: g_lock, then D->lock (one domain at a time), then a record's
  * olock.  No user callback, and no allocation (the allocator may be the
  * user's), runs while any is held: garbage is detached under the lock and
- * destroyed after unlocking (batch_destroy()).
+ * destroyed after unlocking (epoch__batch_destroy()).
  *
  * Steps (the labels are cited by comments in the code):
  *   R1 reader pin:    e = load_acquire(G); store_release(state, e | PINNED);
@@ -42,7 +42,7 @@
  *                     *open* list, untagged.  No fence, no shared access
  *                     (the record's own olock in fence mode; in membarrier
  *                     mode a store/load handshake on the record's own
- *                     line, owner_enter()).
+ *                     line, epoch__owner_enter()).
  *   W2 seal:          seq_cst fence F_W; t = load(G); the open list moves
  *                     to the domain's bin[t % 3] with tag t (under D->lock,
  *                     through the due filter).  Sealing happens when the
@@ -111,14 +111,14 @@
  * (<= G - 2), under a tag that stays <= G - 2 (still due, never early),
  * so each bin keeps one tag.  This needs every
  * tag that enters a bin to be not yet due, which the due filter of
- * sealed_put_locked() ensures (under D->lock: garbage tagged t that is
+ * epoch__sealed_put_locked() ensures (under D->lock: garbage tagged t that is
  * already due at the current epoch goes straight to the caller's batch).
  *
  * Liveness.  Each advance needs every pinned thread to have announced the
  * current epoch; a thread that stays pinned blocks advancement (reported by
  * the stall statistics) but never blocks pins, unpins or defers.  A thread
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
- * every collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
+ * every epoch__collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
  * times that while the measured membarrier is slow); above
  * TERN_EPOCH_PENDING_MAX it retries harder (bounded) before returning.
  * Sealed garbage is destroyed by any collection in the domain and by
@@ -130,7 +130,7 @@
  * it does not reset its defer count, so a thread that defers faster than
  * its budgets destroy reaches a defer collection, which takes all (as do
  * collect, the barrier and exit).  Sealing never destroys: due garbage a
- * seal meets in its bin moves to the bin of due tags (bin_add()).  A collection
+ * seal meets in its bin moves to the bin of due tags (epoch__bin_add()).  A collection
  * with nothing waiting does not advance; an advance that a relaxed
  * pre-scan shows would fail skips the heavy barrier.
  *
@@ -174,7 +174,7 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
 
 /* ---- the public defer calls ---- */
 
-static void free_obj(void *p)
+static void epoch__free_obj(void *p)
 {
 	free(p);
 }
@@ -184,14 +184,14 @@ void tern_epoch_domain_defer(tern_epoch_domain_t *d, void *obj, void (*destroy)(
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_defer: domain is NULL");
 	TERN_ASSERT(destroy != NULL, "tern_epoch_domain_defer: destroy function is NULL");
 	if (obj != NULL)
-		defer_obj(d, obj, destroy);
+		epoch__defer_obj(d, obj, destroy);
 }
 
 void tern_epoch_domain_defer_free(tern_epoch_domain_t *d, void *obj)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_defer_free: domain is NULL");
 	if (obj != NULL)
-		defer_obj(d, obj, free_obj);
+		epoch__defer_obj(d, obj, epoch__free_obj);
 }
 
 void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
@@ -199,7 +199,7 @@ void tern_epoch_domain_call(tern_epoch_domain_t *d, struct tern_epoch_entry *e,
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_call: domain is NULL");
 	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_domain_call: entry or function is NULL");
-	defer_entry(d, e, fn);
+	epoch__defer_entry(d, e, fn);
 }
 
 /* ---- the default domain: thin wrappers ---- */
@@ -208,33 +208,33 @@ void tern_epoch_defer(void *obj, void (*destroy)(void *))
 {
 	TERN_ASSERT(destroy != NULL, "tern_epoch_defer: destroy function is NULL");
 	if (obj != NULL)
-		defer_obj(&tern__epoch_default, obj, destroy);
+		epoch__defer_obj(&tern__epoch_default, obj, destroy);
 }
 
 void tern_epoch_defer_free(void *obj)
 {
 	if (obj != NULL)
-		defer_obj(&tern__epoch_default, obj, free_obj);
+		epoch__defer_obj(&tern__epoch_default, obj, epoch__free_obj);
 }
 
 void tern_epoch_call(struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
 	TERN_ASSERT(e != NULL && fn != NULL, "tern_epoch_call: entry or function is NULL");
-	defer_entry(&tern__epoch_default, e, fn);
+	epoch__defer_entry(&tern__epoch_default, e, fn);
 }
 
 void tern_epoch_synchronize(void)
 {
-	check_may_wait(&tern__epoch_default_impl, "tern_epoch_synchronize: called while pinned (would deadlock)",
+	epoch__check_may_wait(&tern__epoch_default_impl, "tern_epoch_synchronize: called while pinned (would deadlock)",
 		       "tern_epoch_synchronize: called from a destructor");
-	synchronize_grace(&tern__epoch_default_impl);
+	epoch__synchronize_grace(&tern__epoch_default_impl);
 }
 
 void tern_epoch_barrier(void)
 {
-	check_may_wait(&tern__epoch_default_impl, "tern_epoch_barrier: called while pinned (would deadlock)",
+	epoch__check_may_wait(&tern__epoch_default_impl, "tern_epoch_barrier: called while pinned (would deadlock)",
 		       "tern_epoch_barrier: called from a destructor");
-	barrier_in(&tern__epoch_default_impl);
+	epoch__barrier_in(&tern__epoch_default_impl);
 }
 
 void tern_epoch_flush(void)

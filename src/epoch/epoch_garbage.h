@@ -8,10 +8,10 @@
  *     t % 3.  Sealed tags are <= G, and only tags in {G - 1, G} are not yet
  *     due (due: t + 2 <= G).  So when garbage tagged t meets a bin holding
  *     t' != t, t' <= t - 3 is due and is parked, still due, in the bin
- *     that holds only due tags (bin_add()) — provided t itself was not due,
+ *     that holds only due tags (epoch__bin_add()) — provided t itself was not due,
  *     which is why every
- *     insertion goes through sealed_put_locked() and its due filter.
- *   - seal_open() (epoch_reclaim.h) is the only code that moves garbage
+ *     insertion goes through epoch__sealed_put_locked() and its due filter.
+ *   - epoch__seal_open() (epoch_reclaim.h) is the only code that moves garbage
  *     from a record to its domain: collections, flush, thread exit, the
  *     barrier (which takes other threads' open lists) and the fork child
  *     use it.  Domain destroy destroys everything directly (all of it is
@@ -23,7 +23,7 @@
  */
 
 /* => an empty heap bag, or NULL. */
-static struct tern__epoch_bag *bag_alloc(void)
+static struct tern__epoch_bag *epoch__bag_alloc(void)
 {
 	struct tern__epoch_bag *b = TERN_MALLOC(sizeof *b);
 	if (b) {
@@ -36,13 +36,13 @@ static struct tern__epoch_bag *bag_alloc(void)
 
 /* => an empty bag for r: a spare, a new one, or (pinned and out of memory)
  * r's reserve; NULL when none can be had. */
-static struct tern__epoch_bag *bag_get(rec_t *r)
+static struct tern__epoch_bag *epoch__bag_get(rec_t *r)
 {
 	struct tern__epoch_bag *b = r->spare;
 	if (b) {
 		r->spare = b->next;
 		r->nspare--;
-	} else if ((b = bag_alloc()) == NULL) {
+	} else if ((b = epoch__bag_alloc()) == NULL) {
 		if (r->reserve_busy || !tern__epoch_pinned(r->slot))
 			return NULL;
 		b = &r->reserve; /* pinned and out of memory: the reserve */
@@ -53,18 +53,18 @@ static struct tern__epoch_bag *bag_get(rec_t *r)
 	return b;
 }
 
-static void bag_reserve_release(struct tern__epoch_bag *b)
+static void epoch__bag_reserve_release(struct tern__epoch_bag *b)
 {
 	rec_t *owner = (rec_t *)((char *)b - offsetof(rec_t, reserve));
 	owner->reserve_busy = false;
 }
 
 /* Returns an emptied bag to r's cache (r may be NULL: then freed). */
-static void bag_put(rec_t *r, struct tern__epoch_bag *b)
+static void epoch__bag_put(rec_t *r, struct tern__epoch_bag *b)
 {
 	if (b->reserve) {
-		/* Only its owner's open list holds a reserve (see reserve_copy()). */
-		bag_reserve_release(b);
+		/* Only its owner's open list holds a reserve (see epoch__reserve_copy()). */
+		epoch__bag_reserve_release(b);
 		return;
 	}
 	if (r && r->nspare < TERN__EPOCH_MAX_SPARE) {
@@ -76,7 +76,7 @@ static void bag_put(rec_t *r, struct tern__epoch_bag *b)
 	TERN_FREE(b);
 }
 
-static void bags_free_spare(rec_t *r)
+static void epoch__bags_free_spare(rec_t *r)
 {
 	while (r->spare) {
 		struct tern__epoch_bag *b = r->spare;
@@ -86,13 +86,13 @@ static void bags_free_spare(rec_t *r)
 	r->nspare = 0;
 }
 
-static bool batch_empty(const batch_t *b)
+static bool epoch__batch_empty(const batch_t *b)
 {
 	return b->count == 0 && b->bags == NULL && b->ents == NULL;
 }
 
 /* Appends src to dst in O(1) and empties src. */
-static void gc_splice(batch_t *dst, batch_t *src)
+static void epoch__gc_splice(batch_t *dst, batch_t *src)
 {
 	if (src->bags) {
 		if (dst->bags_tail)
@@ -115,7 +115,7 @@ static void gc_splice(batch_t *dst, batch_t *src)
 /* Recomputes a list's count and tails from its links (the fork child: an
  * owner interrupted between writing an entry and publishing it in the
  * count or tail). */
-static void gc_repair(batch_t *g)
+static void epoch__gc_repair(batch_t *g)
 {
 	size_t n = 0;
 	g->bags_tail = NULL;
@@ -134,7 +134,7 @@ static void gc_repair(batch_t *g)
 /* Appends one object to list g if its head bag has room or a bag is given
  * (*spare, consumed).  => false (nothing changed) when a bag is needed.
  * Allocates nothing: callers holding a lock allocate before taking it. */
-static bool gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoch_bag **spare)
+static bool epoch__gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoch_bag **spare)
 {
 	struct tern__epoch_bag *b = g->bags;
 	if (b == NULL || b->n == TERN_EPOCH_BAG_CAP) {
@@ -157,7 +157,7 @@ static bool gc_push(batch_t *g, void *obj, void (*fn)(void *), struct tern__epoc
 	return true;
 }
 
-static void gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+static void epoch__gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
 	e->fn = fn;
 	e->next = g->ents;
@@ -180,7 +180,7 @@ static void gc_push_entry(batch_t *g, struct tern_epoch_entry *e, void (*fn)(str
  * <= g - 2, so it stays due at g and at every later epoch, and a barrier
  * that takes what is due after this still finds it.
  */
-static void bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_t *src)
+static void epoch__bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_t *src)
 {
 	struct tern__epoch_bin *b = &bins[t % 3];
 	if (b->g.count != 0 && b->tag != t) {
@@ -189,16 +189,16 @@ static void bin_add(struct tern__epoch_bin *bins, uint64_t g, uint64_t t, batch_
 		TERN_ASSERT(p->g.count == 0 || p->tag + 2 <= g, "tern_epoch: parking bin not due");
 		if (p->g.count == 0 || p->tag < b->tag)
 			p->tag = b->tag;
-		gc_splice(&p->g, &b->g);
+		epoch__gc_splice(&p->g, &b->g);
 	}
 	b->tag = t;
-	gc_splice(&b->g, src);
+	epoch__gc_splice(&b->g, src);
 }
 
 /* Moves whole bags, then entries, from the front of src to dst while dst
  * gains at most `max` objects (with `force`, at least one bag or entry:
  * progress).  src keeps the rest with exact count and tails. */
-static void gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
+static void epoch__gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
 {
 	batch_t t = { 0 };
 	while (src->bags && ((force && t.count == 0) || t.count + src->bags->n <= max)) {
@@ -229,14 +229,14 @@ static void gc_take_upto(batch_t *dst, batch_t *src, size_t max, bool force)
 	}
 	if (src->ents == NULL)
 		src->ents_tail = NULL;
-	gc_splice(dst, &t);
+	epoch__gc_splice(dst, &t);
 }
 
 /* Moves garbage of the bins whose tag is due at g (t + 2 <= g) to *due:
  * at most `budget` objects (whole bags; SIZE_MAX: all of it), except that
  * one bag is taken whatever its size if nothing else was.  => whether due
  * garbage stays in the bins. */
-static bool bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due, size_t budget)
+static bool epoch__bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due, size_t budget)
 {
 	size_t start = due->count;
 	bool more = false;
@@ -247,27 +247,27 @@ static bool bins_take_due(struct tern__epoch_bin *bins, uint64_t g, batch_t *due
 		if (took >= budget)
 			more = true;
 		else if (bins[i].g.count <= budget - took)
-			gc_splice(due, &bins[i].g);
+			epoch__gc_splice(due, &bins[i].g);
 		else {
-			gc_take_upto(due, &bins[i].g, budget - took, took == 0);
+			epoch__gc_take_upto(due, &bins[i].g, budget - took, took == 0);
 			more = more || bins[i].g.count != 0;
 		}
 	}
 	return more;
 }
 
-static void olock_acquire(rec_t *r)
+static void epoch__olock_acquire(rec_t *r)
 {
 	unsigned round = 0;
-	/* Acquire: pairs with the release store in olock_release(): the
+	/* Acquire: pairs with the release store in epoch__olock_release(): the
 	 * previous holder's list updates are visible. */
 	while (atomic_exchange_explicit(&r->olock, 1, memory_order_acquire))
 		epoch_backoff(&round);
 }
 
-static void olock_release(rec_t *r)
+static void epoch__olock_release(rec_t *r)
 {
-	/* Release: pairs with the acquire exchange in olock_acquire(). */
+	/* Release: pairs with the acquire exchange in epoch__olock_acquire(). */
 	atomic_store_explicit(&r->olock, 0, memory_order_release);
 }
 
@@ -279,9 +279,9 @@ static void olock_release(rec_t *r)
  * then waits for `appending` to drop.  Store-buffering with a fence on
  * both sides: either the barrier sees `appending` set and waits, or this
  * thread sees `steal` and takes the lock instead.  Fence mode: the lock.
- * => true for the lock-free case (pass it to owner_leave()).
+ * => true for the lock-free case (pass it to epoch__owner_leave()).
  */
-static bool owner_enter(rec_t *r)
+static bool epoch__owner_enter(rec_t *r)
 {
 	if (r->mode == TERN__EPOCH_MEMBARRIER) {
 		/* Relaxed: ordered before the load of `steal` by the
@@ -290,29 +290,29 @@ static bool owner_enter(rec_t *r)
 		/* Compiler barrier only: the barrier's membarrier() is the fence. */
 		atomic_signal_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the release store that ends a steal in
-		 * steal_and_seal(): a list a barrier just took is seen empty.  (A
+		 * epoch__steal_and_seal(): a list a barrier just took is seen empty.  (A
 		 * stale 1 only sends us to the lock.) */
 		if (TERN_LIKELY(!atomic_load_explicit(&r->steal, memory_order_acquire)))
 			return true;
 		/* Release: pairs with the acquire load in steal_open_lists(). */
 		atomic_store_explicit(&r->appending, 0, memory_order_release);
 	}
-	olock_acquire(r);
+	epoch__olock_acquire(r);
 	return false;
 }
 
-static void owner_leave(rec_t *r, bool lockfree)
+static void epoch__owner_leave(rec_t *r, bool lockfree)
 {
 	if (lockfree)
 		/* Release: pairs with the acquire load in steal_open_lists(): the
 		 * append is complete before a barrier that sees the flag drop. */
 		atomic_store_explicit(&r->appending, 0, memory_order_release);
 	else
-		olock_release(r);
+		epoch__olock_release(r);
 }
 
 /* => whether r's open list holds anything (a snapshot). */
-static bool record_has_garbage(rec_t *r)
+static bool epoch__record_has_garbage(rec_t *r)
 {
 	/* Relaxed: a snapshot of a counter written under r->olock. */
 	return atomic_load_explicit(&r->pending, memory_order_relaxed) != 0;
@@ -321,9 +321,9 @@ static bool record_has_garbage(rec_t *r)
 /* Runs every destructor of the batch, with no tern lock held; returns bags
  * to r's cache (r may be NULL).  The batch is detached: the destructors may
  * re-enter tern freely. */
-static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
+static void epoch__batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 {
-	if (batch_empty(bt))
+	if (epoch__batch_empty(bt))
 		return;
 	batch_t b = *bt;
 	memset(bt, 0, sizeof *bt);
@@ -334,7 +334,7 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 		next = x->next;
 		for (unsigned i = 0; i < x->n; i++, n++)
 			x->e[i].fn(x->e[i].obj);
-		bag_put(r, x);
+		epoch__bag_put(r, x);
 	}
 	for (struct tern_epoch_entry *e = b.ents, *next; e; e = next, n++) {
 		next = e->next;
@@ -348,7 +348,7 @@ static void batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 
 /* Runs one destructor outside any list (a defer that could not store its
  * object), as a batch of one. */
-static void destroy_one(dom_t *D, void *obj, void (*fn)(void *))
+static void epoch__destroy_one(dom_t *D, void *obj, void (*fn)(void *))
 {
 	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 	tern__epoch_thr.dtors = &frame;
@@ -371,7 +371,7 @@ __attribute__((unused)) static bool in_destructor_of(const dom_t *D)
 /* Keeps TERN__EPOCH_PENDING (which sends unpin out of line) equal to
  * "r has garbage, or its last collection left due garbage behind"
  * (r->due_left; callers pass the first part). */
-static void pending_flag(rec_t *r, bool on)
+static void epoch__pending_flag(rec_t *r, bool on)
 {
 	on = on || r->due_left;
 	uint64_t s = tern__epoch_own_state(r->slot);
@@ -383,16 +383,16 @@ static void pending_flag(rec_t *r, bool on)
 }
 
 /* Publishes r's open count; the caller holds r->olock. */
-static void pending_set_locked(rec_t *r)
+static void epoch__pending_set_locked(rec_t *r)
 {
-	/* Relaxed: read by stats and record_has_garbage(); it orders nothing. */
+	/* Relaxed: read by stats and epoch__record_has_garbage(); it orders nothing. */
 	atomic_store_explicit(&r->pending, r->open.count, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------- sealed bins */
 
 /* Recomputes the sealed count and hints.  Under D->lock. */
-static void sealed_recount_locked(dom_t *D)
+static void epoch__sealed_recount_locked(dom_t *D)
 {
 	uint64_t n = 0, wait = 0;
 	for (int i = 0; i < 3; i++) {
@@ -410,75 +410,75 @@ static void sealed_recount_locked(dom_t *D)
 /* The due filter: garbage tagged t joins the bins if not yet due at g (the
  * current epoch, read under D->lock), else the caller's batch.  Under
  * D->lock; the caller recounts. */
-static void sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
+static void epoch__sealed_put_locked(dom_t *D, uint64_t g, uint64_t t, batch_t *src, batch_t *due)
 {
 	if (src->count == 0 && src->bags == NULL && src->ents == NULL)
 		return;
 	if (t + 2 <= g)
-		gc_splice(due, src);
+		epoch__gc_splice(due, src);
 	else
-		bin_add(D->bins, g, t, src);
+		epoch__bin_add(D->bins, g, t, src);
 }
 
 /* Counts a batch busy in the current phase (under D->lock) so that
- * barriers wait for its destruction.  => the phase, for sealed_destroy(). */
-static int busy_enter_locked(dom_t *D)
+ * barriers wait for its destruction.  => the phase, for epoch__sealed_destroy(). */
+static int epoch__busy_enter_locked(dom_t *D)
 {
 	int ph = (int)D->busy_phase;
 	/* Relaxed: under the lock; the barrier's acquire load pairs with the
-	 * release decrement in sealed_destroy(). */
+	 * release decrement in epoch__sealed_destroy(). */
 	atomic_fetch_add_explicit(&D->busy[ph], 1, memory_order_relaxed);
 	return ph;
 }
 
 /* Detaches the garbage due at g into *due (at most about `budget`
- * objects, see bins_take_due(); *more says whether due garbage was left),
+ * objects, see epoch__bins_take_due(); *more says whether due garbage was left),
  * counted busy.  => its phase, or -1 if it took nothing. */
-static int sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t budget, bool *more)
+static int epoch__sealed_take_due(dom_t *D, uint64_t g, batch_t *due, bool wait, size_t budget, bool *more)
 {
 	*more = false;
 	/* Relaxed: a hint; the bins themselves are read under the lock. */
 	if (atomic_load_explicit(&D->sealed_hint, memory_order_relaxed) == 0)
 		return -1;
 	if (wait) {
-		dom_lock(D);
+		epoch__dom_lock(D);
 	} else if (pthread_mutex_trylock(&D->lock) != 0) {
 		*more = true; /* unknown: the caller's thread tries again later */
 		return -1;
 	}
 	size_t before = due->count;
-	*more = bins_take_due(D->bins, g, due, budget);
+	*more = epoch__bins_take_due(D->bins, g, due, budget);
 	int ph = -1;
 	if (due->count != before) {
-		sealed_recount_locked(D);
-		ph = busy_enter_locked(D);
+		epoch__sealed_recount_locked(D);
+		ph = epoch__busy_enter_locked(D);
 	}
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	return ph;
 }
 
 /* Destroys a batch counted busy in phase ph (nothing if ph < 0). */
-static void sealed_destroy(dom_t *D, rec_t *r, batch_t *due, int ph)
+static void epoch__sealed_destroy(dom_t *D, rec_t *r, batch_t *due, int ph)
 {
 	if (ph < 0)
 		return;
-	batch_destroy(D, r, due);
-	/* Release: pairs with the acquire load in busy_drain(): the destructors
+	epoch__batch_destroy(D, r, due);
+	/* Release: pairs with the acquire load in epoch__busy_drain(): the destructors
 	 * above happen before a barrier that sees the count drop. */
 	atomic_fetch_sub_explicit(&D->busy[ph], 1, memory_order_release);
 }
 
 /* Waits until every due batch taken before this call has been destroyed
  * (barrier).  Batches taken later count in the other phase. */
-static void busy_drain(dom_t *D)
+static void epoch__busy_drain(dom_t *D)
 {
 	pthread_mutex_lock(&D->barrier_lock);
-	dom_lock(D);
+	epoch__dom_lock(D);
 	unsigned old = D->busy_phase;
 	D->busy_phase ^= 1;
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	unsigned round = 0;
-	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	/* Acquire: pairs with the release decrement in epoch__sealed_destroy(). */
 	while (atomic_load_explicit(&D->busy[old], memory_order_acquire) != 0)
 		epoch_backoff(&round);
 	pthread_mutex_unlock(&D->barrier_lock);

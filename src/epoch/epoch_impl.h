@@ -86,7 +86,7 @@
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
 /* Target cost of the heavy barrier per object it lets reclaim (ns; see
- * collect_interval()). */
+ * epoch__collect_interval()). */
 #define TERN__EPOCH_BARRIER_NS_PER_OBJ 4u
 /* A longer timed barrier was preempted: counted as this long. */
 #define TERN__EPOCH_BARRIER_NS_MAX 200000u
@@ -148,11 +148,11 @@ struct tern__epoch_record {
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier
 	 * mode the owner's appends use the appending/steal handshake instead
-	 * (epoch_garbage.h, owner_enter()). */
+	 * (epoch_garbage.h, epoch__owner_enter()). */
 	_Atomic(unsigned char) olock;
 	_Atomic(unsigned char) appending; /* owner inside a lock-free append */
 	_Atomic(unsigned char) steal;     /* a barrier wants the open list */
-	bool retiring;          /* record_retire() is running for it */
+	bool retiring;          /* epoch__record_retire() is running for it */
 	unsigned unpins;        /* outermost unpins since the last collection */
 	size_t since_collect;   /* defers since the last collection */
 	/* Objects in the open list: written under olock (by the owner, or by a
@@ -181,7 +181,7 @@ struct tern__epoch_domain_impl {
 	uint64_t sealed_count;          /* objects in bins[], under lock */
 	/* Copies of sealed_count and of the epoch at which every sealed object
 	 * is due (0 when there is none), stored under the lock, read without it
-	 * as hints by collect(); the bins themselves are only read under it. */
+	 * as hints by epoch__collect(); the bins themselves are only read under it. */
 	_Atomic(uint64_t) sealed_hint;
 	_Atomic(uint64_t) sealed_wait;
 	/* Due batches being destroyed outside the lock, counted in one of two
@@ -194,7 +194,7 @@ struct tern__epoch_domain_impl {
 	pthread_mutex_t barrier_lock;
 	/* Moving average of one heavy barrier's cost in ns (membarrier mode;
 	 * 0 in fence mode), written under lock, read as a hint by defer: the
-	 * collection interval grows with it (collect_interval()). */
+	 * collection interval grows with it (epoch__collect_interval()). */
 	_Atomic(uint64_t) barrier_ns;
 	_Atomic(uint64_t) destroyed;
 	_Atomic(uint64_t) advances;
@@ -248,7 +248,7 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
 static _Atomic(int) tern__epoch_need_fence = 1;
 
 /* => tern__epoch_need_fence. */
-static int need_fence(void)
+static int epoch__need_fence(void)
 {
 	/* Relaxed: written once inside pthread_once.  Registering threads call
 	 * pthread_once (which orders the store before them); a collector reads
@@ -327,7 +327,7 @@ static void epoch_global_init(void)
 			fence = 0;
 	}
 #endif
-	/* Relaxed: inside pthread_once; see need_fence(). */
+	/* Relaxed: inside pthread_once; see epoch__need_fence(). */
 	atomic_store_explicit(&tern__epoch_need_fence, fence, memory_order_relaxed);
 }
 
@@ -343,27 +343,27 @@ static uint64_t epoch_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void dom_lock(dom_t *D)
+static void epoch__dom_lock(dom_t *D)
 {
 	pthread_mutex_lock(&D->lock);
 }
 
-static void dom_unlock(dom_t *D)
+static void epoch__dom_unlock(dom_t *D)
 {
 	pthread_mutex_unlock(&D->lock);
 }
 
-static void glock(void)
+static void epoch__glock(void)
 {
 	pthread_mutex_lock(&tern__epoch_glock);
 }
 
-static void gunlock(void)
+static void epoch__gunlock(void)
 {
 	pthread_mutex_unlock(&tern__epoch_glock);
 }
 
-static bool dom_dying(dom_t *D)
+static bool epoch__dom_dying(dom_t *D)
 {
 	/* Relaxed: set by the destroying thread, and only that thread (with the
 	 * destructors it runs) may use a dying domain; another thread that sees
@@ -387,10 +387,10 @@ static void epoch_backoff(unsigned *round)
 
 /* The collector's side of step A: membarrier (membarrier mode), then a
  * seq_cst fence. */
-static void heavy_barrier(void)
+static void epoch__heavy_barrier(void)
 {
 #if TERN__EPOCH_LINUX
-	if (!need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+	if (!epoch__need_fence() && epoch_sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
 		/* Cannot happen once registered; fail safe rather than unsound. */
 		fprintf(stderr, "tern: membarrier failed after registration\n");
 		abort();

@@ -33,10 +33,10 @@
 /* Debug checks of the calls that wait for readers: not pinned in D (it
  * would wait for itself), not inside any destructor (a destructor runs
  * inside a collection that others may wait for, or in thread exit). */
-static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
+static void epoch__check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_msg)
 {
 #ifndef NDEBUG
-	rec_t *r = record_lookup(D, false);
+	rec_t *r = epoch__record_lookup(D, false);
 	TERN_ASSERT(r == NULL || !tern__epoch_pinned(r->slot), pinned_msg);
 	TERN_ASSERT(!in_destructor_of(NULL), dtor_msg);
 #endif
@@ -50,10 +50,10 @@ static void check_may_wait(dom_t *D, const char *pinned_msg, const char *dtor_ms
 void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_synchronize: domain is NULL");
-	check_may_wait(d->impl, "tern_epoch_domain_synchronize: called while pinned (would deadlock)",
+	epoch__check_may_wait(d->impl, "tern_epoch_domain_synchronize: called while pinned (would deadlock)",
 		       "tern_epoch_domain_synchronize: called from a destructor");
-	if (!dom_dying(d->impl))
-		synchronize_grace(d->impl);
+	if (!epoch__dom_dying(d->impl))
+		epoch__synchronize_grace(d->impl);
 }
 
 /* ------------------------------------------------------ barrier */
@@ -63,44 +63,44 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
  * section of D->lock (so a concurrent barrier never misses a list in
  * flight).  The owners' appends are excluded by olock (fence mode, and the
  * owners' own seals) or by the appending/steal handshake (membarrier mode,
- * owner_enter()).  A list that holds its owner's reserve bag is taken
+ * epoch__owner_enter()).  A list that holds its owner's reserve bag is taken
  * with the reserve's entries copied into a bag allocated beforehand (one
  * per round, and only in a round after one that met a reserve: a barrier
  * over intrusive entries allocates nothing); without one, it stays and
  * => false: the barrier goes round again.  Displaced due garbage goes to
  * *due (busy).
  */
-static bool steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
+static bool epoch__steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
 {
 	bool all = true;
 	batch_t stolen = { 0 };
-	struct tern__epoch_bag *spare = want_spare ? bag_alloc() : NULL; /* before any lock */
-	dom_lock(D);
+	struct tern__epoch_bag *spare = want_spare ? epoch__bag_alloc() : NULL; /* before any lock */
+	epoch__dom_lock(D);
 	for (rec_t *r = D->records; r; r = r->next) {
-		olock_acquire(r);
+		epoch__olock_acquire(r);
 		/* Relaxed: ordered before the owners' checks by the heavy barrier
-		 * below (owner_enter()). */
+		 * below (epoch__owner_enter()). */
 		atomic_store_explicit(&r->steal, 1, memory_order_relaxed);
 	}
-	heavy_barrier();
+	epoch__heavy_barrier();
 	for (rec_t *r = D->records; r; r = r->next) {
 		unsigned round = 0;
-		/* Acquire: pairs with the release store in owner_leave(): an
+		/* Acquire: pairs with the release store in epoch__owner_leave(): an
 		 * append in progress completes before the list is taken. */
 		while (atomic_load_explicit(&r->appending, memory_order_acquire))
 			epoch_backoff(&round);
-		if (open_has_reserve_locked(r) && !reserve_replace_locked(r, &spare))
+		if (epoch__open_has_reserve_locked(r) && !epoch__reserve_replace_locked(r, &spare))
 			all = false;
 		else
-			open_take_locked(r, &stolen);
-		/* Release: pairs with the acquire load in owner_enter(): an owner
+			epoch__open_take_locked(r, &stolen);
+		/* Release: pairs with the acquire load in epoch__owner_enter(): an owner
 		 * that sees the request gone sees the list taken. */
 		atomic_store_explicit(&r->steal, 0, memory_order_release);
-		olock_release(r);
+		epoch__olock_release(r);
 	}
-	seal_locked(D, &stolen, due);
-	*ph = due_busy_locked(D, due);
-	dom_unlock(D);
+	epoch__seal_locked(D, &stolen, due);
+	*ph = epoch__due_busy_locked(D, due);
+	epoch__dom_unlock(D);
 	if (spare != NULL)
 		TERN_FREE(spare);
 	return all;
@@ -115,46 +115,46 @@ static bool steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
  * Repeats while the destructors it ran deferred more into this thread's
  * record (drain).
  */
-static void barrier_in(dom_t *D)
+static void epoch__barrier_in(dom_t *D)
 {
-	if (dom_dying(D))
+	if (epoch__dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
 	for (bool all = true;;) {
 		batch_t due = { 0 };
 		int due_ph;
-		rec_t *r = record_lookup(D, false);
+		rec_t *r = epoch__record_lookup(D, false);
 		if (r != NULL && r->reserve_busy)
-			seal_open(D, r); /* unpinned (precondition): copy or destroy its reserve */
-		all = steal_and_seal(D, &due, &due_ph, !all);
-		dom_lock(D);
+			epoch__seal_open(D, r); /* unpinned (precondition): copy or destroy its reserve */
+		all = epoch__steal_and_seal(D, &due, &due_ph, !all);
+		epoch__dom_lock(D);
 		/* Relaxed: under the lock that serialises advances; every tag
 		 * sealed so far is <= g. */
 		uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-		dom_unlock(D);
-		wait_epoch(D, g + 2);
+		epoch__dom_unlock(D);
+		epoch__wait_epoch(D, g + 2);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t now = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		r = record_lookup(D, false);
+		r = epoch__record_lookup(D, false);
 		if (r)
 			r->collecting = true;
-		sealed_destroy(D, r, &due, due_ph);
+		epoch__sealed_destroy(D, r, &due, due_ph);
 		batch_t sealed = { 0 };
 		bool more;
-		int ph = sealed_take_due(D, now, &sealed, true, SIZE_MAX, &more);
-		sealed_destroy(D, r, &sealed, ph);
+		int ph = epoch__sealed_take_due(D, now, &sealed, true, SIZE_MAX, &more);
+		epoch__sealed_destroy(D, r, &sealed, ph);
 		if (r)
 			r->collecting = false;
 		/* Due batches detached by other threads before now must be
 		 * finished too (not those taken later: no starvation). */
-		busy_drain(D);
+		epoch__busy_drain(D);
 		/* The destructors above may have deferred into this domain from
 		 * this thread: drain that too. */
-		r = record_lookup(D, false);
-		if (all && (r == NULL || !record_has_garbage(r))) {
+		r = epoch__record_lookup(D, false);
+		if (all && (r == NULL || !epoch__record_has_garbage(r))) {
 			if (r != NULL) {
 				r->due_left = false; /* everything due at `now` is destroyed */
-				pending_flag(r, false);
-				late_done(r);
+				epoch__pending_flag(r, false);
+				epoch__late_done(r);
 			}
 			return;
 		}
@@ -164,9 +164,9 @@ static void barrier_in(dom_t *D)
 void tern_epoch_domain_barrier(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_barrier: domain is NULL");
-	check_may_wait(d->impl, "tern_epoch_domain_barrier: called while pinned (would deadlock)",
+	epoch__check_may_wait(d->impl, "tern_epoch_domain_barrier: called while pinned (would deadlock)",
 		       "tern_epoch_domain_barrier: called from a destructor");
-	barrier_in(d->impl);
+	epoch__barrier_in(d->impl);
 }
 
 /* ------------------------------------------------------ flush */
@@ -175,17 +175,17 @@ void tern_epoch_domain_flush(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_flush: domain is NULL");
 	dom_t *D = d->impl;
-	if (dom_dying(D))
+	if (epoch__dom_dying(D))
 		return; /* tern_epoch_domain_destroy() drains everything */
-	rec_t *r = record_lookup(D, false);
+	rec_t *r = epoch__record_lookup(D, false);
 	if (r == NULL || r->collecting)
 		return; /* nothing, or nested in a destructor: the outer call works */
 	r->collecting = true;
-	seal_open(D, r);
+	epoch__seal_open(D, r);
 	r->collecting = false;
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
-		seal_open(D, r); /* a destructor used the reserve (see collect()) */
-	late_done(r);
+		epoch__seal_open(D, r); /* a destructor used the reserve (see epoch__collect()) */
+	epoch__late_done(r);
 }
 
 /* ------------------------------------------------------ collect, stats */
@@ -194,14 +194,14 @@ void tern_epoch_domain_collect(tern_epoch_domain_t *d)
 {
 	TERN_ASSERT(d != NULL, "tern_epoch_domain_collect: domain is NULL");
 	dom_t *D = d->impl;
-	if (dom_dying(D))
+	if (epoch__dom_dying(D))
 		return;
-	rec_t *r = record_lookup(D, false);
+	rec_t *r = epoch__record_lookup(D, false);
 	if (r != NULL) {
-		collect(D, r, 2, SIZE_MAX);
-		late_done(r);
+		epoch__collect(D, r, 2, SIZE_MAX);
+		epoch__late_done(r);
 	} else {
-		collect_sealed(D, NULL, 2, SIZE_MAX);
+		epoch__collect_sealed(D, NULL, 2, SIZE_MAX);
 	}
 }
 
@@ -213,7 +213,7 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 	memset(out, 0, sizeof *out);
 	uint64_t now = epoch_now_ns();
 	uint64_t oldest = 0;
-	dom_lock(D);
+	epoch__dom_lock(D);
 	/* Relaxed: under the lock that serialises advances. */
 	out->epoch = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 	out->registered_threads = D->registered;
@@ -243,7 +243,7 @@ void tern_epoch_domain_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *ou
 	out->advances = atomic_load_explicit(&D->advances, memory_order_relaxed);
 	/* Relaxed: statistics counters. */
 	out->failed_advances = atomic_load_explicit(&D->failed_advances, memory_order_relaxed);
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 }
 
 /* ------------------------------------------------------ domains */
@@ -272,11 +272,11 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 	}
 	b->pub.impl = &b->impl;
 	b->impl.pub = &b->pub;
-	glock();
+	epoch__glock();
 	b->pub.id = tern__epoch_next_id++;
 	b->impl.next_domain = tern__epoch_domains;
 	tern__epoch_domains = &b->impl;
-	gunlock();
+	epoch__gunlock();
 	*out = &b->pub;
 	return 0;
 }
@@ -284,7 +284,7 @@ int tern_epoch_domain_create(tern_epoch_domain_t **out)
 /* Destroy, step 1 (g_lock held): waits for hand-overs in progress, takes
  * the domain off the list and the records out of the registry.  =>
  * the detached records (still allocated: see the header comment). */
-static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
+static rec_t *epoch__domain_close_locked(dom_t *D, batch_t *sealed)
 {
 	TERN_ASSERT(!D->closing, "tern_epoch_domain_destroy: domain destroyed twice");
 	D->closing = true;
@@ -296,7 +296,7 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
 			*pp = D->next_domain;
 			break;
 		}
-	dom_lock(D);
+	epoch__dom_lock(D);
 	rec_t *records = D->records;
 	for (rec_t *r = records; r; r = r->next) {
 		/* Relaxed: no thread may use the domain any more (precondition). */
@@ -308,23 +308,23 @@ static rec_t *domain_close_locked(dom_t *D, batch_t *sealed)
 	D->records = NULL;
 	D->registered = 0;
 	for (int i = 0; i < 3; i++)
-		gc_splice(sealed, &D->bins[i].g);
-	sealed_recount_locked(D);
+		epoch__gc_splice(sealed, &D->bins[i].g);
+	epoch__sealed_recount_locked(D);
 	rec_t *dead = &D->dead;
-	record_init(D, dead, NULL, false);
+	epoch__record_init(D, dead, NULL, false);
 	/* Relaxed: only this thread uses the domain from here on. */
 	atomic_store_explicit(&D->dying, true, memory_order_relaxed);
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	return records;
 }
 
 /* Destroy, step 3 (g_lock held): the owners may free the records now. */
-static void domain_detach_records(rec_t *records)
+static void epoch__domain_detach_records(rec_t *records)
 {
 	for (rec_t *r = records, *next; r; r = next) {
 		next = r->next;
 		r->prev = r->next = NULL;
-		/* Release: pairs with the acquire loads in record_lookup(); the
+		/* Release: pairs with the acquire loads in epoch__record_lookup(); the
 		 * owner frees r only after seeing NULL: the last access is this. */
 		atomic_store_explicit(&r->dom, NULL, memory_order_release);
 	}
@@ -339,9 +339,9 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	dom_t *D = d->impl;
 	TERN_ASSERT(!in_destructor_of(D), "tern_epoch_domain_destroy: called from one of the domain's destructors");
 	batch_t sealed = { 0 };
-	glock();
-	rec_t *records = domain_close_locked(D, &sealed);
-	gunlock();
+	epoch__glock();
+	rec_t *records = epoch__domain_close_locked(D, &sealed);
+	epoch__gunlock();
 	if (tern__epoch_cache.dom == d)
 		memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
 	/* Step 2, no lock held: every record's garbage is due (nobody is
@@ -349,27 +349,27 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 	 * use) are still allocated. */
 	for (rec_t *r = records; r; r = r->next) {
 		batch_t all = { 0 };
-		olock_acquire(r);
-		open_take_locked(r, &all);
-		olock_release(r);
-		batch_destroy(D, NULL, &all);
+		epoch__olock_acquire(r);
+		epoch__open_take_locked(r, &all);
+		epoch__olock_release(r);
+		epoch__batch_destroy(D, NULL, &all);
 	}
-	glock();
-	domain_detach_records(records);
-	gunlock();
-	batch_destroy(D, NULL, &sealed);
+	epoch__glock();
+	epoch__domain_detach_records(records);
+	epoch__gunlock();
+	epoch__batch_destroy(D, NULL, &sealed);
 	/* Drain what the destructors deferred into the dying domain. */
 	for (;;) {
-		dom_lock(D);
+		epoch__dom_lock(D);
 		batch_t b = D->drain;
 		memset(&D->drain, 0, sizeof D->drain);
-		dom_unlock(D);
-		if (batch_empty(&b))
+		epoch__dom_unlock(D);
+		if (epoch__batch_empty(&b))
 			break;
-		batch_destroy(D, NULL, &b);
+		epoch__batch_destroy(D, NULL, &b);
 	}
 	unsigned round = 0;
-	/* Acquire: pairs with the release decrement in sealed_destroy(). */
+	/* Acquire: pairs with the release decrement in epoch__sealed_destroy(). */
 	while (atomic_load_explicit(&D->busy[0], memory_order_acquire) != 0 ||
 	       /* Acquire: as above. */
 	       atomic_load_explicit(&D->busy[1], memory_order_acquire) != 0)
@@ -387,7 +387,7 @@ void tern_epoch_domain_destroy(tern_epoch_domain_t *d)
 /* Retires r from D: ends its pin (or online section), seals its garbage
  * into the domain (destroying what is due) until none is left, and leaves
  * the registry. */
-static void record_retire(dom_t *D, rec_t *r)
+static void epoch__record_retire(dom_t *D, rec_t *r)
 {
 	r->retiring = true;
 	uint64_t s = tern__epoch_own_state(r->slot);
@@ -402,12 +402,12 @@ static void record_retire(dom_t *D, rec_t *r)
 	bool was_collecting = r->collecting;
 	r->collecting = true; /* nested collections return; this loop drains */
 	do {
-		seal_open(D, r);
-		collect_sealed(D, r, 1, SIZE_MAX); /* destroy what is due now rather than leave it */
-	} while (record_has_garbage(r));
+		epoch__seal_open(D, r);
+		epoch__collect_sealed(D, r, 1, SIZE_MAX); /* destroy what is due now rather than leave it */
+	} while (epoch__record_has_garbage(r));
 	r->collecting = was_collecting;
-	registry_remove(D, r);
-	bags_free_spare(r);
+	epoch__registry_remove(D, r);
+	epoch__bags_free_spare(r);
 	r->mode = TERN__EPOCH_UNREGISTERED;
 	r->retiring = false;
 	/* Relaxed: the record has left the registry; no collector reads it. */
@@ -419,14 +419,14 @@ static void record_retire(dom_t *D, rec_t *r)
 /* Exit for a heap record: the hand-over reference protocol with destroy.
  * => false (r left alone) when the calling thread is the one destroying
  * r's domain: the destroy detaches r, and a later lookup frees it. */
-static bool heap_record_exit(rec_t *r)
+static bool epoch__heap_record_exit(rec_t *r)
 {
-	glock();
+	epoch__glock();
 	/* Relaxed: dom is written under g_lock by destroy (and by the owner). */
 	dom_t *D = atomic_load_explicit(&r->dom, memory_order_relaxed);
 	if (D != NULL && D->closing) {
 		if (D->destroyer == &tern__epoch_thr) {
-			gunlock();
+			epoch__gunlock();
 			return false;
 		}
 		/* Relaxed: written under g_lock, which we hold between checks. */
@@ -436,16 +436,16 @@ static bool heap_record_exit(rec_t *r)
 	}
 	if (D != NULL)
 		D->exiting++;
-	gunlock();
+	epoch__gunlock();
 	if (D != NULL) {
-		record_retire(D, r);
-		glock();
+		epoch__record_retire(D, r);
+		epoch__glock();
 		if (--D->exiting == 0 && D->closing)
 			pthread_cond_broadcast(&tern__epoch_gcond);
-		gunlock();
+		epoch__gunlock();
 	}
-	chain_unlink(r);
-	record_free(r);
+	epoch__chain_unlink(r);
+	epoch__record_free(r);
 	return true;
 }
 
@@ -464,12 +464,12 @@ static void epoch_thread_exit(void *arg)
 		if (tern__epoch_trec.in_registry && !tern__epoch_thr.exited) {
 			if (tern__epoch_pinned(tern__epoch_trec.slot))
 				tern__epoch_thr.ended_pins = tern__epoch_trec.nest + 1;
-			record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
+			epoch__record_retire(&tern__epoch_default_impl, &tern__epoch_trec);
 			continue;
 		}
 		if (tern__epoch_thr.chain == NULL)
 			break;
-		heap_record_exit(tern__epoch_thr.chain);
+		epoch__heap_record_exit(tern__epoch_thr.chain);
 	}
 	tern__epoch_thr.exited = true;
 	memset(&tern__epoch_cache, 0, sizeof tern__epoch_cache);
@@ -484,21 +484,21 @@ static void epoch_thread_exit(void *arg)
 
 static void epoch_atfork_prepare(void)
 {
-	glock();
-	dom_lock(&tern__epoch_default_impl);
+	epoch__glock();
+	epoch__dom_lock(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
-		dom_lock(D);
+		epoch__dom_lock(D);
 }
 
 static void epoch_atfork_parent(void)
 {
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
-		dom_unlock(D);
-	dom_unlock(&tern__epoch_default_impl);
-	gunlock();
+		epoch__dom_unlock(D);
+	epoch__dom_unlock(&tern__epoch_default_impl);
+	epoch__gunlock();
 }
 
-static bool record_is_mine(rec_t *r)
+static bool epoch__record_is_mine(rec_t *r)
 {
 	if (r == &tern__epoch_trec)
 		return true;
@@ -510,14 +510,14 @@ static bool record_is_mine(rec_t *r)
 
 /* In the child only the forking thread exists: every other record is an
  * exited thread whose open garbage is sealed into the domain. */
-static void child_reset(dom_t *D)
+static void epoch__child_reset(dom_t *D)
 {
 	/* Relaxed: the child is single-threaded here. */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
 	batch_t due = { 0 };
 	for (rec_t *r = D->records, *next; r; r = next) {
 		next = r->next;
-		if (record_is_mine(r))
+		if (epoch__record_is_mine(r))
 			continue;
 		/* Relaxed: single-threaded child.  A list whose lock was held at
 		 * the fork may be half updated: it is left unreclaimed (a leak in
@@ -526,13 +526,13 @@ static void child_reset(dom_t *D)
 		    /* Relaxed: single-threaded child. */
 		    !atomic_load_explicit(&r->appending, memory_order_relaxed)) {
 			batch_t b = r->open;
-			gc_repair(&b);
+			epoch__gc_repair(&b);
 			/* The reserve bag dies with the record's memory: copy it. */
 			bool ok = true;
 			for (struct tern__epoch_bag **pp = &b.bags; *pp && ok; pp = &(*pp)->next) {
 				if (!(*pp)->reserve)
 					continue;
-				struct tern__epoch_bag *copy = bag_alloc();
+				struct tern__epoch_bag *copy = epoch__bag_alloc();
 				if (copy == NULL) {
 					ok = false;
 					break;
@@ -546,21 +546,21 @@ static void child_reset(dom_t *D)
 			/* Sealed with the current epoch (later than its real tag:
 			 * conservative). */
 			if (ok)
-				sealed_put_locked(D, g, g, &b, &due);
+				epoch__sealed_put_locked(D, g, g, &b, &due);
 		}
-		registry_unlink_locked(D, r);
+		epoch__registry_unlink_locked(D, r);
 		if (r->heap)
 			TERN_FREE(r);
 	}
 	/* Displaced due garbage: the bin (g - 2) % 3 holds only tags <= g - 2,
 	 * all due, so it joins that bin under tag g - 2 and the child's next
 	 * collection destroys it.  Due garbage exists only once g >= 2. */
-	if (!batch_empty(&due)) {
+	if (!epoch__batch_empty(&due)) {
 		struct tern__epoch_bin *b = &D->bins[(g - 2) % 3];
-		gc_splice(&b->g, &due);
+		epoch__gc_splice(&b->g, &due);
 		b->tag = g - 2;
 	}
-	sealed_recount_locked(D);
+	epoch__sealed_recount_locked(D);
 	/* Relaxed: single-threaded child. */
 	atomic_store_explicit(&D->busy[0], 0, memory_order_relaxed);
 	/* Relaxed: single-threaded child. */
@@ -581,9 +581,9 @@ static void epoch_atfork_child(void)
 			/* Relaxed: single-threaded child. */
 			atomic_store_explicit(&r->dom, NULL, memory_order_relaxed);
 	}
-	child_reset(&tern__epoch_default_impl);
+	epoch__child_reset(&tern__epoch_default_impl);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain)
-		child_reset(D);
+		epoch__child_reset(D);
 	for (dom_t *D = tern__epoch_domains; D; D = D->next_domain) {
 		pthread_mutex_init(&D->lock, NULL);
 		pthread_mutex_init(&D->barrier_lock, NULL);

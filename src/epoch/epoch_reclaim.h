@@ -10,18 +10,18 @@
  *     defer that would exceed it seals the list first.  So an idle thread
  *     keeps at most that many objects waiting, and tern_epoch_barrier()
  *     takes even those.
- *   - collect() is not re-entered for one record: a destructor it runs that
+ *   - epoch__collect() is not re-entered for one record: a destructor it runs that
  *     defers or collects again finds `collecting` set; the deferred garbage
  *     waits in the open list for the next collection.
  *   - No lock is held while a destructor or the allocator runs
- *     (batch_destroy() runs on a detached batch, after unlocking; bags are
+ *     (epoch__batch_destroy() runs on a detached batch, after unlocking; bags are
  *     allocated before r->olock or D->lock is taken).
  */
 
-static void collect(dom_t *D, rec_t *r, int attempts, size_t budget);
+static void epoch__collect(dom_t *D, rec_t *r, int attempts, size_t budget);
 static uint64_t try_advance(dom_t *D, bool wait);
-static void wait_epoch(dom_t *D, uint64_t target);
-static void synchronize_grace(dom_t *D);
+static void epoch__wait_epoch(dom_t *D, uint64_t target);
+static void epoch__synchronize_grace(dom_t *D);
 
 /* ------------------------------------------------------ W2: seal */
 
@@ -29,13 +29,13 @@ static void synchronize_grace(dom_t *D);
  * (after F_W) and adds it to D's bins.  Displaced due garbage goes to *due.
  * Sealing under the lock that barriers take makes it atomic for them: a
  * barrier finds any object either in an open list or in the bins. */
-static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
+static void epoch__seal_locked(dom_t *D, batch_t *b, batch_t *due)
 {
-	if (batch_empty(b))
+	if (epoch__batch_empty(b))
 		return;
 	/* Seq_cst fence (F_W): pairs with the readers' fence in
 	 * tern__epoch_pin_slow() / the collector's membarrier and seq_cst fence
-	 * in heavy_barrier(): every unlink that happened before the defers in
+	 * in epoch__heavy_barrier(): every unlink that happened before the defers in
 	 * the batch (sequenced before them, or ordered through r->olock and
 	 * the appending handshake when a barrier seals another thread's list)
 	 * precedes the epoch load that tags them. */
@@ -43,19 +43,19 @@ static void seal_locked(dom_t *D, batch_t *b, batch_t *due)
 	/* Relaxed: under the lock that serialises advances; ordering comes
 	 * from the fence above (see the proof). */
 	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_relaxed);
-	sealed_put_locked(D, t, t, b, due);
-	sealed_recount_locked(D);
+	epoch__sealed_put_locked(D, t, t, b, due);
+	epoch__sealed_recount_locked(D);
 }
 
 /* Counts a due batch busy (under D->lock) so that barriers wait for its
- * destruction.  => its phase, or -1 if it is empty (for sealed_destroy()). */
-static int due_busy_locked(dom_t *D, const batch_t *due)
+ * destruction.  => its phase, or -1 if it is empty (for epoch__sealed_destroy()). */
+static int epoch__due_busy_locked(dom_t *D, const batch_t *due)
 {
-	return batch_empty(due) ? -1 : busy_enter_locked(D);
+	return epoch__batch_empty(due) ? -1 : epoch__busy_enter_locked(D);
 }
 
 /* => whether r's open list holds its reserve bag (caller holds r->olock). */
-static bool open_has_reserve_locked(rec_t *r)
+static bool epoch__open_has_reserve_locked(rec_t *r)
 {
 	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
 		if (b->reserve)
@@ -65,9 +65,9 @@ static bool open_has_reserve_locked(rec_t *r)
 
 /* Replaces r's reserve bag in its open list by *spare, with the same
  * entries (caller holds r->olock; *spare consumed).  The owner notices in
- * reserve_copy() that the reserve has left its list.  => false without a
+ * epoch__reserve_copy() that the reserve has left its list.  => false without a
  * spare. */
-static bool reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
+static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 {
 	if (*spare == NULL)
 		return false;
@@ -87,24 +87,24 @@ static bool reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 }
 
 /* Takes r's open list (caller holds r->olock). */
-static void open_take_locked(rec_t *r, batch_t *out)
+static void epoch__open_take_locked(rec_t *r, batch_t *out)
 {
-	gc_splice(out, &r->open);
-	pending_set_locked(r);
+	epoch__gc_splice(out, &r->open);
+	epoch__pending_set_locked(r);
 }
 
 /*
  * Before the open list leaves its record, the reserve bag in it (if any)
  * is copied to a heap bag.  => false without memory (the reserve stays).
  */
-static bool reserve_copy(rec_t *r)
+static bool epoch__reserve_copy(rec_t *r)
 {
 	if (!r->reserve_busy)
 		return true;
-	struct tern__epoch_bag *copy = bag_alloc();
+	struct tern__epoch_bag *copy = epoch__bag_alloc();
 	if (copy == NULL)
 		return false;
-	olock_acquire(r);
+	epoch__olock_acquire(r);
 	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
 		if (*pp != &r->reserve)
 			continue;
@@ -116,7 +116,7 @@ static bool reserve_copy(rec_t *r)
 		copy = NULL;
 		break;
 	}
-	olock_release(r);
+	epoch__olock_release(r);
 	if (copy != NULL)
 		TERN_FREE(copy); /* the reserve was no longer in the list */
 	r->reserve_busy = false;
@@ -132,87 +132,87 @@ static bool reserve_copy(rec_t *r)
  * memory to copy the reserve, the list is tagged, waited for and destroyed
  * in place (counted busy meanwhile).
  */
-static void seal_open(dom_t *D, rec_t *r)
+static void epoch__seal_open(dom_t *D, rec_t *r)
 {
-	if (!record_has_garbage(r))
+	if (!epoch__record_has_garbage(r))
 		return;
 	batch_t b = { 0 }, due = { 0 };
-	if (!reserve_copy(r)) {
+	if (!epoch__reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))
 			return;
-		dom_lock(D); /* a barrier sees the list either open or busy */
-		olock_acquire(r);
-		open_take_locked(r, &b);
-		olock_release(r);
-		int ph = busy_enter_locked(D);
-		dom_unlock(D);
-		pending_flag(r, false);
-		/* Seq_cst fence (F_W, as in seal_locked()). */
+		epoch__dom_lock(D); /* a barrier sees the list either open or busy */
+		epoch__olock_acquire(r);
+		epoch__open_take_locked(r, &b);
+		epoch__olock_release(r);
+		int ph = epoch__busy_enter_locked(D);
+		epoch__dom_unlock(D);
+		epoch__pending_flag(r, false);
+		/* Seq_cst fence (F_W, as in epoch__seal_locked()). */
 		atomic_thread_fence(memory_order_seq_cst);
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		wait_epoch(D, t + 2);
-		sealed_destroy(D, r, &b, ph);
+		epoch__wait_epoch(D, t + 2);
+		epoch__sealed_destroy(D, r, &b, ph);
 		return;
 	}
-	dom_lock(D);
-	olock_acquire(r);
-	open_take_locked(r, &b);
-	olock_release(r);
-	seal_locked(D, &b, &due);
-	int ph = due_busy_locked(D, &due);
-	dom_unlock(D);
-	pending_flag(r, false);
-	sealed_destroy(D, r, &due, ph);
+	epoch__dom_lock(D);
+	epoch__olock_acquire(r);
+	epoch__open_take_locked(r, &b);
+	epoch__olock_release(r);
+	epoch__seal_locked(D, &b, &due);
+	int ph = epoch__due_busy_locked(D, &due);
+	epoch__dom_unlock(D);
+	epoch__pending_flag(r, false);
+	epoch__sealed_destroy(D, r, &due, ph);
 }
 
 /* ------------------------------------------------------ W1: defer */
 
 /* Waits a grace period, then destroys obj in place: a defer that cannot
  * store obj (no memory, no record) and is not pinned. */
-static void destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
+static void epoch__destroy_after_grace(dom_t *D, void *obj, void (*fn)(void *))
 {
-	synchronize_grace(D); /* obj is tagged like a sealed object */
-	destroy_one(D, obj, fn);
+	epoch__synchronize_grace(D); /* obj is tagged like a sealed object */
+	epoch__destroy_one(D, obj, fn);
 }
 
 /* Appends obj to r's open list.  => false when no bag can be had. */
-static bool open_append(rec_t *r, void *obj, void (*fn)(void *))
+static bool epoch__open_append(rec_t *r, void *obj, void (*fn)(void *))
 {
-	bool lf = owner_enter(r);
-	bool ok = gc_push(&r->open, obj, fn, NULL);
+	bool lf = epoch__owner_enter(r);
+	bool ok = epoch__gc_push(&r->open, obj, fn, NULL);
 	if (ok)
-		pending_set_locked(r);
-	owner_leave(r, lf);
+		epoch__pending_set_locked(r);
+	epoch__owner_leave(r, lf);
 	if (ok)
 		return true;
-	struct tern__epoch_bag *b = bag_get(r); /* outside the handshake: may allocate */
+	struct tern__epoch_bag *b = epoch__bag_get(r); /* outside the handshake: may allocate */
 	if (b == NULL)
 		return false;
-	lf = owner_enter(r);
-	gc_push(&r->open, obj, fn, &b);
-	pending_set_locked(r);
-	owner_leave(r, lf);
+	lf = epoch__owner_enter(r);
+	epoch__gc_push(&r->open, obj, fn, &b);
+	epoch__pending_set_locked(r);
+	epoch__owner_leave(r, lf);
 	if (b != NULL)
-		bag_put(r, b);
+		epoch__bag_put(r, b);
 	return true;
 }
 
-static void open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
+static void epoch__open_append_entry(rec_t *r, struct tern_epoch_entry *e, void (*fn)(struct tern_epoch_entry *))
 {
-	bool lf = owner_enter(r);
-	gc_push_entry(&r->open, e, fn);
-	pending_set_locked(r);
-	owner_leave(r, lf);
+	bool lf = epoch__owner_enter(r);
+	epoch__gc_push_entry(&r->open, e, fn);
+	epoch__pending_set_locked(r);
+	epoch__owner_leave(r, lf);
 }
 
 /* Before an append: a full open list is sealed first (the idle-thread
- * bound); after it, defer_done() collects every collect_interval() defers. */
-static void defer_prepare(dom_t *D, rec_t *r)
+ * bound); after it, epoch__defer_done() collects every epoch__collect_interval() defers. */
+static void epoch__defer_prepare(dom_t *D, rec_t *r)
 {
 	/* Relaxed: the owner's own counter. */
 	if (atomic_load_explicit(&r->pending, memory_order_relaxed) >= TERN_EPOCH_BAG_CAP)
-		seal_open(D, r);
+		epoch__seal_open(D, r);
 }
 
 /* => how many defers a thread makes between collections: at least
@@ -221,7 +221,7 @@ static void defer_prepare(dom_t *D, rec_t *r)
  * TERN__EPOCH_BARRIER_NS_PER_OBJ objects; at most 16 times the minimum
  * (the bound on pending garbage).  In time, collections then follow the
  * deferral rate: a thread that defers faster collects more often. */
-static size_t collect_interval(dom_t *D)
+static size_t epoch__collect_interval(dom_t *D)
 {
 	/* Relaxed: a hint; any recent value paces collections correctly. */
 	uint64_t n = atomic_load_explicit(&D->barrier_ns, memory_order_relaxed) / TERN__EPOCH_BARRIER_NS_PER_OBJ;
@@ -230,35 +230,36 @@ static size_t collect_interval(dom_t *D)
 	return n > 16u * TERN_EPOCH_COLLECT_DEFERS ? 16u * TERN_EPOCH_COLLECT_DEFERS : (size_t)n;
 }
 
-static void defer_done(dom_t *D, rec_t *r)
+static void epoch__defer_done(dom_t *D, rec_t *r)
 {
-	pending_flag(r, true);
-	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS && r->since_collect >= collect_interval(D))) {
+	epoch__pending_flag(r, true);
+	if (TERN_UNLIKELY(++r->since_collect >= TERN_EPOCH_COLLECT_DEFERS &&
+	                  r->since_collect >= epoch__collect_interval(D))) {
 		/* Relaxed: a hint. */
 		uint64_t p = atomic_load_explicit(&D->sealed_hint, memory_order_relaxed);
-		collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1, SIZE_MAX);
+		epoch__collect(D, r, p > TERN_EPOCH_PENDING_MAX ? 4 : 1, SIZE_MAX);
 	}
 }
 
 /* W1: appends obj to r's open list (no fence, no shared access). */
-static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
+static void epoch__defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 {
-	defer_prepare(D, r);
-	if (TERN_LIKELY(open_append(r, obj, fn))) {
-		defer_done(D, r);
+	epoch__defer_prepare(D, r);
+	if (TERN_LIKELY(epoch__open_append(r, obj, fn))) {
+		epoch__defer_done(D, r);
 		return;
 	}
 	if (!tern__epoch_pinned(r->slot)) {
-		destroy_after_grace(D, obj, fn);
+		epoch__destroy_after_grace(D, obj, fn);
 		return;
 	}
 	/* Pinned, no memory and the reserve is full: our own pin keeps a grace
 	 * period from ending, so collect what is due (returns bags to the
 	 * cache) and retry with backoff; the object is never dropped. */
 	for (unsigned round = 0;; epoch_backoff(&round)) {
-		collect(D, r, 2, SIZE_MAX);
-		if (open_append(r, obj, fn)) {
-			pending_flag(r, true);
+		epoch__collect(D, r, 2, SIZE_MAX);
+		if (epoch__open_append(r, obj, fn)) {
+			epoch__pending_flag(r, true);
 			return;
 		}
 	}
@@ -266,47 +267,47 @@ static void defer_in(dom_t *D, rec_t *r, void *obj, void (*fn)(void *))
 
 /* A dying domain (only its destroyer may use it): everything deferred is
  * due, and tern_epoch_domain_destroy() drains the list. */
-static void drain_push(dom_t *D, void *obj, void (*fn)(void *))
+static void epoch__drain_push(dom_t *D, void *obj, void (*fn)(void *))
 {
-	struct tern__epoch_bag *b = bag_alloc(); /* outside the lock */
-	dom_lock(D);
-	bool ok = gc_push(&D->drain, obj, fn, &b);
-	dom_unlock(D);
+	struct tern__epoch_bag *b = epoch__bag_alloc(); /* outside the lock */
+	epoch__dom_lock(D);
+	bool ok = epoch__gc_push(&D->drain, obj, fn, &b);
+	epoch__dom_unlock(D);
 	if (b != NULL)
 		TERN_FREE(b);
 	if (!ok)
-		destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
+		epoch__destroy_one(D, obj, fn); /* no memory: due already, destroy in place */
 }
 
-static void defer_obj(struct tern_epoch_domain *d, void *obj, void (*fn)(void *))
+static void epoch__defer_obj(struct tern_epoch_domain *d, void *obj, void (*fn)(void *))
 {
 	dom_t *D = d->impl;
-	if (TERN_UNLIKELY(dom_dying(D))) {
-		drain_push(D, obj, fn);
+	if (TERN_UNLIKELY(epoch__dom_dying(D))) {
+		epoch__drain_push(D, obj, fn);
 		return;
 	}
-	rec_t *r = record_lookup(D, true);
+	rec_t *r = epoch__record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
-		destroy_after_grace(D, obj, fn); /* no memory for a record */
+		epoch__destroy_after_grace(D, obj, fn); /* no memory for a record */
 		return;
 	}
-	defer_in(D, r, obj, fn);
-	late_done(r);
+	epoch__defer_in(D, r, obj, fn);
+	epoch__late_done(r);
 }
 
-static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
+static void epoch__defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 			void (*fn)(struct tern_epoch_entry *))
 {
 	dom_t *D = d->impl;
-	if (TERN_UNLIKELY(dom_dying(D))) {
-		dom_lock(D);
-		gc_push_entry(&D->drain, e, fn);
-		dom_unlock(D);
+	if (TERN_UNLIKELY(epoch__dom_dying(D))) {
+		epoch__dom_lock(D);
+		epoch__gc_push_entry(&D->drain, e, fn);
+		epoch__dom_unlock(D);
 		return;
 	}
-	rec_t *r = record_lookup(D, true);
+	rec_t *r = epoch__record_lookup(D, true);
 	if (TERN_UNLIKELY(r == NULL)) {
-		synchronize_grace(D); /* no memory for a record: as destroy_after_grace() */
+		epoch__synchronize_grace(D); /* no memory for a record: as epoch__destroy_after_grace() */
 		struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 		tern__epoch_thr.dtors = &frame;
 		fn(e);
@@ -315,17 +316,17 @@ static void defer_entry(struct tern_epoch_domain *d, struct tern_epoch_entry *e,
 		atomic_fetch_add_explicit(&D->destroyed, 1, memory_order_relaxed);
 		return;
 	}
-	defer_prepare(D, r);
-	open_append_entry(r, e, fn);
-	defer_done(D, r);
-	late_done(r);
+	epoch__defer_prepare(D, r);
+	epoch__open_append_entry(r, e, fn);
+	epoch__defer_done(D, r);
+	epoch__late_done(r);
 }
 
 /* ------------------------------------------------------ A: advance */
 
 /* Records that r refused an advance from g (stall statistics).  Under
  * D->lock. */
-static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
+static void epoch__note_refusal(dom_t *D, rec_t *r, uint64_t e)
 {
 	if (r->stall_epoch != e || r->stall_since_ns == 0) {
 		r->stall_epoch = e;
@@ -337,16 +338,16 @@ static void note_refusal(dom_t *D, rec_t *r, uint64_t e)
 	atomic_fetch_add_explicit(&D->failed_advances, 1, memory_order_relaxed);
 }
 
-/* heavy_barrier(), timing it in membarrier mode (collect_interval()).
+/* epoch__heavy_barrier(), timing it in membarrier mode (epoch__collect_interval()).
  * Under D->lock. */
-static void heavy_barrier_timed(dom_t *D)
+static void epoch__heavy_barrier_timed(dom_t *D)
 {
-	if (need_fence()) {
-		heavy_barrier();
+	if (epoch__need_fence()) {
+		epoch__heavy_barrier();
 		return;
 	}
 	uint64_t t0 = epoch_now_ns();
-	heavy_barrier();
+	epoch__heavy_barrier();
 	uint64_t dt = epoch_now_ns() - t0;
 	if (dt > TERN__EPOCH_BARRIER_NS_MAX)
 		dt = TERN__EPOCH_BARRIER_NS_MAX; /* preempted in the call: not the barrier's cost */
@@ -371,11 +372,11 @@ static uint64_t try_advance_locked(dom_t *D)
 		 * that an advance may happen. */
 		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_relaxed);
 		if ((s & TERN__EPOCH_PINNED) && (s >> TERN__EPOCH_SHIFT) != g) {
-			note_refusal(D, r, s >> TERN__EPOCH_SHIFT);
+			epoch__note_refusal(D, r, s >> TERN__EPOCH_SHIFT);
 			return g;
 		}
 	}
-	heavy_barrier_timed(D);
+	epoch__heavy_barrier_timed(D);
 	for (rec_t *r = D->records; r; r = r->next) {
 		/* Acquire: pairs with the release stores of the state (R1 announce,
 		 * R3 unpin, flag updates, quiescent states): a reader seen
@@ -384,14 +385,14 @@ static uint64_t try_advance_locked(dom_t *D)
 		uint64_t s = atomic_load_explicit(&r->slot->state, memory_order_acquire);
 		uint64_t e = s >> TERN__EPOCH_SHIFT;
 		if ((s & TERN__EPOCH_PINNED) && e != g) {
-			note_refusal(D, r, e);
+			epoch__note_refusal(D, r, e);
 			return g;
 		}
 	}
 	for (rec_t *r = D->records; r; r = r->next)
 		r->stall_since_ns = 0;
 	/* Seq_cst store: pairs with the acquire loads of G in the pin (R1) and
-	 * in collect() (C), and takes part in the total order S used by the
+	 * in epoch__collect() (C), and takes part in the total order S used by the
 	 * proof (the advance t -> t + 1 follows F_W). */
 	atomic_store_explicit(EPOCH(D), g + 1, memory_order_seq_cst);
 	/* Relaxed: statistics counter. */
@@ -404,17 +405,17 @@ static uint64_t try_advance_locked(dom_t *D)
 static uint64_t try_advance(dom_t *D, bool wait)
 {
 	if (wait)
-		dom_lock(D);
+		epoch__dom_lock(D);
 	else if (pthread_mutex_trylock(&D->lock) != 0)
 		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 		return atomic_load_explicit(EPOCH(D), memory_order_acquire);
 	uint64_t g = try_advance_locked(D);
-	dom_unlock(D);
+	epoch__dom_unlock(D);
 	return g;
 }
 
 /* Waits until G >= target (advancing it).  The caller is not pinned in D. */
-static void wait_epoch(dom_t *D, uint64_t target)
+static void epoch__wait_epoch(dom_t *D, uint64_t target)
 {
 	unsigned round = 0;
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
@@ -432,7 +433,7 @@ static void wait_epoch(dom_t *D, uint64_t target)
 static uint64_t grace_target(dom_t *D)
 {
 	/* Seq_cst fence (F_W): the caller's unlinks before this call are
-	 * treated as one sealed batch tagged g; see seal_locked(). */
+	 * treated as one sealed batch tagged g; see epoch__seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
 	uint64_t g = atomic_load_explicit(EPOCH(D), memory_order_acquire);
@@ -442,9 +443,9 @@ static uint64_t grace_target(dom_t *D)
 }
 
 /* A full grace period from the caller's point of view (synchronize). */
-static void synchronize_grace(dom_t *D)
+static void epoch__synchronize_grace(dom_t *D)
 {
-	wait_epoch(D, grace_target(D));
+	epoch__wait_epoch(D, grace_target(D));
 }
 
 /* ------------------------------------------------------ C: reclaim */
@@ -453,7 +454,7 @@ static void synchronize_grace(dom_t *D)
  * takes and destroys what is due at the resulting epoch, about `budget`
  * objects at most; r (NULL if the caller has no record) gets the emptied
  * bags.  => whether due garbage was left for a later collection. */
-static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
+static bool epoch__collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	/* Acquire: pairs with the seq_cst store in try_advance_locked(); the
 	 * advance's scan (which saw readers unpinned) happens before the
@@ -468,8 +469,8 @@ static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
 	}
 	batch_t due = { 0 };
 	bool more;
-	int ph = sealed_take_due(D, g, &due, false, budget, &more);
-	sealed_destroy(D, r, &due, ph);
+	int ph = epoch__sealed_take_due(D, g, &due, false, budget, &more);
+	epoch__sealed_destroy(D, r, &due, ph);
 	return more;
 }
 
@@ -481,13 +482,13 @@ static bool collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budget)
  * thread's collection may too).  Never waits for readers.  With nothing
  * pending it does no work.
  */
-static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
+static void epoch__collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
 	if (r->collecting || r == &D->dead)
 		return;
 	r->collecting = true;
-	seal_open(D, r);
-	r->due_left = collect_sealed(D, r, attempts, budget);
+	epoch__seal_open(D, r);
+	r->due_left = epoch__collect_sealed(D, r, attempts, budget);
 	r->unpins = 0;
 	/* A budgeted collection that left due garbage does not reset the defer
 	 * count: a thread deferring faster than its unpins' budgets destroy
@@ -499,24 +500,24 @@ static void collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 	 * own (its unpin's collection returned at once): seal it now, so that
 	 * the bag is free again and no barrier waits for it. */
 	if (r->reserve_busy && !tern__epoch_pinned(r->slot))
-		seal_open(D, r);
-	pending_flag(r, record_has_garbage(r));
+		epoch__seal_open(D, r);
+	epoch__pending_flag(r, epoch__record_has_garbage(r));
 }
 
 /* ------------------------------------------------------ R1, R3 */
 
 /* The outermost pin of a registered record in fence mode (the common slow
  * case): announce, then the fence.  No record access. */
-static void pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, uint64_t st)
+static void epoch__pin_fence(struct tern_epoch_domain *d, struct tern__epoch_slot *s, uint64_t st)
 {
 	tern__epoch_announce(d, s, st);
-	/* Seq_cst fence (F_R): pairs with the seq_cst fence in heavy_barrier()
-	 * and the sealing fence in seal_locked(). */
+	/* Seq_cst fence (F_R): pairs with the seq_cst fence in epoch__heavy_barrier()
+	 * and the sealing fence in epoch__seal_locked(). */
 	atomic_thread_fence(memory_order_seq_cst);
 }
 
 /* R1 for record r: announce, then the ordering of r's mode. */
-static void pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
+static void epoch__pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
 {
 #ifndef TERN_EPOCH_FORCE_FENCE
 	if (r->mode == TERN__EPOCH_MEMBARRIER) {
@@ -526,26 +527,26 @@ static void pin_announce(struct tern_epoch_domain *d, rec_t *r, uint64_t st)
 		return;
 	}
 #endif
-	pin_fence(d, r->slot, st);
+	epoch__pin_fence(d, r->slot, st);
 }
 
-static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
+static void epoch__pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s);
 
 void tern__epoch_pin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
 	uint64_t st0 = tern__epoch_own_state(s);
 	if (TERN_LIKELY((st0 & (TERN__EPOCH_REG | TERN__EPOCH_FAST | TERN__EPOCH_PINNED | TERN__EPOCH_LATE)) ==
 			TERN__EPOCH_REG))
-		pin_fence(d, s, st0);
+		epoch__pin_fence(d, s, st0);
 	else
-		pin_record(d, s);
+		epoch__pin_record(d, s);
 }
 
 /* Every other pin: registration, nesting (also inside an online section),
  * membarrier mode with garbage, late use. */
-__attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
+__attribute__((noinline)) static void epoch__pin_record(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
 {
-	rec_t *r = slot_record(d, s, true);
+	rec_t *r = epoch__slot_record(d, s, true);
 	if (r == NULL) {
 		fprintf(stderr, "tern_epoch_pin: cannot allocate a record for a thread that "
 				"is exiting\n");
@@ -559,14 +560,14 @@ __attribute__((noinline)) static void pin_record(struct tern_epoch_domain *d, st
 			 * try_advance_locked()); the epoch and PINNED are unchanged. */
 			atomic_store_explicit(&r->slot->state, st | TERN__EPOCH_NESTED, memory_order_release);
 	} else {
-		pin_announce(d, r, st);
+		epoch__pin_announce(d, r, st);
 	}
 	if (r->late && s == &tern__epoch_self)
-		late_mirror(r);
+		epoch__late_mirror(r);
 }
 
 /* R3 for record r, then the periodic collection. */
-static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
+static void epoch__unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 {
 	uint64_t unpinned = st & (TERN__EPOCH_FLAGS & ~(uint64_t)(TERN__EPOCH_PINNED | TERN__EPOCH_ONLINE));
 	/* Release (R3): pairs with the acquire load of the state in
@@ -576,7 +577,7 @@ static void unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
 	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
-		collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
+		epoch__collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
 }
 
 void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot *s)
@@ -592,7 +593,7 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 				      memory_order_release);
 		return;
 	}
-	rec_t *r = slot_record(d, s, false);
+	rec_t *r = epoch__slot_record(d, s, false);
 	if ((r == NULL || !tern__epoch_pinned(r->slot)) && s == &tern__epoch_self && tern__epoch_thr.ended_pins) {
 		/* A pin that thread exit had to end. */
 		if (--tern__epoch_thr.ended_pins == 0)
@@ -606,7 +607,7 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 	uint64_t st = tern__epoch_own_state(r->slot);
 	if (st & TERN__EPOCH_NESTED) {
 		if (--r->nest == 0)
-			/* Release: as in pin_record(); still pinned. */
+			/* Release: as in epoch__pin_record(); still pinned. */
 			atomic_store_explicit(&r->slot->state, st & ~(uint64_t)TERN__EPOCH_NESTED,
 					      memory_order_release);
 	} else {
@@ -614,12 +615,12 @@ void tern__epoch_unpin_slow(struct tern_epoch_domain *d, struct tern__epoch_slot
 		            d == &tern__epoch_default
 		                ? "tern_epoch_unpin: thread is not pinned (it is online)"
 		                : "tern_epoch_domain_unpin: thread is not pinned in this domain (it is online)");
-		unpin_outermost(d->impl, r, st);
+		epoch__unpin_outermost(d->impl, r, st);
 	}
 	if (r->late) {
 		if (s == &tern__epoch_self)
-			late_mirror(r);
-		late_done(r);
+			epoch__late_mirror(r);
+		epoch__late_done(r);
 	}
 }
 
@@ -662,10 +663,10 @@ static const struct qsbr_msgs qsbr_offline_msgs[2] = {
 	  "tern_epoch_domain_offline: cannot allocate the thread's record" },
 };
 
-static rec_t *online_record(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static rec_t *epoch__online_record(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
 	TERN_ASSERT(d != NULL, m->null_dom);
-	rec_t *r = slot_record(d, tern__epoch_slot_of(d), true);
+	rec_t *r = epoch__slot_record(d, tern__epoch_slot_of(d), true);
 	if (r == NULL) {
 		fprintf(stderr, "%s\n", m->nomem);
 		abort();
@@ -673,27 +674,27 @@ static rec_t *online_record(struct tern_epoch_domain *d, const struct qsbr_msgs 
 	return r;
 }
 
-static void online_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static void epoch__online_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, m);
+	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT(!(st & TERN__EPOCH_PINNED), m->state);
-	pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+	epoch__pin_announce(d, r, st | TERN__EPOCH_ONLINE);
 	if (r->late && d == &tern__epoch_default)
-		late_mirror(r);
+		epoch__late_mirror(r);
 }
 
-static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static void epoch__quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, m);
+	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
 	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
-		unpin_outermost(d->impl, r, st);
+		epoch__unpin_outermost(d->impl, r, st);
 		st = tern__epoch_own_state(r->slot);
-		pin_announce(d, r, st | TERN__EPOCH_ONLINE);
+		epoch__pin_announce(d, r, st | TERN__EPOCH_ONLINE);
 		return;
 	}
 	/* Acquire: pairs with the seq_cst store of the epoch in
@@ -701,50 +702,50 @@ static void quiescent_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 	uint64_t e = atomic_load_explicit(&d->epoch, memory_order_acquire);
 	if (e == st >> TERN__EPOCH_SHIFT)
 		return; /* already announced: nothing to release */
-	pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
+	epoch__pin_announce(d, r, st & TERN__EPOCH_FLAGS & ~(uint64_t)TERN__EPOCH_PINNED);
 }
 
-static void offline_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
+static void epoch__offline_in(struct tern_epoch_domain *d, const struct qsbr_msgs *m)
 {
-	rec_t *r = online_record(d, m);
+	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
-	unpin_outermost(d->impl, r, st);
+	epoch__unpin_outermost(d->impl, r, st);
 	if (r->late) {
 		if (d == &tern__epoch_default)
-			late_mirror(r);
-		late_done(r);
+			epoch__late_mirror(r);
+		epoch__late_done(r);
 	}
 }
 
 void tern_epoch_domain_online(tern_epoch_domain_t *d)
 {
-	online_in(d, &qsbr_online_msgs[1]);
+	epoch__online_in(d, &qsbr_online_msgs[1]);
 }
 
 void tern_epoch_domain_quiescent(tern_epoch_domain_t *d)
 {
-	quiescent_in(d, &qsbr_quiescent_msgs[1]);
+	epoch__quiescent_in(d, &qsbr_quiescent_msgs[1]);
 }
 
 void tern_epoch_domain_offline(tern_epoch_domain_t *d)
 {
-	offline_in(d, &qsbr_offline_msgs[1]);
+	epoch__offline_in(d, &qsbr_offline_msgs[1]);
 }
 
 void tern_epoch_online(void)
 {
-	online_in(&tern__epoch_default, &qsbr_online_msgs[0]);
+	epoch__online_in(&tern__epoch_default, &qsbr_online_msgs[0]);
 }
 
 void tern_epoch_quiescent(void)
 {
-	quiescent_in(&tern__epoch_default, &qsbr_quiescent_msgs[0]);
+	epoch__quiescent_in(&tern__epoch_default, &qsbr_quiescent_msgs[0]);
 }
 
 void tern_epoch_offline(void)
 {
-	offline_in(&tern__epoch_default, &qsbr_offline_msgs[0]);
+	epoch__offline_in(&tern__epoch_default, &qsbr_offline_msgs[0]);
 }
 
 /* ------------------------------------------------------ polled grace periods */

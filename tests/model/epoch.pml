@@ -287,7 +287,7 @@ proctype Reader(byte me)
 }
 
 /*
- * collect()'s advance: attempted when some of the writer's own garbage is
+ * epoch__collect()'s advance: attempted when some of the writer's own garbage is
  * not yet due (own_garbage_waiting() in epoch.c), and optional otherwise.
  * (A trylock that fails because another thread is advancing is the same as
  * an attempt whose loads interleave with that thread's and whose CAS fails.)

@@ -20,7 +20,7 @@
  *   Collector          forever: try_advance (every advance of every thread:
  *                      they are serialised by D->lock)
  *   Sweeper            forever: take the due orphans (orphans_take_due() of
- *                      any thread's collect() or barrier)
+ *                      any thread's epoch__collect() or barrier)
  *
  * Hand-over (hand_over() in src/epoch/), one step under D->lock: g = load G;
  * for each bin of the thread, with tag t:
@@ -36,7 +36,7 @@
  *                 bins like any other (the old fork-child path).  A displaced
  *                 "older" tag is destroyed whether or not it is due.
  *   MUT_NOTAKE    mutant (liveness): collections never take the due orphans
- *   RELEASE       without the TERN_ASSERT of bin_add() (a release build):
+ *   RELEASE       without the TERN_ASSERT of epoch__bin_add() (a release build):
  *                 the mutant then shows the early destruction itself
  *   NR            readers (default 2)
  *   NOBJ          object ids 1..NOBJ (default 3: one published, two in flight; or 4)
@@ -49,7 +49,7 @@
  * 0 (== G) or 1 (older); a tag's age is kept exactly up to 2 and wraps from
  * 6 to 3 (3..5 = "at least 3, this residue mod 3"); the bin of a tag is its
  * age mod 3.  Every question the protocol asks is answered exactly: due?
- * (age >= 2), which bin?, and the tag comparisons of bin_add(), because the
+ * (age >= 2), which bin?, and the tag comparisons of epoch__bin_add(), because the
  * protocol only ever adds a tag of age 0 (seal) or 0..1 (hand-over, after
  * the due filter).  Only the mutant adds old tags; there, comparing two ages
  * >= 3 of one residue is not exact: the model then sets `vague`, after
@@ -200,7 +200,7 @@ inline try_advance() {
 /*
  * seal (W2): t = load G (age 0); the open bag moves to the writer's bin
  * [t mod 3].  If that bin holds a different tag b, b is at least 3 older
- * (asserted, as bin_add()'s TERN_ASSERT) and due: destroyed first.
+ * (asserted, as epoch__bin_add()'s TERN_ASSERT) and due: destroyed first.
  */
 inline seal(w) {
 	d_step {                                     /* seal: t = load G; bag -> bin[t mod 3] */
@@ -215,7 +215,7 @@ inline seal(w) {
 			}
 			if
 			:: b != NONE && b != 0 ->
-				TERN_ASSERT(b >= 3);     /* bin_add(): older by 3, hence due */
+				TERN_ASSERT(b >= 3);     /* epoch__bin_add(): older by 3, hence due */
 				for (j : 1 .. NOBJ) {
 					if
 					:: loc[j] == WB(w) + b -> destroy(j)
@@ -236,7 +236,7 @@ inline seal(w) {
 	}
 }
 
-/* collect()'s end: g = load G; destroy its own due bins; take the due orphans (same g). */
+/* epoch__collect()'s end: g = load G; destroy its own due bins; take the due orphans (same g). */
 inline reclaim(w) {
 	d_step {                                     /* collect: load G, destroy own due bins and due orphans */
 		for (j : 1 .. NOBJ) {
@@ -280,7 +280,7 @@ inline orphan_add(w) {
 	if
 	:: !ok ->
 		REACH(4, true);
-		TERN_ASSERT(VAGUE || b >= a + 3); /* bin_add(): "bin tags out of order" */
+		TERN_ASSERT(VAGUE || b >= a + 3); /* epoch__bin_add(): "bin tags out of order" */
 		for (j : 1 .. NOBJ) {
 			if
 			:: loc[j] == ORPH + b -> destroy(j) /* displaced into the batch: destroyed */
@@ -298,7 +298,7 @@ inline orphan_add(w) {
 }
 
 /*
- * Probes 2 and 3, at the due filter: without it, bin_add() would displace
+ * Probes 2 and 3, at the due filter: without it, epoch__bin_add() would displace
  * a tag that is not due (3: and a pinned reader holds an object of it).
  */
 inline filter_probes() {
@@ -313,7 +313,7 @@ inline filter_probes() {
 /*
  * hand_over(): one step under D->lock.  g = load G; for each of the
  * writer's bins (residues r = 0, 1, 2 of its tag age a): the due filter,
- * then bin_add() into the orphan bins.
+ * then epoch__bin_add() into the orphan bins.
  */
 inline hand_over(w) {
 	d_step {                                     /* hand over: lock; g = load G; bins -> orphans; unlock */
@@ -380,7 +380,7 @@ proctype Writer(byte w)
 			P = j;
 			j = 0
 		}
-	:: seal(w); reclaim(w)          /* collect(): seal, [advance: the Collector's], reclaim */
+	:: seal(w); reclaim(w)          /* epoch__collect(): seal, [advance: the Collector's], reclaim */
 	:: seal(w); hand_over(w)        /* flush, or exit (after a collect), or the fork child */
 	od
 }
@@ -396,7 +396,7 @@ proctype Collector()
 }
 
 /*
- * Another thread's collect() or barrier visiting the orphan bins
+ * Another thread's epoch__collect() or barrier visiting the orphan bins
  * (orphans_take_due()), at any moment: under D->lock, load G, take the due
  * orphans.  A separate process, so that advances and orphan collections
  * interleave freely (an advance by a thread whose trylock on the orphans
