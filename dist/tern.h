@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  cf80248-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: a5adce22d2ea0a7ee84aa75c1b36106e4d4e741de3c5578ce3ec9a1fe0988a77
+ *   Source commit:  0d33884-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 5ab822a4d802c8ac99e09b1295c661236550e341256f76a4bc35fbda46ca7092
  *                   (path and contents of each of the 23 files inlined
  *                   below, in that order)
  *
@@ -44,20 +44,20 @@
  *      1894  tern/queue.h          lock-free multi-producer ...
  *      2059  tern/stack.h          lock-free LIFO stack of intrusive ...
  *      2216  tern/map.h            a concurrent hash map of intrusive ...
- *    2770  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      2781  src/core/alloc.c                    the replaceable ...
- *      2862  src/lightlock/lightlock.c           build-time checks for ...
- *      2890  src/epoch/epoch.c                   three-bin epoch-based ...
- *      3040  src/epoch/epoch_impl.h              private types and ...
- *      3462  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      3950  src/epoch/epoch_registry.h          thread records: ...
- *      4218  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4994  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      5695  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5863  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      6034  src/queue/queue.c                   the Michael–Scott ...
- *      6365  src/stack/stack.c                   the Treiber stack of ...
- *      6571  src/map/map.c                       writers, resizing, ...
+ *    2803  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2814  src/core/alloc.c                    the replaceable ...
+ *      2895  src/lightlock/lightlock.c           build-time checks for ...
+ *      2923  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      3073  src/epoch/epoch_impl.h              private types and ...
+ *      3495  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      3983  src/epoch/epoch_registry.h          thread records: ...
+ *      4251  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      5027  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      5728  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5896  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      6067  src/queue/queue.c                   the Michael–Scott ...
+ *      6398  src/stack/stack.c                   the Treiber stack of ...
+ *      6604  src/map/map.c                       writers, resizing, ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -2389,9 +2389,19 @@ TERN_INLINE void tern__map_sipround(uint64_t *v0, uint64_t *v1, uint64_t *v2, ui
 	*v2 += *v1; *v1 = TERN__MAP_ROTL(*v1, 17); *v1 ^= *v2; *v2 = TERN__MAP_ROTL(*v2, 32);
 }
 
-/* Little-endian 64-bit load of n <= 8 bytes (compiles to one load on LE). */
+/* Little-endian 64-bit load of n <= 8 bytes.  A whole word is one memcpy
+ * (one load) on little-endian targets: GCC does not merge the byte loop
+ * into a load, and the byte loop was a third of the typed lookup's hash. */
 TERN_INLINE uint64_t tern__map_load_le(const unsigned char *p, size_t n)
 {
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n == 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		return w;
+	}
+#endif
 	uint64_t r = 0;
 	for (size_t i = 0; i < n; i++)
 		r |= (uint64_t)p[i] << (8 * i);
@@ -2419,8 +2429,14 @@ TERN_INLINE uint64_t tern__map_siphash(const void *data, size_t n, uint64_t k0, 
 		tern__map_sipround(&v0, &v1, &v2, &v3);
 	v0 ^= b;
 	v2 ^= 0xff;
-	for (int r = 0; r < d; r++)
+	if (d == 3) { /* SipHash-1-3's finalisation, unrolled (GCC keeps the loop) */
 		tern__map_sipround(&v0, &v1, &v2, &v3);
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+	} else {
+		for (int r = 0; r < d; r++)
+			tern__map_sipround(&v0, &v1, &v2, &v3);
+	}
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
@@ -2640,9 +2656,26 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
  *
  * with the semantics of the tern_map_* calls, which the writers call; the
  * lookup is the shared inline core with the hash (SipHash-1-3 of the key's
- * bytes) and the comparison inlined.  Put the macro at file scope.
+ * bytes, keyed by the map's seed) and the comparison inlined.  Put the
+ * macro at file scope.
+ *
+ * TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn,
+ * hash_fn) is the same with the caller's hash, `uint64_t hash_fn(const K
+ * *key, uint64_t seed)` (a function or function-like macro, inlined into
+ * the lookup): a cheaper hash shortens the lookup (SipHash's latency sits
+ * between the key and the first load of the walk).  The low bits of the
+ * result pick the bucket and all bits but the top one, reversed, order the
+ * nodes within it: the low bits must be well mixed.  Keep it keyed by
+ * `seed` (see "Hash flooding") unless the keys are trusted.
  */
 #define TERN_MAP_DEFINE(name, T, node_field, K, key_field, destroy_fn)                   \
+	TERN__GENERATED uint64_t name##__siphash(const K *key, uint64_t seed)            \
+	{                                                                                \
+		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+	}                                                                                \
+	TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, name##__siphash)
+
+#define TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, hash_fn)     \
 	typedef struct name {                                                            \
 		tern_map_t map;                                                          \
 	} name##_t;                                                                      \
@@ -2653,7 +2686,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	TERN__GENERATED uint64_t name##__hash(const void *key, uint64_t seed, void *ctx) \
 	{                                                                                \
 		(void)ctx;                                                               \
-		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+		return hash_fn((const K *)key, seed);                                    \
 	}                                                                                \
 	TERN__GENERATED bool name##__equal(const struct tern_map_node *n, const void *key, void *ctx) \
 	{                                                                                \
@@ -2684,7 +2717,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	{                                                                                \
 		TERN__MAP_CHECK_READ(m != NULL ? &m->map : NULL, #name "_lookup");       \
 		return name##__of(tern__map_find(&m->map, &key,                          \
-						 tern_map_hash_bytes(&key, sizeof(K), m->map.seed), \
+						 hash_fn((const K *)&key, m->map.seed),  \
 						 name##__equal, NULL));                  \
 	}                                                                                \
 	TERN__GENERATED int name##_insert(name##_t *m, T *node)                          \

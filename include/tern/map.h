@@ -445,9 +445,26 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
  *
  * with the semantics of the tern_map_* calls, which the writers call; the
  * lookup is the shared inline core with the hash (SipHash-1-3 of the key's
- * bytes) and the comparison inlined.  Put the macro at file scope.
+ * bytes, keyed by the map's seed) and the comparison inlined.  Put the
+ * macro at file scope.
+ *
+ * TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn,
+ * hash_fn) is the same with the caller's hash, `uint64_t hash_fn(const K
+ * *key, uint64_t seed)` (a function or function-like macro, inlined into
+ * the lookup): a cheaper hash shortens the lookup (SipHash's latency sits
+ * between the key and the first load of the walk).  The low bits of the
+ * result pick the bucket and all bits but the top one, reversed, order the
+ * nodes within it: the low bits must be well mixed.  Keep it keyed by
+ * `seed` (see "Hash flooding") unless the keys are trusted.
  */
 #define TERN_MAP_DEFINE(name, T, node_field, K, key_field, destroy_fn)                   \
+	TERN__GENERATED uint64_t name##__siphash(const K *key, uint64_t seed)            \
+	{                                                                                \
+		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+	}                                                                                \
+	TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, name##__siphash)
+
+#define TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, hash_fn)     \
 	typedef struct name {                                                            \
 		tern_map_t map;                                                          \
 	} name##_t;                                                                      \
@@ -458,7 +475,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	TERN__GENERATED uint64_t name##__hash(const void *key, uint64_t seed, void *ctx) \
 	{                                                                                \
 		(void)ctx;                                                               \
-		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+		return hash_fn((const K *)key, seed);                                    \
 	}                                                                                \
 	TERN__GENERATED bool name##__equal(const struct tern_map_node *n, const void *key, void *ctx) \
 	{                                                                                \
@@ -489,7 +506,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	{                                                                                \
 		TERN__MAP_CHECK_READ(m != NULL ? &m->map : NULL, #name "_lookup");       \
 		return name##__of(tern__map_find(&m->map, &key,                          \
-						 tern_map_hash_bytes(&key, sizeof(K), m->map.seed), \
+						 hash_fn((const K *)&key, m->map.seed),  \
 						 name##__equal, NULL));                  \
 	}                                                                                \
 	TERN__GENERATED int name##_insert(name##_t *m, T *node)                          \
