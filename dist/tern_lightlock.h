@@ -9,7 +9,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  0d33884-dirty   (not compared by `make check-single`)
+ *   Source commit:  59eeebc-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: 1b9911bcc547d154544458d29026ba90032b49f399428bbabcb6fc2458c2e60f
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)

@@ -97,6 +97,9 @@
 
 TERN_EXTERN_C_BEGIN
 
+/* The most buckets a map ever has (2^TERN_MAP_MAX_ORDER). */
+#define TERN_MAP_MAX_ORDER 30
+
 /* ---- private layout: what the inline lookup and iteration touch ---- */
 
 /* A link of the split-ordered list: a user node or a bucket sentinel. */
@@ -112,12 +115,18 @@ struct tern__map_bucket {
 	bool dead;             /* unlinked by a shrink (written and read under lock) */
 };
 
-/* A bucket table: published whole through tern_map_t.table. */
+/*
+ * A bucket table: published whole through tern_map_t.table.  It points at
+ * the sentinel blocks, not at each sentinel: block j holds buckets
+ * [2^(j-1), 2^j) (block 0: bucket 0), one block per doubling, so a bucket's
+ * sentinel is one computed address away from the (always cached) table and
+ * no per-bucket pointer array sits between the hash and the sentinel.
+ */
 struct tern__map_table {
-	uint64_t mask;                     /* buckets - 1 (a power of two, minus one) */
-	struct tern__map_bucket **buckets; /* the sentinels, in the same allocation */
-	unsigned order;                    /* log2(buckets) */
-	struct tern_epoch_entry entry;     /* retirement after a resize */
+	uint64_t mask;                 /* buckets - 1 (a power of two, minus one) */
+	unsigned order;                /* log2(buckets) */
+	struct tern_epoch_entry entry; /* retirement after a resize */
+	struct tern__map_bucket *block[TERN_MAP_MAX_ORDER + 1]; /* 0 .. order; NULL above */
 };
 
 /* ---- public types ---- */
@@ -156,13 +165,32 @@ typedef struct tern_map {
 	struct tern__map_impl *impl;             /* resizer state and counters (map.c) */
 } tern_map_t;
 
+/* => the index of block holding bucket i: its bit length (0 for bucket 0). */
+TERN_INLINE unsigned tern__map_block_of(uint64_t i)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return 63u - (unsigned)__builtin_clzll(2 * i + 1);
+#else
+	unsigned j = 0;
+	while (i >> j)
+		j++;
+	return j;
+#endif
+}
+
+/* => the sentinel of bucket i < 2^t->order (no branch: block 0's first
+ * index is 0, block j's is 2^(j-1)). */
+TERN_INLINE struct tern__map_bucket *tern__map_bucket_at(const struct tern__map_table *t, uint64_t i)
+{
+	unsigned j = tern__map_block_of(i);
+	return t->block[j] + (i - (((uint64_t)1 << j) >> 1));
+}
+
 /* The ops of a destroyed map: use after destroy is recognised by it. */
 extern TERN_API const struct tern_map_ops tern__map_destroyed_ops;
 
 /* Buckets of a new map, and the floor of automatic shrinking. */
 #define TERN_MAP_INIT_BUCKETS 16
-/* The most buckets a map ever has (2^TERN_MAP_MAX_ORDER). */
-#define TERN_MAP_MAX_ORDER 30
 /* Seed value asking tern_map_init() for a random seed. */
 #define TERN_MAP_SEED_RANDOM 0
 
@@ -292,7 +320,7 @@ TERN_INLINE struct tern_map_node *tern__map_find(tern_map_t *m, const void *key,
 	 * (map__publish): the table's bucket array and the sentinels it points
 	 * to were written before it. */
 	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
-	struct tern__map_link *l = &t->buckets[h & t->mask]->link;
+	struct tern__map_link *l = &tern__map_bucket_at(t, h & t->mask)->link;
 	for (;;) {
 		/* Acquire: pairs with the release stores of `next` in map.c
 		 * (link in, unlink, replace, sentinel insertion): the link's
