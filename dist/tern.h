@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  49c3d7b-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: e2cac5a1ec44e531e43d54d32761e79274845a2e5b7e137e54d89357e8e169b5
+ *   Source commit:  d5b8ede-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: b09a7b7a5b14b3b6cd236b9772764a98a06e27e1e7490e15a5fdc996a921b0c2
  *                   (path and contents of each of the 23 files inlined
  *                   below, in that order)
  *
@@ -44,20 +44,20 @@
  *      1884  tern/queue.h          lock-free multi-producer ...
  *      2059  tern/stack.h          lock-free LIFO stack of intrusive ...
  *      2216  tern/map.h            a concurrent hash map of intrusive ...
- *    2761  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      2772  src/core/alloc.c                    the replaceable ...
- *      2853  src/lightlock/lightlock.c           build-time checks for ...
- *      2881  src/epoch/epoch.c                   three-bin epoch-based ...
- *      3031  src/epoch/epoch_impl.h              private types and ...
- *      3453  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      3941  src/epoch/epoch_registry.h          thread records: ...
- *      4209  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      4986  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      5687  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5855  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      6026  src/queue/queue.c                   the Michael–Scott ...
- *      6358  src/stack/stack.c                   the Treiber stack of ...
- *      6564  src/map/map.c                       writers, resizing, ...
+ *    2822  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2833  src/core/alloc.c                    the replaceable ...
+ *      2914  src/lightlock/lightlock.c           build-time checks for ...
+ *      2942  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      3092  src/epoch/epoch_impl.h              private types and ...
+ *      3514  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      4002  src/epoch/epoch_registry.h          thread records: ...
+ *      4270  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      5047  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      5748  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5916  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      6087  src/queue/queue.c                   the Michael–Scott ...
+ *      6419  src/stack/stack.c                   the Treiber stack of ...
+ *      6625  src/map/map.c                       writers, resizing, ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -2308,6 +2308,9 @@ TERN_EXTERN_C_END
 
 TERN_EXTERN_C_BEGIN
 
+/* The most buckets a map ever has (2^TERN_MAP_MAX_ORDER). */
+#define TERN_MAP_MAX_ORDER 30
+
 /* ---- private layout: what the inline lookup and iteration touch ---- */
 
 /* A link of the split-ordered list: a user node or a bucket sentinel. */
@@ -2323,12 +2326,18 @@ struct tern__map_bucket {
 	bool dead;             /* unlinked by a shrink (written and read under lock) */
 };
 
-/* A bucket table: published whole through tern_map_t.table. */
+/*
+ * A bucket table: published whole through tern_map_t.table.  It points at
+ * the sentinel blocks, not at each sentinel: block j holds buckets
+ * [2^(j-1), 2^j) (block 0: bucket 0), one block per doubling, so a bucket's
+ * sentinel is one computed address away from the (always cached) table and
+ * no per-bucket pointer array sits between the hash and the sentinel.
+ */
 struct tern__map_table {
-	uint64_t mask;                     /* buckets - 1 (a power of two, minus one) */
-	struct tern__map_bucket **buckets; /* the sentinels, in the same allocation */
-	unsigned order;                    /* log2(buckets) */
-	struct tern_epoch_entry entry;     /* retirement after a resize */
+	uint64_t mask;                 /* buckets - 1 (a power of two, minus one) */
+	unsigned order;                /* log2(buckets) */
+	struct tern_epoch_entry entry; /* retirement after a resize */
+	struct tern__map_bucket *block[TERN_MAP_MAX_ORDER + 1]; /* 0 .. order; NULL above */
 };
 
 /* ---- public types ---- */
@@ -2367,13 +2376,32 @@ typedef struct tern_map {
 	struct tern__map_impl *impl;             /* resizer state and counters (map.c) */
 } tern_map_t;
 
+/* => the index of block holding bucket i: its bit length (0 for bucket 0). */
+TERN_INLINE unsigned tern__map_block_of(uint64_t i)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return 63u - (unsigned)__builtin_clzll(2 * i + 1);
+#else
+	unsigned j = 0;
+	while (i >> j)
+		j++;
+	return j;
+#endif
+}
+
+/* => the sentinel of bucket i < 2^t->order (no branch: block 0's first
+ * index is 0, block j's is 2^(j-1)). */
+TERN_INLINE struct tern__map_bucket *tern__map_bucket_at(const struct tern__map_table *t, uint64_t i)
+{
+	unsigned j = tern__map_block_of(i);
+	return t->block[j] + (i - (((uint64_t)1 << j) >> 1));
+}
+
 /* The ops of a destroyed map: use after destroy is recognised by it. */
 TERN__EXTERN_API const struct tern_map_ops tern__map_destroyed_ops;
 
 /* Buckets of a new map, and the floor of automatic shrinking. */
 #define TERN_MAP_INIT_BUCKETS 16
-/* The most buckets a map ever has (2^TERN_MAP_MAX_ORDER). */
-#define TERN_MAP_MAX_ORDER 30
 /* Seed value asking tern_map_init() for a random seed. */
 #define TERN_MAP_SEED_RANDOM 0
 
@@ -2389,9 +2417,19 @@ TERN_INLINE void tern__map_sipround(uint64_t *v0, uint64_t *v1, uint64_t *v2, ui
 	*v2 += *v1; *v1 = TERN__MAP_ROTL(*v1, 17); *v1 ^= *v2; *v2 = TERN__MAP_ROTL(*v2, 32);
 }
 
-/* Little-endian 64-bit load of n <= 8 bytes (compiles to one load on LE). */
+/* Little-endian 64-bit load of n <= 8 bytes.  A whole word is one memcpy
+ * (one load) on little-endian targets: GCC does not merge the byte loop
+ * into a load, and the byte loop was a third of the typed lookup's hash. */
 TERN_INLINE uint64_t tern__map_load_le(const unsigned char *p, size_t n)
 {
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n == 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		return w;
+	}
+#endif
 	uint64_t r = 0;
 	for (size_t i = 0; i < n; i++)
 		r |= (uint64_t)p[i] << (8 * i);
@@ -2419,8 +2457,14 @@ TERN_INLINE uint64_t tern__map_siphash(const void *data, size_t n, uint64_t k0, 
 		tern__map_sipround(&v0, &v1, &v2, &v3);
 	v0 ^= b;
 	v2 ^= 0xff;
-	for (int r = 0; r < d; r++)
+	if (d == 3) { /* SipHash-1-3's finalisation, unrolled (GCC keeps the loop) */
 		tern__map_sipround(&v0, &v1, &v2, &v3);
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+	} else {
+		for (int r = 0; r < d; r++)
+			tern__map_sipround(&v0, &v1, &v2, &v3);
+	}
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
@@ -2487,7 +2531,7 @@ TERN_INLINE struct tern_map_node *tern__map_find(tern_map_t *m, const void *key,
 	 * (map__publish): the table's bucket array and the sentinels it points
 	 * to were written before it. */
 	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
-	struct tern__map_link *l = &t->buckets[h & t->mask]->link;
+	struct tern__map_link *l = &tern__map_bucket_at(t, h & t->mask)->link;
 	for (;;) {
 		/* Acquire: pairs with the release stores of `next` in map.c
 		 * (link in, unlink, replace, sentinel insertion): the link's
@@ -2631,9 +2675,26 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
  *
  * with the semantics of the tern_map_* calls, which the writers call; the
  * lookup is the shared inline core with the hash (SipHash-1-3 of the key's
- * bytes) and the comparison inlined.  Put the macro at file scope.
+ * bytes, keyed by the map's seed) and the comparison inlined.  Put the
+ * macro at file scope.
+ *
+ * TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn,
+ * hash_fn) is the same with the caller's hash, `uint64_t hash_fn(const K
+ * *key, uint64_t seed)` (a function or function-like macro, inlined into
+ * the lookup): a cheaper hash shortens the lookup (SipHash's latency sits
+ * between the key and the first load of the walk).  The low bits of the
+ * result pick the bucket and all bits but the top one, reversed, order the
+ * nodes within it: the low bits must be well mixed.  Keep it keyed by
+ * `seed` (see "Hash flooding") unless the keys are trusted.
  */
 #define TERN_MAP_DEFINE(name, T, node_field, K, key_field, destroy_fn)                   \
+	TERN__GENERATED uint64_t name##__siphash(const K *key, uint64_t seed)            \
+	{                                                                                \
+		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+	}                                                                                \
+	TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, name##__siphash)
+
+#define TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, hash_fn)     \
 	typedef struct name {                                                            \
 		tern_map_t map;                                                          \
 	} name##_t;                                                                      \
@@ -2644,7 +2705,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	TERN__GENERATED uint64_t name##__hash(const void *key, uint64_t seed, void *ctx) \
 	{                                                                                \
 		(void)ctx;                                                               \
-		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+		return hash_fn((const K *)key, seed);                                    \
 	}                                                                                \
 	TERN__GENERATED bool name##__equal(const struct tern_map_node *n, const void *key, void *ctx) \
 	{                                                                                \
@@ -2675,7 +2736,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	{                                                                                \
 		TERN__MAP_CHECK_READ(m != NULL ? &m->map : NULL, #name "_lookup");       \
 		return name##__of(tern__map_find(&m->map, &key,                          \
-						 tern_map_hash_bytes(&key, sizeof(K), m->map.seed), \
+						 hash_fn((const K *)&key, m->map.seed),  \
 						 name##__equal, NULL));                  \
 	}                                                                                \
 	TERN__GENERATED int name##_insert(name##_t *m, T *node)                          \
@@ -6574,10 +6635,14 @@ int tern_stack_destroy(tern_stack_t *s, void (*destroy_node)(struct tern_stack_n
  * Structure.  One singly linked list L of links, sorted by rkey (ties
  * between nodes of equal rkey in list order).  A node of hash h has rkey
  * rev(h) | 1 (odd); the sentinel of bucket i has rkey rev(i) (even, as
- * i < 2^63).  The table T = {mask, buckets[]} currently published in
- * m->table has 2^k buckets and points at the sentinels 0 .. 2^k - 1.  The
- * sentinel of bucket 0 (rkey 0) heads L and is never removed.  A node never
- * moves: its position in L is fixed from its insertion to its removal.
+ * i < 2^63).  The table T = {mask, block[0..k]} currently published in
+ * m->table has 2^k buckets and points at the sentinels 0 .. 2^k - 1
+ * through the sentinel blocks (block j: buckets [2^(j-1), 2^j), allocated
+ * by the grow to 2^j; tern__map_bucket_at() computes a sentinel's address;
+ * a table's block pointers are written before it is published and never
+ * change).  The sentinel of bucket 0 (rkey 0) heads L and is never removed.
+ * A node never moves: its position in L is fixed from its insertion to its
+ * removal.
  *
  * Segments.  The segment of a live sentinel s is s and the links after it up
  * to (not including) the next sentinel.  Let parent(i) = i - 2^(j-1) for
@@ -6796,15 +6861,19 @@ static void map__retire_now(tern_map_t *m, struct map__retired *r)
 	r->n = 0;
 }
 
-static struct tern__map_table *map__table_alloc(unsigned order)
+/* A table of 2^order buckets whose blocks 0 .. order are those of `from`
+ * (NULL: none; the caller fills what from lacks). */
+static struct tern__map_table *map__table_alloc(unsigned order, const struct tern__map_table *from)
 {
-	size_t n = (size_t)1 << order;
-	struct tern__map_table *t = TERN_MALLOC(sizeof *t + n * sizeof(struct tern__map_bucket *));
+	struct tern__map_table *t = TERN_MALLOC(sizeof *t);
 	if (t == NULL)
 		return NULL;
-	t->mask = n - 1;
+	memset(t, 0, sizeof *t);
+	t->mask = ((uint64_t)1 << order) - 1;
 	t->order = order;
-	t->buckets = (struct tern__map_bucket **)(void *)(t + 1);
+	if (from != NULL)
+		for (unsigned j = 0; j <= order && j <= from->order; j++)
+			t->block[j] = from->block[j];
 	return t;
 }
 
@@ -6841,14 +6910,14 @@ static int map__grow(tern_map_t *m, struct map__retired *r)
 		return EINVAL;
 	size_t n = (size_t)1 << order;
 	struct map__chunk *c = map__chunk_alloc(n, n);
-	struct tern__map_table *nt = map__table_alloc(order + 1);
+	struct tern__map_table *nt = map__table_alloc(order + 1, t);
 	if (c == NULL || nt == NULL) {
 		TERN_FREE(c);
 		TERN_FREE(nt);
 		return ENOMEM; /* nothing linked yet: the map is unchanged */
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct tern__map_bucket *p = t->buckets[i], *b = &c->b[i];
+		struct tern__map_bucket *p = tern__map_bucket_at(t, i), *b = &c->b[i];
 		tern_lightlock_lock(&p->lock);
 		struct tern__map_link *prev = &p->link;
 		/* Relaxed: under p's lock (I1). */
@@ -6867,10 +6936,7 @@ static int map__grow(tern_map_t *m, struct map__retired *r)
 		atomic_store_explicit(&prev->next, &b->link, memory_order_release);
 		tern_lightlock_unlock(&p->lock);
 	}
-	for (size_t i = 0; i < n; i++) {
-		nt->buckets[i] = t->buckets[i];
-		nt->buckets[n + i] = &c->b[i];
-	}
+	nt->block[order + 1] = &c->b[0]; /* buckets n .. 2n - 1 */
 	/* Release: pairs with the acquire loads of m->table in tern__map_find()
 	 * and map__lock_segment() (I4: every sentinel of nt is in L). */
 	atomic_store_explicit(&m->table, nt, memory_order_release);
@@ -6890,15 +6956,14 @@ static int map__shrink(tern_map_t *m, struct map__retired *r)
 	if (order == 0)
 		return EINVAL;
 	size_t half = (size_t)1 << (order - 1);
-	struct tern__map_table *nt = map__table_alloc(order - 1);
+	struct tern__map_table *nt = map__table_alloc(order - 1, t);
 	if (nt == NULL)
 		return ENOMEM;
-	memcpy(nt->buckets, t->buckets, half * sizeof nt->buckets[0]);
 	/* Release: pairs with the acquire loads of m->table (I4: published
 	 * before the upper sentinels are unlinked). */
 	atomic_store_explicit(&m->table, nt, memory_order_release);
 	for (size_t i = 0; i < half; i++) {
-		struct tern__map_bucket *p = t->buckets[i], *c = t->buckets[half + i];
+		struct tern__map_bucket *p = tern__map_bucket_at(t, i), *c = tern__map_bucket_at(t, half + i);
 		tern_lightlock_lock(&p->lock); /* parent before child (I1) */
 		tern_lightlock_lock(&c->lock);
 		struct tern__map_link *prev = &p->link;
@@ -7045,7 +7110,7 @@ retry:
 	{
 		struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
 		pos->size = (size_t)t->mask + 1;
-		b = t->buckets[h & t->mask];
+		b = tern__map_bucket_at(t, h & t->mask);
 	}
 	tern_lightlock_lock(&b->lock);
 	for (;;) {
@@ -7243,7 +7308,7 @@ int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_doma
 		return EINVAL;
 	struct tern__map_impl *impl = TERN_MALLOC(sizeof *impl);
 	struct map__chunk *c0 = map__chunk_alloc(0, 1);
-	struct tern__map_table *t0 = map__table_alloc(0);
+	struct tern__map_table *t0 = map__table_alloc(0, NULL);
 	if (impl == NULL || c0 == NULL || t0 == NULL) {
 		TERN_FREE(impl);
 		TERN_FREE(c0);
@@ -7260,7 +7325,7 @@ int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_doma
 	while (((size_t)1 << impl->min_order) < TERN_MAP_INIT_BUCKETS)
 		impl->min_order++;
 	impl->chunks[0] = c0;
-	t0->buckets[0] = &c0->b[0];
+	t0->block[0] = &c0->b[0];
 	atomic_store_explicit(&m->table, t0, memory_order_relaxed);
 	m->head = &c0->b[0];
 	m->impl = impl;

@@ -29,7 +29,7 @@ BC_HDRS := bench/containers/containers.h $(BENCH_COMMON_HDRS)
 # The rows the CSV must have, per container.
 BC_QUEUES := tern_queue urcu-lfq urcu-wfcq ck_fifo_mpmc mutex-queue
 BC_STACKS := tern_stack urcu-lfs urcu-lfs-mutex ck_stack mutex-stack
-BC_MAPS := tern_map tern_map-typed urcu-lfht ck_hs rwlock-map
+BC_MAPS := tern_map tern_map-typed tern_map-typed-ct urcu-lfht ck_hs rwlock-map
 BC_BENCHES := queue-1p1c queue-2p2c stack-1t stack-2t map-mix-1t map-mix-2t map-read-2t
 bc_check = bench/containers/check-csv.sh $(1) "$(BC_BENCHES)" "$(BC_QUEUES)" "$(BC_STACKS)" "$(BC_MAPS)"
 

@@ -79,7 +79,7 @@ struct ct_ctr *ct_me(void)
 static const struct ct_impl *const impls[] = {
 	&ct_tern_queue, &ct_urcu_lfq,   &ct_urcu_wfcq,      &ct_ck_fifo,   &ct_lock_queue,
 	&ct_tern_stack, &ct_urcu_lfs,   &ct_urcu_lfs_mutex, &ct_ck_stack,  &ct_lock_stack,
-	&ct_tern_map,   &ct_tern_map_typed, &ct_urcu_lfht,  &ct_ck_hs,     &ct_lock_map,
+	&ct_tern_map,   &ct_tern_map_typed, &ct_tern_map_typed_ct, &ct_urcu_lfht, &ct_ck_hs, &ct_lock_map,
 };
 #define NIMPL (sizeof impls / sizeof impls[0])
 
@@ -425,7 +425,7 @@ static int report(const struct opts *o, const bool *use, const bool *buse, const
 		const struct ct_bench *b = &benches[bi];
 		size_t bp = best_peer(bi, use, buse, rounds);
 		double bpm = bp < NIMPL ? FIELD(bi, bp, rounds, rate).median : 0;
-		printf("\n%s (%s)\n%-16s %-26s %-27s %-26s %-20s %s\n", b->title, b->id, "", b->unit,
+		printf("\n%s (%s)\n%-17s %-26s %-27s %-26s %-20s %s\n", b->title, b->id, "", b->unit,
 		       bp < NIMPL ? "x best peer: of medians" : "x best peer", "paired per round [p10-p90]",
 		       "thread CPU ns/op", "all CPU ns/op  errors");
 		for (size_t k = 0; k < NIMPL; k++) {
@@ -442,7 +442,7 @@ static int report(const struct opts *o, const bool *use, const bool *buse, const
 			snprintf(ratio, sizeof ratio, "%.2f (%s)", bpm > 0 ? rate.median / bpm : 0,
 				 bp < NIMPL ? impls[bp]->name : "-");
 			snprintf(prs, sizeof prs, "%.2f [%.2f-%.2f]", pr.median, pr.p10, pr.p90);
-			printf("%-16s %-26s %-27s %-26s %7.1f [%.0f-%.0f] %8.1f       %s\n", impls[k]->name, rs, ratio,
+			printf("%-17s %-26s %-27s %-26s %7.1f [%.0f-%.0f] %8.1f       %s\n", impls[k]->name, rs, ratio,
 			       prs, cpu.median, cpu.p10, cpu.p90, all.median, err ? "LEAKED/BAD" : "0");
 			if (csv != NULL)
 				fprintf(csv,

@@ -324,7 +324,7 @@ struct ct_impl {
 	uint64_t (*helper_cpu_ns)(void);
 };
 
-extern const struct ct_impl ct_tern_queue, ct_tern_stack, ct_tern_map, ct_tern_map_typed;
+extern const struct ct_impl ct_tern_queue, ct_tern_stack, ct_tern_map, ct_tern_map_typed, ct_tern_map_typed_ct;
 extern const struct ct_impl ct_urcu_lfq, ct_urcu_wfcq, ct_urcu_lfs, ct_urcu_lfs_mutex, ct_urcu_lfht;
 extern const struct ct_impl ct_ck_fifo, ct_ck_stack, ct_ck_hs;
 extern const struct ct_impl ct_lock_queue, ct_lock_stack, ct_lock_map;

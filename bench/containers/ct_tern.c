@@ -19,6 +19,8 @@
  *                   (tern_epoch_call) and freed after a grace period.
  *   tern_map-typed  TERN_MAP_DEFINE over a uint64_t key: lookup inlined,
  *                   with the typed form's own hash (SipHash-1-3).
+ *   tern_map-typed-ct  TERN_MAP_DEFINE_HASH with ct_hash: the typed form
+ *                   with the hash every other row uses.
  */
 #include <errno.h>
 #include <tern.h>
@@ -369,4 +371,61 @@ const struct ct_impl ct_tern_map_typed = {
 	.run = tt_run,
 	.thread_fini = tern_thread_fini,
 	.teardown = tt_teardown,
+};
+
+/* ---- map: typed form with the caller's hash (ct_hash) ---- */
+
+static uint64_t tc_hash(const uint64_t *key, uint64_t seed)
+{
+	return ct_hash(*key, seed);
+}
+
+TERN_MAP_DEFINE_HASH(ct_tcmap, struct tm_node, node, uint64_t, h.seq, tt_destroy, tc_hash);
+
+static void *tc_setup(unsigned owner)
+{
+	ct_tcmap_t *m = malloc(sizeof *m);
+	if (m == NULL || ct_tcmap_init(m, NULL, CT_SEED) != 0)
+		abort();
+	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
+		if (CT_MAP_PRELOADED(k) && ct_tcmap_insert(m, ct_alloc(sizeof(struct tm_node), owner, k)) != 0)
+			abort();
+	if (ct_tcmap_resize(m, CT_MAP_BUCKETS) != 0)
+		abort();
+	return m;
+}
+
+static void tc_run(struct ct_thread *t)
+{
+	ct_tcmap_t *m = t->row->obj;
+	CT_MAP_OPS(t, {
+		tern_epoch_pin();
+		struct tm_node *n = ct_tcmap_lookup(m, key_);
+		h_ = n ? &n->h : NULL;
+		ct_map_found(h_, key_);
+		tern_epoch_unpin();
+	}, {
+		struct tm_node *n = ct_alloc(sizeof *n, t->owner, key_);
+		if (ct_tcmap_insert(m, n) != 0)
+			ct_free(&n->h);
+	}, ct_tcmap_remove(m, key_));
+}
+
+static void tc_teardown(void *obj)
+{
+	ct_tcmap_destroy(obj);
+	tern_epoch_barrier();
+	free(obj);
+}
+
+const struct ct_impl ct_tern_map_typed_ct = {
+	.name = "tern_map-typed-ct",
+	.kind = CT_MAP,
+	.config = "TERN_MAP_DEFINE_HASH typed form (uint64_t key, ct_hash (fmix64), lookup inlined); "
+		  "otherwise as tern_map",
+	.setup = tc_setup,
+	.thread_init = tern_thread_init,
+	.run = tc_run,
+	.thread_fini = tern_thread_fini,
+	.teardown = tc_teardown,
 };

@@ -97,6 +97,9 @@
 
 TERN_EXTERN_C_BEGIN
 
+/* The most buckets a map ever has (2^TERN_MAP_MAX_ORDER). */
+#define TERN_MAP_MAX_ORDER 30
+
 /* ---- private layout: what the inline lookup and iteration touch ---- */
 
 /* A link of the split-ordered list: a user node or a bucket sentinel. */
@@ -112,12 +115,18 @@ struct tern__map_bucket {
 	bool dead;             /* unlinked by a shrink (written and read under lock) */
 };
 
-/* A bucket table: published whole through tern_map_t.table. */
+/*
+ * A bucket table: published whole through tern_map_t.table.  It points at
+ * the sentinel blocks, not at each sentinel: block j holds buckets
+ * [2^(j-1), 2^j) (block 0: bucket 0), one block per doubling, so a bucket's
+ * sentinel is one computed address away from the (always cached) table and
+ * no per-bucket pointer array sits between the hash and the sentinel.
+ */
 struct tern__map_table {
-	uint64_t mask;                     /* buckets - 1 (a power of two, minus one) */
-	struct tern__map_bucket **buckets; /* the sentinels, in the same allocation */
-	unsigned order;                    /* log2(buckets) */
-	struct tern_epoch_entry entry;     /* retirement after a resize */
+	uint64_t mask;                 /* buckets - 1 (a power of two, minus one) */
+	unsigned order;                /* log2(buckets) */
+	struct tern_epoch_entry entry; /* retirement after a resize */
+	struct tern__map_bucket *block[TERN_MAP_MAX_ORDER + 1]; /* 0 .. order; NULL above */
 };
 
 /* ---- public types ---- */
@@ -156,13 +165,32 @@ typedef struct tern_map {
 	struct tern__map_impl *impl;             /* resizer state and counters (map.c) */
 } tern_map_t;
 
+/* => the index of block holding bucket i: its bit length (0 for bucket 0). */
+TERN_INLINE unsigned tern__map_block_of(uint64_t i)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return 63u - (unsigned)__builtin_clzll(2 * i + 1);
+#else
+	unsigned j = 0;
+	while (i >> j)
+		j++;
+	return j;
+#endif
+}
+
+/* => the sentinel of bucket i < 2^t->order (no branch: block 0's first
+ * index is 0, block j's is 2^(j-1)). */
+TERN_INLINE struct tern__map_bucket *tern__map_bucket_at(const struct tern__map_table *t, uint64_t i)
+{
+	unsigned j = tern__map_block_of(i);
+	return t->block[j] + (i - (((uint64_t)1 << j) >> 1));
+}
+
 /* The ops of a destroyed map: use after destroy is recognised by it. */
 extern TERN_API const struct tern_map_ops tern__map_destroyed_ops;
 
 /* Buckets of a new map, and the floor of automatic shrinking. */
 #define TERN_MAP_INIT_BUCKETS 16
-/* The most buckets a map ever has (2^TERN_MAP_MAX_ORDER). */
-#define TERN_MAP_MAX_ORDER 30
 /* Seed value asking tern_map_init() for a random seed. */
 #define TERN_MAP_SEED_RANDOM 0
 
@@ -178,9 +206,19 @@ TERN_INLINE void tern__map_sipround(uint64_t *v0, uint64_t *v1, uint64_t *v2, ui
 	*v2 += *v1; *v1 = TERN__MAP_ROTL(*v1, 17); *v1 ^= *v2; *v2 = TERN__MAP_ROTL(*v2, 32);
 }
 
-/* Little-endian 64-bit load of n <= 8 bytes (compiles to one load on LE). */
+/* Little-endian 64-bit load of n <= 8 bytes.  A whole word is one memcpy
+ * (one load) on little-endian targets: GCC does not merge the byte loop
+ * into a load, and the byte loop was a third of the typed lookup's hash. */
 TERN_INLINE uint64_t tern__map_load_le(const unsigned char *p, size_t n)
 {
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n == 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		return w;
+	}
+#endif
 	uint64_t r = 0;
 	for (size_t i = 0; i < n; i++)
 		r |= (uint64_t)p[i] << (8 * i);
@@ -208,8 +246,14 @@ TERN_INLINE uint64_t tern__map_siphash(const void *data, size_t n, uint64_t k0, 
 		tern__map_sipround(&v0, &v1, &v2, &v3);
 	v0 ^= b;
 	v2 ^= 0xff;
-	for (int r = 0; r < d; r++)
+	if (d == 3) { /* SipHash-1-3's finalisation, unrolled (GCC keeps the loop) */
 		tern__map_sipround(&v0, &v1, &v2, &v3);
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+		tern__map_sipround(&v0, &v1, &v2, &v3);
+	} else {
+		for (int r = 0; r < d; r++)
+			tern__map_sipround(&v0, &v1, &v2, &v3);
+	}
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
@@ -276,7 +320,7 @@ TERN_INLINE struct tern_map_node *tern__map_find(tern_map_t *m, const void *key,
 	 * (map__publish): the table's bucket array and the sentinels it points
 	 * to were written before it. */
 	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
-	struct tern__map_link *l = &t->buckets[h & t->mask]->link;
+	struct tern__map_link *l = &tern__map_bucket_at(t, h & t->mask)->link;
 	for (;;) {
 		/* Acquire: pairs with the release stores of `next` in map.c
 		 * (link in, unlink, replace, sentinel insertion): the link's
@@ -420,9 +464,26 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
  *
  * with the semantics of the tern_map_* calls, which the writers call; the
  * lookup is the shared inline core with the hash (SipHash-1-3 of the key's
- * bytes) and the comparison inlined.  Put the macro at file scope.
+ * bytes, keyed by the map's seed) and the comparison inlined.  Put the
+ * macro at file scope.
+ *
+ * TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn,
+ * hash_fn) is the same with the caller's hash, `uint64_t hash_fn(const K
+ * *key, uint64_t seed)` (a function or function-like macro, inlined into
+ * the lookup): a cheaper hash shortens the lookup (SipHash's latency sits
+ * between the key and the first load of the walk).  The low bits of the
+ * result pick the bucket and all bits but the top one, reversed, order the
+ * nodes within it: the low bits must be well mixed.  Keep it keyed by
+ * `seed` (see "Hash flooding") unless the keys are trusted.
  */
 #define TERN_MAP_DEFINE(name, T, node_field, K, key_field, destroy_fn)                   \
+	TERN__GENERATED uint64_t name##__siphash(const K *key, uint64_t seed)            \
+	{                                                                                \
+		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+	}                                                                                \
+	TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, name##__siphash)
+
+#define TERN_MAP_DEFINE_HASH(name, T, node_field, K, key_field, destroy_fn, hash_fn)     \
 	typedef struct name {                                                            \
 		tern_map_t map;                                                          \
 	} name##_t;                                                                      \
@@ -433,7 +494,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	TERN__GENERATED uint64_t name##__hash(const void *key, uint64_t seed, void *ctx) \
 	{                                                                                \
 		(void)ctx;                                                               \
-		return tern_map_hash_bytes(key, sizeof(K), seed);                        \
+		return hash_fn((const K *)key, seed);                                    \
 	}                                                                                \
 	TERN__GENERATED bool name##__equal(const struct tern_map_node *n, const void *key, void *ctx) \
 	{                                                                                \
@@ -464,7 +525,7 @@ TERN_INLINE struct tern_map_node *tern_map_next(tern_map_t *m, struct tern_map_n
 	{                                                                                \
 		TERN__MAP_CHECK_READ(m != NULL ? &m->map : NULL, #name "_lookup");       \
 		return name##__of(tern__map_find(&m->map, &key,                          \
-						 tern_map_hash_bytes(&key, sizeof(K), m->map.seed), \
+						 hash_fn((const K *)&key, m->map.seed),  \
 						 name##__equal, NULL));                  \
 	}                                                                                \
 	TERN__GENERATED int name##_insert(name##_t *m, T *node)                          \

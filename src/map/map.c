@@ -11,10 +11,14 @@
  * Structure.  One singly linked list L of links, sorted by rkey (ties
  * between nodes of equal rkey in list order).  A node of hash h has rkey
  * rev(h) | 1 (odd); the sentinel of bucket i has rkey rev(i) (even, as
- * i < 2^63).  The table T = {mask, buckets[]} currently published in
- * m->table has 2^k buckets and points at the sentinels 0 .. 2^k - 1.  The
- * sentinel of bucket 0 (rkey 0) heads L and is never removed.  A node never
- * moves: its position in L is fixed from its insertion to its removal.
+ * i < 2^63).  The table T = {mask, block[0..k]} currently published in
+ * m->table has 2^k buckets and points at the sentinels 0 .. 2^k - 1
+ * through the sentinel blocks (block j: buckets [2^(j-1), 2^j), allocated
+ * by the grow to 2^j; tern__map_bucket_at() computes a sentinel's address;
+ * a table's block pointers are written before it is published and never
+ * change).  The sentinel of bucket 0 (rkey 0) heads L and is never removed.
+ * A node never moves: its position in L is fixed from its insertion to its
+ * removal.
  *
  * Segments.  The segment of a live sentinel s is s and the links after it up
  * to (not including) the next sentinel.  Let parent(i) = i - 2^(j-1) for
@@ -236,15 +240,19 @@ static void map__retire_now(tern_map_t *m, struct map__retired *r)
 	r->n = 0;
 }
 
-static struct tern__map_table *map__table_alloc(unsigned order)
+/* A table of 2^order buckets whose blocks 0 .. order are those of `from`
+ * (NULL: none; the caller fills what from lacks). */
+static struct tern__map_table *map__table_alloc(unsigned order, const struct tern__map_table *from)
 {
-	size_t n = (size_t)1 << order;
-	struct tern__map_table *t = TERN_MALLOC(sizeof *t + n * sizeof(struct tern__map_bucket *));
+	struct tern__map_table *t = TERN_MALLOC(sizeof *t);
 	if (t == NULL)
 		return NULL;
-	t->mask = n - 1;
+	memset(t, 0, sizeof *t);
+	t->mask = ((uint64_t)1 << order) - 1;
 	t->order = order;
-	t->buckets = (struct tern__map_bucket **)(void *)(t + 1);
+	if (from != NULL)
+		for (unsigned j = 0; j <= order && j <= from->order; j++)
+			t->block[j] = from->block[j];
 	return t;
 }
 
@@ -281,14 +289,14 @@ static int map__grow(tern_map_t *m, struct map__retired *r)
 		return EINVAL;
 	size_t n = (size_t)1 << order;
 	struct map__chunk *c = map__chunk_alloc(n, n);
-	struct tern__map_table *nt = map__table_alloc(order + 1);
+	struct tern__map_table *nt = map__table_alloc(order + 1, t);
 	if (c == NULL || nt == NULL) {
 		TERN_FREE(c);
 		TERN_FREE(nt);
 		return ENOMEM; /* nothing linked yet: the map is unchanged */
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct tern__map_bucket *p = t->buckets[i], *b = &c->b[i];
+		struct tern__map_bucket *p = tern__map_bucket_at(t, i), *b = &c->b[i];
 		tern_lightlock_lock(&p->lock);
 		struct tern__map_link *prev = &p->link;
 		/* Relaxed: under p's lock (I1). */
@@ -307,10 +315,7 @@ static int map__grow(tern_map_t *m, struct map__retired *r)
 		atomic_store_explicit(&prev->next, &b->link, memory_order_release);
 		tern_lightlock_unlock(&p->lock);
 	}
-	for (size_t i = 0; i < n; i++) {
-		nt->buckets[i] = t->buckets[i];
-		nt->buckets[n + i] = &c->b[i];
-	}
+	nt->block[order + 1] = &c->b[0]; /* buckets n .. 2n - 1 */
 	/* Release: pairs with the acquire loads of m->table in tern__map_find()
 	 * and map__lock_segment() (I4: every sentinel of nt is in L). */
 	atomic_store_explicit(&m->table, nt, memory_order_release);
@@ -330,15 +335,14 @@ static int map__shrink(tern_map_t *m, struct map__retired *r)
 	if (order == 0)
 		return EINVAL;
 	size_t half = (size_t)1 << (order - 1);
-	struct tern__map_table *nt = map__table_alloc(order - 1);
+	struct tern__map_table *nt = map__table_alloc(order - 1, t);
 	if (nt == NULL)
 		return ENOMEM;
-	memcpy(nt->buckets, t->buckets, half * sizeof nt->buckets[0]);
 	/* Release: pairs with the acquire loads of m->table (I4: published
 	 * before the upper sentinels are unlinked). */
 	atomic_store_explicit(&m->table, nt, memory_order_release);
 	for (size_t i = 0; i < half; i++) {
-		struct tern__map_bucket *p = t->buckets[i], *c = t->buckets[half + i];
+		struct tern__map_bucket *p = tern__map_bucket_at(t, i), *c = tern__map_bucket_at(t, half + i);
 		tern_lightlock_lock(&p->lock); /* parent before child (I1) */
 		tern_lightlock_lock(&c->lock);
 		struct tern__map_link *prev = &p->link;
@@ -485,7 +489,7 @@ retry:
 	{
 		struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_acquire);
 		pos->size = (size_t)t->mask + 1;
-		b = t->buckets[h & t->mask];
+		b = tern__map_bucket_at(t, h & t->mask);
 	}
 	tern_lightlock_lock(&b->lock);
 	for (;;) {
@@ -683,7 +687,7 @@ int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_doma
 		return EINVAL;
 	struct tern__map_impl *impl = TERN_MALLOC(sizeof *impl);
 	struct map__chunk *c0 = map__chunk_alloc(0, 1);
-	struct tern__map_table *t0 = map__table_alloc(0);
+	struct tern__map_table *t0 = map__table_alloc(0, NULL);
 	if (impl == NULL || c0 == NULL || t0 == NULL) {
 		TERN_FREE(impl);
 		TERN_FREE(c0);
@@ -700,7 +704,7 @@ int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_doma
 	while (((size_t)1 << impl->min_order) < TERN_MAP_INIT_BUCKETS)
 		impl->min_order++;
 	impl->chunks[0] = c0;
-	t0->buckets[0] = &c0->b[0];
+	t0->block[0] = &c0->b[0];
 	atomic_store_explicit(&m->table, t0, memory_order_relaxed);
 	m->head = &c0->b[0];
 	m->impl = impl;

@@ -86,6 +86,18 @@ static const struct tern_map_ops bad_ops = { bad_hash, u64_equal, u64_key, node_
 
 TERN_MAP_DEFINE(imap, struct item, node, uint64_t, key, item_free);
 
+/* A caller's hash for TERN_MAP_DEFINE_HASH: a keyed integer mix. */
+static long hmap_hashes;
+static uint64_t hmap_hash(const uint64_t *key, uint64_t seed)
+{
+	hmap_hashes++;
+	uint64_t x = *key ^ seed;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+TERN_MAP_DEFINE_HASH(hmap, struct item, node, uint64_t, key, item_free, hmap_hash);
+
 static struct item *find(tern_map_t *m, uint64_t k)
 {
 	return item_of(tern_map_lookup(m, &k));
@@ -330,6 +342,32 @@ Test(map, typed_form)
 	cr_assert_eq(imap_lookup(&m, 7919), dup);
 	tern_epoch_unpin();
 	imap_destroy(&m);
+	tern_epoch_barrier();
+	cr_assert_eq(made, destroyed);
+}
+
+Test(map, typed_form_own_hash)
+{
+	hmap_t m;
+	cr_assert_eq(hmap_init(&m, NULL, 11), 0);
+	hmap_hashes = 0;
+	for (uint64_t k = 0; k < 1000; k++)
+		cr_assert_eq(hmap_insert(&m, item_new(k, (long)k)), 0);
+	cr_assert_eq(hmap_hashes, 1000, "the writers hash with hmap_hash");
+	cr_assert_geq(hmap_buckets(&m), 256, "grown like the run-time form");
+	tern_epoch_pin();
+	for (uint64_t k = 0; k < 1000; k++) {
+		struct item *it = hmap_lookup(&m, k);
+		cr_assert_not_null(it);
+		cr_assert_eq(it->value, (long)k);
+	}
+	cr_assert_null(hmap_lookup(&m, 1000));
+	cr_assert_eq(hmap_hashes, 2001, "the lookup hashes with hmap_hash");
+	tern_epoch_unpin();
+	for (uint64_t k = 0; k < 1000; k += 2)
+		cr_assert(hmap_remove(&m, k));
+	cr_assert_eq(hmap_count(&m), 500);
+	hmap_destroy(&m);
 	tern_epoch_barrier();
 	cr_assert_eq(made, destroyed);
 }
