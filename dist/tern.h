@@ -7,8 +7,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  d5b8ede-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: b09a7b7a5b14b3b6cd236b9772764a98a06e27e1e7490e15a5fdc996a921b0c2
+ *   Source commit:  a00dc36-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 0ee51ab66592c41bd686ce4d95fda1dbfdb12bb620394b3c4653846d31d845f8
  *                   (path and contents of each of the 23 files inlined
  *                   below, in that order)
  *
@@ -44,20 +44,20 @@
  *      1884  tern/queue.h          lock-free multi-producer ...
  *      2059  tern/stack.h          lock-free LIFO stack of intrusive ...
  *      2216  tern/map.h            a concurrent hash map of intrusive ...
- *    2822  Implementation (#ifdef TERN_IMPLEMENTATION)
- *      2833  src/core/alloc.c                    the replaceable ...
- *      2914  src/lightlock/lightlock.c           build-time checks for ...
- *      2942  src/epoch/epoch.c                   three-bin epoch-based ...
- *      3092  src/epoch/epoch_impl.h              private types and ...
- *      3514  src/epoch/epoch_garbage.h           garbage lists, the ...
- *      4002  src/epoch/epoch_registry.h          thread records: ...
- *      4270  src/epoch/epoch_reclaim.h           the reclamation flow, ...
- *      5047  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
- *      5748  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
- *      5916  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
- *      6087  src/queue/queue.c                   the Michael–Scott ...
- *      6419  src/stack/stack.c                   the Treiber stack of ...
- *      6625  src/map/map.c                       writers, resizing, ...
+ *    2842  Implementation (#ifdef TERN_IMPLEMENTATION)
+ *      2853  src/core/alloc.c                    the replaceable ...
+ *      2934  src/lightlock/lightlock.c           build-time checks for ...
+ *      2962  src/epoch/epoch.c                   three-bin epoch-based ...
+ *      3112  src/epoch/epoch_impl.h              private types and ...
+ *      3534  src/epoch/epoch_garbage.h           garbage lists, the ...
+ *      4022  src/epoch/epoch_registry.h          thread records: ...
+ *      4290  src/epoch/epoch_reclaim.h           the reclamation flow, ...
+ *      5067  src/epoch/epoch_lifecycle.h         barrier, flush, thread ...
+ *      5768  src/atomic_cell/atomic_cell.c       set-up, copy cells and ...
+ *      5936  src/lazy_transform/lazy_transform.c set-up, set_source, the ...
+ *      6107  src/queue/queue.c                   the Michael–Scott ...
+ *      6439  src/stack/stack.c                   the Treiber stack of ...
+ *      6645  src/map/map.c                       writers, resizing, ...
  *
  * COMPILE-TIME OPTIONS
  *   Define them before including tern.h.  "global": the option changes the
@@ -2239,13 +2239,15 @@ TERN_EXTERN_C_END
  *   - Resizing grows and shrinks online: the writer whose insert or remove
  *     crosses a load-factor threshold (more than 2 nodes per bucket on
  *     average: grow; fewer than 1/2: shrink, not below the initial 16
- *     buckets) resizes, if no other resize runs (try-lock; others go on).
- *     tern_map_resize() forces a size.  A resize locks the buckets it splits
- *     or merges one pair at a time.  If memory runs out, the table keeps its
- *     size: a resize never loses or moves a node.  The writer that crosses
- *     the threshold pays for the step inside its call (O(buckets): one
- *     sentinel linked or unlinked per new or removed bucket); the resizer
- *     never waits for a grace period, so resizing works pinned too.
+ *     buckets, nor below the size of the last tern_map_resize()) resizes,
+ *     if no other resize runs (try-lock; others go on).  tern_map_resize()
+ *     forces a size (and so presizes a map).  A resize locks the buckets it
+ *     splits or merges one pair at a time.  If memory runs out, the table
+ *     keeps its size: a resize never loses or moves a node.  The writer that
+ *     crosses the threshold pays for every step until the load factor is
+ *     back in bounds, inside its call (O(buckets) each: one sentinel linked
+ *     or unlinked per new or removed bucket); the resizer never waits for a
+ *     grace period, so resizing works pinned too.
  *   - Iteration (tern_map_first / tern_map_next) is safe against concurrent
  *     writers and resizes: it never returns a freed node, visits every node
  *     present for the whole iteration exactly once (a key replaced meanwhile
@@ -2276,8 +2278,25 @@ TERN_EXTERN_C_END
  * Callbacks.  hash runs before any lock is taken.  equal runs under a
  * bucket lock in writers (and unlocked in lookups): it must not call a
  * writer (insert, replace, remove, resize, destroy) of the same map, which
- * could wait for the lock it runs under.  destroy runs from the epoch
- * collector, with no tern lock held, and may re-enter tern and this map.
+ * could wait for the lock it runs under, nor anything that may run epoch
+ * destructors (tern_epoch_collect, flush, defer or call, an outermost unpin,
+ * quiescent or offline), which could run a destroy callback under that
+ * lock.  destroy runs from the epoch collector, with no tern lock held, and
+ * may re-enter tern and this map while the map is alive: once
+ * tern_map_destroy(m) has begun, no destroy callback may use m (those of
+ * the nodes destroy retires run after it, and pending ones may run during
+ * it); a callback that re-enters the map must be told to stop first.  Every
+ * map operation runs the destructors it may trigger last, touching nothing
+ * of the map after them, so a callback may even destroy and free the map
+ * it was called from.
+ *
+ * Lifecycle.  The epoch domain must outlive the map and its pending
+ * retirements (tern_epoch_domain_barrier() runs them).  Writers pin the
+ * domain: an explicit domain's first pin in a thread allocates that
+ * thread's record and aborts if it cannot (tern_epoch_domain_register()
+ * reports ENOMEM instead).  fork() while another thread is inside a writer
+ * or a resize of a map leaves that map unusable in the child (a bucket or
+ * resize lock stays held); maps nobody was writing are fine.
  *
  * Hash flooding.  Every map has a 64-bit secret seed (random per map unless
  * given), passed to the hash callback; tern_map_hash_bytes() and
@@ -2598,15 +2617,16 @@ TERN_API bool tern_map_remove(tern_map_t *m, const void *key);
 
 /* Removes and retires exactly `node` if it is still in the map (a lookup's
  * result, say: compare-and-delete).  => true if it was.  The caller must
- * be pinned (or otherwise know node is not destroyed yet). */
+ * be pinned in the map's domain (debug builds check it). */
 TERN_API bool tern_map_remove_node(tern_map_t *m, struct tern_map_node *node);
 
 /*
  * Resizes the bucket table to `buckets` (rounded up to a power of two,
  * at least 1, at most 2^TERN_MAP_MAX_ORDER), one doubling or halving at a
  * time, concurrently with every other operation; waits for a resize in
- * progress.  Automatic resizing may change the size again later (see
- * tern_map_set_auto_resize).  => 0, EINVAL (0 or too many buckets), or
+ * progress.  The new size becomes the floor of automatic shrinking (if it
+ * is above the initial size); automatic growing may still change it later
+ * (see tern_map_set_auto_resize).  => 0, EINVAL (0 or too many buckets), or
  * ENOMEM (the table stopped at the last size it could allocate).
  */
 TERN_API int tern_map_resize(tern_map_t *m, size_t buckets);
@@ -6779,7 +6799,11 @@ struct tern__map_impl {
 	atomic_long count;           /* nodes in the map (see "Counter") */
 	tern_lightlock_t resize;     /* held by the one resizer */
 	atomic_bool auto_resize;     /* automatic resizing on */
-	unsigned min_order;          /* automatic shrinking stops here */
+	unsigned min_order;          /* the initial order */
+	/* Automatic shrinking stops here: min_order, or the size of the last
+	 * tern_map_resize() if larger (written under the resize lock, read by
+	 * writers as a hint). */
+	_Atomic(unsigned) floor_order;
 	/* Sentinel blocks: chunks[0] holds bucket 0, chunks[j] buckets
 	 * [2^(j-1), 2^j).  Only the resizer touches this array. */
 	struct map__chunk *chunks[TERN_MAP_MAX_ORDER + 1];
@@ -6852,12 +6876,14 @@ static void map__retire_later(struct map__retired *r, struct tern_epoch_entry *e
 	r->n++;
 }
 
-/* Runs after every lock is released: tern_epoch_domain_call may run
- * destructors (Callbacks). */
-static void map__retire_now(tern_map_t *m, struct map__retired *r)
+/* Runs after every lock is released, as the last step of an operation
+ * that touches the map (d is the map's domain, read before): the calls may
+ * run destructors (Callbacks), which may use the map, or destroy and free
+ * it, so nothing reads *m after them. */
+static void map__retire_now(tern_epoch_domain_t *d, struct map__retired *r)
 {
 	for (unsigned i = 0; i < r->n; i++)
-		tern_epoch_domain_call(m->domain, r->e[i], r->fn[i]);
+		tern_epoch_domain_call(d, r->e[i], r->fn[i]);
 	r->n = 0;
 }
 
@@ -6990,40 +7016,45 @@ static int map__shrink(tern_map_t *m, struct map__retired *r)
 }
 
 /* Automatic resizing: grows or shrinks while the load factor is out of
- * bounds and no other resize runs. */
-static void map__auto_resize(tern_map_t *m)
+ * bounds and no other resize runs; r receives what the steps retire (at
+ * most TERN_MAP_MAX_ORDER steps in one direction: r has room). */
+static void map__auto_resize(tern_map_t *m, struct map__retired *r)
 {
 	struct tern__map_impl *impl = m->impl;
 	for (;;) {
 		if (!tern_lightlock_try_lock(&impl->resize))
 			return; /* another resizer runs; it re-checks after each step */
-		struct map__retired r = { 0 };
 		/* Relaxed: see map__grow(). */
 		struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
 		/* Relaxed: a heuristic input only. */
 		long count = atomic_load_explicit(&impl->count, memory_order_relaxed);
 		size_t size = (size_t)t->mask + 1;
 		int rc = -1;
-		if ((size_t)count > 2 * size && t->order < TERN_MAP_MAX_ORDER)
-			rc = map__grow(m, &r);
-		else if ((size_t)count < size / 2 && t->order > impl->min_order)
-			rc = map__shrink(m, &r);
+		if ((size_t)count > 2 * size && t->order < TERN_MAP_MAX_ORDER && r->n + 2 <= MAP__RETIRE_MAX)
+			rc = map__grow(m, r);
+		/* Relaxed: under the resize lock, its only writer's. */
+		else if ((size_t)count < size / 2 &&
+			 t->order > atomic_load_explicit(&impl->floor_order, memory_order_relaxed) &&
+			 r->n + 2 <= MAP__RETIRE_MAX)
+			rc = map__shrink(m, r);
 		tern_lightlock_unlock(&impl->resize);
-		map__retire_now(m, &r);
 		if (rc != 0)
 			return; /* balanced, or out of memory: keep the size */
 	}
 }
 
-/* Called by writers after they released their lock and unpinned. */
-static void map__after_write(tern_map_t *m, long count, size_t size)
+/* Called by writers after they released their bucket lock, still pinned;
+ * r receives what a resize retires. */
+static void map__after_write(tern_map_t *m, long count, size_t size, struct map__retired *r)
 {
 	/* Relaxed: a setting; a resize missed or run once more is harmless. */
 	if (!atomic_load_explicit(&m->impl->auto_resize, memory_order_relaxed))
 		return;
 	size_t c = count > 0 ? (size_t)count : 0;
-	if (c > 2 * size || (c < size / 2 && size > ((size_t)1 << m->impl->min_order)))
-		map__auto_resize(m);
+	/* Relaxed: a hint; map__auto_resize() decides under the resize lock. */
+	unsigned floor = atomic_load_explicit(&m->impl->floor_order, memory_order_relaxed);
+	if (c > 2 * size || (c < size / 2 && size > ((size_t)1 << floor)))
+		map__auto_resize(m, r);
 }
 
 int tern_map_resize(tern_map_t *m, size_t buckets)
@@ -7049,8 +7080,13 @@ int tern_map_resize(tern_map_t *m, size_t buckets)
 		if (rc != 0)
 			break;
 	}
+	if (rc == 0)
+		/* Relaxed: written under the resize lock; a hint for writers.  A
+		 * presized map keeps its size against automatic shrinking. */
+		atomic_store_explicit(&impl->floor_order, target > impl->min_order ? target : impl->min_order,
+				      memory_order_relaxed);
 	tern_lightlock_unlock(&impl->resize);
-	map__retire_now(m, &r);
+	map__retire_now(m->domain, &r);
 	return rc;
 }
 
@@ -7182,8 +7218,11 @@ int tern_map_insert(tern_map_t *m, struct tern_map_node *node)
 	/* Relaxed: a counter ordered by the bucket lock ("Counter"). */
 	long count = atomic_fetch_add_explicit(&m->impl->count, 1, memory_order_relaxed) + 1;
 	tern_lightlock_unlock(&pos.b->lock);
-	tern_epoch_domain_unpin(m->domain);
-	map__after_write(m, count, pos.size);
+	tern_epoch_domain_t *d = m->domain;
+	struct map__retired r = { 0 };
+	map__after_write(m, count, pos.size, &r);
+	map__retire_now(d, &r); /* last: may run destructors (Callbacks) */
+	tern_epoch_domain_unpin(d);
 	return 0;
 }
 
@@ -7216,10 +7255,13 @@ bool tern_map_replace(tern_map_t *m, struct tern_map_node *node)
 		count = atomic_fetch_add_explicit(&m->impl->count, 1, memory_order_relaxed) + 1;
 	}
 	tern_lightlock_unlock(&pos.b->lock);
-	tern_epoch_domain_unpin(m->domain);
-	if (found) /* after the unlock: may run destructors (Callbacks) */
-		tern_epoch_domain_call(m->domain, &tern__map_node_of(pos.cur)->entry, map__node_reclaim);
-	map__after_write(m, count, pos.size);
+	tern_epoch_domain_t *d = m->domain;
+	struct map__retired r = { 0 };
+	if (found)
+		map__retire_later(&r, &tern__map_node_of(pos.cur)->entry, map__node_reclaim);
+	map__after_write(m, count, pos.size, &r);
+	map__retire_now(d, &r); /* last: may run destructors (Callbacks) */
+	tern_epoch_domain_unpin(d);
 	return found;
 }
 
@@ -7234,10 +7276,12 @@ static void map__unlink(tern_map_t *m, struct map__pos *pos)
 	/* Relaxed: "Counter". */
 	long count = atomic_fetch_sub_explicit(&m->impl->count, 1, memory_order_relaxed) - 1;
 	tern_lightlock_unlock(&pos->b->lock);
-	tern_epoch_domain_unpin(m->domain);
-	/* After the unlock: may run destructors (Callbacks). */
-	tern_epoch_domain_call(m->domain, &tern__map_node_of(pos->cur)->entry, map__node_reclaim);
-	map__after_write(m, count, pos->size);
+	tern_epoch_domain_t *d = m->domain;
+	struct map__retired r = { 0 };
+	map__retire_later(&r, &tern__map_node_of(pos->cur)->entry, map__node_reclaim);
+	map__after_write(m, count, pos->size, &r);
+	map__retire_now(d, &r); /* last: may run destructors (Callbacks) */
+	tern_epoch_domain_unpin(d);
 }
 
 bool tern_map_remove(tern_map_t *m, const void *key)
@@ -7324,6 +7368,8 @@ int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_doma
 	impl->min_order = 0;
 	while (((size_t)1 << impl->min_order) < TERN_MAP_INIT_BUCKETS)
 		impl->min_order++;
+	/* Relaxed: not shared yet. */
+	atomic_store_explicit(&impl->floor_order, impl->min_order, memory_order_relaxed);
 	impl->chunks[0] = c0;
 	t0->block[0] = &c0->b[0];
 	atomic_store_explicit(&m->table, t0, memory_order_relaxed);
@@ -7359,6 +7405,11 @@ void tern_map_destroy(tern_map_t *m)
 	/* From here on, debug builds catch any use of the map. */
 	m->ops = &tern__map_destroyed_ops;
 	m->impl = NULL;
+	/* Pinned for the walk, so that none of the nodes it retires is
+	 * destroyed before the walk is over (their callbacks must not use the
+	 * map any more, see map.h, but their memory holds the links). */
+	tern_epoch_domain_t *d = m->domain;
+	tern_epoch_domain_pin(d);
 	/* Relaxed (whole walk): no other thread may use the map any more, so
 	 * the caller is ordered after every writer by its own synchronisation. */
 	struct tern__map_link *l = atomic_load_explicit(&m->head->link.next, memory_order_relaxed);
@@ -7367,7 +7418,7 @@ void tern_map_destroy(tern_map_t *m)
 		if (l->rkey & 1) {
 			/* Read next first: the retirement may run destructors,
 			 * though not this node's before a grace period. */
-			tern_epoch_domain_call(m->domain, &tern__map_node_of(l)->entry, map__node_reclaim);
+			tern_epoch_domain_call(d, &tern__map_node_of(l)->entry, map__node_reclaim);
 		} else {
 			TERN_ASSERT(!tern_lightlock_is_locked(&map__bucket_of(l)->lock),
 				    "tern_map_destroy: a writer is using the map");
@@ -7377,10 +7428,12 @@ void tern_map_destroy(tern_map_t *m)
 	/* Pinned readers may still walk the sentinels and the table. */
 	for (unsigned j = 0; j <= TERN_MAP_MAX_ORDER; j++)
 		if (impl->chunks[j] != NULL)
-			tern_epoch_domain_call(m->domain, &impl->chunks[j]->entry, map__chunk_free);
+			tern_epoch_domain_call(d, &impl->chunks[j]->entry, map__chunk_free);
+	/* Relaxed: as for the walk. */
 	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
-	tern_epoch_domain_call(m->domain, &t->entry, map__table_free);
+	tern_epoch_domain_call(d, &t->entry, map__table_free);
 	TERN_FREE(impl);
+	tern_epoch_domain_unpin(d); /* last: may run destructors */
 }
 /* Macros private to src/map/map.c: */
 #undef MAP__RETIRE_MAX

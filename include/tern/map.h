@@ -24,13 +24,15 @@
  *   - Resizing grows and shrinks online: the writer whose insert or remove
  *     crosses a load-factor threshold (more than 2 nodes per bucket on
  *     average: grow; fewer than 1/2: shrink, not below the initial 16
- *     buckets) resizes, if no other resize runs (try-lock; others go on).
- *     tern_map_resize() forces a size.  A resize locks the buckets it splits
- *     or merges one pair at a time.  If memory runs out, the table keeps its
- *     size: a resize never loses or moves a node.  The writer that crosses
- *     the threshold pays for the step inside its call (O(buckets): one
- *     sentinel linked or unlinked per new or removed bucket); the resizer
- *     never waits for a grace period, so resizing works pinned too.
+ *     buckets, nor below the size of the last tern_map_resize()) resizes,
+ *     if no other resize runs (try-lock; others go on).  tern_map_resize()
+ *     forces a size (and so presizes a map).  A resize locks the buckets it
+ *     splits or merges one pair at a time.  If memory runs out, the table
+ *     keeps its size: a resize never loses or moves a node.  The writer that
+ *     crosses the threshold pays for every step until the load factor is
+ *     back in bounds, inside its call (O(buckets) each: one sentinel linked
+ *     or unlinked per new or removed bucket); the resizer never waits for a
+ *     grace period, so resizing works pinned too.
  *   - Iteration (tern_map_first / tern_map_next) is safe against concurrent
  *     writers and resizes: it never returns a freed node, visits every node
  *     present for the whole iteration exactly once (a key replaced meanwhile
@@ -61,8 +63,25 @@
  * Callbacks.  hash runs before any lock is taken.  equal runs under a
  * bucket lock in writers (and unlocked in lookups): it must not call a
  * writer (insert, replace, remove, resize, destroy) of the same map, which
- * could wait for the lock it runs under.  destroy runs from the epoch
- * collector, with no tern lock held, and may re-enter tern and this map.
+ * could wait for the lock it runs under, nor anything that may run epoch
+ * destructors (tern_epoch_collect, flush, defer or call, an outermost unpin,
+ * quiescent or offline), which could run a destroy callback under that
+ * lock.  destroy runs from the epoch collector, with no tern lock held, and
+ * may re-enter tern and this map while the map is alive: once
+ * tern_map_destroy(m) has begun, no destroy callback may use m (those of
+ * the nodes destroy retires run after it, and pending ones may run during
+ * it); a callback that re-enters the map must be told to stop first.  Every
+ * map operation runs the destructors it may trigger last, touching nothing
+ * of the map after them, so a callback may even destroy and free the map
+ * it was called from.
+ *
+ * Lifecycle.  The epoch domain must outlive the map and its pending
+ * retirements (tern_epoch_domain_barrier() runs them).  Writers pin the
+ * domain: an explicit domain's first pin in a thread allocates that
+ * thread's record and aborts if it cannot (tern_epoch_domain_register()
+ * reports ENOMEM instead).  fork() while another thread is inside a writer
+ * or a resize of a map leaves that map unusable in the child (a bucket or
+ * resize lock stays held); maps nobody was writing are fine.
  *
  * Hash flooding.  Every map has a 64-bit secret seed (random per map unless
  * given), passed to the hash callback; tern_map_hash_bytes() and
@@ -387,15 +406,16 @@ TERN_API bool tern_map_remove(tern_map_t *m, const void *key);
 
 /* Removes and retires exactly `node` if it is still in the map (a lookup's
  * result, say: compare-and-delete).  => true if it was.  The caller must
- * be pinned (or otherwise know node is not destroyed yet). */
+ * be pinned in the map's domain (debug builds check it). */
 TERN_API bool tern_map_remove_node(tern_map_t *m, struct tern_map_node *node);
 
 /*
  * Resizes the bucket table to `buckets` (rounded up to a power of two,
  * at least 1, at most 2^TERN_MAP_MAX_ORDER), one doubling or halving at a
  * time, concurrently with every other operation; waits for a resize in
- * progress.  Automatic resizing may change the size again later (see
- * tern_map_set_auto_resize).  => 0, EINVAL (0 or too many buckets), or
+ * progress.  The new size becomes the floor of automatic shrinking (if it
+ * is above the initial size); automatic growing may still change it later
+ * (see tern_map_set_auto_resize).  => 0, EINVAL (0 or too many buckets), or
  * ENOMEM (the table stopped at the last size it could allocate).
  */
 TERN_API int tern_map_resize(tern_map_t *m, size_t buckets);

@@ -158,7 +158,11 @@ struct tern__map_impl {
 	atomic_long count;           /* nodes in the map (see "Counter") */
 	tern_lightlock_t resize;     /* held by the one resizer */
 	atomic_bool auto_resize;     /* automatic resizing on */
-	unsigned min_order;          /* automatic shrinking stops here */
+	unsigned min_order;          /* the initial order */
+	/* Automatic shrinking stops here: min_order, or the size of the last
+	 * tern_map_resize() if larger (written under the resize lock, read by
+	 * writers as a hint). */
+	_Atomic(unsigned) floor_order;
 	/* Sentinel blocks: chunks[0] holds bucket 0, chunks[j] buckets
 	 * [2^(j-1), 2^j).  Only the resizer touches this array. */
 	struct map__chunk *chunks[TERN_MAP_MAX_ORDER + 1];
@@ -231,12 +235,14 @@ static void map__retire_later(struct map__retired *r, struct tern_epoch_entry *e
 	r->n++;
 }
 
-/* Runs after every lock is released: tern_epoch_domain_call may run
- * destructors (Callbacks). */
-static void map__retire_now(tern_map_t *m, struct map__retired *r)
+/* Runs after every lock is released, as the last step of an operation
+ * that touches the map (d is the map's domain, read before): the calls may
+ * run destructors (Callbacks), which may use the map, or destroy and free
+ * it, so nothing reads *m after them. */
+static void map__retire_now(tern_epoch_domain_t *d, struct map__retired *r)
 {
 	for (unsigned i = 0; i < r->n; i++)
-		tern_epoch_domain_call(m->domain, r->e[i], r->fn[i]);
+		tern_epoch_domain_call(d, r->e[i], r->fn[i]);
 	r->n = 0;
 }
 
@@ -369,40 +375,45 @@ static int map__shrink(tern_map_t *m, struct map__retired *r)
 }
 
 /* Automatic resizing: grows or shrinks while the load factor is out of
- * bounds and no other resize runs. */
-static void map__auto_resize(tern_map_t *m)
+ * bounds and no other resize runs; r receives what the steps retire (at
+ * most TERN_MAP_MAX_ORDER steps in one direction: r has room). */
+static void map__auto_resize(tern_map_t *m, struct map__retired *r)
 {
 	struct tern__map_impl *impl = m->impl;
 	for (;;) {
 		if (!tern_lightlock_try_lock(&impl->resize))
 			return; /* another resizer runs; it re-checks after each step */
-		struct map__retired r = { 0 };
 		/* Relaxed: see map__grow(). */
 		struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
 		/* Relaxed: a heuristic input only. */
 		long count = atomic_load_explicit(&impl->count, memory_order_relaxed);
 		size_t size = (size_t)t->mask + 1;
 		int rc = -1;
-		if ((size_t)count > 2 * size && t->order < TERN_MAP_MAX_ORDER)
-			rc = map__grow(m, &r);
-		else if ((size_t)count < size / 2 && t->order > impl->min_order)
-			rc = map__shrink(m, &r);
+		if ((size_t)count > 2 * size && t->order < TERN_MAP_MAX_ORDER && r->n + 2 <= MAP__RETIRE_MAX)
+			rc = map__grow(m, r);
+		/* Relaxed: under the resize lock, its only writer's. */
+		else if ((size_t)count < size / 2 &&
+			 t->order > atomic_load_explicit(&impl->floor_order, memory_order_relaxed) &&
+			 r->n + 2 <= MAP__RETIRE_MAX)
+			rc = map__shrink(m, r);
 		tern_lightlock_unlock(&impl->resize);
-		map__retire_now(m, &r);
 		if (rc != 0)
 			return; /* balanced, or out of memory: keep the size */
 	}
 }
 
-/* Called by writers after they released their lock and unpinned. */
-static void map__after_write(tern_map_t *m, long count, size_t size)
+/* Called by writers after they released their bucket lock, still pinned;
+ * r receives what a resize retires. */
+static void map__after_write(tern_map_t *m, long count, size_t size, struct map__retired *r)
 {
 	/* Relaxed: a setting; a resize missed or run once more is harmless. */
 	if (!atomic_load_explicit(&m->impl->auto_resize, memory_order_relaxed))
 		return;
 	size_t c = count > 0 ? (size_t)count : 0;
-	if (c > 2 * size || (c < size / 2 && size > ((size_t)1 << m->impl->min_order)))
-		map__auto_resize(m);
+	/* Relaxed: a hint; map__auto_resize() decides under the resize lock. */
+	unsigned floor = atomic_load_explicit(&m->impl->floor_order, memory_order_relaxed);
+	if (c > 2 * size || (c < size / 2 && size > ((size_t)1 << floor)))
+		map__auto_resize(m, r);
 }
 
 int tern_map_resize(tern_map_t *m, size_t buckets)
@@ -428,8 +439,13 @@ int tern_map_resize(tern_map_t *m, size_t buckets)
 		if (rc != 0)
 			break;
 	}
+	if (rc == 0)
+		/* Relaxed: written under the resize lock; a hint for writers.  A
+		 * presized map keeps its size against automatic shrinking. */
+		atomic_store_explicit(&impl->floor_order, target > impl->min_order ? target : impl->min_order,
+				      memory_order_relaxed);
 	tern_lightlock_unlock(&impl->resize);
-	map__retire_now(m, &r);
+	map__retire_now(m->domain, &r);
 	return rc;
 }
 
@@ -561,8 +577,11 @@ int tern_map_insert(tern_map_t *m, struct tern_map_node *node)
 	/* Relaxed: a counter ordered by the bucket lock ("Counter"). */
 	long count = atomic_fetch_add_explicit(&m->impl->count, 1, memory_order_relaxed) + 1;
 	tern_lightlock_unlock(&pos.b->lock);
-	tern_epoch_domain_unpin(m->domain);
-	map__after_write(m, count, pos.size);
+	tern_epoch_domain_t *d = m->domain;
+	struct map__retired r = { 0 };
+	map__after_write(m, count, pos.size, &r);
+	map__retire_now(d, &r); /* last: may run destructors (Callbacks) */
+	tern_epoch_domain_unpin(d);
 	return 0;
 }
 
@@ -595,10 +614,13 @@ bool tern_map_replace(tern_map_t *m, struct tern_map_node *node)
 		count = atomic_fetch_add_explicit(&m->impl->count, 1, memory_order_relaxed) + 1;
 	}
 	tern_lightlock_unlock(&pos.b->lock);
-	tern_epoch_domain_unpin(m->domain);
-	if (found) /* after the unlock: may run destructors (Callbacks) */
-		tern_epoch_domain_call(m->domain, &tern__map_node_of(pos.cur)->entry, map__node_reclaim);
-	map__after_write(m, count, pos.size);
+	tern_epoch_domain_t *d = m->domain;
+	struct map__retired r = { 0 };
+	if (found)
+		map__retire_later(&r, &tern__map_node_of(pos.cur)->entry, map__node_reclaim);
+	map__after_write(m, count, pos.size, &r);
+	map__retire_now(d, &r); /* last: may run destructors (Callbacks) */
+	tern_epoch_domain_unpin(d);
 	return found;
 }
 
@@ -613,10 +635,12 @@ static void map__unlink(tern_map_t *m, struct map__pos *pos)
 	/* Relaxed: "Counter". */
 	long count = atomic_fetch_sub_explicit(&m->impl->count, 1, memory_order_relaxed) - 1;
 	tern_lightlock_unlock(&pos->b->lock);
-	tern_epoch_domain_unpin(m->domain);
-	/* After the unlock: may run destructors (Callbacks). */
-	tern_epoch_domain_call(m->domain, &tern__map_node_of(pos->cur)->entry, map__node_reclaim);
-	map__after_write(m, count, pos->size);
+	tern_epoch_domain_t *d = m->domain;
+	struct map__retired r = { 0 };
+	map__retire_later(&r, &tern__map_node_of(pos->cur)->entry, map__node_reclaim);
+	map__after_write(m, count, pos->size, &r);
+	map__retire_now(d, &r); /* last: may run destructors (Callbacks) */
+	tern_epoch_domain_unpin(d);
 }
 
 bool tern_map_remove(tern_map_t *m, const void *key)
@@ -703,6 +727,8 @@ int tern_map_init(tern_map_t *m, const struct tern_map_ops *ops, tern_epoch_doma
 	impl->min_order = 0;
 	while (((size_t)1 << impl->min_order) < TERN_MAP_INIT_BUCKETS)
 		impl->min_order++;
+	/* Relaxed: not shared yet. */
+	atomic_store_explicit(&impl->floor_order, impl->min_order, memory_order_relaxed);
 	impl->chunks[0] = c0;
 	t0->block[0] = &c0->b[0];
 	atomic_store_explicit(&m->table, t0, memory_order_relaxed);
@@ -738,6 +764,11 @@ void tern_map_destroy(tern_map_t *m)
 	/* From here on, debug builds catch any use of the map. */
 	m->ops = &tern__map_destroyed_ops;
 	m->impl = NULL;
+	/* Pinned for the walk, so that none of the nodes it retires is
+	 * destroyed before the walk is over (their callbacks must not use the
+	 * map any more, see map.h, but their memory holds the links). */
+	tern_epoch_domain_t *d = m->domain;
+	tern_epoch_domain_pin(d);
 	/* Relaxed (whole walk): no other thread may use the map any more, so
 	 * the caller is ordered after every writer by its own synchronisation. */
 	struct tern__map_link *l = atomic_load_explicit(&m->head->link.next, memory_order_relaxed);
@@ -746,7 +777,7 @@ void tern_map_destroy(tern_map_t *m)
 		if (l->rkey & 1) {
 			/* Read next first: the retirement may run destructors,
 			 * though not this node's before a grace period. */
-			tern_epoch_domain_call(m->domain, &tern__map_node_of(l)->entry, map__node_reclaim);
+			tern_epoch_domain_call(d, &tern__map_node_of(l)->entry, map__node_reclaim);
 		} else {
 			TERN_ASSERT(!tern_lightlock_is_locked(&map__bucket_of(l)->lock),
 				    "tern_map_destroy: a writer is using the map");
@@ -756,8 +787,10 @@ void tern_map_destroy(tern_map_t *m)
 	/* Pinned readers may still walk the sentinels and the table. */
 	for (unsigned j = 0; j <= TERN_MAP_MAX_ORDER; j++)
 		if (impl->chunks[j] != NULL)
-			tern_epoch_domain_call(m->domain, &impl->chunks[j]->entry, map__chunk_free);
+			tern_epoch_domain_call(d, &impl->chunks[j]->entry, map__chunk_free);
+	/* Relaxed: as for the walk. */
 	struct tern__map_table *t = atomic_load_explicit(&m->table, memory_order_relaxed);
-	tern_epoch_domain_call(m->domain, &t->entry, map__table_free);
+	tern_epoch_domain_call(d, &t->entry, map__table_free);
 	TERN_FREE(impl);
+	tern_epoch_domain_unpin(d); /* last: may run destructors */
 }

@@ -713,3 +713,63 @@ Test(map, destroy_callback_may_reenter_the_map)
 	tern_epoch_unpin();
 	drain(&reentry_map);
 }
+
+/* A destroy callback may destroy and free the very map whose operation
+ * ran it: every map operation runs the destructors it triggers last and
+ * touches nothing of the map after them (under ASan, a read of the freed
+ * map or its private state fails the test). */
+static tern_map_t *_Atomic dying_map;
+
+static void destroy_map_free(struct tern_map_node *n)
+{
+	struct item *it = item_of(n);
+	if (it->key == 0) {
+		tern_map_t *m = atomic_exchange(&dying_map, NULL);
+		cr_assert_not_null(m);
+		tern_map_destroy(m); /* its remaining nodes: this callback, later */
+		free(m);
+	}
+	item_free(it);
+}
+
+Test(map, destroy_callback_may_destroy_and_free_the_map_it_came_from)
+{
+	static const struct tern_map_ops dops = { u64_hash, u64_equal, u64_key, destroy_map_free, NULL };
+	tern_map_t *m = malloc(sizeof *m);
+	cr_assert_not_null(m);
+	cr_assert_eq(tern_map_init(m, &dops, NULL, 0), 0);
+	atomic_store(&dying_map, m);
+	cr_assert_eq(tern_map_insert(m, &item_new(0, 0)->node), 0);
+	cr_assert(tern_map_remove(m, &(uint64_t){ 0 })); /* its callback destroys the map */
+	/* Keep writing (inserts, removes, resizes) until that callback ran
+	 * inside one of these calls. */
+	uint64_t k = 1;
+	for (long i = 0; i < 10000000 && atomic_load(&dying_map) != NULL; i++, k++) {
+		cr_assert_eq(tern_map_insert(m, &item_new(k, 0)->node), 0);
+		if (k % 3 == 0 && atomic_load(&dying_map) != NULL)
+			cr_assert(tern_map_remove(m, &k));
+	}
+	cr_assert_null(atomic_load(&dying_map), "the callback never ran");
+	tern_epoch_barrier();
+	cr_assert_eq(made, destroyed, "every node destroyed exactly once (%ld made, %ld destroyed)", made,
+		     destroyed);
+}
+
+/* tern_map_resize() presizes: automatic shrinking stops at that size. */
+Test(map, explicit_resize_sets_the_shrink_floor)
+{
+	tern_map_t m;
+	cr_assert_eq(tern_map_init(&m, &ops, NULL, 0), 0);
+	cr_assert_eq(tern_map_resize(&m, 4096), 0);
+	cr_assert_eq(tern_map_buckets(&m), 4096);
+	for (uint64_t k = 0; k < 10; k++)
+		cr_assert_eq(tern_map_insert(&m, &item_new(k, 0)->node), 0);
+	for (uint64_t k = 0; k < 10; k++)
+		cr_assert(tern_map_remove(&m, &k));
+	cr_assert_eq(tern_map_buckets(&m), 4096, "auto-shrunk to %zu", tern_map_buckets(&m));
+	for (uint64_t k = 0; k < 3 * 8192; k++)
+		cr_assert_eq(tern_map_insert(&m, &item_new(k, 0)->node), 0);
+	cr_assert_gt(tern_map_buckets(&m), 4096, "auto-grows above the floor");
+	cr_assert_eq(tern_map_resize(&m, 16), 0); /* a smaller explicit size lowers the floor */
+	drain(&m);
+}

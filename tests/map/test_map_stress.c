@@ -508,16 +508,23 @@ static bool spec_step(const struct hop *o, long state[LKEYS])
 	}
 }
 
-/* Failed (done-set, state) pairs, stamped per history. */
-#define VALS (LN + 2)
+/* Failed (done-set, state) pairs, stamped per history.  A key's state is
+ * absent (-1), an operation's argument (0 .. LN - 1) or an initial value
+ * (100 + k): memo_slot() numbers them 0 .. VALS - 1. */
+#define VALS (LN + 1 + LKEYS)
 static unsigned memo[(1u << LN) * VALS * VALS];
 static unsigned memo_stamp;
+
+static unsigned memo_slot(long v)
+{
+	return v < 0 ? 0u : v >= 100 ? (unsigned)(LN + 1 + (v - 100)) : (unsigned)(v + 1);
+}
 
 static bool linearize(const struct hop *h, unsigned done, long state[LKEYS])
 {
 	if (done == (1u << LN) - 1)
 		return true;
-	unsigned idx = (done * VALS + (unsigned)(state[0] + 1)) * VALS + (unsigned)(state[1] + 1);
+	unsigned idx = (done * VALS + memo_slot(state[0])) * VALS + memo_slot(state[1]);
 	if (memo[idx] == memo_stamp)
 		return false;
 	for (int i = 0; i < LN; i++) {
@@ -566,6 +573,18 @@ Test(map_stress, linearizability_checker_rejects_bad_histories)
 	/* two successful inserts of one key with no remove between */
 	h[1] = (struct hop){ OP_INSERT, 0, 6, 0, 0, 3 };
 	cr_assert_not(history_linearizable(h, init), "double insert");
+	/* A linearizable history with an initial value (100) that the memo
+	 * table once indexed out of range, rejecting it (seen in a run). */
+	static const struct hop seen[LN] = {
+		{ OP_REMOVE, 0, 0, 1, 180865, 180870 },  { OP_REMOVE, 0, 1, 0, 180871, 180872 },
+		{ OP_INSERT, 0, 2, 0, 180873, 180877 },  { OP_INSERT, 1, 3, EEXIST, 180878, 180879 },
+		{ OP_REPLACE, 0, 4, 1, 180880, 180881 }, { OP_LOOKUP, 1, 5, 11, 180882, 180883 },
+		{ OP_INSERT, 1, 6, EEXIST, 180884, 180885 }, { OP_REMOVE, 0, 7, 1, 180886, 180887 },
+		{ OP_LOOKUP, 1, 8, -1, 180864, 180866 }, { OP_LOOKUP, 1, 9, -1, 180867, 180868 },
+		{ OP_LOOKUP, 0, 10, 100, 180869, 180874 }, { OP_REPLACE, 1, 11, 0, 180875, 180876 },
+	};
+	long init2[LKEYS] = { 100, -1 };
+	cr_assert(history_linearizable(seen, init2), "a linearizable history with an initial value");
 }
 
 Test(map_stress, linearizable_histories, .timeout = 120)
