@@ -290,6 +290,7 @@ static tern_map_t lmap;
 static atomic_ulong high_water;   /* keys < high_water are inserted */
 static atomic_ulong removing_from; /* keys >= removing_from may be gone (shrink phase) */
 static atomic_int phase;          /* 0 grow, 1 shrink, 2 done */
+static atomic_ulong load_batches; /* reader batches done (the writer waits for some) */
 static unsigned long load_n;
 
 static void *load_reader(void *arg)
@@ -322,8 +323,25 @@ static void *load_reader(void *arg)
 			}
 		}
 		tern_epoch_unpin();
+		/* Relaxed: a progress counter. */
+		atomic_fetch_add_explicit(&load_batches, 1, memory_order_relaxed);
 	}
 	return (void *)(uintptr_t)found;
+}
+
+/* Lets the readers run some batches (bounded: 10 s) before the writer
+ * goes on, so that they overlap each phase even when threads are
+ * serialised (valgrind) or the machine is busy. */
+static void wait_for_readers(void)
+{
+	/* Relaxed: a progress counter. */
+	unsigned long start = atomic_load_explicit(&load_batches, memory_order_relaxed);
+	for (int i = 0; i < 100000; i++) {
+		/* Relaxed: as above. */
+		if (atomic_load_explicit(&load_batches, memory_order_relaxed) >= start + 8)
+			return;
+		usleep(100);
+	}
 }
 
 Test(map_stress, resize_under_load, .timeout = 120)
@@ -341,6 +359,7 @@ Test(map_stress, resize_under_load, .timeout = 120)
 		/* Release: pairs with the readers' acquire load. */
 		atomic_store_explicit(&high_water, k + 1, memory_order_release);
 	}
+	wait_for_readers();
 	max_buckets = tern_map_buckets(&lmap);
 	cr_assert_geq(max_buckets * 2, load_n, "grew with the load: %zu buckets", max_buckets);
 	/* Shrink phase: remove from the top down; announce before removing. */
@@ -350,6 +369,8 @@ Test(map_stress, resize_under_load, .timeout = 120)
 		atomic_store(&removing_from, k);
 		atomic_thread_fence(memory_order_seq_cst);
 		cr_assert(tern_map_remove(&lmap, &k));
+		if (k == load_n / 2)
+			wait_for_readers();
 	}
 	atomic_store(&phase, 2);
 	uintptr_t found = 0;
@@ -443,6 +464,11 @@ static void *hist_thread(void *arg)
 		struct hop *o = &hist[t * LOPS + i];
 		uint64_t k = (uint64_t)o->key;
 		o->inv = atomic_fetch_add(&clock_ticks, 1);
+		/* Widens some windows so that histories overlap even when the
+		 * threads barely run at once (2 cores, valgrind): a later
+		 * response only makes the recorded window larger, still valid. */
+		if ((o->arg + t) % 3 == 0)
+			sched_yield();
 		switch (o->type) {
 		case OP_INSERT: {
 			struct item *it = item_new(k, o->arg);
