@@ -9,7 +9,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  a00dc36-dirty   (not compared by `make check-single`)
+ *   Source commit:  0e1cdc5-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: 6011ab2914507f5d8596d35a24d0481d6a387af7eb556ca764f1150938659670
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
