@@ -9,8 +9,8 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  0e1cdc5-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 6011ab2914507f5d8596d35a24d0481d6a387af7eb556ca764f1150938659670
+ *   Source commit:  3ed63c7-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: f6a204e9d2be9ea66be9593122bc4936acc9ecfc60b66985909a4c07cadcc1f9
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
  *
@@ -126,17 +126,20 @@
 	!defined(_Atomic)
 #include <atomic>
 #define _Atomic(T) std::atomic<T>
+/* Names only, no atomic operation here (so no pairing to name): the C
+ * spellings the inline code uses, mapped onto <atomic>. */
 using std::memory_order;
 using std::memory_order_relaxed;
-using std::memory_order_acquire;
-using std::memory_order_release;
-using std::memory_order_acq_rel;
-using std::memory_order_seq_cst;
+using std::memory_order_acquire; /* a name, not an operation */
+using std::memory_order_release; /* a name, not an operation */
+using std::memory_order_acq_rel; /* a name, not an operation */
+using std::memory_order_seq_cst; /* a name, not an operation */
 using std::atomic_uchar;
 using std::atomic_load_explicit;
 using std::atomic_store_explicit;
 using std::atomic_exchange_explicit;
 using std::atomic_compare_exchange_strong_explicit;
+/* Names only, as above. */
 using std::atomic_thread_fence;
 using std::atomic_signal_fence;
 #endif

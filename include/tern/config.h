@@ -53,17 +53,20 @@
 	!defined(_Atomic)
 #include <atomic>
 #define _Atomic(T) std::atomic<T>
+/* Names only, no atomic operation here (so no pairing to name): the C
+ * spellings the inline code uses, mapped onto <atomic>. */
 using std::memory_order;
 using std::memory_order_relaxed;
-using std::memory_order_acquire;
-using std::memory_order_release;
-using std::memory_order_acq_rel;
-using std::memory_order_seq_cst;
+using std::memory_order_acquire; /* a name, not an operation */
+using std::memory_order_release; /* a name, not an operation */
+using std::memory_order_acq_rel; /* a name, not an operation */
+using std::memory_order_seq_cst; /* a name, not an operation */
 using std::atomic_uchar;
 using std::atomic_load_explicit;
 using std::atomic_store_explicit;
 using std::atomic_exchange_explicit;
 using std::atomic_compare_exchange_strong_explicit;
+/* Names only, as above. */
 using std::atomic_thread_fence;
 using std::atomic_signal_fence;
 #endif

@@ -309,6 +309,9 @@ static void *load_reader(void *arg)
 				continue;
 			uint64_t k = rng(&s) % hw;
 			struct item *it = item_of(tern_map_lookup(&lmap, &k));
+			/* Seq_cst fence: pairs with the writer's seq_cst store of
+			 * removing_from and fence before each remove: a lookup that
+			 * missed a key reads removing_from <= that key below. */
 			atomic_thread_fence(memory_order_seq_cst);
 			bool must = k < atomic_load(&removing_from);
 			if (it != NULL) {
