@@ -36,7 +36,7 @@ SINGLE_HEADER_ONLY := lightlock
 SINGLE_HO_H := $(SINGLE_HEADER_ONLY:%=dist/tern_%.h)
 SINGLE_DIR := $(BUILD)/single
 SINGLE_GEN := $(SINGLE_DIR)/include/tern.h
-SINGLE_INPUTS := $(sort include/tern.h $(wildcard include/tern/*.h src/*/*.c src/*/*.h))
+SINGLE_INPUTS := $(sort include/tern.h $(wildcard include/tern/*.h src/*/*.c src/*/*.h tools/single/*.in))
 # Every "tern/<component>.h" resolves to the single header in the suites.
 SINGLE_SHIMS := $(patsubst include/%,$(SINGLE_DIR)/include/%,$(wildcard include/tern/*.h))
 SINGLE_TEST_CFLAGS = $(filter-out -Iinclude,$(TEST_CFLAGS)) -I$(SINGLE_DIR)/include

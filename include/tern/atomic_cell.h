@@ -75,7 +75,7 @@ struct tern__cell_hdr {
 };
 
 /* Header of every destroyed cell: use after destroy is recognised by it. */
-extern TERN_API struct tern__cell_hdr tern__cell_destroyed;
+TERN__EXTERN_API struct tern__cell_hdr tern__cell_destroyed;
 
 /* ---- the protocol, written once ----
  *

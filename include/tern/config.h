@@ -89,6 +89,16 @@ using std::atomic_signal_fence;
 #define TERN_INLINE static inline
 #endif
 
+/* The library's global objects: declared TERN__EXTERN_API in the headers,
+ * defined TERN__STATIC_DATA in src/.  The single header's TERN_STATIC form
+ * defines both as `static` (a private copy per translation unit). */
+#ifndef TERN__EXTERN_API
+#define TERN__EXTERN_API extern TERN_API
+#endif
+#ifndef TERN__STATIC_DATA
+#define TERN__STATIC_DATA
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define TERN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TERN_UNLIKELY(x) __builtin_expect(!!(x), 0)

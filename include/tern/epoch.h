@@ -178,8 +178,8 @@ struct tern_epoch_domain {
 #define TERN__EPOCH_SHIFT 8
 
 /* The default domain and the calling thread's slot in it. */
-extern TERN_API struct tern_epoch_domain tern__epoch_default;
-extern TERN_API _Thread_local struct tern__epoch_slot tern__epoch_self;
+TERN__EXTERN_API struct tern_epoch_domain tern__epoch_default;
+TERN__EXTERN_API _Thread_local struct tern__epoch_slot tern__epoch_self;
 
 /* The calling thread's most recently used explicit domain (validated by id,
  * so a destroyed domain's address reused by a new domain never matches). */
@@ -188,7 +188,7 @@ struct tern__epoch_cache {
 	uint64_t id;
 	struct tern__epoch_slot *slot;
 };
-extern TERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
+TERN__EXTERN_API _Thread_local struct tern__epoch_cache tern__epoch_cache;
 
 /* Slow paths (epoch.c): a pin that is not an outermost membarrier-mode pin
  * (nested, unregistered, fence mode, thread exiting), an unpin that is not

@@ -100,7 +100,7 @@ _Static_assert(sizeof(tern_lazy_t) <= 4 * sizeof(void *),
 #define TERN_LAZY_INIT(ops_ptr) { NULL, NULL, (ops_ptr), TERN_LIGHTLOCK_INIT }
 
 /* The ops of a destroyed container: use after destroy is recognised by it. */
-extern TERN_API const struct tern_lazy_ops tern__lazy_destroyed_ops;
+TERN__EXTERN_API const struct tern_lazy_ops tern__lazy_destroyed_ops;
 
 /* ---- the protocol, written once ----
  *

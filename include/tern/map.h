@@ -206,7 +206,7 @@ TERN_INLINE struct tern__map_bucket *tern__map_bucket_at(const struct tern__map_
 }
 
 /* The ops of a destroyed map: use after destroy is recognised by it. */
-extern TERN_API const struct tern_map_ops tern__map_destroyed_ops;
+TERN__EXTERN_API const struct tern_map_ops tern__map_destroyed_ops;
 
 /* Buckets of a new map, and the floor of automatic shrinking. */
 #define TERN_MAP_INIT_BUCKETS 16

@@ -62,7 +62,7 @@
 #include "tern/alloc.h"
 #include "tern/atomic_cell.h"
 
-struct tern__cell_hdr tern__cell_destroyed;
+TERN__STATIC_DATA struct tern__cell_hdr tern__cell_destroyed;
 
 static void tern__cell_free_box(void *box)
 {

@@ -147,10 +147,12 @@
  * a list whose lock was held at the fork alone (a leak, never a double
  * destruction), and repairs counts and tails of the others.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "epoch_impl.h"
 
-struct tern_epoch_domain tern__epoch_default = {
+TERN__STATIC_DATA struct tern_epoch_domain tern__epoch_default = {
 	.id = 1,
 	.impl = &tern__epoch_default_impl,
 };
@@ -160,8 +162,8 @@ static dom_t tern__epoch_default_impl = {
 	.barrier_lock = PTHREAD_MUTEX_INITIALIZER,
 	.is_default = true,
 };
-_Thread_local struct tern__epoch_slot tern__epoch_self;
-_Thread_local struct tern__epoch_cache tern__epoch_cache;
+TERN__STATIC_DATA _Thread_local struct tern__epoch_slot tern__epoch_self;
+TERN__STATIC_DATA _Thread_local struct tern__epoch_cache tern__epoch_cache;
 /* The default domain's record (no allocation, so default pins never fail)
  * and the thread's private state. */
 static _Thread_local rec_t tern__epoch_trec;

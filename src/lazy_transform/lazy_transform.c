@@ -121,7 +121,7 @@
 #include "tern/lazy_transform.h"
 
 /* transform NULL: asserted against in debug builds; never called. */
-const struct tern_lazy_ops tern__lazy_destroyed_ops = { NULL, NULL, NULL, NULL };
+TERN__STATIC_DATA const struct tern_lazy_ops tern__lazy_destroyed_ops = { NULL, NULL, NULL, NULL };
 
 #define TERN__LAZY_CHECK(lt, call)                                                        \
 	do {                                                                               \

@@ -184,7 +184,7 @@ struct map__retired {
 };
 
 /* hash/equal/key NULL: asserted against in debug builds; never called. */
-const struct tern_map_ops tern__map_destroyed_ops = { NULL, NULL, NULL, NULL, NULL };
+TERN__STATIC_DATA const struct tern_map_ops tern__map_destroyed_ops = { NULL, NULL, NULL, NULL, NULL };
 
 #define MAP__CHECK(m, call)                                                         \
 	do {                                                                         \
