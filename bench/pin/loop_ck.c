@@ -32,13 +32,5 @@ void *pin_ck_thread_init(void)
 }
 #endif
 
-__attribute__((noinline)) uint64_t PIN_LOOP_NAME(pin_loop_ck)(uint64_t n, void *ctx)
-{
-	ck_epoch_record_t *r = ctx;
-	PIN_PLACE_LOOP();
-	for (uint64_t i = 0; i < n; i++) {
-		ck_epoch_begin(r, NULL);
-		ck_epoch_end(r, NULL);
-	}
-	return n;
-}
+PIN_DEFINE_LOOP(pin_loop_ck, ck_epoch_begin((ck_epoch_record_t *)ctx, NULL);
+		ck_epoch_end((ck_epoch_record_t *)ctx, NULL))

@@ -24,13 +24,4 @@ int pin_tern_uses_membarrier(void)
 }
 #endif
 
-__attribute__((noinline)) uint64_t PIN_LOOP_NAME(pin_loop_tern)(uint64_t n, void *ctx)
-{
-	(void)ctx;
-	PIN_PLACE_LOOP();
-	for (uint64_t i = 0; i < n; i++) {
-		tern_epoch_pin();
-		tern_epoch_unpin();
-	}
-	return n;
-}
+PIN_DEFINE_LOOP(pin_loop_tern, tern_epoch_pin(); tern_epoch_unpin())

@@ -16,13 +16,4 @@ void *pin_urcu_mb_thread_init(void)
 }
 #endif
 
-__attribute__((noinline)) uint64_t PIN_LOOP_NAME(pin_loop_urcu_mb)(uint64_t n, void *ctx)
-{
-	(void)ctx;
-	PIN_PLACE_LOOP();
-	for (uint64_t i = 0; i < n; i++) {
-		urcu_mb_read_lock();
-		urcu_mb_read_unlock();
-	}
-	return n;
-}
+PIN_DEFINE_LOOP(pin_loop_urcu_mb, urcu_mb_read_lock(); urcu_mb_read_unlock())

@@ -22,13 +22,4 @@ int pin_urcu_memb_has_sys_membarrier(void)
 }
 #endif
 
-__attribute__((noinline)) uint64_t PIN_LOOP_NAME(pin_loop_urcu_memb)(uint64_t n, void *ctx)
-{
-	(void)ctx;
-	PIN_PLACE_LOOP();
-	for (uint64_t i = 0; i < n; i++) {
-		urcu_memb_read_lock();
-		urcu_memb_read_unlock();
-	}
-	return n;
-}
+PIN_DEFINE_LOOP(pin_loop_urcu_memb, urcu_memb_read_lock(); urcu_memb_read_unlock())

@@ -62,6 +62,18 @@ typedef uint64_t pin_loop_fn(uint64_t n, void *ctx);
 	uint64_t base##_v2(uint64_t n, void *ctx);                                \
 	uint64_t base##_v3(uint64_t n, void *ctx)
 #define PIN_LOOPS(base) {base##_v0, base##_v1, base##_v2, base##_v3}
+/* Defines this unit's variant of loop `base`: n read-side sections, each
+ * the statements SECTION (which may use `ctx`); placed by PIN_PLACE_LOOP(). */
+#define PIN_DEFINE_LOOP(base, SECTION)                                             \
+	__attribute__((noinline)) uint64_t PIN_LOOP_NAME(base)(uint64_t n, void *ctx) \
+	{                                                                          \
+		(void)ctx;                                                         \
+		PIN_PLACE_LOOP();                                                  \
+		for (uint64_t i = 0; i < n; i++) {                                 \
+			SECTION;                                                   \
+		}                                                                  \
+		return n;                                                          \
+	}
 
 extern _Atomic uint64_t pin_floor_word;
 PIN_DECLARE_LOOPS(pin_loop_floor);
