@@ -581,12 +581,13 @@ static int rc_throughput_report(const bool *use, const char *cpu)
 			snprintf(range, sizeof range, "%.2f (%.2f-%.2f)", rate.median / 1e6, rate.min / 1e6,
 				 rate.max / 1e6);
 			snprintf(ratio_s, sizeof ratio_s, tern < NIMPL ? "%.2f" : "-", ratio);
-			snprintf(best_s, sizeof best_s, "%.2f  %.2f [%.2f-%.2f]", to_best, pst.median, pst.p10, pst.p90);
+			snprintf(best_s, sizeof best_s, "%.2f  %.2f [%.2f-%.2f]", to_best, pst.median, pst.p10,
+				 pst.p90);
 			snprintf(peaks, sizeof peaks, "%.0f (%.0f)", peak.median, peak.max);
 			snprintf(rsss, sizeof rsss, "%.1f (%.1f)", rss / 1024, rss / 1024);
-			printf("%-22s %-25s %5s  %-30s %11.1f %15.1f  %-19s %-19s %15.2f %12.1f  %s\n", rc_impls[k]->name,
-			       range, ratio_s, best_s, cpuo.median, allo.median, peaks, rsss, rd.median / 1e6, gap.max,
-			       leaked || bad ? "LEAKED/BAD" : "0");
+			printf("%-22s %-25s %5s  %-30s %11.1f %15.1f  %-19s %-19s %15.2f %12.1f  %s\n",
+			       rc_impls[k]->name, range, ratio_s, best_s, cpuo.median, allo.median, peaks, rsss,
+			       rd.median / 1e6, gap.max, leaked || bad ? "LEAKED/BAD" : "0");
 			if (csv == NULL)
 				continue;
 			fprintf(csv, "%s,%u,%u,%.4f,%.4f,%.4f,", rc_impls[k]->name, O.wcounts[w], O.rounds,
@@ -596,9 +597,9 @@ static int rc_throughput_report(const bool *use, const char *cpu)
 			fprintf(csv, ",%.2f,%.0f,%.0f,%.0f,%.0f,%.4f,%.3f,%llu,%llu,%s,%s", cpuo.median, peak.median,
 				peak.max, rss, rss, rd.median / 1e6, gap.max, (unsigned long long)leaked,
 				(unsigned long long)bad, cpu, bench_compiler());
-			fprintf(csv, ",slice,%g,%.2f,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f\n", O.slice_ms,
-				allo.median, bp < NIMPL ? rc_impls[bp]->name : "", to_best, pst.median, pst.min,
-				pst.max, pst.p10, pst.p90, pcs.median, pcs.min, pcs.max, warm.median);
+			fprintf(csv, ",slice,%g,%.2f,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f\n",
+				O.slice_ms, allo.median, bp < NIMPL ? rc_impls[bp]->name : "", to_best, pst.median,
+				pst.min, pst.max, pst.p10, pst.p90, pcs.median, pcs.min, pcs.max, warm.median);
 		}
 	}
 
@@ -627,14 +628,16 @@ static int rc_throughput_report(const bool *use, const char *cpu)
 				if (!use[k] || !rc_is_tern(rc_impls[k]->name))
 					continue;
 				struct bench_spread rt = TF(k, w, rate), pk = TF(k, w, peak);
-				struct bench_spread pst = TP(k, bp, w, rate, false), pcs = TP(k, bp, w, cpu_per_obj, true);
+				struct bench_spread pst = TP(k, bp, w, rate, false);
+				struct bench_spread pcs = TP(k, bp, w, cpu_per_obj, true);
 				printf("  %u writer%s: %-10s %.2f vs %s %.2f Mobj/s: x%.2f [%.2f-%.2f, %.2f-%.2f] %s; "
 				       "ratio of medians x%.2f\n"
 				       "             writer CPU ns/obj %.1f vs %.1f (per round, peer/tern x%.2f "
 				       "[%.2f-%.2f]); "
 				       "peak pending %.0f vs the peers' %.0f %s (largest %.0f vs %.0f)\n",
 				       O.wcounts[w], O.wcounts[w] == 1 ? " " : "s", rc_impls[k]->name, rt.median / 1e6,
-				       rc_impls[bp]->name, br.median / 1e6, pst.median, pst.p10, pst.p90, pst.min, pst.max,
+				       rc_impls[bp]->name, br.median / 1e6, pst.median, pst.p10, pst.p90, pst.min,
+				       pst.max,
 				       pst.median >= 1.0 ? "met" : "MISSED", rt.median / br.median,
 				       TF(k, w, cpu_per_obj).median, TF(bp, w, cpu_per_obj).median, pcs.median, pcs.min,
 				       pcs.max, pk.median, peer_peak,
@@ -728,8 +731,8 @@ static void rc_gp_slices(const bool *use, uint64_t *seed)
 			double win = (double)(w.t1 - w.t0) / 1e9, reads = 0;
 			for (unsigned j = 1; j <= nr; j++)
 				reads += (double)row->g.th[j].ops / win;
-			res->s[r - O.warmup] = (struct rc_gp_sample){bench_stat_of(tmp, m).median,
-								     m ? (double)row->g.th[0].cpu / (double)m : 0, reads};
+			double cpu = m ? (double)row->g.th[0].cpu / (double)m : 0;
+			res->s[r - O.warmup] = (struct rc_gp_sample){bench_stat_of(tmp, m).median, cpu, reads};
 			res->syncs += m;
 		}
 	}
@@ -798,7 +801,8 @@ static int rc_gp_report(const bool *use, const char *cpu)
 				        ".4f,%llu,%g,%s,%s\n",
 				        rc_gp_impls[k]->name, O.rcounts[ri], O.rounds, rc_gp_impls[k]->call, med[k][ri],
 				        p10, p90, sms.min / 1e3, sms.max / 1e3, (unsigned long long)res->syncs, ratio,
-				        prs.median, prs.min, prs.max, prs.p10, prs.p90, cps.median / 1e3, rds.median / 1e6,
+				        prs.median, prs.min, prs.max, prs.p10, prs.p90, cps.median / 1e3,
+				        rds.median / 1e6,
 				        (unsigned long long)bad, O.slice_ms, cpu, bench_compiler());
 		}
 	}
@@ -944,7 +948,8 @@ static void rc_idle_run(const bool *use)
 			char *argv[] = {NULL, "--child=idle", a_impl, a_o, a_ms, NULL};
 			rc_run_self(argv, rc_idle_line, &rc_idle_s[k][r], rc_impls[k]->name);
 			if (!rc_idle_s[k][r].got) {
-				fprintf(stderr, "bench_reclaim: idle child for %s printed no result\n", rc_impls[k]->name);
+				fprintf(stderr, "bench_reclaim: idle child for %s printed no result\n",
+					rc_impls[k]->name);
 				exit(2);
 			}
 		}
