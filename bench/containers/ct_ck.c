@@ -86,7 +86,7 @@ static void ck_driver_init(unsigned i)
 /* ---- ck_fifo_mpmc ---- */
 
 struct ck_item {
-	struct ct_hdr h; /* first: ck_hs compares items and lookup keys as headers (h.seq) */
+	struct bench_obj h; /* first: ck_hs compares items and lookup keys as headers (h.seq) */
 	union {
 		ck_fifo_mpmc_entry_t fe;
 		ck_stack_entry_t se;
@@ -98,7 +98,7 @@ struct ck_item {
 
 static void ck_free_cb(ck_epoch_entry_t *e)
 {
-	ct_free(&CK_OF(e, ee)->h);
+	bench_obj_free(&CK_OF(e, ee)->h);
 }
 
 static void *fifo_setup(unsigned owner)
@@ -107,7 +107,7 @@ static void *fifo_setup(unsigned owner)
 	ck_fifo_mpmc_t *q = aligned_alloc(64, sizeof *q);
 	if (q == NULL)
 		abort();
-	struct ck_item *stub = ct_alloc(sizeof *stub, owner, 0); /* malloc: 16-byte aligned */
+	struct ck_item *stub = bench_obj_new(sizeof *stub, owner, 0); /* malloc: 16-byte aligned */
 	ck_fifo_mpmc_init(q, &stub->u.fe);
 	return q;
 }
@@ -118,7 +118,7 @@ static void fifo_run(struct ct_thread *t)
 	struct ck_ctx *c = t->ctx;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct ck_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct ck_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			ck_epoch_begin(c->rec, NULL);
 			ck_fifo_mpmc_enqueue(q, &it->u.fe, it);
 			ck_epoch_end(c->rec, NULL);
@@ -149,9 +149,9 @@ static void fifo_teardown(void *obj)
 	struct ck_item *it;
 	ck_fifo_mpmc_entry_t *garbage;
 	while (ck_fifo_mpmc_dequeue(q, &it, &garbage)) /* no thread left: free at once */
-		ct_free(&CK_OF(garbage, u.fe)->h);
+		bench_obj_free(&CK_OF(garbage, u.fe)->h);
 	ck_fifo_mpmc_deinit(q, &garbage);
-	ct_free(&CK_OF(garbage, u.fe)->h);
+	bench_obj_free(&CK_OF(garbage, u.fe)->h);
 	ck_epoch_barrier(&ck_driver_rec[0]);
 	free(q);
 }
@@ -190,7 +190,7 @@ static void stack_run(struct ct_thread *t)
 		if (it != NULL)
 			c->pool = it->pool_next;
 		else
-			it = ct_alloc(sizeof *it, t->owner, 0);
+			it = bench_obj_new(sizeof *it, t->owner, 0);
 		ck_stack_push_mpmc(s, &it->u.se);
 	}, {
 		ck_stack_entry_t *e = ck_stack_pop_mpmc(s);
@@ -207,7 +207,7 @@ static void stack_thread_fini(struct ct_thread *t)
 	struct ck_ctx *c = t->ctx;
 	for (struct ck_item *it = c->pool, *next; it != NULL; it = next) {
 		next = it->pool_next;
-		ct_free(&it->h);
+		bench_obj_free(&it->h);
 	}
 	ck_thread_fini(t);
 }
@@ -215,7 +215,7 @@ static void stack_thread_fini(struct ct_thread *t)
 static void stack_teardown(void *obj)
 {
 	for (ck_stack_entry_t *e; (e = ck_stack_pop_upmc(obj)) != NULL;)
-		ct_free(&CK_OF(e, u.se)->h);
+		bench_obj_free(&CK_OF(e, u.se)->h);
 	free(obj);
 }
 
@@ -272,12 +272,12 @@ static struct ck_malloc hs_allocator = {.malloc = hs_malloc, .free = hs_free};
 /* Stored objects are items, lookup keys bare headers: both start with one. */
 static unsigned long hs_hash(const void *obj, unsigned long seed)
 {
-	return (unsigned long)ct_hash(((const struct ct_hdr *)obj)->seq, seed);
+	return (unsigned long)ct_hash(((const struct bench_obj *)obj)->seq, seed);
 }
 
 static bool hs_compare(const void *a, const void *b)
 {
-	return ((const struct ct_hdr *)a)->seq == ((const struct ct_hdr *)b)->seq;
+	return ((const struct bench_obj *)a)->seq == ((const struct bench_obj *)b)->seq;
 }
 
 static bool hs_put(struct ck_hs_box *m, struct ck_item *it)
@@ -299,7 +299,7 @@ static void *hs_setup(unsigned owner)
 	for (uint64_t k = 0; k < CT_MAP_RANGE; k++) {
 		if (!CT_MAP_PRELOADED(k))
 			continue;
-		if (!hs_put(m, ct_alloc(sizeof(struct ck_item), owner, k)))
+		if (!hs_put(m, bench_obj_new(sizeof(struct ck_item), owner, k)))
 			abort();
 	}
 	return m;
@@ -311,17 +311,17 @@ static void hs_run(struct ct_thread *t)
 	struct ck_ctx *c = t->ctx;
 	CT_MAP_OPS(t, {
 		ck_epoch_begin(c->rec, NULL);
-		struct ct_hdr probe = {.seq = key_};
+		struct bench_obj probe = {.seq = key_};
 		struct ck_item *it = ck_hs_get(&m->hs, ct_hash(key_, CT_SEED), &probe);
 		h_ = it ? &it->h : NULL;
 		ct_map_found(h_, key_);
 		ck_epoch_end(c->rec, NULL);
 	}, {
-		struct ck_item *it = ct_alloc(sizeof *it, t->owner, key_);
+		struct ck_item *it = bench_obj_new(sizeof *it, t->owner, key_);
 		if (!hs_put(m, it))
-			ct_free(&it->h); /* present: never published */
+			bench_obj_free(&it->h); /* present: never published */
 	}, {
-		struct ct_hdr probe = {.seq = key_};
+		struct bench_obj probe = {.seq = key_};
 		pthread_mutex_lock(&m->lock);
 		struct ck_item *it = ck_hs_remove(&m->hs, ct_hash(key_, CT_SEED), &probe);
 		pthread_mutex_unlock(&m->lock);
@@ -337,7 +337,7 @@ static void hs_teardown(void *obj)
 	ck_hs_iterator_t iter = CK_HS_ITERATOR_INITIALIZER;
 	void *p;
 	while (ck_hs_next(&m->hs, &iter, &p))
-		ct_free(&((struct ck_item *)p)->h);
+		bench_obj_free(&((struct ck_item *)p)->h);
 	ck_epoch_barrier(&ck_driver_rec[2]);
 	ck_hs_destroy(&m->hs);
 	ck_epoch_barrier(&ck_driver_rec[2]);

@@ -15,7 +15,7 @@
 #include "containers.h"
 
 struct lk_item {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct lk_item *next;
 };
 
@@ -45,7 +45,7 @@ static void lk_thread_fini(struct ct_thread *t)
 {
 	for (struct lk_item *it = t->ctx, *next; it != NULL; it = next) {
 		next = it->next;
-		ct_free(&it->h);
+		bench_obj_free(&it->h);
 	}
 }
 
@@ -62,7 +62,7 @@ static struct lk_item *lk_pop_head(struct lk_list *l)
 	return it;
 }
 
-static struct ct_hdr *lk_hdr(struct lk_item *it)
+static struct bench_obj *lk_hdr(struct lk_item *it)
 {
 	return it != NULL ? &it->h : NULL;
 }
@@ -72,7 +72,7 @@ static void lk_queue_run(struct ct_thread *t)
 	struct lk_list *l = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct lk_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct lk_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			it->next = NULL;
 			pthread_mutex_lock(&l->lock);
 			if (l->tail != NULL)
@@ -83,7 +83,7 @@ static void lk_queue_run(struct ct_thread *t)
 			pthread_mutex_unlock(&l->lock);
 		});
 	} else {
-		CT_CONSUME(t, h_ = lk_hdr(lk_pop_head(l)), ct_free(h_));
+		CT_CONSUME(t, h_ = lk_hdr(lk_pop_head(l)), bench_obj_free(h_));
 	}
 }
 
@@ -91,7 +91,7 @@ static void lk_list_teardown(void *obj)
 {
 	struct lk_list *l = obj;
 	for (struct lk_item *it; (it = lk_pop_head(l)) != NULL;)
-		ct_free(&it->h);
+		bench_obj_free(&it->h);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
@@ -116,7 +116,7 @@ static void lk_stack_run(struct ct_thread *t)
 		if (it != NULL)
 			*pool = it->next;
 		else
-			it = ct_alloc(sizeof *it, t->owner, 0);
+			it = bench_obj_new(sizeof *it, t->owner, 0);
 		pthread_mutex_lock(&l->lock);
 		it->next = l->head;
 		l->head = it;
@@ -173,7 +173,7 @@ static void *lk_map_setup(unsigned owner)
 	if (m == NULL || pthread_rwlock_init(&m->lock, NULL) != 0)
 		abort();
 	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && !lk_map_insert(m, ct_alloc(sizeof(struct lk_item), owner, k)))
+		if (CT_MAP_PRELOADED(k) && !lk_map_insert(m, bench_obj_new(sizeof(struct lk_item), owner, k)))
 			abort();
 	return m;
 }
@@ -188,9 +188,9 @@ static void lk_map_run(struct ct_thread *t)
 		ct_map_found(h_, key_);
 		pthread_rwlock_unlock(&m->lock);
 	}, {
-		struct lk_item *it = ct_alloc(sizeof *it, t->owner, key_);
+		struct lk_item *it = bench_obj_new(sizeof *it, t->owner, key_);
 		if (!lk_map_insert(m, it))
-			ct_free(&it->h);
+			bench_obj_free(&it->h);
 	}, {
 		pthread_rwlock_wrlock(&m->lock);
 		struct lk_item **p = lk_slot(m, key_);
@@ -199,7 +199,7 @@ static void lk_map_run(struct ct_thread *t)
 			*p = it->next;
 		pthread_rwlock_unlock(&m->lock);
 		if (it != NULL)
-			ct_free(&it->h);
+			bench_obj_free(&it->h);
 	});
 }
 
@@ -209,7 +209,7 @@ static void lk_map_teardown(void *obj)
 	for (size_t b = 0; b < CT_MAP_BUCKETS; b++)
 		for (struct lk_item *it = m->bucket[b], *next; it != NULL; it = next) {
 			next = it->next;
-			ct_free(&it->h);
+			bench_obj_free(&it->h);
 		}
 	pthread_rwlock_destroy(&m->lock);
 	free(m);

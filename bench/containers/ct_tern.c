@@ -30,13 +30,13 @@
 /* ---- queue ---- */
 
 struct tq_item {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct tern_queue_node node;
 };
 
 static void tq_free(struct tern_queue_node *n)
 {
-	ct_free(&tern_queue_entry(n, struct tq_item, node)->h);
+	bench_obj_free(&tern_queue_entry(n, struct tq_item, node)->h);
 }
 
 static void *tq_setup(unsigned owner)
@@ -61,7 +61,7 @@ static void tq_run(struct ct_thread *t)
 	tern_queue_t *q = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct tq_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct tq_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			tern_queue_enqueue(q, &it->node);
 		});
 	} else {
@@ -100,7 +100,7 @@ const struct ct_impl ct_tern_queue = {
 /* ---- stack ---- */
 
 struct ts_node {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct tern_stack_node link;
 	struct ts_node *pool_next;
 };
@@ -147,7 +147,7 @@ static struct ts_node *ts_get(struct ts_pool *p, unsigned owner)
 	}
 	struct ts_node *n = p->ready;
 	if (n == NULL)
-		return ct_alloc(sizeof *n, owner, 0);
+		return bench_obj_new(sizeof *n, owner, 0);
 	p->ready = n->pool_next;
 	return n;
 }
@@ -190,7 +190,7 @@ static void ts_free_list(struct ts_node *n)
 {
 	while (n != NULL) {
 		struct ts_node *next = n->pool_next;
-		ct_free(&n->h);
+		bench_obj_free(&n->h);
 		n = next;
 	}
 }
@@ -208,7 +208,7 @@ static void ts_thread_fini(struct ct_thread *t)
 
 static void ts_destroy_node(struct tern_stack_node *n)
 {
-	ct_free(&tern_stack_entry(n, struct ts_node, link)->h);
+	bench_obj_free(&tern_stack_entry(n, struct ts_node, link)->h);
 }
 
 static void ts_teardown(void *obj)
@@ -233,7 +233,7 @@ const struct ct_impl ct_tern_stack = {
 /* ---- map: run-time form ---- */
 
 struct tm_node {
-	struct ct_hdr h; /* h.seq is the key */
+	struct bench_obj h; /* h.seq is the key */
 	tern_map_node_t node;
 };
 
@@ -262,7 +262,7 @@ static const void *tm_key(const struct tern_map_node *n, void *ctx)
 
 static void tm_destroy(struct tern_map_node *n)
 {
-	ct_free(&tm_of(n)->h);
+	bench_obj_free(&tm_of(n)->h);
 }
 
 static const struct tern_map_ops tm_ops = {tm_hash, tm_equal, tm_key, tm_destroy, NULL};
@@ -274,7 +274,7 @@ static void *tm_setup(unsigned owner)
 		abort();
 	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
 		if (CT_MAP_PRELOADED(k) &&
-		    tern_map_insert(m, &((struct tm_node *)ct_alloc(sizeof(struct tm_node), owner, k))->node) != 0)
+		    tern_map_insert(m, &((struct tm_node *)bench_obj_new(sizeof(struct tm_node), owner, k))->node) != 0)
 			abort();
 	if (tern_map_resize(m, CT_MAP_BUCKETS) != 0)
 		abort();
@@ -291,9 +291,9 @@ static void tm_run(struct ct_thread *t)
 		ct_map_found(h_, key_);
 		tern_epoch_unpin();
 	}, {
-		struct tm_node *n = ct_alloc(sizeof *n, t->owner, key_);
+		struct tm_node *n = bench_obj_new(sizeof *n, t->owner, key_);
 		if (tern_map_insert(m, &n->node) != 0)
-			ct_free(&n->h); /* EEXIST: never published */
+			bench_obj_free(&n->h); /* EEXIST: never published */
 	}, tern_map_remove(m, &key_));
 }
 
@@ -320,7 +320,7 @@ const struct ct_impl ct_tern_map = {
 
 static void tt_destroy(struct tm_node *n)
 {
-	ct_free(&n->h);
+	bench_obj_free(&n->h);
 }
 
 TERN_MAP_DEFINE(ct_tmap, struct tm_node, node, uint64_t, h.seq, tt_destroy);
@@ -331,7 +331,7 @@ static void *tt_setup(unsigned owner)
 	if (m == NULL || ct_tmap_init(m, NULL, CT_SEED) != 0)
 		abort();
 	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && ct_tmap_insert(m, ct_alloc(sizeof(struct tm_node), owner, k)) != 0)
+		if (CT_MAP_PRELOADED(k) && ct_tmap_insert(m, bench_obj_new(sizeof(struct tm_node), owner, k)) != 0)
 			abort();
 	if (ct_tmap_resize(m, CT_MAP_BUCKETS) != 0)
 		abort();
@@ -348,9 +348,9 @@ static void tt_run(struct ct_thread *t)
 		ct_map_found(h_, key_);
 		tern_epoch_unpin();
 	}, {
-		struct tm_node *n = ct_alloc(sizeof *n, t->owner, key_);
+		struct tm_node *n = bench_obj_new(sizeof *n, t->owner, key_);
 		if (ct_tmap_insert(m, n) != 0)
-			ct_free(&n->h);
+			bench_obj_free(&n->h);
 	}, ct_tmap_remove(m, key_));
 }
 
@@ -388,7 +388,7 @@ static void *tc_setup(unsigned owner)
 	if (m == NULL || ct_tcmap_init(m, NULL, CT_SEED) != 0)
 		abort();
 	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && ct_tcmap_insert(m, ct_alloc(sizeof(struct tm_node), owner, k)) != 0)
+		if (CT_MAP_PRELOADED(k) && ct_tcmap_insert(m, bench_obj_new(sizeof(struct tm_node), owner, k)) != 0)
 			abort();
 	if (ct_tcmap_resize(m, CT_MAP_BUCKETS) != 0)
 		abort();
@@ -405,9 +405,9 @@ static void tc_run(struct ct_thread *t)
 		ct_map_found(h_, key_);
 		tern_epoch_unpin();
 	}, {
-		struct tm_node *n = ct_alloc(sizeof *n, t->owner, key_);
+		struct tm_node *n = bench_obj_new(sizeof *n, t->owner, key_);
 		if (ct_tcmap_insert(m, n) != 0)
-			ct_free(&n->h);
+			bench_obj_free(&n->h);
 	}, ct_tcmap_remove(m, key_));
 }
 

@@ -81,7 +81,7 @@ static void urcu_drain(void)
 	.helper_cpu_ns = urcu_helper_cpu
 
 struct urcu_item {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct rcu_head rh;
 	union {
 		struct cds_lfq_node_rcu lfq;
@@ -95,10 +95,10 @@ struct urcu_item {
 
 static void urcu_free_cb(struct rcu_head *rh)
 {
-	ct_free(&URCU_OF(rh, rh)->h);
+	bench_obj_free(&URCU_OF(rh, rh)->h);
 }
 
-static void urcu_retire(struct ct_hdr *h)
+static void urcu_retire(struct bench_obj *h)
 {
 	urcu_memb_call_rcu(&((struct urcu_item *)(void *)h)->rh, urcu_free_cb);
 }
@@ -121,7 +121,7 @@ static void lfq_run(struct ct_thread *t)
 	struct cds_lfq_queue_rcu *q = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct urcu_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			cds_lfq_node_init_rcu(&it->u.lfq);
 			urcu_memb_read_lock();
 			cds_lfq_enqueue_rcu(q, &it->u.lfq);
@@ -190,7 +190,7 @@ static void wfcq_run(struct ct_thread *t)
 	struct wfcq *q = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct urcu_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			cds_wfcq_node_init(&it->u.wfcq);
 			cds_wfcq_enqueue(&q->head, &q->tail, &it->u.wfcq);
 		});
@@ -198,7 +198,7 @@ static void wfcq_run(struct ct_thread *t)
 		CT_CONSUME(t, {
 			struct cds_wfcq_node *n = cds_wfcq_dequeue_blocking(&q->head, &q->tail);
 			h_ = n ? &URCU_OF(n, u.wfcq)->h : NULL;
-		}, ct_free(h_));
+		}, bench_obj_free(h_));
 	}
 }
 
@@ -206,7 +206,7 @@ static void wfcq_teardown(void *obj)
 {
 	struct wfcq *q = obj;
 	for (struct cds_wfcq_node *n; (n = cds_wfcq_dequeue_blocking(&q->head, &q->tail)) != NULL;)
-		ct_free(&URCU_OF(n, u.wfcq)->h);
+		bench_obj_free(&URCU_OF(n, u.wfcq)->h);
 	cds_wfcq_destroy(&q->head, &q->tail);
 	free(q);
 }
@@ -240,7 +240,7 @@ static void lfs_run(struct ct_thread *t)
 {
 	struct cds_lfs_stack *s = t->row->obj;
 	CT_PUSH_POP(t, {
-		struct urcu_item *it = ct_alloc(sizeof *it, t->owner, 0);
+		struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, 0);
 		cds_lfs_node_init(&it->u.lfs);
 		cds_lfs_push(s, &it->u.lfs);
 	}, {
@@ -283,7 +283,7 @@ static void lfsm_run(struct ct_thread *t)
 		if (it != NULL)
 			*pool = it->pool_next;
 		else
-			it = ct_alloc(sizeof *it, t->owner, 0);
+			it = bench_obj_new(sizeof *it, t->owner, 0);
 		cds_lfs_node_init(&it->u.lfs);
 		cds_lfs_push(s, &it->u.lfs);
 	}, {
@@ -300,7 +300,7 @@ static void lfsm_thread_fini(struct ct_thread *t)
 {
 	for (struct urcu_item *it = t->ctx, *next; it != NULL; it = next) {
 		next = it->pool_next;
-		ct_free(&it->h);
+		bench_obj_free(&it->h);
 	}
 	urcu_thread_fini(t);
 }
@@ -342,7 +342,7 @@ static void *lfht_setup(unsigned owner)
 	if (ht == NULL)
 		abort();
 	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && !lfht_add(ht, ct_alloc(sizeof(struct urcu_item), owner, k)))
+		if (CT_MAP_PRELOADED(k) && !lfht_add(ht, bench_obj_new(sizeof(struct urcu_item), owner, k)))
 			abort();
 	return ht;
 }
@@ -359,9 +359,9 @@ static void lfht_run(struct ct_thread *t)
 		ct_map_found(h_, key_);
 		urcu_memb_read_unlock();
 	}, {
-		struct urcu_item *it = ct_alloc(sizeof *it, t->owner, key_);
+		struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, key_);
 		if (!lfht_add(ht, it))
-			ct_free(&it->h); /* present: never published */
+			bench_obj_free(&it->h); /* present: never published */
 	}, {
 		struct cds_lfht_iter iter;
 		urcu_memb_read_lock();
