@@ -95,6 +95,7 @@ struct ck_item {
 	struct ck_item *pool_next;
 };
 #define CK_OF(ptr, member) ((struct ck_item *)(void *)((char *)(ptr) - offsetof(struct ck_item, member)))
+#define CK_POOL_NEXT offsetof(struct ck_item, pool_next)
 
 static void ck_free_cb(ck_epoch_entry_t *e)
 {
@@ -173,7 +174,7 @@ const struct ct_impl ct_ck_fifo = {
 static void *stack_setup(unsigned owner)
 {
 	(void)owner;
-	ck_driver_init(1);
+	ck_driver_init(1); /* the stack needs no epoch: its threads' records go unused */
 	ck_stack_t *s = aligned_alloc(16, 64);
 	if (s == NULL)
 		abort();
@@ -186,29 +187,17 @@ static void stack_run(struct ct_thread *t)
 	ck_stack_t *s = t->row->obj;
 	struct ck_ctx *c = t->ctx;
 	CT_PUSH_POP(t, {
-		struct ck_item *it = c->pool;
-		if (it != NULL)
-			c->pool = it->pool_next;
-		else
-			it = bench_obj_new(sizeof *it, t->owner, 0);
+		struct ck_item *it = ct_pool_get(&c->pool, CK_POOL_NEXT, sizeof *it, t->owner);
 		ck_stack_push_mpmc(s, &it->u.se);
 	}, {
 		ck_stack_entry_t *e = ck_stack_pop_mpmc(s);
 		h_ = e ? &CK_OF(e, u.se)->h : NULL;
-	}, {
-		struct ck_item *it = CK_OF(h_, h);
-		it->pool_next = c->pool;
-		c->pool = it;
-	});
+	}, ct_pool_put(&c->pool, CK_OF(h_, h), CK_POOL_NEXT));
 }
 
 static void stack_thread_fini(struct ct_thread *t)
 {
-	struct ck_ctx *c = t->ctx;
-	for (struct ck_item *it = c->pool, *next; it != NULL; it = next) {
-		next = it->pool_next;
-		bench_obj_free(&it->h);
-	}
+	ct_pool_free(((struct ck_ctx *)t->ctx)->pool, CK_POOL_NEXT);
 	ck_thread_fini(t);
 }
 
@@ -296,12 +285,7 @@ static void *hs_setup(unsigned owner)
 	    !ck_hs_init(&m->hs, CK_HS_MODE_OBJECT | CK_HS_MODE_SPMC | CK_HS_MODE_DELETE, hs_hash, hs_compare,
 			&hs_allocator, CT_MAP_RANGE, CT_SEED))
 		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++) {
-		if (!CT_MAP_PRELOADED(k))
-			continue;
-		if (!hs_put(m, bench_obj_new(sizeof(struct ck_item), owner, k)))
-			abort();
-	}
+	CT_MAP_PRELOAD(owner, struct ck_item, hs_put(m, n_));
 	return m;
 }
 

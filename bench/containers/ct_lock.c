@@ -41,12 +41,11 @@ static void *lk_thread_init(struct ct_thread *t)
 	return NULL; /* the stack's free list */
 }
 
+#define LK_NEXT offsetof(struct lk_item, next)
+
 static void lk_thread_fini(struct ct_thread *t)
 {
-	for (struct lk_item *it = t->ctx, *next; it != NULL; it = next) {
-		next = it->next;
-		bench_obj_free(&it->h);
-	}
+	ct_pool_free(t->ctx, LK_NEXT);
 }
 
 static struct lk_item *lk_pop_head(struct lk_list *l)
@@ -110,22 +109,13 @@ const struct ct_impl ct_lock_queue = {
 static void lk_stack_run(struct ct_thread *t)
 {
 	struct lk_list *l = t->row->obj;
-	struct lk_item **pool = (struct lk_item **)&t->ctx;
 	CT_PUSH_POP(t, {
-		struct lk_item *it = *pool;
-		if (it != NULL)
-			*pool = it->next;
-		else
-			it = bench_obj_new(sizeof *it, t->owner, 0);
+		struct lk_item *it = ct_pool_get(&t->ctx, LK_NEXT, sizeof *it, t->owner);
 		pthread_mutex_lock(&l->lock);
 		it->next = l->head;
 		l->head = it;
 		pthread_mutex_unlock(&l->lock);
-	}, h_ = lk_hdr(lk_pop_head(l)), {
-		struct lk_item *it = (struct lk_item *)(void *)h_;
-		it->next = *pool;
-		*pool = it;
-	});
+	}, h_ = lk_hdr(lk_pop_head(l)), ct_pool_put(&t->ctx, (struct lk_item *)(void *)h_, LK_NEXT));
 }
 
 const struct ct_impl ct_lock_stack = {
@@ -172,9 +162,7 @@ static void *lk_map_setup(unsigned owner)
 	struct lk_map *m = calloc(1, sizeof *m);
 	if (m == NULL || pthread_rwlock_init(&m->lock, NULL) != 0)
 		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && !lk_map_insert(m, bench_obj_new(sizeof(struct lk_item), owner, k)))
-			abort();
+	CT_MAP_PRELOAD(owner, struct lk_item, lk_map_insert(m, n_));
 	return m;
 }
 
@@ -207,10 +195,7 @@ static void lk_map_teardown(void *obj)
 {
 	struct lk_map *m = obj;
 	for (size_t b = 0; b < CT_MAP_BUCKETS; b++)
-		for (struct lk_item *it = m->bucket[b], *next; it != NULL; it = next) {
-			next = it->next;
-			bench_obj_free(&it->h);
-		}
+		ct_pool_free(m->bucket[b], LK_NEXT);
 	pthread_rwlock_destroy(&m->lock);
 	free(m);
 }

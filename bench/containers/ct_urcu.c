@@ -92,6 +92,13 @@ struct urcu_item {
 	struct urcu_item *pool_next;
 };
 #define URCU_OF(ptr, member) ((struct urcu_item *)(void *)((char *)(ptr) - offsetof(struct urcu_item, member)))
+/* The header (first) of the item whose `member` node n is, or NULL. */
+static inline struct bench_obj *urcu_hdr(void *n, size_t off)
+{
+	return n != NULL ? (struct bench_obj *)(void *)((char *)n - off) : NULL;
+}
+#define URCU_HDR(n, member) urcu_hdr((n), offsetof(struct urcu_item, member))
+#define URCU_POOL_NEXT offsetof(struct urcu_item, pool_next)
 
 static void urcu_free_cb(struct rcu_head *rh)
 {
@@ -116,6 +123,15 @@ static void *lfq_setup(unsigned owner)
 	return q;
 }
 
+/* Dequeues under rcu_read_lock, as documented; => the item's header or NULL. */
+static struct bench_obj *lfq_take(struct cds_lfq_queue_rcu *q)
+{
+	urcu_memb_read_lock();
+	struct cds_lfq_node_rcu *n = cds_lfq_dequeue_rcu(q);
+	urcu_memb_read_unlock();
+	return URCU_HDR(n, u.lfq);
+}
+
 static void lfq_run(struct ct_thread *t)
 {
 	struct cds_lfq_queue_rcu *q = t->row->obj;
@@ -128,26 +144,15 @@ static void lfq_run(struct ct_thread *t)
 			urcu_memb_read_unlock();
 		});
 	} else {
-		CT_CONSUME(t, {
-			urcu_memb_read_lock();
-			struct cds_lfq_node_rcu *n = cds_lfq_dequeue_rcu(q);
-			urcu_memb_read_unlock();
-			h_ = n ? &URCU_OF(n, u.lfq)->h : NULL;
-		}, urcu_retire(h_));
+		CT_CONSUME(t, h_ = lfq_take(q), urcu_retire(h_));
 	}
 }
 
 static void lfq_teardown(void *obj)
 {
 	struct cds_lfq_queue_rcu *q = obj;
-	for (struct cds_lfq_node_rcu *n;;) {
-		urcu_memb_read_lock();
-		n = cds_lfq_dequeue_rcu(q);
-		urcu_memb_read_unlock();
-		if (n == NULL)
-			break;
-		urcu_retire(&URCU_OF(n, u.lfq)->h);
-	}
+	for (struct bench_obj *h; (h = lfq_take(q)) != NULL;)
+		urcu_retire(h);
 	if (cds_lfq_destroy_rcu(q) != 0)
 		abort();
 	urcu_drain();
@@ -195,10 +200,7 @@ static void wfcq_run(struct ct_thread *t)
 			cds_wfcq_enqueue(&q->head, &q->tail, &it->u.wfcq);
 		});
 	} else {
-		CT_CONSUME(t, {
-			struct cds_wfcq_node *n = cds_wfcq_dequeue_blocking(&q->head, &q->tail);
-			h_ = n ? &URCU_OF(n, u.wfcq)->h : NULL;
-		}, bench_obj_free(h_));
+		CT_CONSUME(t, h_ = URCU_HDR(cds_wfcq_dequeue_blocking(&q->head, &q->tail), u.wfcq), bench_obj_free(h_));
 	}
 }
 
@@ -247,7 +249,7 @@ static void lfs_run(struct ct_thread *t)
 		urcu_memb_read_lock();
 		struct cds_lfs_node *n = __cds_lfs_pop(s);
 		urcu_memb_read_unlock();
-		h_ = n ? &URCU_OF(n, u.lfs)->h : NULL;
+		h_ = URCU_HDR(n, u.lfs);
 	}, urcu_retire(h_));
 }
 
@@ -277,31 +279,16 @@ const struct ct_impl ct_urcu_lfs = {
 static void lfsm_run(struct ct_thread *t)
 {
 	struct cds_lfs_stack *s = t->row->obj;
-	struct urcu_item **pool = (struct urcu_item **)&t->ctx;
 	CT_PUSH_POP(t, {
-		struct urcu_item *it = *pool;
-		if (it != NULL)
-			*pool = it->pool_next;
-		else
-			it = bench_obj_new(sizeof *it, t->owner, 0);
+		struct urcu_item *it = ct_pool_get(&t->ctx, URCU_POOL_NEXT, sizeof *it, t->owner);
 		cds_lfs_node_init(&it->u.lfs);
 		cds_lfs_push(s, &it->u.lfs);
-	}, {
-		struct cds_lfs_node *n = cds_lfs_pop_blocking(s);
-		h_ = n ? &URCU_OF(n, u.lfs)->h : NULL;
-	}, {
-		struct urcu_item *it = (struct urcu_item *)(void *)h_;
-		it->pool_next = *pool;
-		*pool = it;
-	});
+	}, h_ = URCU_HDR(cds_lfs_pop_blocking(s), u.lfs), ct_pool_put(&t->ctx, URCU_OF(h_, h), URCU_POOL_NEXT));
 }
 
 static void lfsm_thread_fini(struct ct_thread *t)
 {
-	for (struct urcu_item *it = t->ctx, *next; it != NULL; it = next) {
-		next = it->pool_next;
-		bench_obj_free(&it->h);
-	}
+	ct_pool_free(t->ctx, URCU_POOL_NEXT);
 	urcu_thread_fini(t);
 }
 
@@ -341,9 +328,7 @@ static void *lfht_setup(unsigned owner)
 						  &urcu_memb_flavor, NULL);
 	if (ht == NULL)
 		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && !lfht_add(ht, bench_obj_new(sizeof(struct urcu_item), owner, k)))
-			abort();
+	CT_MAP_PRELOAD(owner, struct urcu_item, lfht_add(ht, n_));
 	return ht;
 }
 
