@@ -35,6 +35,15 @@ enum ct_kind { CT_QUEUE, CT_STACK, CT_MAP };
 enum ct_role { CT_PRODUCER, CT_CONSUMER, CT_WORKER };
 enum ct_mix { CT_MIX_UPDATE, CT_MIX_READ }; /* map: 90/5/5, or lookups only */
 
+/* => size zeroed bytes (aligned to `align` unless 0); aborts when out of memory. */
+static inline void *ct_xalloc(size_t align, size_t size)
+{
+	void *p = align ? aligned_alloc(align, size) : malloc(size);
+	if (p == NULL)
+		abort();
+	return memset(p, 0, size);
+}
+
 /*
  * A per-thread free list of nodes (popped nodes reused at once), linked
  * through the pointer at byte offset `off` of each node: take one (or a new

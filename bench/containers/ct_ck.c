@@ -105,9 +105,7 @@ static void ck_free_cb(ck_epoch_entry_t *e)
 static void *fifo_setup(unsigned owner)
 {
 	ck_driver_init(0);
-	ck_fifo_mpmc_t *q = aligned_alloc(64, sizeof *q);
-	if (q == NULL)
-		abort();
+	ck_fifo_mpmc_t *q = ct_xalloc(64, sizeof *q);
 	struct ck_item *stub = bench_obj_new(sizeof *stub, owner, 0); /* malloc: 16-byte aligned */
 	ck_fifo_mpmc_init(q, &stub->u.fe);
 	return q;
@@ -158,15 +156,10 @@ static void fifo_teardown(void *obj)
 }
 
 const struct ct_impl ct_ck_fifo = {
-	.name = "ck_fifo_mpmc",
-	.kind = CT_QUEUE,
-	.config = "ck_fifo_mpmc enqueue/dequeue inside ck_epoch_begin/end; garbage stubs freed with "
-		  "ck_epoch_call (poll every 64)",
-	.setup = fifo_setup,
-	.thread_init = ck_thread_init,
-	.run = fifo_run,
-	.thread_fini = ck_thread_fini,
-	.teardown = fifo_teardown,
+	.name = "ck_fifo_mpmc", .kind = CT_QUEUE, .setup = fifo_setup, .thread_init = ck_thread_init,
+	.run = fifo_run, .thread_fini = ck_thread_fini, .teardown = fifo_teardown,
+	.config = "ck_fifo_mpmc enqueue/dequeue inside ck_epoch_begin/end; garbage stubs freed with ck_epoch_call "
+		  "(poll every 64)",
 };
 
 /* ---- ck_stack (mpmc) ---- */
@@ -175,9 +168,7 @@ static void *stack_setup(unsigned owner)
 {
 	(void)owner;
 	ck_driver_init(1); /* the stack needs no epoch: its threads' records go unused */
-	ck_stack_t *s = aligned_alloc(16, 64);
-	if (s == NULL)
-		abort();
+	ck_stack_t *s = ct_xalloc(16, 64);
 	ck_stack_init(s);
 	return s;
 }
@@ -209,15 +200,10 @@ static void stack_teardown(void *obj)
 }
 
 const struct ct_impl ct_ck_stack = {
-	.name = "ck_stack",
-	.kind = CT_STACK,
+	.name = "ck_stack", .kind = CT_STACK, .setup = stack_setup, .thread_init = ck_thread_init, .run = stack_run,
+	.thread_fini = stack_thread_fini, .teardown = stack_teardown,
 	.config = "ck_stack_push_mpmc/pop_mpmc (generation counter, CAS2); popped nodes recycled at once "
 		  "(per-thread free list, type-stable memory)",
-	.setup = stack_setup,
-	.thread_init = ck_thread_init,
-	.run = stack_run,
-	.thread_fini = stack_thread_fini,
-	.teardown = stack_teardown,
 };
 
 /* ---- ck_hs ---- */
@@ -280,8 +266,8 @@ static bool hs_put(struct ck_hs_box *m, struct ck_item *it)
 static void *hs_setup(unsigned owner)
 {
 	ck_driver_init(2);
-	struct ck_hs_box *m = malloc(sizeof *m);
-	if (m == NULL || pthread_mutex_init(&m->lock, NULL) != 0 ||
+	struct ck_hs_box *m = ct_xalloc(0, sizeof *m);
+	if (pthread_mutex_init(&m->lock, NULL) != 0 ||
 	    !ck_hs_init(&m->hs, CK_HS_MODE_OBJECT | CK_HS_MODE_SPMC | CK_HS_MODE_DELETE, hs_hash, hs_compare,
 			&hs_allocator, CT_MAP_RANGE, CT_SEED))
 		abort();
@@ -330,15 +316,10 @@ static void hs_teardown(void *obj)
 }
 
 const struct ct_impl ct_ck_hs = {
-	.name = "ck_hs",
-	.kind = CT_MAP,
+	.name = "ck_hs", .kind = CT_MAP, .setup = hs_setup, .thread_init = ck_thread_init, .run = hs_run,
+	.thread_fini = ck_thread_fini, .teardown = hs_teardown,
 	.config = "ck_hs OBJECT|SPMC|DELETE, 128 Ki slots, ct_hash (fmix64); writers under a pthread mutex, "
 		  "ck_hs_get inside ck_epoch_begin/end; removed entries and old tables freed with ck_epoch_call",
-	.setup = hs_setup,
-	.thread_init = ck_thread_init,
-	.run = hs_run,
-	.thread_fini = ck_thread_fini,
-	.teardown = hs_teardown,
 };
 
 static ck_epoch_t *ck_epoch_of(struct ct_thread *t)

@@ -29,8 +29,8 @@ struct lk_list {
 static void *lk_list_setup(unsigned owner)
 {
 	(void)owner;
-	struct lk_list *l = calloc(1, sizeof *l);
-	if (l == NULL || pthread_mutex_init(&l->lock, NULL) != 0)
+	struct lk_list *l = ct_xalloc(0, sizeof *l);
+	if (pthread_mutex_init(&l->lock, NULL) != 0)
 		abort();
 	return l;
 }
@@ -96,14 +96,9 @@ static void lk_list_teardown(void *obj)
 }
 
 const struct ct_impl ct_lock_queue = {
-	.name = "mutex-queue",
-	.kind = CT_QUEUE,
+	.name = "mutex-queue", .kind = CT_QUEUE, .setup = lk_list_setup, .thread_init = lk_thread_init,
+	.run = lk_queue_run, .thread_fini = lk_thread_fini, .teardown = lk_list_teardown,
 	.config = "linked FIFO under one pthread mutex; dequeued items freed at once",
-	.setup = lk_list_setup,
-	.thread_init = lk_thread_init,
-	.run = lk_queue_run,
-	.thread_fini = lk_thread_fini,
-	.teardown = lk_list_teardown,
 };
 
 static void lk_stack_run(struct ct_thread *t)
@@ -119,14 +114,9 @@ static void lk_stack_run(struct ct_thread *t)
 }
 
 const struct ct_impl ct_lock_stack = {
-	.name = "mutex-stack",
-	.kind = CT_STACK,
+	.name = "mutex-stack", .kind = CT_STACK, .setup = lk_list_setup, .thread_init = lk_thread_init,
+	.run = lk_stack_run, .thread_fini = lk_thread_fini, .teardown = lk_list_teardown,
 	.config = "linked LIFO under one pthread mutex; popped nodes reused at once",
-	.setup = lk_list_setup,
-	.thread_init = lk_thread_init,
-	.run = lk_stack_run,
-	.thread_fini = lk_thread_fini,
-	.teardown = lk_list_teardown,
 };
 
 /* ---- map ---- */
@@ -159,8 +149,8 @@ static bool lk_map_insert(struct lk_map *m, struct lk_item *it)
 
 static void *lk_map_setup(unsigned owner)
 {
-	struct lk_map *m = calloc(1, sizeof *m);
-	if (m == NULL || pthread_rwlock_init(&m->lock, NULL) != 0)
+	struct lk_map *m = ct_xalloc(0, sizeof *m);
+	if (pthread_rwlock_init(&m->lock, NULL) != 0)
 		abort();
 	CT_MAP_PRELOAD(owner, struct lk_item, lk_map_insert(m, n_));
 	return m;
@@ -201,13 +191,8 @@ static void lk_map_teardown(void *obj)
 }
 
 const struct ct_impl ct_lock_map = {
-	.name = "rwlock-map",
-	.kind = CT_MAP,
-	.config = "chained table, 64 Ki buckets, ct_hash (fmix64), one pthread_rwlock_t; removed nodes freed "
-		  "at once",
-	.setup = lk_map_setup,
-	.thread_init = lk_thread_init,
-	.run = lk_map_run,
-	.thread_fini = lk_thread_fini,
-	.teardown = lk_map_teardown,
+	.name = "rwlock-map", .kind = CT_MAP, .setup = lk_map_setup, .thread_init = lk_thread_init,
+	.run = lk_map_run, .thread_fini = lk_thread_fini, .teardown = lk_map_teardown,
+	.config = "chained table, 64 Ki buckets, ct_hash (fmix64), one pthread_rwlock_t; removed nodes freed at "
+		  "once",
 };

@@ -42,8 +42,8 @@ static void tq_free(struct tern_queue_node *n)
 static void *tq_setup(unsigned owner)
 {
 	(void)owner;
-	tern_queue_t *q = aligned_alloc(TERN_CACHELINE, sizeof *q);
-	if (q == NULL || tern_queue_init(q, NULL) != 0)
+	tern_queue_t *q = ct_xalloc(TERN_CACHELINE, sizeof *q);
+	if (tern_queue_init(q, NULL) != 0)
 		abort();
 	return q;
 }
@@ -86,15 +86,10 @@ static void tq_teardown(void *obj)
 }
 
 const struct ct_impl ct_tern_queue = {
-	.name = "tern_queue",
-	.kind = CT_QUEUE,
-	.config = "tern_queue_enqueue/dequeue (self-pinning); tern_queue_retire(n, free): freed after the "
-		  "queue lets go and a grace period",
-	.setup = tq_setup,
-	.thread_init = tern_thread_init,
-	.run = tq_run,
-	.thread_fini = tern_thread_fini,
-	.teardown = tq_teardown,
+	.name = "tern_queue", .kind = CT_QUEUE, .setup = tq_setup, .thread_init = tern_thread_init, .run = tq_run,
+	.thread_fini = tern_thread_fini, .teardown = tq_teardown,
+	.config = "tern_queue_enqueue/dequeue (self-pinning); tern_queue_retire(n, free): freed after the queue "
+		  "lets go and a grace period",
 };
 
 /* ---- stack ---- */
@@ -122,8 +117,8 @@ struct ts_pool {
 static void *ts_setup(unsigned owner)
 {
 	(void)owner;
-	tern_stack_t *s = malloc(sizeof *s);
-	if (s == NULL || tern_stack_init(s, NULL) != 0)
+	tern_stack_t *s = ct_xalloc(0, sizeof *s);
+	if (tern_stack_init(s, NULL) != 0)
 		abort();
 	return s;
 }
@@ -210,15 +205,10 @@ static void ts_teardown(void *obj)
 }
 
 const struct ct_impl ct_tern_stack = {
-	.name = "tern_stack",
-	.kind = CT_STACK,
+	.name = "tern_stack", .kind = CT_STACK, .setup = ts_setup, .thread_init = ts_thread_init, .run = ts_run,
+	.thread_fini = ts_thread_fini, .teardown = ts_teardown,
 	.config = "tern_stack_push/pop (pop self-pinning); popped nodes reused after a grace period "
 		  "(tern_stack_get_state per 64 pops, tern_stack_poll_state)",
-	.setup = ts_setup,
-	.thread_init = ts_thread_init,
-	.run = ts_run,
-	.thread_fini = ts_thread_fini,
-	.teardown = ts_teardown,
 };
 
 /* ---- maps ---- */
@@ -301,8 +291,8 @@ TERN_MAP_DEFINE_HASH(ct_tcmap, struct tm_node, node, uint64_t, h.seq, tt_destroy
 #define TM_ROW(var, M, nm, cfg)                                                                          \
 	static void *M##_setup(unsigned owner)                                                           \
 	{                                                                                                \
-		M##_t *m = malloc(sizeof *m);                                                            \
-		if (m == NULL || M##_init(m, NULL, CT_SEED) != 0)                                        \
+		M##_t *m = ct_xalloc(0, sizeof *m);                                                      \
+		if (M##_init(m, NULL, CT_SEED) != 0)                                                     \
 			abort();                                                                         \
 		CT_MAP_PRELOAD(owner, struct tm_node, M##_insert(m, n_) == 0);                           \
 		if (M##_resize(m, CT_MAP_BUCKETS) != 0)                                                  \

@@ -116,9 +116,7 @@ static void *lfq_setup(unsigned owner)
 {
 	(void)owner;
 	urcu_driver();
-	struct cds_lfq_queue_rcu *q = malloc(sizeof *q);
-	if (q == NULL)
-		abort();
+	struct cds_lfq_queue_rcu *q = ct_xalloc(0, sizeof *q);
 	cds_lfq_init_rcu(q, urcu_memb_call_rcu);
 	return q;
 }
@@ -160,15 +158,10 @@ static void lfq_teardown(void *obj)
 }
 
 const struct ct_impl ct_urcu_lfq = {
-	.name = "urcu-lfq",
-	.kind = CT_QUEUE,
-	.config = "cds_lfq (rculfqueue), urcu-memb, _LGPL_SOURCE; enqueue/dequeue under rcu_read_lock; "
-		  "dequeued items freed with call_rcu",
-	.setup = lfq_setup,
-	.run = lfq_run,
-	.teardown = lfq_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
+	.name = "urcu-lfq", .kind = CT_QUEUE, .setup = lfq_setup, .run = lfq_run, .teardown = lfq_teardown,
+	.thread_fini = urcu_thread_fini, URCU_ROW,
+	.config = "cds_lfq (rculfqueue), urcu-memb, _LGPL_SOURCE; enqueue/dequeue under rcu_read_lock; dequeued "
+		  "items freed with call_rcu",
 };
 
 /* ---- cds_wfcq ---- */
@@ -183,9 +176,7 @@ static void *wfcq_setup(unsigned owner)
 {
 	(void)owner;
 	urcu_driver();
-	struct wfcq *q = aligned_alloc(64, sizeof *q);
-	if (q == NULL)
-		abort();
+	struct wfcq *q = ct_xalloc(64, sizeof *q);
 	cds_wfcq_init(&q->head, &q->tail);
 	return q;
 }
@@ -214,15 +205,10 @@ static void wfcq_teardown(void *obj)
 }
 
 const struct ct_impl ct_urcu_wfcq = {
-	.name = "urcu-wfcq",
-	.kind = CT_QUEUE,
+	.name = "urcu-wfcq", .kind = CT_QUEUE, .setup = wfcq_setup, .run = wfcq_run, .teardown = wfcq_teardown,
+	.thread_fini = urcu_thread_fini, URCU_ROW,
 	.config = "cds_wfcq (wfcqueue), _LGPL_SOURCE; wait-free enqueue, cds_wfcq_dequeue_blocking (dequeue "
 		  "mutex); dequeued items freed at once (no reader left)",
-	.setup = wfcq_setup,
-	.run = wfcq_run,
-	.teardown = wfcq_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
 };
 
 /* ---- cds_lfs ---- */
@@ -231,9 +217,7 @@ static void *lfs_setup(unsigned owner)
 {
 	(void)owner;
 	urcu_driver();
-	struct cds_lfs_stack *s = malloc(sizeof *s);
-	if (s == NULL)
-		abort();
+	struct cds_lfs_stack *s = ct_xalloc(0, sizeof *s);
 	cds_lfs_init(s);
 	return s;
 }
@@ -264,15 +248,10 @@ static void lfs_teardown(void *obj)
 }
 
 const struct ct_impl ct_urcu_lfs = {
-	.name = "urcu-lfs",
-	.kind = CT_STACK,
-	.config = "cds_lfs (lfstack), urcu-memb, _LGPL_SOURCE; __cds_lfs_pop under rcu_read_lock; popped "
-		  "nodes freed with call_rcu, each push allocates",
-	.setup = lfs_setup,
-	.run = lfs_run,
-	.teardown = lfs_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
+	.name = "urcu-lfs", .kind = CT_STACK, .setup = lfs_setup, .run = lfs_run, .teardown = lfs_teardown,
+	.thread_fini = urcu_thread_fini, URCU_ROW,
+	.config = "cds_lfs (lfstack), urcu-memb, _LGPL_SOURCE; __cds_lfs_pop under rcu_read_lock; popped nodes "
+		  "freed with call_rcu, each push allocates",
 };
 
 /* The mutex variant: popped nodes are reused at once (a per-thread list). */
@@ -293,15 +272,10 @@ static void lfsm_thread_fini(struct ct_thread *t)
 }
 
 const struct ct_impl ct_urcu_lfs_mutex = {
-	.name = "urcu-lfs-mutex",
-	.kind = CT_STACK,
-	.config = "cds_lfs (lfstack), _LGPL_SOURCE; cds_lfs_pop_blocking (pop mutex); popped nodes reused at "
-		  "once (per-thread free list)",
-	.setup = lfs_setup,
-	.run = lfsm_run,
-	.teardown = lfs_teardown,
-	.thread_fini = lfsm_thread_fini,
-	URCU_ROW,
+	.name = "urcu-lfs-mutex", .kind = CT_STACK, .setup = lfs_setup, .run = lfsm_run, .teardown = lfs_teardown,
+	.thread_fini = lfsm_thread_fini, URCU_ROW,
+	.config = "cds_lfs (lfstack), _LGPL_SOURCE; cds_lfs_pop_blocking (pop mutex); popped nodes reused at once "
+		  "(per-thread free list)",
 };
 
 /* ---- cds_lfht ---- */
@@ -374,13 +348,8 @@ static void lfht_teardown(void *obj)
 }
 
 const struct ct_impl ct_urcu_lfht = {
-	.name = "urcu-lfht",
-	.kind = CT_MAP,
-	.config = "cds_lfht (rculfhash), urcu-memb, _LGPL_SOURCE, AUTO_RESIZE|ACCOUNTING, 64 Ki buckets, "
-		  "ct_hash (fmix64); ops under rcu_read_lock; removed nodes freed with call_rcu",
-	.setup = lfht_setup,
-	.run = lfht_run,
-	.teardown = lfht_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
+	.name = "urcu-lfht", .kind = CT_MAP, .setup = lfht_setup, .run = lfht_run, .teardown = lfht_teardown,
+	.thread_fini = urcu_thread_fini, URCU_ROW,
+	.config = "cds_lfht (rculfhash), urcu-memb, _LGPL_SOURCE, AUTO_RESIZE|ACCOUNTING, 64 Ki buckets, ct_hash "
+		  "(fmix64); ops under rcu_read_lock; removed nodes freed with call_rcu",
 };
