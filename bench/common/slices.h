@@ -65,7 +65,8 @@ static inline struct bench_ctr *bench_me(void)
 	return bench_ctr_mine != NULL ? bench_ctr_mine : bench_ctr_new();
 }
 
-/* Adds n to a counter of the calling thread (its only writer). */
+/* Adds n to a counter of the calling thread, its only writer (so a relaxed
+ * load of its own last store suffices); the store's order is the caller's. */
 static inline void bench_ctr_add(_Atomic uint64_t *c, uint64_t n, memory_order mo)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, mo);

@@ -5,67 +5,63 @@
  *
  * Scenario "throughput".  W writer threads (1 or 2) each loop: allocate a
  * 48-byte object, publish it into one shared slot by atomic exchange, defer
- * the old object (destructor: poison, free, count).  One reader thread
- * loops: pin, acquire load of the slot, check the object's magic, unpin.
- * One process per writer count (this binary with --child=slices: a writer
- * that 1-writer slices left idle would keep its garbage, ck_epoch's
- * per-record lists, and the heap would mix both configurations).  Every row
- * has its own persistent threads (W writers + 1 reader, registered once)
- * and the rows take turns in short slices (bench/common/slices.h): a slice
- * wakes one row's threads, the others stay blocked.  The slice first runs
+ * the old object (destructor: poison, free, count).  One reader loops: pin,
+ * acquire load of the slot, check the object's magic, unpin.  One process
+ * per writer count (this binary, --child=slices: a writer that 1-writer
+ * slices left idle would keep its garbage, ck_epoch's per-record lists, and
+ * the heap would mix both configurations).  Every row has its own
+ * persistent threads and the rows take turns in short slices
+ * (bench/common/slices.h), every row once per round in an order shuffled
+ * per round; --warmup rounds (1) are not counted.  A slice first runs
  * untimed, at least --warm-ms (5 ms) and until the row has destroyed as many
  * objects as it had pending when the slice began (at most --warm-max-ms,
  * 100 ms): what it left last time, cold in the cache after the other rows
- * ran, is gone and its steady state is back (without this, a row with more
+ * ran, is gone and its steady state is back (otherwise a row with more
  * pending garbage pays for the other rows' cache traffic).  Then --slice-ms
  * (15 ms) is measured from outside: each thread's writes, reads and CPU
- * clock at both ends of the window (extended until every thread ran), the
- * row's pending objects (allocated minus destroyed) every millisecond.  A
- * round runs every row once, in an order shuffled per round; --warmup rounds
- * (1) are not counted.  A row's garbage, and its last object (parked
- * between its slices), carry over from one of its slices to the next, so
- * each slice measures the row's steady state, and since the rows alternate
- * every few milliseconds they all see the same phases of the machine (on
- * the development VM one membarrier costs ~1.3 us for stretches of ~100 ms
- * and ~55 us in others).  liburcu's call_rcu workers are paused between
- * liburcu slices (rc_urcu.c).  Per (row, writer count) the table shows the
- * median over slices and the min-max, and the ratio to the best peer row two
- * ways: of the medians, and the median (and spread) of the per-round ratios
- * — a row's slice against the best peer's slice of the same round.  Peak
- * RSS cannot be told apart in one process: it comes from one --rss-ms
+ * clock, the library threads' CPU, and the row's pending objects (allocated
+ * minus destroyed) every millisecond.  A row's garbage, and its last object
+ * (parked between its slices), carry over to its next slice, so each slice
+ * measures the row's steady state, and since the rows alternate every few
+ * milliseconds they all see the same phases of the machine (on the
+ * development VM one membarrier costs ~1.3 us for stretches of ~100 ms and
+ * ~55 us in others).  liburcu's call_rcu workers are paused between liburcu
+ * slices (rc_urcu.c).  Per (row, writer count): the median over slices and
+ * the min-max, and the ratio to the best peer row (the fastest non-tern row)
+ * two ways: of the medians, and the median [p10-p90] of the per-round
+ * ratios (a row's slice against the best peer's slice of the same round).
+ * Peak RSS cannot be told apart in one process: it comes from one --rss-ms
  * (100 ms) slice of each row alone in a fresh process; --rss-ms=0 reports
- * the slice process's peak RSS on every row.  After the last slice every row
- * drains (every deferred object destroyed) and is checked: allocations ==
- * destructions, and no reader saw a destroyed object.
+ * the slice process's on every row.  After the last slice every row drains
+ * and is checked: allocations == destructions, no reader saw a destroyed
+ * object.
  *
- * Scenario "gp".  Grace-period latency: 1 or 2 readers loop pin, load,
- * check, unpin; one thread calls the library's synchronize in a loop (tern
- * tern_epoch_synchronize, liburcu-memb synchronize_rcu, ck_epoch
- * ck_epoch_synchronize), the rows interleaved in slices as above.  Median
- * microseconds per call over every call of the row (and p10-p90), the
- * min-max of the per-slice medians, the ratio to liburcu-memb (of the
- * medians, and per round).
+ * Scenario "gp".  1 or 2 readers loop as above; one thread calls the
+ * library's synchronize in a loop (tern_epoch_synchronize, liburcu-memb
+ * synchronize_rcu, ck_epoch_synchronize), the rows interleaved in slices in
+ * one process.  Median microseconds per call over every call of the row
+ * (and p10-p90), the min-max of the per-slice medians, the ratio to
+ * liburcu-memb (of the medians, and per round).
  *
- * Scenario "idle".  One writer and one reader keep deferring and reading;
- * a third thread defers --idle-objs objects (1,000) and sleeps --idle-ms
- * (200 ms).  Reported: how many of its objects were destroyed when it
- * started sleeping and when it woke.  Then it defers as many again and
- * blocks on a semaphore; half of --idle-ms later the driver thread calls
- * the library's barrier (tern_epoch_barrier, rcu_barrier, ck_epoch_barrier
- * on the driver's own record — ck_epoch has no call that reaches another
- * live thread's callbacks): how many of the blocked thread's objects were
- * destroyed before and after it, and how long it took.  One fresh process
- * per row and round.
+ * Scenario "idle".  One writer and one reader keep deferring and reading; a
+ * third thread defers --idle-objs objects (1,000) and sleeps --idle-ms (200
+ * ms): how many of its objects were destroyed when it started sleeping and
+ * when it woke.  Then it defers as many again and blocks on a semaphore;
+ * half of --idle-ms later the driver thread calls the library's barrier
+ * (tern_epoch_barrier, rcu_barrier, ck_epoch_barrier on the driver's own
+ * record — ck_epoch has no call that reaches another live thread's
+ * callbacks): the blocked thread's objects destroyed before and after it,
+ * and how long it took.  One fresh process (--child=idle) per row and round.
  *
- * --csv=PATH writes the throughput rows to PATH and, unless given
- * separately, the gp rows to PATH with "-gp" before ".csv" and the idle
- * rows with "-idle" (bench/results/reclaim.csv, reclaim-gp.csv,
- * reclaim-idle.csv).  The throughput CSV's columns: those of the earlier
- * process-per-run version, then mode (always "slice"), slice_ms,
+ * --help lists the options.  --csv=PATH writes the throughput rows to PATH
+ * and, unless given separately, the gp rows to PATH with "-gp" before ".csv"
+ * and the idle rows with "-idle" (bench/results/reclaim.csv, reclaim-gp.csv,
+ * reclaim-idle.csv).  The throughput CSV keeps the columns of the earlier
+ * process-per-run version, then: mode (now always "slice"), slice_ms,
  * all_cpu_ns_per_obj (writers + reader + the library's own threads),
  * best_peer, ratio_to_best_peer (of medians), paired_ratio_median /_min
  * /_max /_p10 /_p90 (per-round ratios to the best peer), the per-round
- * writer-CPU ratios and the median warm-up.
+ * writer-CPU ratios (peer/row) and the median warm-up.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -145,26 +141,17 @@ static void rc_parse(int argc, char **argv)
 	const char *scenarios = NULL;
 	const struct bench_opt table[] = {
 		BENCH_OPT_STR("scenarios", &scenarios, "throughput,gp,idle"),
-		BENCH_OPT_UINT("rounds", &O.rounds, "N"),
-		BENCH_OPT_UINT("warmup", &O.warmup, "N"),
-		BENCH_OPT_DOUBLE("slice-ms", &O.slice_ms, "M"),
-		BENCH_OPT_DOUBLE("warm-ms", &O.warm_ms, "M"),
-		BENCH_OPT_DOUBLE("warm-max-ms", &O.warm_max_ms, "M"),
-		BENCH_OPT_DOUBLE("rss-ms", &O.rss_ms, "M"),
+		BENCH_OPT_UINT("rounds", &O.rounds, "N"), BENCH_OPT_UINT("warmup", &O.warmup, "N"),
+		BENCH_OPT_DOUBLE("slice-ms", &O.slice_ms, "M"), BENCH_OPT_DOUBLE("warm-ms", &O.warm_ms, "M"),
+		BENCH_OPT_DOUBLE("warm-max-ms", &O.warm_max_ms, "M"), BENCH_OPT_DOUBLE("rss-ms", &O.rss_ms, "M"),
 		BENCH_OPT_LIST("writers", O.wcounts, "1,2", &O.nwcounts, MAX_WCOUNTS, MAX_WRITERS),
 		BENCH_OPT_LIST("readers", O.rcounts, "1,2", &O.nrcounts, MAX_WCOUNTS, MAX_WRITERS),
-		BENCH_OPT_DOUBLE("idle-ms", &O.idle_ms, "M"),
-		BENCH_OPT_UINT("idle-objs", &O.idle_objs, "N"),
-		BENCH_OPT_UINT("idle-rounds", &O.idle_rounds, "N"),
-		BENCH_OPT_STR("impls", &O.only, "a,b"),
-		BENCH_OPT_STR("gp-impls", &O.gp_only, "a,b"),
-		BENCH_OPT_U64("seed", &O.seed, "N"),
-		BENCH_OPT_STR("csv", &O.csv, "PATH"),
-		BENCH_OPT_STR("gp-csv", &O.gp_csv, "PATH"),
-		BENCH_OPT_STR("idle-csv", &O.idle_csv, "PATH"),
-		BENCH_OPT_FLAG("verbose", &O.verbose),
-		BENCH_OPT_STR("child", &O.child, "idle|slices"),
-		BENCH_OPT_STR("impl", &O.impl, "NAME"),
+		BENCH_OPT_DOUBLE("idle-ms", &O.idle_ms, "M"), BENCH_OPT_UINT("idle-objs", &O.idle_objs, "N"),
+		BENCH_OPT_UINT("idle-rounds", &O.idle_rounds, "N"), BENCH_OPT_STR("impls", &O.only, "a,b"),
+		BENCH_OPT_STR("gp-impls", &O.gp_only, "a,b"), BENCH_OPT_U64("seed", &O.seed, "N"),
+		BENCH_OPT_STR("csv", &O.csv, "PATH"), BENCH_OPT_STR("gp-csv", &O.gp_csv, "PATH"),
+		BENCH_OPT_STR("idle-csv", &O.idle_csv, "PATH"), BENCH_OPT_FLAG("verbose", &O.verbose),
+		BENCH_OPT_STR("child", &O.child, "idle|slices"), BENCH_OPT_STR("impl", &O.impl, "NAME"),
 		BENCH_OPT_END,
 	};
 	const char *more = "  (--child=idle|slices: a child process of the driver)\n";
