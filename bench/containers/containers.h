@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/containers/containers.h — shared pieces of the containers scenario:
- * the benchmark node header and its counters, the per-thread context the
- * driver hands to every implementation's loop, the workloads' common steps
- * (producer throttle, key and operation draw, integer hash) and the
- * per-implementation interface.
+ * the per-thread context the driver hands to every implementation's loop,
+ * the loops themselves with the workloads' common steps (producer throttle,
+ * key and operation draw, integer hash, free lists, map preloading) and the
+ * per-implementation interface.  Nodes are counted bench objects
+ * (bench/common/slices.h), one owner tag per implementation.
  *
  * Every implementation's translation unit (ct_tern.c, ct_urcu.c, ct_ck.c,
- * ct_lock.c) writes its own loops for the three containers with these
- * helpers, so the loops differ only in the container calls and the
- * reclamation they need.
+ * ct_lock.c) writes its container calls into these loops, so the rows
+ * differ only in the container calls and the reclamation they need.
  */
 #ifndef TERN_BENCH_CONTAINERS_H
 #define TERN_BENCH_CONTAINERS_H
@@ -98,7 +98,6 @@ struct ct_row {
 	enum ct_mix mix;         /* map */
 	struct ct_thread *th;    /* th[0..nth) */
 	unsigned nth;
-	unsigned active_mask;    /* threads running in the current slice */
 };
 
 extern atomic_bool ct_stop;

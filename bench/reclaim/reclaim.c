@@ -68,7 +68,6 @@
 #endif
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #ifdef BENCH_HAVE_TERN
 #include <tern/epoch.h> /* TERN_EPOCH_BAG_CAP, for the idle target */
@@ -415,8 +414,6 @@ static int rc_child_slices(void)
 	return 0;
 }
 
-static const char *rc_self_exe;
-
 /* Runs this binary with argv (NULL-terminated, argv[0] filled in here) and
  * passes each stdout line to `line`; => the child's peak RSS (KiB). */
 static double rc_run_self(char **argv, void (*line)(const char *, void *), void *arg, const char *what)
@@ -424,7 +421,7 @@ static double rc_run_self(char **argv, void (*line)(const char *, void *), void 
 	struct bench_child c;
 	struct rusage ru;
 	char buf[512];
-	argv[0] = (char *)rc_self_exe;
+	argv[0] = "/proc/self/exe"; /* this binary */
 	if (bench_child_start(&c, what, argv) != 0)
 		exit(2);
 	while (bench_child_line(&c, buf, sizeof buf) != NULL)
@@ -1031,14 +1028,6 @@ int reclaim_main(int argc, char **argv)
 	if (O.csv != NULL && O.idle_csv == NULL)
 		O.idle_csv = rc_derived_csv(O.csv, "-idle");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	static char exe[4096];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len <= 0) {
-		perror("readlink /proc/self/exe");
-		return 2;
-	}
-	exe[len] = '\0';
-	rc_self_exe = exe;
 
 	bool use[NIMPL], gp_use[NGP];
 	size_t nused = 0, ngp = 0;
