@@ -314,6 +314,12 @@ struct ct_impl {
 	uint64_t (*helper_cpu_ns)(void);
 };
 
+/* Defines row `var`: its name, container kind, hooks and configuration text;
+ * optional fields (pause, resume, helper_cpu_ns) after. */
+#define CT_ROW(var, nm, k, setup_, init_, run_, fini_, teardown_, cfg, ...)                                  \
+	const struct ct_impl var = {.name = nm, .kind = k, .config = cfg, .setup = setup_, .thread_init = init_, \
+				    .run = run_, .thread_fini = fini_, .teardown = teardown_, __VA_ARGS__}
+
 extern const struct ct_impl ct_tern_queue, ct_tern_stack, ct_tern_map, ct_tern_map_typed, ct_tern_map_typed_ct;
 extern const struct ct_impl ct_urcu_lfq, ct_urcu_wfcq, ct_urcu_lfs, ct_urcu_lfs_mutex, ct_urcu_lfht;
 extern const struct ct_impl ct_ck_fifo, ct_ck_stack, ct_ck_hs;

@@ -155,12 +155,9 @@ static void fifo_teardown(void *obj)
 	free(q);
 }
 
-const struct ct_impl ct_ck_fifo = {
-	.name = "ck_fifo_mpmc", .kind = CT_QUEUE, .setup = fifo_setup, .thread_init = ck_thread_init,
-	.run = fifo_run, .thread_fini = ck_thread_fini, .teardown = fifo_teardown,
-	.config = "ck_fifo_mpmc enqueue/dequeue inside ck_epoch_begin/end; garbage stubs freed with ck_epoch_call "
-		  "(poll every 64)",
-};
+CT_ROW(ct_ck_fifo, "ck_fifo_mpmc", CT_QUEUE, fifo_setup, ck_thread_init, fifo_run, ck_thread_fini, fifo_teardown,
+       "ck_fifo_mpmc enqueue/dequeue inside ck_epoch_begin/end; garbage stubs freed with ck_epoch_call (poll every "
+       "64)");
 
 /* ---- ck_stack (mpmc) ---- */
 
@@ -199,12 +196,9 @@ static void stack_teardown(void *obj)
 	free(obj);
 }
 
-const struct ct_impl ct_ck_stack = {
-	.name = "ck_stack", .kind = CT_STACK, .setup = stack_setup, .thread_init = ck_thread_init, .run = stack_run,
-	.thread_fini = stack_thread_fini, .teardown = stack_teardown,
-	.config = "ck_stack_push_mpmc/pop_mpmc (generation counter, CAS2); popped nodes recycled at once "
-		  "(per-thread free list, type-stable memory)",
-};
+CT_ROW(ct_ck_stack, "ck_stack", CT_STACK, stack_setup, ck_thread_init, stack_run, stack_thread_fini, stack_teardown,
+       "ck_stack_push_mpmc/pop_mpmc (generation counter, CAS2); popped nodes recycled at once (per-thread free "
+       "list, type-stable memory)");
 
 /* ---- ck_hs ---- */
 
@@ -315,12 +309,9 @@ static void hs_teardown(void *obj)
 	free(m);
 }
 
-const struct ct_impl ct_ck_hs = {
-	.name = "ck_hs", .kind = CT_MAP, .setup = hs_setup, .thread_init = ck_thread_init, .run = hs_run,
-	.thread_fini = ck_thread_fini, .teardown = hs_teardown,
-	.config = "ck_hs OBJECT|SPMC|DELETE, 128 Ki slots, ct_hash (fmix64); writers under a pthread mutex, "
-		  "ck_hs_get inside ck_epoch_begin/end; removed entries and old tables freed with ck_epoch_call",
-};
+CT_ROW(ct_ck_hs, "ck_hs", CT_MAP, hs_setup, ck_thread_init, hs_run, ck_thread_fini, hs_teardown,
+       "ck_hs OBJECT|SPMC|DELETE, 128 Ki slots, ct_hash (fmix64); writers under a pthread mutex, ck_hs_get inside "
+       "ck_epoch_begin/end; removed entries and old tables freed with ck_epoch_call");
 
 static ck_epoch_t *ck_epoch_of(struct ct_thread *t)
 {

@@ -95,11 +95,8 @@ static void lk_list_teardown(void *obj)
 	free(l);
 }
 
-const struct ct_impl ct_lock_queue = {
-	.name = "mutex-queue", .kind = CT_QUEUE, .setup = lk_list_setup, .thread_init = lk_thread_init,
-	.run = lk_queue_run, .thread_fini = lk_thread_fini, .teardown = lk_list_teardown,
-	.config = "linked FIFO under one pthread mutex; dequeued items freed at once",
-};
+CT_ROW(ct_lock_queue, "mutex-queue", CT_QUEUE, lk_list_setup, lk_thread_init, lk_queue_run, lk_thread_fini,
+       lk_list_teardown, "linked FIFO under one pthread mutex; dequeued items freed at once");
 
 static void lk_stack_run(struct ct_thread *t)
 {
@@ -113,11 +110,8 @@ static void lk_stack_run(struct ct_thread *t)
 	}, h_ = lk_hdr(lk_pop_head(l)), ct_pool_put(&t->ctx, (struct lk_item *)(void *)h_, LK_NEXT));
 }
 
-const struct ct_impl ct_lock_stack = {
-	.name = "mutex-stack", .kind = CT_STACK, .setup = lk_list_setup, .thread_init = lk_thread_init,
-	.run = lk_stack_run, .thread_fini = lk_thread_fini, .teardown = lk_list_teardown,
-	.config = "linked LIFO under one pthread mutex; popped nodes reused at once",
-};
+CT_ROW(ct_lock_stack, "mutex-stack", CT_STACK, lk_list_setup, lk_thread_init, lk_stack_run, lk_thread_fini,
+       lk_list_teardown, "linked LIFO under one pthread mutex; popped nodes reused at once");
 
 /* ---- map ---- */
 
@@ -190,9 +184,5 @@ static void lk_map_teardown(void *obj)
 	free(m);
 }
 
-const struct ct_impl ct_lock_map = {
-	.name = "rwlock-map", .kind = CT_MAP, .setup = lk_map_setup, .thread_init = lk_thread_init,
-	.run = lk_map_run, .thread_fini = lk_thread_fini, .teardown = lk_map_teardown,
-	.config = "chained table, 64 Ki buckets, ct_hash (fmix64), one pthread_rwlock_t; removed nodes freed at "
-		  "once",
-};
+CT_ROW(ct_lock_map, "rwlock-map", CT_MAP, lk_map_setup, lk_thread_init, lk_map_run, lk_thread_fini, lk_map_teardown,
+       "chained table, 64 Ki buckets, ct_hash (fmix64), one pthread_rwlock_t; removed nodes freed at once");

@@ -85,12 +85,9 @@ static void tq_teardown(void *obj)
 	free(obj);
 }
 
-const struct ct_impl ct_tern_queue = {
-	.name = "tern_queue", .kind = CT_QUEUE, .setup = tq_setup, .thread_init = tern_thread_init, .run = tq_run,
-	.thread_fini = tern_thread_fini, .teardown = tq_teardown,
-	.config = "tern_queue_enqueue/dequeue (self-pinning); tern_queue_retire(n, free): freed after the queue "
-		  "lets go and a grace period",
-};
+CT_ROW(ct_tern_queue, "tern_queue", CT_QUEUE, tq_setup, tern_thread_init, tq_run, tern_thread_fini, tq_teardown,
+       "tern_queue_enqueue/dequeue (self-pinning); tern_queue_retire(n, free): freed after the queue lets go and a "
+       "grace period");
 
 /* ---- stack ---- */
 
@@ -204,12 +201,9 @@ static void ts_teardown(void *obj)
 	free(obj);
 }
 
-const struct ct_impl ct_tern_stack = {
-	.name = "tern_stack", .kind = CT_STACK, .setup = ts_setup, .thread_init = ts_thread_init, .run = ts_run,
-	.thread_fini = ts_thread_fini, .teardown = ts_teardown,
-	.config = "tern_stack_push/pop (pop self-pinning); popped nodes reused after a grace period "
-		  "(tern_stack_get_state per 64 pops, tern_stack_poll_state)",
-};
+CT_ROW(ct_tern_stack, "tern_stack", CT_STACK, ts_setup, ts_thread_init, ts_run, ts_thread_fini, ts_teardown,
+       "tern_stack_push/pop (pop self-pinning); popped nodes reused after a grace period (tern_stack_get_state per "
+       "64 pops, tern_stack_poll_state)");
 
 /* ---- maps ---- */
 
@@ -324,9 +318,7 @@ TERN_MAP_DEFINE_HASH(ct_tcmap, struct tm_node, node, uint64_t, h.seq, tt_destroy
 		tern_epoch_barrier();                                                                    \
 		free(obj);                                                                               \
 	}                                                                                                \
-	const struct ct_impl var = {.name = nm, .kind = CT_MAP, .config = cfg, .setup = M##_setup,      \
-				    .thread_init = tern_thread_init, .run = M##_run,                     \
-				    .thread_fini = tern_thread_fini, .teardown = M##_teardown};
+	CT_ROW(var, nm, CT_MAP, M##_setup, tern_thread_init, M##_run, tern_thread_fini, M##_teardown, cfg);
 
 TM_ROW(ct_tern_map, ct_rmap, "tern_map",
        "run-time form, ct_hash (fmix64); lookup under tern_epoch_pin; removed nodes retired by the map "

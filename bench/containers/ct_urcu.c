@@ -76,9 +76,7 @@ static void urcu_drain(void)
 	urcu_memb_barrier();
 }
 
-#define URCU_ROW                                                                   \
-	.thread_init = urcu_thread_init, .pause = bench_urcu_pause, .resume = bench_urcu_resume, \
-	.helper_cpu_ns = urcu_helper_cpu
+#define URCU_ROW .pause = bench_urcu_pause, .resume = bench_urcu_resume, .helper_cpu_ns = urcu_helper_cpu
 
 struct urcu_item {
 	struct bench_obj h;
@@ -157,12 +155,9 @@ static void lfq_teardown(void *obj)
 	free(q);
 }
 
-const struct ct_impl ct_urcu_lfq = {
-	.name = "urcu-lfq", .kind = CT_QUEUE, .setup = lfq_setup, .run = lfq_run, .teardown = lfq_teardown,
-	.thread_fini = urcu_thread_fini, URCU_ROW,
-	.config = "cds_lfq (rculfqueue), urcu-memb, _LGPL_SOURCE; enqueue/dequeue under rcu_read_lock; dequeued "
-		  "items freed with call_rcu",
-};
+CT_ROW(ct_urcu_lfq, "urcu-lfq", CT_QUEUE, lfq_setup, urcu_thread_init, lfq_run, urcu_thread_fini, lfq_teardown,
+       "cds_lfq (rculfqueue), urcu-memb, _LGPL_SOURCE; enqueue/dequeue under rcu_read_lock; dequeued items freed "
+       "with call_rcu", URCU_ROW);
 
 /* ---- cds_wfcq ---- */
 
@@ -204,12 +199,9 @@ static void wfcq_teardown(void *obj)
 	free(q);
 }
 
-const struct ct_impl ct_urcu_wfcq = {
-	.name = "urcu-wfcq", .kind = CT_QUEUE, .setup = wfcq_setup, .run = wfcq_run, .teardown = wfcq_teardown,
-	.thread_fini = urcu_thread_fini, URCU_ROW,
-	.config = "cds_wfcq (wfcqueue), _LGPL_SOURCE; wait-free enqueue, cds_wfcq_dequeue_blocking (dequeue "
-		  "mutex); dequeued items freed at once (no reader left)",
-};
+CT_ROW(ct_urcu_wfcq, "urcu-wfcq", CT_QUEUE, wfcq_setup, urcu_thread_init, wfcq_run, urcu_thread_fini, wfcq_teardown,
+       "cds_wfcq (wfcqueue), _LGPL_SOURCE; wait-free enqueue, cds_wfcq_dequeue_blocking (dequeue mutex); dequeued "
+       "items freed at once (no reader left)", URCU_ROW);
 
 /* ---- cds_lfs ---- */
 
@@ -247,12 +239,9 @@ static void lfs_teardown(void *obj)
 	free(s);
 }
 
-const struct ct_impl ct_urcu_lfs = {
-	.name = "urcu-lfs", .kind = CT_STACK, .setup = lfs_setup, .run = lfs_run, .teardown = lfs_teardown,
-	.thread_fini = urcu_thread_fini, URCU_ROW,
-	.config = "cds_lfs (lfstack), urcu-memb, _LGPL_SOURCE; __cds_lfs_pop under rcu_read_lock; popped nodes "
-		  "freed with call_rcu, each push allocates",
-};
+CT_ROW(ct_urcu_lfs, "urcu-lfs", CT_STACK, lfs_setup, urcu_thread_init, lfs_run, urcu_thread_fini, lfs_teardown,
+       "cds_lfs (lfstack), urcu-memb, _LGPL_SOURCE; __cds_lfs_pop under rcu_read_lock; popped nodes freed with "
+       "call_rcu, each push allocates", URCU_ROW);
 
 /* The mutex variant: popped nodes are reused at once (a per-thread list). */
 static void lfsm_run(struct ct_thread *t)
@@ -271,12 +260,9 @@ static void lfsm_thread_fini(struct ct_thread *t)
 	urcu_thread_fini(t);
 }
 
-const struct ct_impl ct_urcu_lfs_mutex = {
-	.name = "urcu-lfs-mutex", .kind = CT_STACK, .setup = lfs_setup, .run = lfsm_run, .teardown = lfs_teardown,
-	.thread_fini = lfsm_thread_fini, URCU_ROW,
-	.config = "cds_lfs (lfstack), _LGPL_SOURCE; cds_lfs_pop_blocking (pop mutex); popped nodes reused at once "
-		  "(per-thread free list)",
-};
+CT_ROW(ct_urcu_lfs_mutex, "urcu-lfs-mutex", CT_STACK, lfs_setup, urcu_thread_init, lfsm_run, lfsm_thread_fini,
+       lfs_teardown, "cds_lfs (lfstack), _LGPL_SOURCE; cds_lfs_pop_blocking (pop mutex); popped nodes reused at "
+       "once (per-thread free list)", URCU_ROW);
 
 /* ---- cds_lfht ---- */
 
@@ -347,9 +333,6 @@ static void lfht_teardown(void *obj)
 		abort();
 }
 
-const struct ct_impl ct_urcu_lfht = {
-	.name = "urcu-lfht", .kind = CT_MAP, .setup = lfht_setup, .run = lfht_run, .teardown = lfht_teardown,
-	.thread_fini = urcu_thread_fini, URCU_ROW,
-	.config = "cds_lfht (rculfhash), urcu-memb, _LGPL_SOURCE, AUTO_RESIZE|ACCOUNTING, 64 Ki buckets, ct_hash "
-		  "(fmix64); ops under rcu_read_lock; removed nodes freed with call_rcu",
-};
+CT_ROW(ct_urcu_lfht, "urcu-lfht", CT_MAP, lfht_setup, urcu_thread_init, lfht_run, urcu_thread_fini, lfht_teardown,
+       "cds_lfht (rculfhash), urcu-memb, _LGPL_SOURCE, AUTO_RESIZE|ACCOUNTING, 64 Ki buckets, ct_hash (fmix64); "
+       "ops under rcu_read_lock; removed nodes freed with call_rcu", URCU_ROW);
