@@ -123,8 +123,8 @@ void bench_obj_count(unsigned owner, uint64_t *allocs, uint64_t *frees);
 uint64_t bench_obj_pending(unsigned owner);
 /* => |allocated - freed| of owner: nonzero is a leak or a double free. */
 uint64_t bench_obj_leaked(unsigned owner);
-uint64_t bench_obj_freed(unsigned owner);
-uint64_t bench_obj_bads(unsigned owner);
+uint64_t bench_obj_freed(unsigned owner); /* objects of owner freed so far */
+uint64_t bench_obj_bads(unsigned owner);  /* reads of a freed object and double frees */
 
 /* ---- the groups and the slice ---- */
 
@@ -178,7 +178,9 @@ void bench_slice_start(struct bench_slice_group *g);
 /* Resumes the library, ends every thread (fini), joins them. */
 void bench_slice_stop(struct bench_slice_group *g);
 /* Resumes the library and releases threads act[0..n) of g (they start
- * together at the barrier); bench_slice_halt() stops them again. */
+ * together at the barrier; warm_start runs just before).  bench_slice_halt()
+ * sets *stop, waits until the n threads are blocked again, clears it and
+ * pauses the library. */
 void bench_slice_go(struct bench_slice_group *g, const unsigned *act, unsigned n);
 void bench_slice_halt(struct bench_slice_group *g, unsigned n);
 /* One slice (above): go, warm-up, window, halt.  Fills th[act[i]].ops/cpu and w. */
