@@ -202,6 +202,8 @@ static void rc_sync_loop(const struct rc_gp_impl *gp, struct rc_th *x)
 {
 	uint64_t n = 0;
 	x->nlat = 0;
+	/* Relaxed: a progress count for the driver (rc_progress), from 0 each slice. */
+	atomic_store_explicit(&x->ctr->reads, 0, memory_order_relaxed);
 	do { /* at least one call, however late the thread starts */
 		uint64_t a = bench_wall_ns();
 		gp->synchronize(x->ctx);
