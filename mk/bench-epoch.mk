@@ -74,7 +74,7 @@ $(BE_PIN_FENCE): bench/pin/pin.c $(BENCH_COMMON_SRCS) $(BE_PIN_FENCE_OBJS) $(BE_
 	@mkdir -p $(dir $@)
 	$(CC) $(BE_CFLAGS) -DTERN_EPOCH_FORCE_FENCE bench/pin/pin.c $(BENCH_COMMON_SRCS) $(BE_PIN_FENCE_OBJS) -o $@ $(BE_LIB_FENCE_A)
 
-BE_RECLAIM_SRCS := bench/reclaim/reclaim.c bench/reclaim/rc_ck.c bench/reclaim/rc_urcu.c \
+BE_RECLAIM_SRCS := bench/reclaim/main.c bench/reclaim/reclaim.c bench/reclaim/rc_ck.c bench/reclaim/rc_urcu.c \
 		   $(if $(BE_HAVE_TERN),bench/reclaim/rc_tern.c) $(BENCH_COMMON_SRCS)
 
 $(BE_RECLAIM): $(BE_RECLAIM_SRCS) bench/reclaim/reclaim.h $(BENCH_COMMON_HDRS) $(HDRS) \

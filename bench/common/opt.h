@@ -31,6 +31,13 @@ struct bench_opt {
 };
 
 #define BENCH_OPT_END { NULL, BO_FLAG, NULL, NULL, NULL, NULL, 0, 0 }
+/* Table rows of the common shapes: BENCH_OPT_UINT("rounds", &o->rounds, "N"). */
+#define BENCH_OPT_FLAG(name, dst) { (name), BO_FLAG, (dst), NULL, NULL, NULL, 0, 0 }
+#define BENCH_OPT_UINT(name, dst, arg) { (name), BO_UINT, (dst), (arg), NULL, NULL, 0, 0 }
+#define BENCH_OPT_U64(name, dst, arg) { (name), BO_U64, (dst), (arg), NULL, NULL, 0, 0 }
+#define BENCH_OPT_DOUBLE(name, dst, arg) { (name), BO_DOUBLE, (dst), (arg), NULL, NULL, 0, 0 }
+#define BENCH_OPT_STR(name, dst, arg) { (name), BO_STR, (dst), (arg), NULL, NULL, 0, 0 }
+#define BENCH_OPT_LIST(name, dst, arg, count, cap, hi) { (name), BO_LIST, (dst), (arg), NULL, (count), (cap), (hi) }
 
 /* Parses argv[1..argc) into the table, up to the first argument that is not
  * an option; an unknown option or a bad value prints the usage (prog, the

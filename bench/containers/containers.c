@@ -17,17 +17,18 @@
  *                            (the even keys; half stay present on average).
  *   map-read-2t              the same keys, lookups only.
  *
- * Method: bench/reclaim's slice mode in one process.  Every implementation
- * has its own persistent threads (registered once with its library); the
- * (implementation, bench) pairs take turns in short slices (a round runs
- * the benches in a shuffled order, each bench's rows back to back in a
- * shuffled order): a slice wakes the row's threads, runs --warm-ms
- * untimed, then measures --slice-ms from outside (each thread's operation
- * count and CPU clock, pthread_getcpuclockid, at both ends; extended up to
- * 1 s until every counting thread made progress), then stops them; the
- * other rows' threads stay blocked, unpinned, holding nothing.  liburcu's
- * call_rcu worker is paused between liburcu slices and its CPU counted in
- * the all-thread column.  --warmup rounds (1) are not counted.
+ * Method: bench/reclaim's slices in one process (bench/common/slices.h).
+ * Every implementation has its own persistent threads (registered once with
+ * its library); the (implementation, bench) pairs take turns in short
+ * slices (a round runs the benches in a shuffled order, each bench's rows
+ * back to back in a shuffled order): a slice wakes the row's threads, runs
+ * --warm-ms untimed, then measures --slice-ms from outside (each thread's
+ * operation count and CPU clock at both ends; extended up to 1 s until every
+ * counting thread — consumers and workers, not producers — made progress),
+ * then stops them; the other rows' threads stay blocked, unpinned, holding
+ * nothing.  liburcu's call_rcu worker is paused between liburcu slices and
+ * its CPU counted in the all-thread column.  --warmup rounds (1) are not
+ * counted.
  *
  * Reported per (bench, row): the median rate over rounds and [p10-p90];
  * thread CPU ns per operation (the row's threads) and all-thread CPU ns
@@ -46,42 +47,19 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <errno.h>
-#include <pthread.h>
-#include <semaphore.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "../common/child.h"
 #include "../common/target.h"
 #include "containers.h"
 
-struct ct_ctr ct_ctrs[CT_SLOTS];
-_Atomic uint64_t ct_bad[CT_OWNERS];
 atomic_bool ct_stop;
-static _Atomic unsigned ct_nslots;
-static _Thread_local struct ct_ctr *ct_mine;
 
-struct ct_ctr *ct_me(void)
-{
-	if (ct_mine == NULL) {
-		/* Relaxed: only hands out distinct slots. */
-		unsigned s = atomic_fetch_add_explicit(&ct_nslots, 1, memory_order_relaxed);
-		if (s >= CT_SLOTS) {
-			fprintf(stderr, "bench_containers: more than %d counting threads\n", CT_SLOTS);
-			abort();
-		}
-		ct_mine = &ct_ctrs[s];
-	}
-	return ct_mine;
-}
-
-static const struct ct_impl *const impls[] = {
+static const struct ct_impl *const ct_impls[] = {
 	&ct_tern_queue, &ct_urcu_lfq,   &ct_urcu_wfcq,      &ct_ck_fifo,   &ct_lock_queue,
 	&ct_tern_stack, &ct_urcu_lfs,   &ct_urcu_lfs_mutex, &ct_ck_stack,  &ct_lock_stack,
 	&ct_tern_map,   &ct_tern_map_typed, &ct_tern_map_typed_ct, &ct_urcu_lfht, &ct_ck_hs, &ct_lock_map,
 };
-#define NIMPL (sizeof impls / sizeof impls[0])
+#define NIMPL (sizeof ct_impls / sizeof ct_impls[0])
 
 struct ct_bench {
 	const char *id;
@@ -91,7 +69,7 @@ struct ct_bench {
 	const char *title, *unit;
 };
 
-static const struct ct_bench benches[] = {
+static const struct ct_bench ct_benches[] = {
 	{"queue-1p1c", CT_QUEUE, 1, 1, 0, CT_MIX_UPDATE, "queue, 1 producer + 1 consumer", "M pairs/s"},
 	{"queue-2p2c", CT_QUEUE, 2, 2, 0, CT_MIX_UPDATE, "queue, 2 producers + 2 consumers", "M pairs/s"},
 	{"stack-1t", CT_STACK, 0, 0, 1, CT_MIX_UPDATE, "stack, 1 thread (push then pop)", "M pairs/s"},
@@ -100,7 +78,7 @@ static const struct ct_bench benches[] = {
 	{"map-mix-2t", CT_MAP, 0, 0, 2, CT_MIX_UPDATE, "map, 2 threads, 90% lookup / 5% insert / 5% remove", "M ops/s"},
 	{"map-read-2t", CT_MAP, 0, 0, 2, CT_MIX_READ, "map, 2 threads, lookups only", "M ops/s"},
 };
-#define NBENCH (sizeof benches / sizeof benches[0])
+#define NBENCH (sizeof ct_benches / sizeof ct_benches[0])
 
 /*
  * The targets (issue 12), evaluated on the median of the per-round ratios
@@ -130,289 +108,177 @@ static const struct bench_target ct_targets[] = {
 
 #define MAX_ROUNDS 400
 
-struct opts {
+static struct ct_opts {
 	unsigned rounds, warmup;
 	double slice_ms, warm_ms;
 	const char *only, *benches, *csv;
 	uint64_t seed;
 	bool list;
-};
+} O;
 
-static void parse(int argc, char **argv, struct opts *o)
+static void ct_parse(int argc, char **argv)
 {
-	*o = (struct opts){.rounds = 25, .warmup = 1, .slice_ms = 12, .warm_ms = 3, .seed = 1};
+	O = (struct ct_opts){.rounds = 25, .warmup = 1, .slice_ms = 12, .warm_ms = 3, .seed = 1};
 	const struct bench_opt table[] = {
-		{"rounds", BO_UINT, &o->rounds, "N", NULL, NULL, 0, 0},
-		{"warmup", BO_UINT, &o->warmup, "N", NULL, NULL, 0, 0},
-		{"slice-ms", BO_DOUBLE, &o->slice_ms, "M", NULL, NULL, 0, 0},
-		{"warm-ms", BO_DOUBLE, &o->warm_ms, "M", NULL, NULL, 0, 0},
-		{"impls", BO_STR, &o->only, "a,b", NULL, NULL, 0, 0},
-		{"benches", BO_STR, &o->benches, "a,b", NULL, NULL, 0, 0},
-		{"seed", BO_U64, &o->seed, "N", NULL, NULL, 0, 0},
-		{"csv", BO_STR, &o->csv, "PATH", NULL, NULL, 0, 0},
-		{"list", BO_FLAG, &o->list, NULL, NULL, NULL, 0, 0},
-		BENCH_OPT_END,
+		BENCH_OPT_UINT("rounds", &O.rounds, "N"),       BENCH_OPT_UINT("warmup", &O.warmup, "N"),
+		BENCH_OPT_DOUBLE("slice-ms", &O.slice_ms, "M"), BENCH_OPT_DOUBLE("warm-ms", &O.warm_ms, "M"),
+		BENCH_OPT_STR("impls", &O.only, "a,b"),         BENCH_OPT_STR("benches", &O.benches, "a,b"),
+		BENCH_OPT_U64("seed", &O.seed, "N"),            BENCH_OPT_STR("csv", &O.csv, "PATH"),
+		BENCH_OPT_FLAG("list", &O.list),                BENCH_OPT_END,
 	};
 	bench_opts_parse("bench_containers", table, NULL, argc, argv);
-	if (o->rounds == 0 || o->rounds > MAX_ROUNDS || !(o->slice_ms > 0) || !(o->warm_ms >= 0) || o->seed == 0)
+	if (O.rounds == 0 || O.rounds > MAX_ROUNDS || !(O.slice_ms > 0) || !(O.warm_ms >= 0) || O.seed == 0)
 		bench_usage("bench_containers", table, NULL);
 }
 
-/* ---- persistent threads, one group per implementation ---- */
+/* ---- the rows' threads on the slice engine ---- */
 
-struct group {
+struct ct_group {
+	struct bench_slice_group g;
 	struct ct_row row;
 	struct ct_thread th[CT_MAX_THREADS];
-	pthread_t tid[CT_MAX_THREADS];
-	clockid_t clk[CT_MAX_THREADS];
-	sem_t go[CT_MAX_THREADS];
 };
 
-static pthread_barrier_t start_barrier[CT_MAX_THREADS + 1]; /* by active threads (+ the driver) */
-static unsigned nactive;
-static sem_t done;
-static atomic_bool quit;
-
-static void *thread_main(void *arg)
+static void ct_init(struct bench_slice_thread *t)
 {
-	struct ct_thread *t = arg;
-	struct group *g = (struct group *)(void *)t->row;
-	const struct ct_impl *im = g->row.impl;
-	if (pthread_getcpuclockid(pthread_self(), &g->clk[t->index]) != 0)
-		abort();
-	t->ctx = im->thread_init(t);
-	sem_post(&done);
-	for (;;) {
-		bench_sem_wait(&g->go[t->index]);
-		/* Relaxed: ordered by the semaphore the driver posted after it. */
-		if (atomic_load_explicit(&quit, memory_order_relaxed))
-			break;
-		bench_barrier_wait(&start_barrier[nactive]);
-		im->run(t);
-		sem_post(&done);
-	}
-	im->thread_fini(t);
-	return NULL;
+	struct ct_thread *x = t->user;
+	x->ctx = x->row->impl->thread_init(x);
 }
 
-/* Starts a group's threads (its container is set up already: liburcu's
- * cds_lfht_new would wait for a paused call_rcu worker) and pauses the
- * library's own threads. */
-static void group_start(struct group *g, unsigned owner)
+static void ct_run(struct bench_slice_thread *t)
 {
-	const struct ct_impl *im = g->row.impl;
-	for (unsigned i = 0; i < g->row.nth; i++) {
-		struct ct_thread *t = &g->th[i];
-		t->row = &g->row;
-		t->index = i;
-		t->owner = owner;
-		t->role = im->kind != CT_QUEUE ? CT_WORKER : i < 2 ? CT_PRODUCER : CT_CONSUMER;
-		t->rng = 0x9e3779b97f4a7c15ull * (owner * 8 + i + 1);
-		sem_init(&g->go[i], 0, 0);
-		int err = pthread_create(&g->tid[i], NULL, thread_main, t);
-		if (err != 0) {
-			fprintf(stderr, "bench_containers: pthread_create: %s\n", strerror(err));
-			exit(2);
-		}
-	}
-	for (unsigned i = 0; i < g->row.nth; i++)
-		bench_sem_wait(&done);
-	if (im->pause)
-		im->pause();
+	struct ct_thread *x = t->user;
+	x->row->impl->run(x);
 }
 
-static void group_stop(struct group *g)
+static void ct_fini(struct bench_slice_thread *t)
 {
-	atomic_store_explicit(&quit, true, memory_order_relaxed); /* published by the posts */
-	for (unsigned i = 0; i < g->row.nth; i++)
-		sem_post(&g->go[i]);
-	for (unsigned i = 0; i < g->row.nth; i++) {
-		pthread_join(g->tid[i], NULL);
-		sem_destroy(&g->go[i]);
-	}
-	atomic_store_explicit(&quit, false, memory_order_relaxed);
+	struct ct_thread *x = t->user;
+	x->row->impl->thread_fini(x);
 }
 
-static uint64_t thread_cpu(clockid_t clk)
-{
-	return bench_clock_ns(clk);
-}
-
-static uint64_t progress_of(const struct ct_thread *t)
+static uint64_t ct_progress_of(const struct bench_slice_thread *t)
 {
 	/* Relaxed: a progress counter written by its thread only. */
-	return atomic_load_explicit(&((struct ct_thread *)(uintptr_t)t)->progress, memory_order_relaxed);
+	return atomic_load_explicit(&((struct ct_thread *)t->user)->progress, memory_order_relaxed);
+}
+
+static const struct bench_slice_hooks ct_hooks = {&ct_stop, ct_init, ct_run, ct_fini, ct_progress_of, NULL, NULL,
+						  NULL};
+
+/* Starts row k's threads (its container is set up already: liburcu's
+ * cds_lfht_new would wait for a paused call_rcu worker); the engine then
+ * pauses the library's own threads. */
+static void ct_group_start(struct ct_group *G, unsigned k)
+{
+	const struct ct_impl *im = G->row.impl;
+	G->g = (struct bench_slice_group){.h = &ct_hooks, .user = G, .nth = G->row.nth, .pause = im->pause,
+					  .resume = im->resume, .helper_cpu_ns = im->helper_cpu_ns};
+	for (unsigned i = 0; i < G->row.nth; i++) {
+		struct ct_thread *t = &G->th[i];
+		t->row = &G->row;
+		t->owner = k;
+		t->role = im->kind != CT_QUEUE ? CT_WORKER : i < 2 ? CT_PRODUCER : CT_CONSUMER;
+		t->rng = 0x9e3779b97f4a7c15ull * (k * 8 + i + 1);
+		G->g.th[i].user = t;
+		G->g.th[i].waited = t->role != CT_PRODUCER; /* the counting threads */
+	}
+	bench_slice_start(&G->g);
 }
 
 /* The active threads of a bench: queue producers 0.., consumers 2.. */
-static unsigned active_of(const struct ct_bench *b, unsigned *act)
+static unsigned ct_active_of(const struct ct_bench *b, unsigned *act)
 {
 	unsigned n = 0;
-	if (b->kind == CT_QUEUE) {
-		for (unsigned i = 0; i < b->producers; i++)
-			act[n++] = i;
-		for (unsigned i = 0; i < b->consumers; i++)
-			act[n++] = 2 + i;
-	} else {
-		for (unsigned i = 0; i < b->workers; i++)
-			act[n++] = i;
-	}
+	for (unsigned i = 0; i < b->producers; i++)
+		act[n++] = i;
+	for (unsigned i = 0; i < b->consumers; i++)
+		act[n++] = 2 + i;
+	for (unsigned i = 0; i < b->workers; i++)
+		act[n++] = i;
 	return n;
 }
 
-/* Whether thread t's operations are the bench's rate (queue: consumers). */
-static bool counts(const struct ct_thread *t)
-{
-	return t->role != CT_PRODUCER;
-}
-
-struct sample {
+struct ct_sample {
 	double rate, cpu_per_op, all_per_op;
 };
 
-/* One slice of bench b on group g. */
-static struct sample slice(struct group *g, const struct ct_bench *b, double warm_ms, double ms)
+/* One slice of bench b on group G. */
+static struct ct_sample ct_slice(struct ct_group *G, const struct ct_bench *b)
 {
-	const struct ct_impl *im = g->row.impl;
-	unsigned act[CT_MAX_THREADS], n = active_of(b, act);
-	g->row.mix = b->mix;
-	if (im->resume)
-		im->resume();
-	nactive = n;
-	for (unsigned i = 0; i < n; i++)
-		sem_post(&g->go[act[i]]);
-	bench_barrier_wait(&start_barrier[n]);
-	bench_sleep_ns((uint64_t)(warm_ms * 1e6));
-	uint64_t ops0[CT_MAX_THREADS], cpu0[CT_MAX_THREADS];
-	for (unsigned i = 0; i < n; i++) {
-		ops0[i] = progress_of(&g->th[act[i]]);
-		cpu0[i] = thread_cpu(g->clk[act[i]]);
-	}
-	uint64_t h0 = im->helper_cpu_ns ? im->helper_cpu_ns() : 0;
-	uint64_t t0 = bench_wall_ns();
-	bench_sleep_ns((uint64_t)(ms * 1e6));
-	uint64_t t1 = bench_wall_ns();
-	/* On a loaded machine a thread may not have run at all in a short
-	 * window: extend it (up to 1 s) until every counting thread did. */
-	for (bool idle = true; idle && t1 - t0 < 1000000000u; t1 = bench_wall_ns()) {
-		idle = false;
-		for (unsigned i = 0; i < n; i++)
-			idle |= counts(&g->th[act[i]]) && progress_of(&g->th[act[i]]) == ops0[i];
-		if (idle)
-			bench_sleep_ns(200000);
-	}
+	unsigned act[CT_MAX_THREADS], n = ct_active_of(b, act);
+	struct bench_window w;
+	G->row.mix = b->mix;
+	bench_slice_run(&G->g, act, n, O.warm_ms, O.warm_ms, O.slice_ms, &w);
 	uint64_t ops = 0, cpu = 0;
 	for (unsigned i = 0; i < n; i++) {
-		if (counts(&g->th[act[i]]))
-			ops += progress_of(&g->th[act[i]]) - ops0[i];
-		cpu += thread_cpu(g->clk[act[i]]) - cpu0[i];
+		const struct bench_slice_thread *t = &G->g.th[act[i]];
+		ops += t->waited ? t->ops : 0; /* queue: dequeues */
+		cpu += t->cpu;
 	}
-	uint64_t helper = im->helper_cpu_ns ? im->helper_cpu_ns() - h0 : 0;
-	atomic_store_explicit(&ct_stop, true, memory_order_relaxed); /* ends the loops */
-	for (unsigned i = 0; i < n; i++)
-		bench_sem_wait(&done);
-	atomic_store_explicit(&ct_stop, false, memory_order_relaxed);
-	if (im->pause)
-		im->pause();
-	double win = (double)(t1 - t0) / 1e9;
-	return (struct sample){(double)ops / win, ops ? (double)cpu / (double)ops : 0,
-			       ops ? (double)(cpu + helper) / (double)ops : 0};
+	double win = (double)(w.t1 - w.t0) / 1e9;
+	return (struct ct_sample){(double)ops / win, ops ? (double)cpu / (double)ops : 0,
+				  ops ? (double)(cpu + w.helper_ns) / (double)ops : 0};
 }
 
 /* ---- results ---- */
 
-static struct sample samples[NBENCH][NIMPL][MAX_ROUNDS];
-static uint64_t leaked[NIMPL], bad[NIMPL];
+static struct ct_sample ct_samples[NBENCH][NIMPL][MAX_ROUNDS];
+static uint64_t ct_leaked[NIMPL], ct_bad[NIMPL];
+static bool ct_use[NIMPL], ct_buse[NBENCH];
 
-static bool runs(size_t bi, size_t k, const bool *use, const bool *buse)
+static bool ct_runs(size_t bi, size_t k)
 {
-	return use[k] && buse[bi] && impls[k]->kind == benches[bi].kind;
+	return ct_use[k] && ct_buse[bi] && ct_impls[k]->kind == ct_benches[bi].kind;
 }
 
-static bool is_tern(size_t k)
-{
-	return strncmp(impls[k]->name, "tern", 4) == 0;
-}
-
-static struct bench_spread field(size_t bi, size_t k, unsigned rounds, size_t off)
-{
-	double v[MAX_ROUNDS];
-	for (unsigned r = 0; r < rounds; r++)
-		memcpy(&v[r], (const char *)&samples[bi][k][r] + off, sizeof(double));
-	return bench_spread_of(v, rounds);
-}
-#define FIELD(bi, k, rounds, f) field((bi), (k), (rounds), offsetof(struct sample, f))
-
+#define CF(bi, k, f) BENCH_FIELD(ct_samples[bi][k], O.rounds, struct ct_sample, f)
 /* Per-round ratios of row k to row p: rate k/p, or CPU per op k/p. */
-static struct bench_spread paired(size_t bi, size_t k, size_t p, unsigned rounds, enum ct_metric m)
+#define CP(bi, k, p, f) BENCH_PAIRED(ct_samples[bi][k], ct_samples[bi][p], O.rounds, struct ct_sample, f, false)
+
+/* The best peer: the fastest non-tern row of the bench (NIMPL: none). */
+static size_t ct_best_peer(size_t bi)
 {
-	double v[MAX_ROUNDS];
-	unsigned n = 0;
-	for (unsigned r = 0; r < rounds; r++) {
-		const struct sample *a = &samples[bi][k][r], *b = &samples[bi][p][r];
-		double num = m == CT_RATE ? a->rate : a->cpu_per_op, den = m == CT_RATE ? b->rate : b->cpu_per_op;
-		if (den > 0 && num > 0)
-			v[n++] = num / den;
+	double med[NIMPL];
+	bool peer[NIMPL];
+	for (size_t k = 0; k < NIMPL; k++) {
+		peer[k] = ct_runs(bi, k) && strncmp(ct_impls[k]->name, "tern", 4) != 0;
+		med[k] = peer[k] ? CF(bi, k, rate).median : 0;
 	}
-	return bench_spread_of(v, n);
+	return bench_best(med, peer, NIMPL);
 }
 
-static size_t best_peer(size_t bi, const bool *use, const bool *buse, unsigned rounds)
+static size_t ct_index(const char *name, bool bench)
 {
-	size_t bp = NIMPL;
-	for (size_t k = 0; k < NIMPL; k++)
-		if (runs(bi, k, use, buse) && !is_tern(k) &&
-		    (bp == NIMPL || FIELD(bi, k, rounds, rate).median > FIELD(bi, bp, rounds, rate).median))
-			bp = k;
-	return bp;
+	size_t n = bench ? NBENCH : NIMPL, i = 0;
+	while (i < n && strcmp(bench ? ct_benches[i].id : ct_impls[i]->name, name) != 0)
+		i++;
+	return i;
 }
-
-static size_t impl_index(const char *name)
-{
-	for (size_t k = 0; k < NIMPL; k++)
-		if (strcmp(impls[k]->name, name) == 0)
-			return k;
-	return NIMPL;
-}
-
-static size_t bench_index(const char *id)
-{
-	for (size_t b = 0; b < NBENCH; b++)
-		if (strcmp(benches[b].id, id) == 0)
-			return b;
-	return NBENCH;
-}
-
-struct ct_ctx {
-	const bool *use, *buse;
-	unsigned rounds;
-};
 
 /* A target's per-round ratios of the tern row to the peer's: median [p10-p90]; the ratio of the
  * medians beside it; then the other measure's per-round ratio, for information. */
 static bool ct_target(const struct bench_target *tg, void *arg, double *ratio, char *detail, size_t dlen)
 {
-	const struct ct_ctx *c = arg;
-	size_t bi = bench_index(tg->where), k = impl_index(tg->a), p = impl_index(tg->b);
-	if (bi == NBENCH || k == NIMPL || p == NIMPL || !runs(bi, k, c->use, c->buse) || !runs(bi, p, c->use, c->buse))
+	(void)arg;
+	size_t bi = ct_index(tg->where, true), k = ct_index(tg->a, false), p = ct_index(tg->b, false);
+	if (bi == NBENCH || k == NIMPL || p == NIMPL || !ct_runs(bi, k) || !ct_runs(bi, p))
 		return false;
-	enum ct_metric m = (enum ct_metric)tg->at;
-	struct bench_spread pr = paired(bi, k, p, c->rounds, m);
-	struct bench_spread other = paired(bi, k, p, c->rounds, m == CT_RATE ? CT_CPU : CT_RATE);
-	double of_medians = m == CT_RATE ? FIELD(bi, k, c->rounds, rate).median / FIELD(bi, p, c->rounds, rate).median
-					 : FIELD(bi, k, c->rounds, cpu_per_op).median /
-					       FIELD(bi, p, c->rounds, cpu_per_op).median;
+	bool rate = tg->at == CT_RATE;
+	struct bench_spread pr = rate ? CP(bi, k, p, rate) : CP(bi, k, p, cpu_per_op);
+	struct bench_spread other = rate ? CP(bi, k, p, cpu_per_op) : CP(bi, k, p, rate);
+	double of_medians = rate ? CF(bi, k, rate).median / CF(bi, p, rate).median
+				 : CF(bi, k, cpu_per_op).median / CF(bi, p, cpu_per_op).median;
 	snprintf(detail, dlen, "[%.2f-%.2f] (of medians x%.2f; %s x%.2f [%.2f-%.2f])", pr.p10, pr.p90, of_medians,
-		 m == CT_RATE ? "CPU ns/op" : "ops/s", other.median, other.p10, other.p90);
+		 rate ? "CPU ns/op" : "ops/s", other.median, other.p10, other.p90);
 	*ratio = pr.median;
 	return true;
 }
 
-static int report(const struct opts *o, const bool *use, const bool *buse, const char *cpu_model)
+static int ct_report(const char *cpu_model)
 {
-	unsigned rounds = o->rounds;
 	FILE *csv = bench_csv_open(
-	    "bench_containers", o->csv,
+	    "bench_containers", O.csv,
 	    "bench,container,impl,threads,rounds,mops_median,mops_p10,mops_p90,mops_min,mops_max,"
 	    "cpu_ns_per_op_median,cpu_ns_per_op_p10,cpu_ns_per_op_p90,all_cpu_ns_per_op_median,"
 	    "best_peer,ratio_to_best_peer,paired_ratio_median,paired_ratio_p10,paired_ratio_p90,"
@@ -420,78 +286,70 @@ static int report(const struct opts *o, const bool *use, const bool *buse, const
 	static const char *kind_name[] = {"queue", "stack", "map"};
 	int errors = 0;
 	for (size_t bi = 0; bi < NBENCH; bi++) {
-		if (!buse[bi])
+		if (!ct_buse[bi])
 			continue;
-		const struct ct_bench *b = &benches[bi];
-		size_t bp = best_peer(bi, use, buse, rounds);
-		double bpm = bp < NIMPL ? FIELD(bi, bp, rounds, rate).median : 0;
+		const struct ct_bench *b = &ct_benches[bi];
+		size_t bp = ct_best_peer(bi);
+		double bpm = bp < NIMPL ? CF(bi, bp, rate).median : 0;
+		const char *bpn = bp < NIMPL ? ct_impls[bp]->name : NULL;
 		printf("\n%s (%s)\n%-17s %-26s %-27s %-26s %-20s %s\n", b->title, b->id, "", b->unit,
-		       bp < NIMPL ? "x best peer: of medians" : "x best peer", "paired per round [p10-p90]",
+		       bpn ? "x best peer: of medians" : "x best peer", "paired per round [p10-p90]",
 		       "thread CPU ns/op", "all CPU ns/op  errors");
 		for (size_t k = 0; k < NIMPL; k++) {
-			if (!runs(bi, k, use, buse))
+			if (!ct_runs(bi, k))
 				continue;
-			struct bench_spread rate = FIELD(bi, k, rounds, rate), cpu = FIELD(bi, k, rounds, cpu_per_op);
-			struct bench_spread all = FIELD(bi, k, rounds, all_per_op);
-			struct bench_spread pr =
-			    bp < NIMPL ? paired(bi, k, bp, rounds, CT_RATE) : (struct bench_spread){0};
-			bool err = leaked[k] != 0 || bad[k] != 0;
+			struct bench_spread rate = CF(bi, k, rate), cpu = CF(bi, k, cpu_per_op);
+			struct bench_spread all = CF(bi, k, all_per_op);
+			struct bench_spread pr = bpn ? CP(bi, k, bp, rate) : (struct bench_spread){0};
+			bool err = ct_leaked[k] != 0 || ct_bad[k] != 0;
 			errors += err;
 			char rs[64], ratio[64], prs[64];
 			snprintf(rs, sizeof rs, "%.3f [%.3f-%.3f]", rate.median / 1e6, rate.p10 / 1e6, rate.p90 / 1e6);
-			snprintf(ratio, sizeof ratio, "%.2f (%s)", bpm > 0 ? rate.median / bpm : 0,
-				 bp < NIMPL ? impls[bp]->name : "-");
+			snprintf(ratio, sizeof ratio, "%.2f (%s)", bpm > 0 ? rate.median / bpm : 0, bpn ? bpn : "-");
 			snprintf(prs, sizeof prs, "%.2f [%.2f-%.2f]", pr.median, pr.p10, pr.p90);
-			printf("%-17s %-26s %-27s %-26s %7.1f [%.0f-%.0f] %8.1f       %s\n", impls[k]->name, rs, ratio,
-			       prs, cpu.median, cpu.p10, cpu.p90, all.median, err ? "LEAKED/BAD" : "0");
+			printf("%-17s %-26s %-27s %-26s %7.1f [%.0f-%.0f] %8.1f       %s\n", ct_impls[k]->name, rs,
+			       ratio, prs, cpu.median, cpu.p10, cpu.p90, all.median, err ? "LEAKED/BAD" : "0");
 			if (csv != NULL)
 				fprintf(csv,
 				        "%s,%s,%s,%u,%u,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f,%.2f,%s,%.4f,%.4f,%.4f,"
-				        "%.4f,"
-				        "%llu,%llu,%g,%s,%s\n",
-				        b->id, kind_name[b->kind], impls[k]->name,
-				        b->producers + b->consumers + b->workers, rounds, rate.median / 1e6,
+				        "%.4f,%llu,%llu,%g,%s,%s\n",
+				        b->id, kind_name[b->kind], ct_impls[k]->name,
+				        b->producers + b->consumers + b->workers, O.rounds, rate.median / 1e6,
 				        rate.p10 / 1e6, rate.p90 / 1e6, rate.min / 1e6, rate.max / 1e6, cpu.median,
-				        cpu.p10, cpu.p90, all.median, bp < NIMPL ? impls[bp]->name : "",
-				        bpm > 0 ? rate.median / bpm : 0, pr.median, pr.p10, pr.p90,
-				        (unsigned long long)leaked[k], (unsigned long long)bad[k], o->slice_ms,
-				        cpu_model, bench_compiler());
+				        cpu.p10, cpu.p90, all.median, bpn ? bpn : "", bpm > 0 ? rate.median / bpm : 0,
+				        pr.median, pr.p10, pr.p90, (unsigned long long)ct_leaked[k],
+				        (unsigned long long)ct_bad[k], O.slice_ms, cpu_model, bench_compiler());
 		}
 	}
 	printf("\ntargets (per-round ratios of the tern row to the peer's: median [p10-p90]; the ratio of the\n"
 	       "medians beside it; then the other measure's per-round ratio, tern/peer, for information)\n");
-	struct ct_ctx ctx = {use, buse, rounds};
-	bench_targets_report(stdout, ct_targets, NTARGET, ct_target, &ctx);
-	if (bench_csv_close("bench_containers", csv, o->csv) != 0)
+	bench_targets_report(stdout, ct_targets, NTARGET, ct_target, NULL);
+	if (bench_csv_close("bench_containers", csv, O.csv) != 0)
 		return 2;
 	return errors;
 }
 
-int main(int argc, char **argv)
+int containers_main(int argc, char **argv)
 {
-	struct opts o;
-	parse(argc, argv, &o);
+	ct_parse(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	bool use[NIMPL], buse[NBENCH];
 	unsigned nuse = 0;
-	for (size_t k = 0; k < NIMPL; k++)
-		use[k] = bench_in_list(o.only, impls[k]->name);
 	for (size_t bi = 0; bi < NBENCH; bi++)
-		buse[bi] = bench_in_list(o.benches, benches[bi].id);
+		ct_buse[bi] = bench_in_list(O.benches, ct_benches[bi].id);
 	/* An implementation runs only if one of its benches does. */
 	for (size_t k = 0; k < NIMPL; k++) {
 		bool any = false;
 		for (size_t bi = 0; bi < NBENCH; bi++)
-			any |= buse[bi] && benches[bi].kind == impls[k]->kind;
-		use[k] = use[k] && any;
-		nuse += use[k];
+			any |= ct_buse[bi] && ct_benches[bi].kind == ct_impls[k]->kind;
+		ct_use[k] = any && bench_in_list(O.only, ct_impls[k]->name);
+		nuse += ct_use[k];
 	}
-	if (o.list || nuse == 0) {
+	if (O.list || nuse == 0) {
 		for (size_t k = 0; k < NIMPL; k++)
-			printf("%s\n", impls[k]->name);
+			printf("%s\n", ct_impls[k]->name);
 		for (size_t bi = 0; bi < NBENCH; bi++)
-			printf("%s\n", benches[bi].id);
-		return o.list ? 0 : 2;
+			printf("%s\n", ct_benches[bi].id);
+		return O.list ? 0 : 2;
 	}
 	char cpu_model[256], load0[64], load1[64];
 	bench_cpu_model(cpu_model, sizeof cpu_model);
@@ -501,76 +359,63 @@ int main(int argc, char **argv)
 	printf(
 	    "%u rounds (+%u warm-up) of slices (%g ms untimed, then %g ms measured); a round runs every bench once,\n"
 	    "in shuffled order, and each bench's rows back to back in shuffled order; one process\n",
-	    o.rounds, o.warmup, o.warm_ms, o.slice_ms);
+	    O.rounds, O.warmup, O.warm_ms, O.slice_ms);
 	printf("rows (configuration; reclamation):\n");
 	for (size_t k = 0; k < NIMPL; k++)
-		if (use[k])
-			printf("  %-15s %s\n", impls[k]->name, impls[k]->config);
+		if (ct_use[k])
+			printf("  %-15s %s\n", ct_impls[k]->name, ct_impls[k]->config);
 	printf("map hash: ct_hash = fmix64(key ^ seed) for every row but tern_map-typed (SipHash-1-3)\n");
 	uint64_t t_start = bench_wall_ns();
 
-	for (unsigned n = 1; n <= CT_MAX_THREADS; n++)
-		pthread_barrier_init(&start_barrier[n], NULL, n + 1);
-	sem_init(&done, 0, 0);
-	static struct group groups[NIMPL];
-	for (size_t k = 0; k < NIMPL; k++) {
-		if (!use[k])
-			continue;
-		groups[k].row = (struct ct_row){.impl = impls[k], .th = groups[k].th,
-						.nth = impls[k]->kind == CT_QUEUE ? 4 : 2};
-		groups[k].row.obj = impls[k]->setup((unsigned)k);
-	}
+	static struct ct_group groups[NIMPL];
 	for (size_t k = 0; k < NIMPL; k++)
-		if (use[k])
-			group_start(&groups[k], (unsigned)k);
+		if (ct_use[k]) {
+			groups[k].row = (struct ct_row){.impl = ct_impls[k], .th = groups[k].th,
+							.nth = ct_impls[k]->kind == CT_QUEUE ? 4 : 2};
+			groups[k].row.obj = ct_impls[k]->setup((unsigned)k);
+		}
+	for (size_t k = 0; k < NIMPL; k++)
+		if (ct_use[k])
+			ct_group_start(&groups[k], (unsigned)k);
 
 	/* A round runs the benches in a shuffled order, and each bench's rows
 	 * back to back in a shuffled order: the slices a per-round ratio
 	 * compares are a few tens of milliseconds apart. */
 	unsigned border[NBENCH], nb = 0;
 	for (size_t bi = 0; bi < NBENCH; bi++)
-		if (buse[bi])
+		if (ct_buse[bi])
 			border[nb++] = (unsigned)bi;
-	uint64_t seed = o.seed * 0x9e3779b97f4a7c15ull + 7;
-	for (unsigned r = 0; r < o.warmup + o.rounds; r++) {
+	uint64_t seed = O.seed * 0x9e3779b97f4a7c15ull + 7;
+	for (unsigned r = 0; r < O.warmup + O.rounds; r++) {
 		bench_shuffle(border, nb, &seed);
 		for (unsigned j = 0; j < nb; j++) {
 			size_t bi = border[j];
 			unsigned rows[NIMPL], nr = 0;
 			for (size_t k = 0; k < NIMPL; k++)
-				if (runs(bi, k, use, buse))
+				if (ct_runs(bi, k))
 					rows[nr++] = (unsigned)k;
 			bench_shuffle(rows, nr, &seed);
 			for (unsigned i = 0; i < nr; i++) {
-				struct sample s = slice(&groups[rows[i]], &benches[bi], o.warm_ms, o.slice_ms);
-				if (r >= o.warmup)
-					samples[bi][rows[i]][r - o.warmup] = s;
+				struct ct_sample s = ct_slice(&groups[rows[i]], &ct_benches[bi]);
+				if (r >= O.warmup)
+					ct_samples[bi][rows[i]][r - O.warmup] = s;
 			}
 		}
 	}
 
 	/* Stop every row's threads, then tear each down and check it. */
 	for (size_t k = 0; k < NIMPL; k++)
-		if (use[k] && impls[k]->resume)
-			impls[k]->resume();
+		if (ct_use[k])
+			bench_slice_stop(&groups[k].g);
 	for (size_t k = 0; k < NIMPL; k++)
-		if (use[k])
-			group_stop(&groups[k]);
-	for (size_t k = 0; k < NIMPL; k++)
-		if (use[k])
-			impls[k]->teardown(groups[k].row.obj);
-	unsigned nslots = atomic_load_explicit(&ct_nslots, memory_order_relaxed);
+		if (ct_use[k])
+			ct_impls[k]->teardown(groups[k].row.obj);
 	for (size_t k = 0; k < NIMPL; k++) {
-		uint64_t a = 0, f = 0;
-		for (unsigned s = 0; s < nslots && s < CT_SLOTS; s++) {
-			a += atomic_load_explicit(&ct_ctrs[s].allocs[k], memory_order_relaxed);
-			f += atomic_load_explicit(&ct_ctrs[s].frees[k], memory_order_relaxed);
-		}
-		leaked[k] = a > f ? a - f : f - a; /* either way an error */
-		bad[k] = atomic_load_explicit(&ct_bad[k], memory_order_relaxed);
+		ct_leaked[k] = bench_obj_leaked((unsigned)k); /* more or fewer frees: either way an error */
+		ct_bad[k] = bench_obj_bads((unsigned)k);
 	}
 
-	int errors = report(&o, use, buse, cpu_model);
+	int errors = ct_report(cpu_model);
 	bench_loadavg(load1, sizeof load1);
 	printf("\nload average (1/5/15 min): %s at the start, %s at the end\n", load0, load1);
 	printf("bench/containers: %.2f s\n", (double)(bench_wall_ns() - t_start) / 1e9);

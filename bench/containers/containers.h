@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/containers/containers.h — shared pieces of the containers scenario:
- * the benchmark node header and its counters, the per-thread context the
- * driver hands to every implementation's loop, the workloads' common steps
- * (producer throttle, key and operation draw, integer hash) and the
- * per-implementation interface.
+ * the per-thread context the driver hands to every implementation's loop,
+ * the loops themselves with the workloads' common steps (producer throttle,
+ * key and operation draw, integer hash, free lists, map preloading) and the
+ * per-implementation interface.  Nodes are counted bench objects
+ * (bench/common/slices.h), one owner tag per implementation.
  *
  * Every implementation's translation unit (ct_tern.c, ct_urcu.c, ct_ck.c,
- * ct_lock.c) writes its own loops for the three containers with these
- * helpers, so the loops differ only in the container calls and the
- * reclamation they need.
+ * ct_lock.c) writes its container calls into these loops, so the rows
+ * differ only in the container calls and the reclamation they need.
  */
 #ifndef TERN_BENCH_CONTAINERS_H
 #define TERN_BENCH_CONTAINERS_H
@@ -20,77 +20,62 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../common/bench.h"
+#include "../common/slices.h"
 
-#define CT_BATCH 64           /* operations between two looks at the stop flag */
-#define CT_MAX_THREADS 4      /* per row: 2 producers + 2 consumers */
-#define CT_SLOTS 128          /* counter slots (threads that allocate or free) */
-#define CT_OWNERS 32          /* owner tags: one per implementation */
-#define CT_QUEUE_BACKLOG 16384 /* producers wait while this many items are queued */
-#define CT_MAP_RANGE (1u << 17) /* keys 0..128 Ki-1; 64 Ki of them present */
+#define CT_BATCH 64              /* operations between two looks at the stop flag */
+#define CT_MAX_THREADS 4         /* per row: 2 producers + 2 consumers */
+#define CT_QUEUE_BACKLOG 16384   /* producers wait while this many items are queued */
+#define CT_MAP_RANGE (1u << 17)  /* keys 0..128 Ki-1; 64 Ki of them present */
 #define CT_MAP_BUCKETS (1u << 16) /* every table sized for 64 Ki entries */
-#define CT_LIVE 0x6c697665u   /* a node between allocation and free */
-#define CT_DEAD 0xdeaddeadu   /* a freed node (poison) */
 
 enum ct_kind { CT_QUEUE, CT_STACK, CT_MAP };
 enum ct_role { CT_PRODUCER, CT_CONSUMER, CT_WORKER };
 enum ct_mix { CT_MIX_UPDATE, CT_MIX_READ }; /* map: 90/5/5, or lookups only */
 
-/* Header of every benchmark node (queue item, stack node, map entry). */
-struct ct_hdr {
-	_Atomic uint32_t magic;
-	uint32_t owner;
-	uint64_t seq; /* queue: the producer's sequence number; map: the key */
-};
-
-/* Per-thread allocation counters, one writer each, per owner. */
-struct ct_ctr {
-	_Alignas(64) _Atomic uint64_t allocs[CT_OWNERS];
-	_Atomic uint64_t frees[CT_OWNERS];
-};
-extern struct ct_ctr ct_ctrs[CT_SLOTS];
-extern _Atomic uint64_t ct_bad[CT_OWNERS]; /* freed twice, or read after free */
-struct ct_ctr *ct_me(void);
-
-static inline void ct_bump(_Atomic uint64_t *c)
+/* => size zeroed bytes (aligned to `align` unless 0); aborts when out of memory. */
+static inline void *ct_xalloc(size_t align, size_t size)
 {
-	/* Relaxed: single writer; read after the threads are joined or idle. */
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
-}
-
-/* => a new live node of `size` bytes counted for `owner`. */
-static inline void *ct_alloc(size_t size, unsigned owner, uint64_t seq)
-{
-	struct ct_hdr *h = malloc(size);
-	if (h == NULL) {
-		perror("bench_containers: malloc");
+	void *p = align ? aligned_alloc(align, size) : malloc(size);
+	if (p == NULL)
 		abort();
+	return memset(p, 0, size);
+}
+
+/*
+ * A per-thread free list of nodes (popped nodes reused at once), linked
+ * through the pointer at byte offset `off` of each node: take one (or a new
+ * node of `size` bytes), put one back, free them all at the thread's end.
+ */
+static inline void *ct_pool_get(void **pool, size_t off, size_t size, unsigned owner)
+{
+	void *n = *pool;
+	if (n == NULL)
+		return bench_obj_new(size, owner, 0);
+	memcpy(pool, (char *)n + off, sizeof n);
+	return n;
+}
+
+static inline void ct_pool_put(void **pool, void *n, size_t off)
+{
+	char *p = n;
+	/* No instruction: hides where p came from, so GCC does not take a node
+	 * found by container_of for the library's member (-Wstringop-overflow). */
+	__asm__("" : "+r"(p));
+	memcpy(p + off, pool, sizeof n);
+	*pool = n;
+}
+
+static inline void ct_pool_free(void *n, size_t off)
+{
+	while (n != NULL) {
+		void *next;
+		memcpy(&next, (char *)n + off, sizeof next);
+		bench_obj_free(n);
+		n = next;
 	}
-	/* Relaxed: published by the container's own release. */
-	atomic_store_explicit(&h->magic, CT_LIVE, memory_order_relaxed);
-	h->owner = owner;
-	h->seq = seq;
-	ct_bump(&ct_me()->allocs[owner]);
-	return h;
-}
-
-/* A node read from a container: must be live. */
-static inline void ct_check(const struct ct_hdr *h)
-{
-	/* Relaxed: a poisoned value means the node was freed too early. */
-	if (atomic_load_explicit(&((struct ct_hdr *)(uintptr_t)h)->magic, memory_order_relaxed) != CT_LIVE)
-		atomic_fetch_add_explicit(&ct_bad[h->owner % CT_OWNERS], 1, memory_order_relaxed);
-}
-
-/* Frees a node (from whichever thread or callback reclaims it). */
-static inline void ct_free(struct ct_hdr *h)
-{
-	unsigned owner = h->owner % CT_OWNERS;
-	ct_check(h);
-	atomic_store_explicit(&h->magic, CT_DEAD, memory_order_relaxed);
-	free(h);
-	ct_bump(&ct_me()->frees[owner]);
 }
 
 /* The driver's per-thread context (containers.c owns the storage). */
@@ -98,7 +83,6 @@ struct ct_row;
 struct ct_thread {
 	struct ct_row *row;
 	enum ct_role role;
-	unsigned index;            /* 0.. within the row */
 	unsigned owner;            /* the implementation's owner tag */
 	_Atomic uint64_t progress; /* operations done (stored each batch) */
 	uint64_t rng;              /* xorshift64 state (map keys and ops) */
@@ -114,7 +98,6 @@ struct ct_row {
 	enum ct_mix mix;         /* map */
 	struct ct_thread *th;    /* th[0..nth) */
 	unsigned nth;
-	unsigned active_mask;    /* threads running in the current slice */
 };
 
 extern atomic_bool ct_stop;
@@ -193,17 +176,23 @@ static inline enum ct_op ct_map_draw(struct ct_thread *t, uint64_t *key)
 	return p < 90 ? CT_LOOKUP : p < 95 ? CT_INSERT : CT_REMOVE;
 }
 
-/* The preloaded half of the key range: the even keys. */
-#define CT_MAP_PRELOADED(k) (((k) & 1) == 0)
+/* Preloads a map with the even half of the key range: for each key a new
+ * node n_ (a T *); PUT must be true when n_ went in. */
+#define CT_MAP_PRELOAD(owner, T, PUT)                                       \
+	for (uint64_t k_ = 0; k_ < CT_MAP_RANGE; k_ += 2) {                 \
+		T *n_ = bench_obj_new(sizeof(T), (owner), k_);              \
+		if (!(PUT))                                                 \
+			abort();                                            \
+	}
 
 /*
  * The loops.  Each implementation writes its container calls into these, so
  * every row runs the same workload around them.  In the statements, `t` is
- * the struct ct_thread *, `h_` a struct ct_hdr * and `key_` the map key.
+ * the struct ct_thread *, `h_` a struct bench_obj * and `key_` the map key.
  */
 
 /* Queue producer: ENQUEUE appends one new item whose sequence number is
- * seq_ (allocated by it with ct_alloc). */
+ * seq_ (allocated by it with bench_obj_new). */
 #define CT_PRODUCE(t, ENQUEUE)                                                   \
 	do {                                                                     \
 		uint64_t seq_ = atomic_load_explicit(&(t)->progress, memory_order_relaxed); \
@@ -223,11 +212,11 @@ static inline enum ct_op ct_map_draw(struct ct_thread *t, uint64_t *key)
 		while (!ct_stopped()) {                                          \
 			uint64_t got_ = 0;                                       \
 			for (unsigned i_ = 0; i_ < CT_BATCH; i_++) {             \
-				struct ct_hdr *h_;                               \
+				struct bench_obj *h_;                               \
 				DEQUEUE;                                         \
 				if (h_ == NULL)                                  \
 					continue;                                \
-				ct_check(h_);                                    \
+				bench_obj_check(h_);                                    \
 				RELEASE;                                         \
 				got_++;                                          \
 			}                                                        \
@@ -242,11 +231,11 @@ static inline enum ct_op ct_map_draw(struct ct_thread *t, uint64_t *key)
 	do {                                                                     \
 		while (!ct_stopped()) {                                          \
 			for (unsigned i_ = 0; i_ < CT_BATCH; i_++) {             \
-				struct ct_hdr *h_;                               \
+				struct bench_obj *h_;                               \
 				PUSH;                                            \
 				POP;                                             \
 				if (h_ != NULL) {                                \
-					ct_check(h_);                            \
+					bench_obj_check(h_);                            \
 					RELEASE;                                 \
 				}                                                \
 			}                                                        \
@@ -263,7 +252,7 @@ static inline enum ct_op ct_map_draw(struct ct_thread *t, uint64_t *key)
 				uint64_t key_;                                   \
 				switch (ct_map_draw((t), &key_)) {              \
 				case CT_LOOKUP: {                                \
-					struct ct_hdr *h_;                       \
+					struct bench_obj *h_;                       \
 					LOOKUP;                                  \
 					break;                                   \
 				}                                                \
@@ -280,13 +269,14 @@ static inline enum ct_op ct_map_draw(struct ct_thread *t, uint64_t *key)
 	} while (0)
 
 /* A lookup's result, checked under the read-side section: live, right key. */
-static inline void ct_map_found(const struct ct_hdr *h, uint64_t key)
+static inline void ct_map_found(const struct bench_obj *h, uint64_t key)
 {
 	if (h == NULL)
 		return;
-	ct_check(h);
+	bench_obj_check(h);
 	if (h->seq != key)
-		atomic_fetch_add_explicit(&ct_bad[h->owner % CT_OWNERS], 1, memory_order_relaxed);
+		/* Relaxed: an error counter, read after the threads are joined. */
+		atomic_fetch_add_explicit(&bench_obj_bad[h->owner % BENCH_OWNERS], 1, memory_order_relaxed);
 }
 
 /*
@@ -324,9 +314,17 @@ struct ct_impl {
 	uint64_t (*helper_cpu_ns)(void);
 };
 
+/* Defines row `var`: its name, container kind, hooks and configuration text;
+ * optional fields (pause, resume, helper_cpu_ns) after. */
+#define CT_ROW(var, nm, k, setup_, init_, run_, fini_, teardown_, cfg, ...)                                  \
+	const struct ct_impl var = {.name = nm, .kind = k, .config = cfg, .setup = setup_, .thread_init = init_, \
+				    .run = run_, .thread_fini = fini_, .teardown = teardown_, __VA_ARGS__}
+
 extern const struct ct_impl ct_tern_queue, ct_tern_stack, ct_tern_map, ct_tern_map_typed, ct_tern_map_typed_ct;
 extern const struct ct_impl ct_urcu_lfq, ct_urcu_wfcq, ct_urcu_lfs, ct_urcu_lfs_mutex, ct_urcu_lfht;
 extern const struct ct_impl ct_ck_fifo, ct_ck_stack, ct_ck_hs;
 extern const struct ct_impl ct_lock_queue, ct_lock_stack, ct_lock_map;
+
+int containers_main(int argc, char **argv);
 
 #endif /* TERN_BENCH_CONTAINERS_H */

@@ -86,7 +86,7 @@ static void ck_driver_init(unsigned i)
 /* ---- ck_fifo_mpmc ---- */
 
 struct ck_item {
-	struct ct_hdr h; /* first: ck_hs compares items and lookup keys as headers (h.seq) */
+	struct bench_obj h; /* first: ck_hs compares items and lookup keys as headers (h.seq) */
 	union {
 		ck_fifo_mpmc_entry_t fe;
 		ck_stack_entry_t se;
@@ -95,19 +95,18 @@ struct ck_item {
 	struct ck_item *pool_next;
 };
 #define CK_OF(ptr, member) ((struct ck_item *)(void *)((char *)(ptr) - offsetof(struct ck_item, member)))
+#define CK_POOL_NEXT offsetof(struct ck_item, pool_next)
 
 static void ck_free_cb(ck_epoch_entry_t *e)
 {
-	ct_free(&CK_OF(e, ee)->h);
+	bench_obj_free(&CK_OF(e, ee)->h);
 }
 
 static void *fifo_setup(unsigned owner)
 {
 	ck_driver_init(0);
-	ck_fifo_mpmc_t *q = aligned_alloc(64, sizeof *q);
-	if (q == NULL)
-		abort();
-	struct ck_item *stub = ct_alloc(sizeof *stub, owner, 0); /* malloc: 16-byte aligned */
+	ck_fifo_mpmc_t *q = ct_xalloc(64, sizeof *q);
+	struct ck_item *stub = bench_obj_new(sizeof *stub, owner, 0); /* malloc: 16-byte aligned */
 	ck_fifo_mpmc_init(q, &stub->u.fe);
 	return q;
 }
@@ -118,7 +117,7 @@ static void fifo_run(struct ct_thread *t)
 	struct ck_ctx *c = t->ctx;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct ck_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct ck_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			ck_epoch_begin(c->rec, NULL);
 			ck_fifo_mpmc_enqueue(q, &it->u.fe, it);
 			ck_epoch_end(c->rec, NULL);
@@ -149,34 +148,24 @@ static void fifo_teardown(void *obj)
 	struct ck_item *it;
 	ck_fifo_mpmc_entry_t *garbage;
 	while (ck_fifo_mpmc_dequeue(q, &it, &garbage)) /* no thread left: free at once */
-		ct_free(&CK_OF(garbage, u.fe)->h);
+		bench_obj_free(&CK_OF(garbage, u.fe)->h);
 	ck_fifo_mpmc_deinit(q, &garbage);
-	ct_free(&CK_OF(garbage, u.fe)->h);
+	bench_obj_free(&CK_OF(garbage, u.fe)->h);
 	ck_epoch_barrier(&ck_driver_rec[0]);
 	free(q);
 }
 
-const struct ct_impl ct_ck_fifo = {
-	.name = "ck_fifo_mpmc",
-	.kind = CT_QUEUE,
-	.config = "ck_fifo_mpmc enqueue/dequeue inside ck_epoch_begin/end; garbage stubs freed with "
-		  "ck_epoch_call (poll every 64)",
-	.setup = fifo_setup,
-	.thread_init = ck_thread_init,
-	.run = fifo_run,
-	.thread_fini = ck_thread_fini,
-	.teardown = fifo_teardown,
-};
+CT_ROW(ct_ck_fifo, "ck_fifo_mpmc", CT_QUEUE, fifo_setup, ck_thread_init, fifo_run, ck_thread_fini, fifo_teardown,
+       "ck_fifo_mpmc enqueue/dequeue inside ck_epoch_begin/end; garbage stubs freed with ck_epoch_call (poll every "
+       "64)");
 
 /* ---- ck_stack (mpmc) ---- */
 
 static void *stack_setup(unsigned owner)
 {
 	(void)owner;
-	ck_driver_init(1);
-	ck_stack_t *s = aligned_alloc(16, 64);
-	if (s == NULL)
-		abort();
+	ck_driver_init(1); /* the stack needs no epoch: its threads' records go unused */
+	ck_stack_t *s = ct_xalloc(16, 64);
 	ck_stack_init(s);
 	return s;
 }
@@ -186,50 +175,30 @@ static void stack_run(struct ct_thread *t)
 	ck_stack_t *s = t->row->obj;
 	struct ck_ctx *c = t->ctx;
 	CT_PUSH_POP(t, {
-		struct ck_item *it = c->pool;
-		if (it != NULL)
-			c->pool = it->pool_next;
-		else
-			it = ct_alloc(sizeof *it, t->owner, 0);
+		struct ck_item *it = ct_pool_get(&c->pool, CK_POOL_NEXT, sizeof *it, t->owner);
 		ck_stack_push_mpmc(s, &it->u.se);
 	}, {
 		ck_stack_entry_t *e = ck_stack_pop_mpmc(s);
 		h_ = e ? &CK_OF(e, u.se)->h : NULL;
-	}, {
-		struct ck_item *it = CK_OF(h_, h);
-		it->pool_next = c->pool;
-		c->pool = it;
-	});
+	}, ct_pool_put(&c->pool, CK_OF(h_, h), CK_POOL_NEXT));
 }
 
 static void stack_thread_fini(struct ct_thread *t)
 {
-	struct ck_ctx *c = t->ctx;
-	for (struct ck_item *it = c->pool, *next; it != NULL; it = next) {
-		next = it->pool_next;
-		ct_free(&it->h);
-	}
+	ct_pool_free(((struct ck_ctx *)t->ctx)->pool, CK_POOL_NEXT);
 	ck_thread_fini(t);
 }
 
 static void stack_teardown(void *obj)
 {
 	for (ck_stack_entry_t *e; (e = ck_stack_pop_upmc(obj)) != NULL;)
-		ct_free(&CK_OF(e, u.se)->h);
+		bench_obj_free(&CK_OF(e, u.se)->h);
 	free(obj);
 }
 
-const struct ct_impl ct_ck_stack = {
-	.name = "ck_stack",
-	.kind = CT_STACK,
-	.config = "ck_stack_push_mpmc/pop_mpmc (generation counter, CAS2); popped nodes recycled at once "
-		  "(per-thread free list, type-stable memory)",
-	.setup = stack_setup,
-	.thread_init = ck_thread_init,
-	.run = stack_run,
-	.thread_fini = stack_thread_fini,
-	.teardown = stack_teardown,
-};
+CT_ROW(ct_ck_stack, "ck_stack", CT_STACK, stack_setup, ck_thread_init, stack_run, stack_thread_fini, stack_teardown,
+       "ck_stack_push_mpmc/pop_mpmc (generation counter, CAS2); popped nodes recycled at once (per-thread free "
+       "list, type-stable memory)");
 
 /* ---- ck_hs ---- */
 
@@ -272,12 +241,12 @@ static struct ck_malloc hs_allocator = {.malloc = hs_malloc, .free = hs_free};
 /* Stored objects are items, lookup keys bare headers: both start with one. */
 static unsigned long hs_hash(const void *obj, unsigned long seed)
 {
-	return (unsigned long)ct_hash(((const struct ct_hdr *)obj)->seq, seed);
+	return (unsigned long)ct_hash(((const struct bench_obj *)obj)->seq, seed);
 }
 
 static bool hs_compare(const void *a, const void *b)
 {
-	return ((const struct ct_hdr *)a)->seq == ((const struct ct_hdr *)b)->seq;
+	return ((const struct bench_obj *)a)->seq == ((const struct bench_obj *)b)->seq;
 }
 
 static bool hs_put(struct ck_hs_box *m, struct ck_item *it)
@@ -291,17 +260,12 @@ static bool hs_put(struct ck_hs_box *m, struct ck_item *it)
 static void *hs_setup(unsigned owner)
 {
 	ck_driver_init(2);
-	struct ck_hs_box *m = malloc(sizeof *m);
-	if (m == NULL || pthread_mutex_init(&m->lock, NULL) != 0 ||
+	struct ck_hs_box *m = ct_xalloc(0, sizeof *m);
+	if (pthread_mutex_init(&m->lock, NULL) != 0 ||
 	    !ck_hs_init(&m->hs, CK_HS_MODE_OBJECT | CK_HS_MODE_SPMC | CK_HS_MODE_DELETE, hs_hash, hs_compare,
 			&hs_allocator, CT_MAP_RANGE, CT_SEED))
 		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++) {
-		if (!CT_MAP_PRELOADED(k))
-			continue;
-		if (!hs_put(m, ct_alloc(sizeof(struct ck_item), owner, k)))
-			abort();
-	}
+	CT_MAP_PRELOAD(owner, struct ck_item, hs_put(m, n_));
 	return m;
 }
 
@@ -311,17 +275,17 @@ static void hs_run(struct ct_thread *t)
 	struct ck_ctx *c = t->ctx;
 	CT_MAP_OPS(t, {
 		ck_epoch_begin(c->rec, NULL);
-		struct ct_hdr probe = {.seq = key_};
+		struct bench_obj probe = {.seq = key_};
 		struct ck_item *it = ck_hs_get(&m->hs, ct_hash(key_, CT_SEED), &probe);
 		h_ = it ? &it->h : NULL;
 		ct_map_found(h_, key_);
 		ck_epoch_end(c->rec, NULL);
 	}, {
-		struct ck_item *it = ct_alloc(sizeof *it, t->owner, key_);
+		struct ck_item *it = bench_obj_new(sizeof *it, t->owner, key_);
 		if (!hs_put(m, it))
-			ct_free(&it->h); /* present: never published */
+			bench_obj_free(&it->h); /* present: never published */
 	}, {
-		struct ct_hdr probe = {.seq = key_};
+		struct bench_obj probe = {.seq = key_};
 		pthread_mutex_lock(&m->lock);
 		struct ck_item *it = ck_hs_remove(&m->hs, ct_hash(key_, CT_SEED), &probe);
 		pthread_mutex_unlock(&m->lock);
@@ -337,7 +301,7 @@ static void hs_teardown(void *obj)
 	ck_hs_iterator_t iter = CK_HS_ITERATOR_INITIALIZER;
 	void *p;
 	while (ck_hs_next(&m->hs, &iter, &p))
-		ct_free(&((struct ck_item *)p)->h);
+		bench_obj_free(&((struct ck_item *)p)->h);
 	ck_epoch_barrier(&ck_driver_rec[2]);
 	ck_hs_destroy(&m->hs);
 	ck_epoch_barrier(&ck_driver_rec[2]);
@@ -345,17 +309,9 @@ static void hs_teardown(void *obj)
 	free(m);
 }
 
-const struct ct_impl ct_ck_hs = {
-	.name = "ck_hs",
-	.kind = CT_MAP,
-	.config = "ck_hs OBJECT|SPMC|DELETE, 128 Ki slots, ct_hash (fmix64); writers under a pthread mutex, "
-		  "ck_hs_get inside ck_epoch_begin/end; removed entries and old tables freed with ck_epoch_call",
-	.setup = hs_setup,
-	.thread_init = ck_thread_init,
-	.run = hs_run,
-	.thread_fini = ck_thread_fini,
-	.teardown = hs_teardown,
-};
+CT_ROW(ct_ck_hs, "ck_hs", CT_MAP, hs_setup, ck_thread_init, hs_run, ck_thread_fini, hs_teardown,
+       "ck_hs OBJECT|SPMC|DELETE, 128 Ki slots, ct_hash (fmix64); writers under a pthread mutex, ck_hs_get inside "
+       "ck_epoch_begin/end; removed entries and old tables freed with ck_epoch_call");
 
 static ck_epoch_t *ck_epoch_of(struct ct_thread *t)
 {

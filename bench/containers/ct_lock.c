@@ -15,7 +15,7 @@
 #include "containers.h"
 
 struct lk_item {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct lk_item *next;
 };
 
@@ -29,8 +29,8 @@ struct lk_list {
 static void *lk_list_setup(unsigned owner)
 {
 	(void)owner;
-	struct lk_list *l = calloc(1, sizeof *l);
-	if (l == NULL || pthread_mutex_init(&l->lock, NULL) != 0)
+	struct lk_list *l = ct_xalloc(0, sizeof *l);
+	if (pthread_mutex_init(&l->lock, NULL) != 0)
 		abort();
 	return l;
 }
@@ -41,12 +41,11 @@ static void *lk_thread_init(struct ct_thread *t)
 	return NULL; /* the stack's free list */
 }
 
+#define LK_NEXT offsetof(struct lk_item, next)
+
 static void lk_thread_fini(struct ct_thread *t)
 {
-	for (struct lk_item *it = t->ctx, *next; it != NULL; it = next) {
-		next = it->next;
-		ct_free(&it->h);
-	}
+	ct_pool_free(t->ctx, LK_NEXT);
 }
 
 static struct lk_item *lk_pop_head(struct lk_list *l)
@@ -62,7 +61,7 @@ static struct lk_item *lk_pop_head(struct lk_list *l)
 	return it;
 }
 
-static struct ct_hdr *lk_hdr(struct lk_item *it)
+static struct bench_obj *lk_hdr(struct lk_item *it)
 {
 	return it != NULL ? &it->h : NULL;
 }
@@ -72,7 +71,7 @@ static void lk_queue_run(struct ct_thread *t)
 	struct lk_list *l = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct lk_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct lk_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			it->next = NULL;
 			pthread_mutex_lock(&l->lock);
 			if (l->tail != NULL)
@@ -83,7 +82,7 @@ static void lk_queue_run(struct ct_thread *t)
 			pthread_mutex_unlock(&l->lock);
 		});
 	} else {
-		CT_CONSUME(t, h_ = lk_hdr(lk_pop_head(l)), ct_free(h_));
+		CT_CONSUME(t, h_ = lk_hdr(lk_pop_head(l)), bench_obj_free(h_));
 	}
 }
 
@@ -91,53 +90,28 @@ static void lk_list_teardown(void *obj)
 {
 	struct lk_list *l = obj;
 	for (struct lk_item *it; (it = lk_pop_head(l)) != NULL;)
-		ct_free(&it->h);
+		bench_obj_free(&it->h);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
 
-const struct ct_impl ct_lock_queue = {
-	.name = "mutex-queue",
-	.kind = CT_QUEUE,
-	.config = "linked FIFO under one pthread mutex; dequeued items freed at once",
-	.setup = lk_list_setup,
-	.thread_init = lk_thread_init,
-	.run = lk_queue_run,
-	.thread_fini = lk_thread_fini,
-	.teardown = lk_list_teardown,
-};
+CT_ROW(ct_lock_queue, "mutex-queue", CT_QUEUE, lk_list_setup, lk_thread_init, lk_queue_run, lk_thread_fini,
+       lk_list_teardown, "linked FIFO under one pthread mutex; dequeued items freed at once");
 
 static void lk_stack_run(struct ct_thread *t)
 {
 	struct lk_list *l = t->row->obj;
-	struct lk_item **pool = (struct lk_item **)&t->ctx;
 	CT_PUSH_POP(t, {
-		struct lk_item *it = *pool;
-		if (it != NULL)
-			*pool = it->next;
-		else
-			it = ct_alloc(sizeof *it, t->owner, 0);
+		struct lk_item *it = ct_pool_get(&t->ctx, LK_NEXT, sizeof *it, t->owner);
 		pthread_mutex_lock(&l->lock);
 		it->next = l->head;
 		l->head = it;
 		pthread_mutex_unlock(&l->lock);
-	}, h_ = lk_hdr(lk_pop_head(l)), {
-		struct lk_item *it = (struct lk_item *)(void *)h_;
-		it->next = *pool;
-		*pool = it;
-	});
+	}, h_ = lk_hdr(lk_pop_head(l)), ct_pool_put(&t->ctx, (struct lk_item *)(void *)h_, LK_NEXT));
 }
 
-const struct ct_impl ct_lock_stack = {
-	.name = "mutex-stack",
-	.kind = CT_STACK,
-	.config = "linked LIFO under one pthread mutex; popped nodes reused at once",
-	.setup = lk_list_setup,
-	.thread_init = lk_thread_init,
-	.run = lk_stack_run,
-	.thread_fini = lk_thread_fini,
-	.teardown = lk_list_teardown,
-};
+CT_ROW(ct_lock_stack, "mutex-stack", CT_STACK, lk_list_setup, lk_thread_init, lk_stack_run, lk_thread_fini,
+       lk_list_teardown, "linked LIFO under one pthread mutex; popped nodes reused at once");
 
 /* ---- map ---- */
 
@@ -169,12 +143,10 @@ static bool lk_map_insert(struct lk_map *m, struct lk_item *it)
 
 static void *lk_map_setup(unsigned owner)
 {
-	struct lk_map *m = calloc(1, sizeof *m);
-	if (m == NULL || pthread_rwlock_init(&m->lock, NULL) != 0)
+	struct lk_map *m = ct_xalloc(0, sizeof *m);
+	if (pthread_rwlock_init(&m->lock, NULL) != 0)
 		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && !lk_map_insert(m, ct_alloc(sizeof(struct lk_item), owner, k)))
-			abort();
+	CT_MAP_PRELOAD(owner, struct lk_item, lk_map_insert(m, n_));
 	return m;
 }
 
@@ -188,9 +160,9 @@ static void lk_map_run(struct ct_thread *t)
 		ct_map_found(h_, key_);
 		pthread_rwlock_unlock(&m->lock);
 	}, {
-		struct lk_item *it = ct_alloc(sizeof *it, t->owner, key_);
+		struct lk_item *it = bench_obj_new(sizeof *it, t->owner, key_);
 		if (!lk_map_insert(m, it))
-			ct_free(&it->h);
+			bench_obj_free(&it->h);
 	}, {
 		pthread_rwlock_wrlock(&m->lock);
 		struct lk_item **p = lk_slot(m, key_);
@@ -199,7 +171,7 @@ static void lk_map_run(struct ct_thread *t)
 			*p = it->next;
 		pthread_rwlock_unlock(&m->lock);
 		if (it != NULL)
-			ct_free(&it->h);
+			bench_obj_free(&it->h);
 	});
 }
 
@@ -207,22 +179,10 @@ static void lk_map_teardown(void *obj)
 {
 	struct lk_map *m = obj;
 	for (size_t b = 0; b < CT_MAP_BUCKETS; b++)
-		for (struct lk_item *it = m->bucket[b], *next; it != NULL; it = next) {
-			next = it->next;
-			ct_free(&it->h);
-		}
+		ct_pool_free(m->bucket[b], LK_NEXT);
 	pthread_rwlock_destroy(&m->lock);
 	free(m);
 }
 
-const struct ct_impl ct_lock_map = {
-	.name = "rwlock-map",
-	.kind = CT_MAP,
-	.config = "chained table, 64 Ki buckets, ct_hash (fmix64), one pthread_rwlock_t; removed nodes freed "
-		  "at once",
-	.setup = lk_map_setup,
-	.thread_init = lk_thread_init,
-	.run = lk_map_run,
-	.thread_fini = lk_thread_fini,
-	.teardown = lk_map_teardown,
-};
+CT_ROW(ct_lock_map, "rwlock-map", CT_MAP, lk_map_setup, lk_thread_init, lk_map_run, lk_thread_fini, lk_map_teardown,
+       "chained table, 64 Ki buckets, ct_hash (fmix64), one pthread_rwlock_t; removed nodes freed at once");

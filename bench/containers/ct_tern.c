@@ -30,20 +30,20 @@
 /* ---- queue ---- */
 
 struct tq_item {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct tern_queue_node node;
 };
 
 static void tq_free(struct tern_queue_node *n)
 {
-	ct_free(&tern_queue_entry(n, struct tq_item, node)->h);
+	bench_obj_free(&tern_queue_entry(n, struct tq_item, node)->h);
 }
 
 static void *tq_setup(unsigned owner)
 {
 	(void)owner;
-	tern_queue_t *q = aligned_alloc(TERN_CACHELINE, sizeof *q);
-	if (q == NULL || tern_queue_init(q, NULL) != 0)
+	tern_queue_t *q = ct_xalloc(TERN_CACHELINE, sizeof *q);
+	if (tern_queue_init(q, NULL) != 0)
 		abort();
 	return q;
 }
@@ -61,7 +61,7 @@ static void tq_run(struct ct_thread *t)
 	tern_queue_t *q = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct tq_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct tq_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			tern_queue_enqueue(q, &it->node);
 		});
 	} else {
@@ -85,22 +85,14 @@ static void tq_teardown(void *obj)
 	free(obj);
 }
 
-const struct ct_impl ct_tern_queue = {
-	.name = "tern_queue",
-	.kind = CT_QUEUE,
-	.config = "tern_queue_enqueue/dequeue (self-pinning); tern_queue_retire(n, free): freed after the "
-		  "queue lets go and a grace period",
-	.setup = tq_setup,
-	.thread_init = tern_thread_init,
-	.run = tq_run,
-	.thread_fini = tern_thread_fini,
-	.teardown = tq_teardown,
-};
+CT_ROW(ct_tern_queue, "tern_queue", CT_QUEUE, tq_setup, tern_thread_init, tq_run, tern_thread_fini, tq_teardown,
+       "tern_queue_enqueue/dequeue (self-pinning); tern_queue_retire(n, free): freed after the queue lets go and a "
+       "grace period");
 
 /* ---- stack ---- */
 
 struct ts_node {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct tern_stack_node link;
 	struct ts_node *pool_next;
 };
@@ -122,8 +114,8 @@ struct ts_pool {
 static void *ts_setup(unsigned owner)
 {
 	(void)owner;
-	tern_stack_t *s = malloc(sizeof *s);
-	if (s == NULL || tern_stack_init(s, NULL) != 0)
+	tern_stack_t *s = ct_xalloc(0, sizeof *s);
+	if (tern_stack_init(s, NULL) != 0)
 		abort();
 	return s;
 }
@@ -147,7 +139,7 @@ static struct ts_node *ts_get(struct ts_pool *p, unsigned owner)
 	}
 	struct ts_node *n = p->ready;
 	if (n == NULL)
-		return ct_alloc(sizeof *n, owner, 0);
+		return bench_obj_new(sizeof *n, owner, 0);
 	p->ready = n->pool_next;
 	return n;
 }
@@ -186,29 +178,20 @@ static void ts_run(struct ct_thread *t)
 	}, ts_put(p, (struct ts_node *)(void *)h_));
 }
 
-static void ts_free_list(struct ts_node *n)
-{
-	while (n != NULL) {
-		struct ts_node *next = n->pool_next;
-		ct_free(&n->h);
-		n = next;
-	}
-}
-
 static void ts_thread_fini(struct ct_thread *t)
 {
 	struct ts_pool *p = t->ctx;
 	tern_epoch_synchronize(); /* every node of the pool is past its grace period */
-	ts_free_list(p->ready);
-	ts_free_list(p->limbo);
+	ct_pool_free(p->ready, offsetof(struct ts_node, pool_next));
+	ct_pool_free(p->limbo, offsetof(struct ts_node, pool_next));
 	for (unsigned i = 0; i < p->count; i++)
-		ts_free_list(p->wait[(p->head + i) % TS_BATCHES].list);
+		ct_pool_free(p->wait[(p->head + i) % TS_BATCHES].list, offsetof(struct ts_node, pool_next));
 	free(p);
 }
 
 static void ts_destroy_node(struct tern_stack_node *n)
 {
-	ct_free(&tern_stack_entry(n, struct ts_node, link)->h);
+	bench_obj_free(&tern_stack_entry(n, struct ts_node, link)->h);
 }
 
 static void ts_teardown(void *obj)
@@ -218,22 +201,14 @@ static void ts_teardown(void *obj)
 	free(obj);
 }
 
-const struct ct_impl ct_tern_stack = {
-	.name = "tern_stack",
-	.kind = CT_STACK,
-	.config = "tern_stack_push/pop (pop self-pinning); popped nodes reused after a grace period "
-		  "(tern_stack_get_state per 64 pops, tern_stack_poll_state)",
-	.setup = ts_setup,
-	.thread_init = ts_thread_init,
-	.run = ts_run,
-	.thread_fini = ts_thread_fini,
-	.teardown = ts_teardown,
-};
+CT_ROW(ct_tern_stack, "tern_stack", CT_STACK, ts_setup, ts_thread_init, ts_run, ts_thread_fini, ts_teardown,
+       "tern_stack_push/pop (pop self-pinning); popped nodes reused after a grace period (tern_stack_get_state per "
+       "64 pops, tern_stack_poll_state)");
 
-/* ---- map: run-time form ---- */
+/* ---- maps ---- */
 
 struct tm_node {
-	struct ct_hdr h; /* h.seq is the key */
+	struct bench_obj h; /* h.seq is the key */
 	tern_map_node_t node;
 };
 
@@ -262,118 +237,40 @@ static const void *tm_key(const struct tern_map_node *n, void *ctx)
 
 static void tm_destroy(struct tern_map_node *n)
 {
-	ct_free(&tm_of(n)->h);
+	bench_obj_free(&tm_of(n)->h);
 }
 
 static const struct tern_map_ops tm_ops = {tm_hash, tm_equal, tm_key, tm_destroy, NULL};
 
-static void *tm_setup(unsigned owner)
+/* The run-time form under the typed form's names (inline: the same calls). */
+typedef tern_map_t ct_rmap_t;
+static inline int ct_rmap_init(ct_rmap_t *m, void *alloc, uint64_t seed)
 {
-	tern_map_t *m = malloc(sizeof *m);
-	if (m == NULL || tern_map_init(m, &tm_ops, NULL, CT_SEED) != 0)
-		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) &&
-		    tern_map_insert(m, &((struct tm_node *)ct_alloc(sizeof(struct tm_node), owner, k))->node) != 0)
-			abort();
-	if (tern_map_resize(m, CT_MAP_BUCKETS) != 0)
-		abort();
-	return m;
+	return tern_map_init(m, &tm_ops, alloc, seed);
 }
-
-static void tm_run(struct ct_thread *t)
+static inline int ct_rmap_insert(ct_rmap_t *m, struct tm_node *n)
 {
-	tern_map_t *m = t->row->obj;
-	CT_MAP_OPS(t, {
-		tern_epoch_pin();
-		struct tern_map_node *n = tern_map_lookup(m, &key_);
-		h_ = n ? &tm_of(n)->h : NULL;
-		ct_map_found(h_, key_);
-		tern_epoch_unpin();
-	}, {
-		struct tm_node *n = ct_alloc(sizeof *n, t->owner, key_);
-		if (tern_map_insert(m, &n->node) != 0)
-			ct_free(&n->h); /* EEXIST: never published */
-	}, tern_map_remove(m, &key_));
+	return tern_map_insert(m, &n->node);
 }
-
-static void tm_teardown(void *obj)
+static inline struct tm_node *ct_rmap_lookup(ct_rmap_t *m, uint64_t key)
 {
-	tern_map_destroy(obj);
-	tern_epoch_barrier();
-	free(obj);
+	struct tern_map_node *n = tern_map_lookup(m, &key);
+	return n ? tm_of(n) : NULL;
 }
-
-const struct ct_impl ct_tern_map = {
-	.name = "tern_map",
-	.kind = CT_MAP,
-	.config = "run-time form, ct_hash (fmix64); lookup under tern_epoch_pin; removed nodes retired by "
-		  "the map (tern_epoch_call), freed after a grace period",
-	.setup = tm_setup,
-	.thread_init = tern_thread_init,
-	.run = tm_run,
-	.thread_fini = tern_thread_fini,
-	.teardown = tm_teardown,
-};
-
-/* ---- map: typed form ---- */
+static inline void ct_rmap_remove(ct_rmap_t *m, uint64_t key)
+{
+	tern_map_remove(m, &key);
+}
+#define ct_rmap_resize tern_map_resize
+#define ct_rmap_destroy tern_map_destroy
 
 static void tt_destroy(struct tm_node *n)
 {
-	ct_free(&n->h);
+	bench_obj_free(&n->h);
 }
 
+/* The typed forms: its own hash (SipHash-1-3), or ct_hash. */
 TERN_MAP_DEFINE(ct_tmap, struct tm_node, node, uint64_t, h.seq, tt_destroy);
-
-static void *tt_setup(unsigned owner)
-{
-	ct_tmap_t *m = malloc(sizeof *m);
-	if (m == NULL || ct_tmap_init(m, NULL, CT_SEED) != 0)
-		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && ct_tmap_insert(m, ct_alloc(sizeof(struct tm_node), owner, k)) != 0)
-			abort();
-	if (ct_tmap_resize(m, CT_MAP_BUCKETS) != 0)
-		abort();
-	return m;
-}
-
-static void tt_run(struct ct_thread *t)
-{
-	ct_tmap_t *m = t->row->obj;
-	CT_MAP_OPS(t, {
-		tern_epoch_pin();
-		struct tm_node *n = ct_tmap_lookup(m, key_);
-		h_ = n ? &n->h : NULL;
-		ct_map_found(h_, key_);
-		tern_epoch_unpin();
-	}, {
-		struct tm_node *n = ct_alloc(sizeof *n, t->owner, key_);
-		if (ct_tmap_insert(m, n) != 0)
-			ct_free(&n->h);
-	}, ct_tmap_remove(m, key_));
-}
-
-static void tt_teardown(void *obj)
-{
-	ct_tmap_destroy(obj);
-	tern_epoch_barrier();
-	free(obj);
-}
-
-const struct ct_impl ct_tern_map_typed = {
-	.name = "tern_map-typed",
-	.kind = CT_MAP,
-	.config = "TERN_MAP_DEFINE typed form (uint64_t key, its own SipHash-1-3, lookup inlined); "
-		  "otherwise as tern_map",
-	.setup = tt_setup,
-	.thread_init = tern_thread_init,
-	.run = tt_run,
-	.thread_fini = tern_thread_fini,
-	.teardown = tt_teardown,
-};
-
-/* ---- map: typed form with the caller's hash (ct_hash) ---- */
 
 static uint64_t tc_hash(const uint64_t *key, uint64_t seed)
 {
@@ -382,50 +279,51 @@ static uint64_t tc_hash(const uint64_t *key, uint64_t seed)
 
 TERN_MAP_DEFINE_HASH(ct_tcmap, struct tm_node, node, uint64_t, h.seq, tt_destroy, tc_hash);
 
-static void *tc_setup(unsigned owner)
-{
-	ct_tcmap_t *m = malloc(sizeof *m);
-	if (m == NULL || ct_tcmap_init(m, NULL, CT_SEED) != 0)
-		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && ct_tcmap_insert(m, ct_alloc(sizeof(struct tm_node), owner, k)) != 0)
-			abort();
-	if (ct_tcmap_resize(m, CT_MAP_BUCKETS) != 0)
-		abort();
-	return m;
-}
+/* A map row over map type M (ct_rmap, ct_tmap, ct_tcmap): preloaded setup,
+ * the 90/5/5 loop (lookups under tern_epoch_pin, removed nodes retired by
+ * the map, tern_epoch_call, freed after a grace period), teardown. */
+#define TM_ROW(var, M, nm, cfg)                                                                          \
+	static void *M##_setup(unsigned owner)                                                           \
+	{                                                                                                \
+		M##_t *m = ct_xalloc(0, sizeof *m);                                                      \
+		if (M##_init(m, NULL, CT_SEED) != 0)                                                     \
+			abort();                                                                         \
+		CT_MAP_PRELOAD(owner, struct tm_node, M##_insert(m, n_) == 0);                           \
+		if (M##_resize(m, CT_MAP_BUCKETS) != 0)                                                  \
+			abort();                                                                         \
+		return m;                                                                                \
+	}                                                                                                \
+	static void M##_run(struct ct_thread *t)                                                         \
+	{                                                                                                \
+		M##_t *m = t->row->obj;                                                                  \
+		CT_MAP_OPS(                                                                              \
+		    t,                                                                                   \
+		    {                                                                                    \
+			    tern_epoch_pin();                                                            \
+			    struct tm_node *n = M##_lookup(m, key_);                                     \
+			    h_ = n ? &n->h : NULL;                                                       \
+			    ct_map_found(h_, key_);                                                      \
+			    tern_epoch_unpin();                                                          \
+		    },                                                                                   \
+		    {                                                                                    \
+			    struct tm_node *n = bench_obj_new(sizeof *n, t->owner, key_);                \
+			    if (M##_insert(m, n) != 0)                                                   \
+				    bench_obj_free(&n->h); /* EEXIST: never published */                 \
+		    },                                                                                   \
+		    M##_remove(m, key_));                                                                \
+	}                                                                                                \
+	static void M##_teardown(void *obj)                                                              \
+	{                                                                                                \
+		M##_destroy(obj);                                                                        \
+		tern_epoch_barrier();                                                                    \
+		free(obj);                                                                               \
+	}                                                                                                \
+	CT_ROW(var, nm, CT_MAP, M##_setup, tern_thread_init, M##_run, tern_thread_fini, M##_teardown, cfg);
 
-static void tc_run(struct ct_thread *t)
-{
-	ct_tcmap_t *m = t->row->obj;
-	CT_MAP_OPS(t, {
-		tern_epoch_pin();
-		struct tm_node *n = ct_tcmap_lookup(m, key_);
-		h_ = n ? &n->h : NULL;
-		ct_map_found(h_, key_);
-		tern_epoch_unpin();
-	}, {
-		struct tm_node *n = ct_alloc(sizeof *n, t->owner, key_);
-		if (ct_tcmap_insert(m, n) != 0)
-			ct_free(&n->h);
-	}, ct_tcmap_remove(m, key_));
-}
-
-static void tc_teardown(void *obj)
-{
-	ct_tcmap_destroy(obj);
-	tern_epoch_barrier();
-	free(obj);
-}
-
-const struct ct_impl ct_tern_map_typed_ct = {
-	.name = "tern_map-typed-ct",
-	.kind = CT_MAP,
-	.config = "TERN_MAP_DEFINE_HASH typed form (uint64_t key, ct_hash (fmix64), lookup inlined); "
-		  "otherwise as tern_map",
-	.setup = tc_setup,
-	.thread_init = tern_thread_init,
-	.run = tc_run,
-	.thread_fini = tern_thread_fini,
-	.teardown = tc_teardown,
-};
+TM_ROW(ct_tern_map, ct_rmap, "tern_map",
+       "run-time form, ct_hash (fmix64); lookup under tern_epoch_pin; removed nodes retired by the map "
+       "(tern_epoch_call), freed after a grace period")
+TM_ROW(ct_tern_map_typed, ct_tmap, "tern_map-typed",
+       "TERN_MAP_DEFINE typed form (uint64_t key, its own SipHash-1-3, lookup inlined); otherwise as tern_map")
+TM_ROW(ct_tern_map_typed_ct, ct_tcmap, "tern_map-typed-ct",
+       "TERN_MAP_DEFINE_HASH typed form (uint64_t key, ct_hash (fmix64), lookup inlined); otherwise as tern_map")

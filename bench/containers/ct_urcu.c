@@ -76,12 +76,10 @@ static void urcu_drain(void)
 	urcu_memb_barrier();
 }
 
-#define URCU_ROW                                                                   \
-	.thread_init = urcu_thread_init, .pause = bench_urcu_pause, .resume = bench_urcu_resume, \
-	.helper_cpu_ns = urcu_helper_cpu
+#define URCU_ROW .pause = bench_urcu_pause, .resume = bench_urcu_resume, .helper_cpu_ns = urcu_helper_cpu
 
 struct urcu_item {
-	struct ct_hdr h;
+	struct bench_obj h;
 	struct rcu_head rh;
 	union {
 		struct cds_lfq_node_rcu lfq;
@@ -92,13 +90,20 @@ struct urcu_item {
 	struct urcu_item *pool_next;
 };
 #define URCU_OF(ptr, member) ((struct urcu_item *)(void *)((char *)(ptr) - offsetof(struct urcu_item, member)))
+/* The header (first) of the item whose `member` node n is, or NULL. */
+static inline struct bench_obj *urcu_hdr(void *n, size_t off)
+{
+	return n != NULL ? (struct bench_obj *)(void *)((char *)n - off) : NULL;
+}
+#define URCU_HDR(n, member) urcu_hdr((n), offsetof(struct urcu_item, member))
+#define URCU_POOL_NEXT offsetof(struct urcu_item, pool_next)
 
 static void urcu_free_cb(struct rcu_head *rh)
 {
-	ct_free(&URCU_OF(rh, rh)->h);
+	bench_obj_free(&URCU_OF(rh, rh)->h);
 }
 
-static void urcu_retire(struct ct_hdr *h)
+static void urcu_retire(struct bench_obj *h)
 {
 	urcu_memb_call_rcu(&((struct urcu_item *)(void *)h)->rh, urcu_free_cb);
 }
@@ -109,11 +114,18 @@ static void *lfq_setup(unsigned owner)
 {
 	(void)owner;
 	urcu_driver();
-	struct cds_lfq_queue_rcu *q = malloc(sizeof *q);
-	if (q == NULL)
-		abort();
+	struct cds_lfq_queue_rcu *q = ct_xalloc(0, sizeof *q);
 	cds_lfq_init_rcu(q, urcu_memb_call_rcu);
 	return q;
+}
+
+/* Dequeues under rcu_read_lock, as documented; => the item's header or NULL. */
+static struct bench_obj *lfq_take(struct cds_lfq_queue_rcu *q)
+{
+	urcu_memb_read_lock();
+	struct cds_lfq_node_rcu *n = cds_lfq_dequeue_rcu(q);
+	urcu_memb_read_unlock();
+	return URCU_HDR(n, u.lfq);
 }
 
 static void lfq_run(struct ct_thread *t)
@@ -121,50 +133,31 @@ static void lfq_run(struct ct_thread *t)
 	struct cds_lfq_queue_rcu *q = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct urcu_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			cds_lfq_node_init_rcu(&it->u.lfq);
 			urcu_memb_read_lock();
 			cds_lfq_enqueue_rcu(q, &it->u.lfq);
 			urcu_memb_read_unlock();
 		});
 	} else {
-		CT_CONSUME(t, {
-			urcu_memb_read_lock();
-			struct cds_lfq_node_rcu *n = cds_lfq_dequeue_rcu(q);
-			urcu_memb_read_unlock();
-			h_ = n ? &URCU_OF(n, u.lfq)->h : NULL;
-		}, urcu_retire(h_));
+		CT_CONSUME(t, h_ = lfq_take(q), urcu_retire(h_));
 	}
 }
 
 static void lfq_teardown(void *obj)
 {
 	struct cds_lfq_queue_rcu *q = obj;
-	for (struct cds_lfq_node_rcu *n;;) {
-		urcu_memb_read_lock();
-		n = cds_lfq_dequeue_rcu(q);
-		urcu_memb_read_unlock();
-		if (n == NULL)
-			break;
-		urcu_retire(&URCU_OF(n, u.lfq)->h);
-	}
+	for (struct bench_obj *h; (h = lfq_take(q)) != NULL;)
+		urcu_retire(h);
 	if (cds_lfq_destroy_rcu(q) != 0)
 		abort();
 	urcu_drain();
 	free(q);
 }
 
-const struct ct_impl ct_urcu_lfq = {
-	.name = "urcu-lfq",
-	.kind = CT_QUEUE,
-	.config = "cds_lfq (rculfqueue), urcu-memb, _LGPL_SOURCE; enqueue/dequeue under rcu_read_lock; "
-		  "dequeued items freed with call_rcu",
-	.setup = lfq_setup,
-	.run = lfq_run,
-	.teardown = lfq_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
-};
+CT_ROW(ct_urcu_lfq, "urcu-lfq", CT_QUEUE, lfq_setup, urcu_thread_init, lfq_run, urcu_thread_fini, lfq_teardown,
+       "cds_lfq (rculfqueue), urcu-memb, _LGPL_SOURCE; enqueue/dequeue under rcu_read_lock; dequeued items freed "
+       "with call_rcu", URCU_ROW);
 
 /* ---- cds_wfcq ---- */
 
@@ -178,9 +171,7 @@ static void *wfcq_setup(unsigned owner)
 {
 	(void)owner;
 	urcu_driver();
-	struct wfcq *q = aligned_alloc(64, sizeof *q);
-	if (q == NULL)
-		abort();
+	struct wfcq *q = ct_xalloc(64, sizeof *q);
 	cds_wfcq_init(&q->head, &q->tail);
 	return q;
 }
@@ -190,15 +181,12 @@ static void wfcq_run(struct ct_thread *t)
 	struct wfcq *q = t->row->obj;
 	if (t->role == CT_PRODUCER) {
 		CT_PRODUCE(t, {
-			struct urcu_item *it = ct_alloc(sizeof *it, t->owner, seq_);
+			struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, seq_);
 			cds_wfcq_node_init(&it->u.wfcq);
 			cds_wfcq_enqueue(&q->head, &q->tail, &it->u.wfcq);
 		});
 	} else {
-		CT_CONSUME(t, {
-			struct cds_wfcq_node *n = cds_wfcq_dequeue_blocking(&q->head, &q->tail);
-			h_ = n ? &URCU_OF(n, u.wfcq)->h : NULL;
-		}, ct_free(h_));
+		CT_CONSUME(t, h_ = URCU_HDR(cds_wfcq_dequeue_blocking(&q->head, &q->tail), u.wfcq), bench_obj_free(h_));
 	}
 }
 
@@ -206,22 +194,14 @@ static void wfcq_teardown(void *obj)
 {
 	struct wfcq *q = obj;
 	for (struct cds_wfcq_node *n; (n = cds_wfcq_dequeue_blocking(&q->head, &q->tail)) != NULL;)
-		ct_free(&URCU_OF(n, u.wfcq)->h);
+		bench_obj_free(&URCU_OF(n, u.wfcq)->h);
 	cds_wfcq_destroy(&q->head, &q->tail);
 	free(q);
 }
 
-const struct ct_impl ct_urcu_wfcq = {
-	.name = "urcu-wfcq",
-	.kind = CT_QUEUE,
-	.config = "cds_wfcq (wfcqueue), _LGPL_SOURCE; wait-free enqueue, cds_wfcq_dequeue_blocking (dequeue "
-		  "mutex); dequeued items freed at once (no reader left)",
-	.setup = wfcq_setup,
-	.run = wfcq_run,
-	.teardown = wfcq_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
-};
+CT_ROW(ct_urcu_wfcq, "urcu-wfcq", CT_QUEUE, wfcq_setup, urcu_thread_init, wfcq_run, urcu_thread_fini, wfcq_teardown,
+       "cds_wfcq (wfcqueue), _LGPL_SOURCE; wait-free enqueue, cds_wfcq_dequeue_blocking (dequeue mutex); dequeued "
+       "items freed at once (no reader left)", URCU_ROW);
 
 /* ---- cds_lfs ---- */
 
@@ -229,9 +209,7 @@ static void *lfs_setup(unsigned owner)
 {
 	(void)owner;
 	urcu_driver();
-	struct cds_lfs_stack *s = malloc(sizeof *s);
-	if (s == NULL)
-		abort();
+	struct cds_lfs_stack *s = ct_xalloc(0, sizeof *s);
 	cds_lfs_init(s);
 	return s;
 }
@@ -240,14 +218,14 @@ static void lfs_run(struct ct_thread *t)
 {
 	struct cds_lfs_stack *s = t->row->obj;
 	CT_PUSH_POP(t, {
-		struct urcu_item *it = ct_alloc(sizeof *it, t->owner, 0);
+		struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, 0);
 		cds_lfs_node_init(&it->u.lfs);
 		cds_lfs_push(s, &it->u.lfs);
 	}, {
 		urcu_memb_read_lock();
 		struct cds_lfs_node *n = __cds_lfs_pop(s);
 		urcu_memb_read_unlock();
-		h_ = n ? &URCU_OF(n, u.lfs)->h : NULL;
+		h_ = URCU_HDR(n, u.lfs);
 	}, urcu_retire(h_));
 }
 
@@ -261,61 +239,30 @@ static void lfs_teardown(void *obj)
 	free(s);
 }
 
-const struct ct_impl ct_urcu_lfs = {
-	.name = "urcu-lfs",
-	.kind = CT_STACK,
-	.config = "cds_lfs (lfstack), urcu-memb, _LGPL_SOURCE; __cds_lfs_pop under rcu_read_lock; popped "
-		  "nodes freed with call_rcu, each push allocates",
-	.setup = lfs_setup,
-	.run = lfs_run,
-	.teardown = lfs_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
-};
+CT_ROW(ct_urcu_lfs, "urcu-lfs", CT_STACK, lfs_setup, urcu_thread_init, lfs_run, urcu_thread_fini, lfs_teardown,
+       "cds_lfs (lfstack), urcu-memb, _LGPL_SOURCE; __cds_lfs_pop under rcu_read_lock; popped nodes freed with "
+       "call_rcu, each push allocates", URCU_ROW);
 
 /* The mutex variant: popped nodes are reused at once (a per-thread list). */
 static void lfsm_run(struct ct_thread *t)
 {
 	struct cds_lfs_stack *s = t->row->obj;
-	struct urcu_item **pool = (struct urcu_item **)&t->ctx;
 	CT_PUSH_POP(t, {
-		struct urcu_item *it = *pool;
-		if (it != NULL)
-			*pool = it->pool_next;
-		else
-			it = ct_alloc(sizeof *it, t->owner, 0);
+		struct urcu_item *it = ct_pool_get(&t->ctx, URCU_POOL_NEXT, sizeof *it, t->owner);
 		cds_lfs_node_init(&it->u.lfs);
 		cds_lfs_push(s, &it->u.lfs);
-	}, {
-		struct cds_lfs_node *n = cds_lfs_pop_blocking(s);
-		h_ = n ? &URCU_OF(n, u.lfs)->h : NULL;
-	}, {
-		struct urcu_item *it = (struct urcu_item *)(void *)h_;
-		it->pool_next = *pool;
-		*pool = it;
-	});
+	}, h_ = URCU_HDR(cds_lfs_pop_blocking(s), u.lfs), ct_pool_put(&t->ctx, URCU_OF(h_, h), URCU_POOL_NEXT));
 }
 
 static void lfsm_thread_fini(struct ct_thread *t)
 {
-	for (struct urcu_item *it = t->ctx, *next; it != NULL; it = next) {
-		next = it->pool_next;
-		ct_free(&it->h);
-	}
+	ct_pool_free(t->ctx, URCU_POOL_NEXT);
 	urcu_thread_fini(t);
 }
 
-const struct ct_impl ct_urcu_lfs_mutex = {
-	.name = "urcu-lfs-mutex",
-	.kind = CT_STACK,
-	.config = "cds_lfs (lfstack), _LGPL_SOURCE; cds_lfs_pop_blocking (pop mutex); popped nodes reused at "
-		  "once (per-thread free list)",
-	.setup = lfs_setup,
-	.run = lfsm_run,
-	.teardown = lfs_teardown,
-	.thread_fini = lfsm_thread_fini,
-	URCU_ROW,
-};
+CT_ROW(ct_urcu_lfs_mutex, "urcu-lfs-mutex", CT_STACK, lfs_setup, urcu_thread_init, lfsm_run, lfsm_thread_fini,
+       lfs_teardown, "cds_lfs (lfstack), _LGPL_SOURCE; cds_lfs_pop_blocking (pop mutex); popped nodes reused at "
+       "once (per-thread free list)", URCU_ROW);
 
 /* ---- cds_lfht ---- */
 
@@ -341,9 +288,7 @@ static void *lfht_setup(unsigned owner)
 						  &urcu_memb_flavor, NULL);
 	if (ht == NULL)
 		abort();
-	for (uint64_t k = 0; k < CT_MAP_RANGE; k++)
-		if (CT_MAP_PRELOADED(k) && !lfht_add(ht, ct_alloc(sizeof(struct urcu_item), owner, k)))
-			abort();
+	CT_MAP_PRELOAD(owner, struct urcu_item, lfht_add(ht, n_));
 	return ht;
 }
 
@@ -359,9 +304,9 @@ static void lfht_run(struct ct_thread *t)
 		ct_map_found(h_, key_);
 		urcu_memb_read_unlock();
 	}, {
-		struct urcu_item *it = ct_alloc(sizeof *it, t->owner, key_);
+		struct urcu_item *it = bench_obj_new(sizeof *it, t->owner, key_);
 		if (!lfht_add(ht, it))
-			ct_free(&it->h); /* present: never published */
+			bench_obj_free(&it->h); /* present: never published */
 	}, {
 		struct cds_lfht_iter iter;
 		urcu_memb_read_lock();
@@ -388,14 +333,6 @@ static void lfht_teardown(void *obj)
 		abort();
 }
 
-const struct ct_impl ct_urcu_lfht = {
-	.name = "urcu-lfht",
-	.kind = CT_MAP,
-	.config = "cds_lfht (rculfhash), urcu-memb, _LGPL_SOURCE, AUTO_RESIZE|ACCOUNTING, 64 Ki buckets, "
-		  "ct_hash (fmix64); ops under rcu_read_lock; removed nodes freed with call_rcu",
-	.setup = lfht_setup,
-	.run = lfht_run,
-	.teardown = lfht_teardown,
-	.thread_fini = urcu_thread_fini,
-	URCU_ROW,
-};
+CT_ROW(ct_urcu_lfht, "urcu-lfht", CT_MAP, lfht_setup, urcu_thread_init, lfht_run, urcu_thread_fini, lfht_teardown,
+       "cds_lfht (rculfhash), urcu-memb, _LGPL_SOURCE, AUTO_RESIZE|ACCOUNTING, 64 Ki buckets, ct_hash (fmix64); "
+       "ops under rcu_read_lock; removed nodes freed with call_rcu", URCU_ROW);

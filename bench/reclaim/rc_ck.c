@@ -7,7 +7,7 @@
  * inline functions of <ck_epoch.h> (its fastest configuration: nothing to
  * choose); poll, synchronize and barrier are in libck.
  *
- * Each row has its own ck_epoch_t, so rows sharing a process (reclaim.c's
+ * Each row has its own ck_epoch_t, so rows sharing a process (the
  * interleaved slices) never see each other's records.
  */
 #include <ck_epoch.h>
@@ -16,9 +16,9 @@
 #include "reclaim.h"
 
 struct rc_ck_obj {
-	struct rc_hdr h;
+	struct bench_obj h;
 	ck_epoch_entry_t entry;
-	char pad[RC_OBJ_SIZE - sizeof(struct rc_hdr) - sizeof(ck_epoch_entry_t)];
+	RC_PAD(ck_epoch_entry_t);
 };
 _Static_assert(sizeof(struct rc_ck_obj) == RC_OBJ_SIZE, "object size");
 
@@ -33,22 +33,7 @@ static ck_epoch_t rc_ck_epoch1, rc_ck_epoch64, rc_ck_epoch_gp;
 
 static void rc_ck_cb(ck_epoch_entry_t *e)
 {
-	rc_destroy(&((struct rc_ck_obj *)((char *)e - offsetof(struct rc_ck_obj, entry)))->h);
-}
-
-static void rc_ck_setup1(void)
-{
-	ck_epoch_init(&rc_ck_epoch1);
-}
-
-static void rc_ck_setup64(void)
-{
-	ck_epoch_init(&rc_ck_epoch64);
-}
-
-static void rc_ck_setup_gp(void)
-{
-	ck_epoch_init(&rc_ck_epoch_gp);
+	bench_obj_free(&((struct rc_ck_obj *)((char *)e - offsetof(struct rc_ck_obj, entry)))->h);
 }
 
 static struct rc_ck_ctx *rc_ck_ctx_new(ck_epoch_t *ep, unsigned poll_every)
@@ -64,26 +49,23 @@ static struct rc_ck_ctx *rc_ck_ctx_new(ck_epoch_t *ep, unsigned poll_every)
 	return c;
 }
 
-static void *rc_ck_thread_init1(bool writer)
-{
-	(void)writer;
-	return rc_ck_ctx_new(&rc_ck_epoch1, 1);
-}
-
-static void *rc_ck_thread_init64(bool writer)
-{
-	(void)writer;
-	return rc_ck_ctx_new(&rc_ck_epoch64, 64);
-}
-
-static void *rc_ck_thread_init_gp(bool syncer)
-{
-	(void)syncer;
-	return rc_ck_ctx_new(&rc_ck_epoch_gp, 1);
-}
+/* Per row: the epoch's setup and the threads' records. */
+#define RC_CK_EPOCH(sfx, ep, poll)                       \
+	static void rc_ck_setup##sfx(void)               \
+	{                                                \
+		ck_epoch_init(&ep);                      \
+	}                                                \
+	static void *rc_ck_thread_init##sfx(bool writer) \
+	{                                                \
+		(void)writer;                            \
+		return rc_ck_ctx_new(&ep, poll);         \
+	}
+RC_CK_EPOCH(1, rc_ck_epoch1, 1)
+RC_CK_EPOCH(64, rc_ck_epoch64, 64)
+RC_CK_EPOCH(_gp, rc_ck_epoch_gp, 1)
 
 /* ck_epoch_call, then ck_epoch_poll every poll_every calls. */
-static inline void rc_ck_defer(struct rc_ck_ctx *c, struct rc_hdr *old)
+static inline void rc_ck_defer(struct rc_ck_ctx *c, struct bench_obj *old)
 {
 	ck_epoch_call(c->r, &((struct rc_ck_obj *)old)->entry, rc_ck_cb);
 	if (++c->since_poll >= c->poll_every) {
@@ -92,43 +74,13 @@ static inline void rc_ck_defer(struct rc_ck_ctx *c, struct rc_hdr *old)
 	}
 }
 
-static uint64_t rc_ck_writer(void *ctx)
-{
-	struct rc_ck_ctx *c = ctx;
-	uint64_t n = 0;
-	do { /* at least one batch, however late the thread starts */
-		for (int i = 0; i < RC_BATCH; i++) {
-			struct rc_hdr *o = rc_new(sizeof(struct rc_ck_obj), n + (uint64_t)i);
-			/* Acq_rel: release publishes o's magic to the reader's acquire
-			 * load in rc_ck_reader(); acquire takes ownership of old. */
-			struct rc_hdr *old = atomic_exchange_explicit(&rc_slot, o, memory_order_acq_rel);
-			if (old != NULL)
-				rc_ck_defer(c, old);
-		}
-		n += RC_BATCH;
-	} while (!rc_stopped());
-	return n;
-}
+RC_WRITER(rc_ck_writer, struct rc_ck_obj, rc_ck_defer(ctx, old_))
+RC_READER(rc_ck_reader, ck_epoch_record_t *r = ((struct rc_ck_ctx *)ctx)->r, ck_epoch_begin(r, NULL),
+	  ck_epoch_end(r, NULL))
 
-static void rc_ck_defer_one(void *ctx, struct rc_hdr *obj)
+static void rc_ck_defer_one(void *ctx, struct bench_obj *obj)
 {
 	rc_ck_defer(ctx, obj);
-}
-
-static uint64_t rc_ck_reader(void *ctx)
-{
-	ck_epoch_record_t *r = ((struct rc_ck_ctx *)ctx)->r;
-	uint64_t n = 0, last = 0;
-	do {
-		for (int i = 0; i < RC_READ_BATCH; i++) {
-			ck_epoch_begin(r, NULL);
-			/* Acquire: pairs with the release half of the writers' exchange. */
-			rc_check(atomic_load_explicit(&rc_slot, memory_order_acquire));
-			ck_epoch_end(r, NULL);
-		}
-		n += RC_READ_BATCH;
-	} while (!rc_reader_stopped(&last));
-	return n;
 }
 
 static void rc_ck_thread_fini(void *ctx, bool writer)
@@ -141,24 +93,14 @@ static void rc_ck_thread_fini(void *ctx, bool writer)
 	free(c);
 }
 
+/* Every writer dispatched its own callbacks in rc_ck_thread_fini(). */
 static void rc_ck_drain(void)
 {
-	/* Every writer dispatched its own callbacks in rc_ck_thread_fini(). */
 }
 
-/* The driver's own record: ck_epoch_barrier() takes a record and dispatches
- * only that record's callbacks (after a grace period); there is no call
- * that reaches another thread's pending callbacks while it lives. */
-static void *rc_ck_driver_init1(void)
-{
-	return rc_ck_ctx_new(&rc_ck_epoch1, 1);
-}
-
-static void *rc_ck_driver_init64(void)
-{
-	return rc_ck_ctx_new(&rc_ck_epoch64, 64);
-}
-
+/* The driver's own record (driver_thread): ck_epoch_barrier() takes a record
+ * and dispatches only that record's callbacks, after a grace period; no call
+ * reaches another live thread's pending callbacks. */
 static void rc_ck_barrier(void *driver_ctx)
 {
 	ck_epoch_barrier(((struct rc_ck_ctx *)driver_ctx)->r);
@@ -169,33 +111,15 @@ static void rc_ck_synchronize(void *ctx)
 	ck_epoch_synchronize(((struct rc_ck_ctx *)ctx)->r);
 }
 
-const struct rc_impl rc_ck_poll1 = {
-	.name = "ck_epoch-p1",
-	.setup = rc_ck_setup1,
-	.thread_init = rc_ck_thread_init1,
-	.writer_loop = rc_ck_writer,
-	.reader_loop = rc_ck_reader,
-	.thread_fini = rc_ck_thread_fini,
-	.drain = rc_ck_drain,
-	.defer_one = rc_ck_defer_one,
-	.barrier = rc_ck_barrier,
-	.barrier_desc = "ck_epoch_barrier(own record)",
-	.driver_init = rc_ck_driver_init1,
-};
-
-const struct rc_impl rc_ck_poll64 = {
-	.name = "ck_epoch-p64",
-	.setup = rc_ck_setup64,
-	.thread_init = rc_ck_thread_init64,
-	.writer_loop = rc_ck_writer,
-	.reader_loop = rc_ck_reader,
-	.thread_fini = rc_ck_thread_fini,
-	.drain = rc_ck_drain,
-	.defer_one = rc_ck_defer_one,
-	.barrier = rc_ck_barrier,
-	.barrier_desc = "ck_epoch_barrier(own record)",
-	.driver_init = rc_ck_driver_init64,
-};
+#define RC_CK_ROW(nm, sfx)                                                                             \
+	{                                                                                              \
+		.name = nm, .setup = rc_ck_setup##sfx, .thread_init = rc_ck_thread_init##sfx,          \
+		.writer_loop = rc_ck_writer, .reader_loop = rc_ck_reader, .thread_fini = rc_ck_thread_fini, \
+		.drain = rc_ck_drain, .defer_one = rc_ck_defer_one, .barrier = rc_ck_barrier,          \
+		.barrier_desc = "ck_epoch_barrier(own record)", .driver_thread = true,                  \
+	}
+const struct rc_impl rc_ck_poll1 = RC_CK_ROW("ck_epoch-p1", 1);
+const struct rc_impl rc_ck_poll64 = RC_CK_ROW("ck_epoch-p64", 64);
 
 const struct rc_gp_impl rc_gp_ck = {
 	.name = "ck_epoch",
