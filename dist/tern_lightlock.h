@@ -9,7 +9,7 @@
  * the sources and run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  d231634-dirty   (not compared by `make check-single`)
+ *   Source commit:  d3bae9c-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: f6a204e9d2be9ea66be9593122bc4936acc9ecfc60b66985909a4c07cadcc1f9
  *                   (path and contents of each of the 2 files inlined
  *                   below, in that order)
