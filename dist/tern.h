@@ -8,8 +8,8 @@
  * `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  d3bae9c-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 87a24b4bdecdb123e6142ca96b453469116613091e76f5668ffea1659fcf851a
+ *   Source commit:  440375e-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: da34b915fd77ee5202d2c804aa0b6d95e678787d0e12dfdc51bc5187f308043f
  *                   (path and contents of the preamble and of each of the
  *                   23 files inlined below, in that order)
  *
@@ -3194,7 +3194,10 @@ struct tern__epoch_record {
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
 	bool due_left;          /* its last collection left due garbage in the bins */
-	bool reserve_busy;      /* `reserve` holds garbage; owner only */
+	/* `reserve` holds garbage in the open list, or did until a barrier
+	 * replaced it by a copy (then epoch__reserve_reclaim() clears it);
+	 * owner only. */
+	bool reserve_busy;
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier
 	 * mode the owner's appends use the appending/steal handshake instead
@@ -3509,8 +3512,10 @@ static struct tern__epoch_bag *epoch__bag_alloc(void)
 	return b;
 }
 
+static bool epoch__reserve_reclaim(rec_t *r);
+
 /* => an empty bag for r: a spare, a new one, or (pinned and out of memory)
- * r's reserve; NULL when none can be had. */
+ * r's reserve, if it is free; NULL when none can be had. */
 static struct tern__epoch_bag *epoch__bag_get(rec_t *r)
 {
 	struct tern__epoch_bag *b = r->spare;
@@ -3518,7 +3523,7 @@ static struct tern__epoch_bag *epoch__bag_get(rec_t *r)
 		r->spare = b->next;
 		r->nspare--;
 	} else if ((b = epoch__bag_alloc()) == NULL) {
-		if (r->reserve_busy || !tern__epoch_pinned(r->slot))
+		if (!tern__epoch_pinned(r->slot) || !epoch__reserve_reclaim(r))
 			return NULL;
 		b = &r->reserve; /* pinned and out of memory: the reserve */
 		r->reserve_busy = true;
@@ -3744,6 +3749,37 @@ static void epoch__olock_release(rec_t *r)
 {
 	/* Release: pairs with the acquire exchange in epoch__olock_acquire(). */
 	atomic_store_explicit(&r->olock, 0, memory_order_release);
+}
+
+/* => whether r's open list holds its reserve bag (caller holds r->olock). */
+static bool epoch__open_has_reserve_locked(rec_t *r)
+{
+	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
+		if (b->reserve)
+			return true;
+	return false;
+}
+
+/*
+ * => whether r's reserve bag is free (owner only).  reserve_busy is set
+ * when the reserve joins the open list, and cleared by its owner only: a
+ * barrier that takes the list replaces the reserve by a heap copy
+ * (epoch__reserve_replace_locked(), under olock) and leaves the flag set,
+ * so a busy reserve may in fact have left the list.  Checked under olock,
+ * which every such replacement holds; a reserve found gone is free again
+ * (a pinned owner out of memory would otherwise wait for memory with a
+ * free reserve, and its pin would hold back the barrier too).
+ */
+static bool epoch__reserve_reclaim(rec_t *r)
+{
+	if (!r->reserve_busy)
+		return true;
+	epoch__olock_acquire(r);
+	bool in_list = epoch__open_has_reserve_locked(r);
+	epoch__olock_release(r);
+	if (!in_list)
+		r->reserve_busy = false;
+	return !in_list;
 }
 
 /*
@@ -4285,19 +4321,10 @@ static int epoch__due_busy_locked(dom_t *D, const batch_t *due)
 	return epoch__batch_empty(due) ? -1 : epoch__busy_enter_locked(D);
 }
 
-/* => whether r's open list holds its reserve bag (caller holds r->olock). */
-static bool epoch__open_has_reserve_locked(rec_t *r)
-{
-	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
-		if (b->reserve)
-			return true;
-	return false;
-}
-
 /* Replaces r's reserve bag in its open list by *spare, with the same
- * entries (caller holds r->olock; *spare consumed).  The owner notices in
- * epoch__reserve_copy() that the reserve has left its list.  => false without a
- * spare. */
+ * entries (caller holds r->olock; *spare consumed).  The owner's
+ * reserve_busy stays set (owner only): epoch__reserve_reclaim() notices that
+ * the reserve has left its list.  => false without a spare. */
 static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 {
 	if (*spare == NULL)
@@ -4330,8 +4357,8 @@ static void epoch__open_take_locked(rec_t *r, batch_t *out)
  */
 static bool epoch__reserve_copy(rec_t *r)
 {
-	if (!r->reserve_busy)
-		return true;
+	if (epoch__reserve_reclaim(r))
+		return true; /* not in use, or a barrier copied it already */
 	struct tern__epoch_bag *copy = epoch__bag_alloc();
 	if (copy == NULL)
 		return false;
@@ -4365,8 +4392,12 @@ static bool epoch__reserve_copy(rec_t *r)
  */
 static void epoch__seal_open(dom_t *D, rec_t *r)
 {
-	if (!epoch__record_has_garbage(r))
+	if (!epoch__record_has_garbage(r)) {
+		/* A barrier may have taken the list with the reserve's copy: the
+		 * flag is exact again, so unpins stop collecting for it. */
+		epoch__reserve_reclaim(r);
 		return;
+	}
 	batch_t b = { 0 }, due = { 0 };
 	if (!epoch__reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))
@@ -5074,9 +5105,10 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
  * epoch__owner_enter()).  A list that holds its owner's reserve bag is taken
  * with the reserve's entries copied into a bag allocated beforehand (one
  * per round, and only in a round after one that met a reserve: a barrier
- * over intrusive entries allocates nothing); without one, it stays and
- * => false: the barrier goes round again.  Displaced due garbage goes to
- * *due (busy).
+ * over intrusive entries allocates nothing; the owner, which alone writes
+ * its reserve_busy, finds the reserve free again in epoch__reserve_reclaim());
+ * without one, it stays and => false: the barrier goes round again.
+ * Displaced due garbage goes to *due (busy).
  */
 static bool epoch__steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
 {

@@ -34,8 +34,10 @@ static struct tern__epoch_bag *epoch__bag_alloc(void)
 	return b;
 }
 
+static bool epoch__reserve_reclaim(rec_t *r);
+
 /* => an empty bag for r: a spare, a new one, or (pinned and out of memory)
- * r's reserve; NULL when none can be had. */
+ * r's reserve, if it is free; NULL when none can be had. */
 static struct tern__epoch_bag *epoch__bag_get(rec_t *r)
 {
 	struct tern__epoch_bag *b = r->spare;
@@ -43,7 +45,7 @@ static struct tern__epoch_bag *epoch__bag_get(rec_t *r)
 		r->spare = b->next;
 		r->nspare--;
 	} else if ((b = epoch__bag_alloc()) == NULL) {
-		if (r->reserve_busy || !tern__epoch_pinned(r->slot))
+		if (!tern__epoch_pinned(r->slot) || !epoch__reserve_reclaim(r))
 			return NULL;
 		b = &r->reserve; /* pinned and out of memory: the reserve */
 		r->reserve_busy = true;
@@ -269,6 +271,37 @@ static void epoch__olock_release(rec_t *r)
 {
 	/* Release: pairs with the acquire exchange in epoch__olock_acquire(). */
 	atomic_store_explicit(&r->olock, 0, memory_order_release);
+}
+
+/* => whether r's open list holds its reserve bag (caller holds r->olock). */
+static bool epoch__open_has_reserve_locked(rec_t *r)
+{
+	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
+		if (b->reserve)
+			return true;
+	return false;
+}
+
+/*
+ * => whether r's reserve bag is free (owner only).  reserve_busy is set
+ * when the reserve joins the open list, and cleared by its owner only: a
+ * barrier that takes the list replaces the reserve by a heap copy
+ * (epoch__reserve_replace_locked(), under olock) and leaves the flag set,
+ * so a busy reserve may in fact have left the list.  Checked under olock,
+ * which every such replacement holds; a reserve found gone is free again
+ * (a pinned owner out of memory would otherwise wait for memory with a
+ * free reserve, and its pin would hold back the barrier too).
+ */
+static bool epoch__reserve_reclaim(rec_t *r)
+{
+	if (!r->reserve_busy)
+		return true;
+	epoch__olock_acquire(r);
+	bool in_list = epoch__open_has_reserve_locked(r);
+	epoch__olock_release(r);
+	if (!in_list)
+		r->reserve_busy = false;
+	return !in_list;
 }
 
 /*

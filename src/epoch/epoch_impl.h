@@ -144,7 +144,10 @@ struct tern__epoch_record {
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
 	bool due_left;          /* its last collection left due garbage in the bins */
-	bool reserve_busy;      /* `reserve` holds garbage; owner only */
+	/* `reserve` holds garbage in the open list, or did until a barrier
+	 * replaced it by a copy (then epoch__reserve_reclaim() clears it);
+	 * owner only. */
+	bool reserve_busy;
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier
 	 * mode the owner's appends use the appending/steal handshake instead

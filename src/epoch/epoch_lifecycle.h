@@ -66,9 +66,10 @@ void tern_epoch_domain_synchronize(tern_epoch_domain_t *d)
  * epoch__owner_enter()).  A list that holds its owner's reserve bag is taken
  * with the reserve's entries copied into a bag allocated beforehand (one
  * per round, and only in a round after one that met a reserve: a barrier
- * over intrusive entries allocates nothing); without one, it stays and
- * => false: the barrier goes round again.  Displaced due garbage goes to
- * *due (busy).
+ * over intrusive entries allocates nothing; the owner, which alone writes
+ * its reserve_busy, finds the reserve free again in epoch__reserve_reclaim());
+ * without one, it stays and => false: the barrier goes round again.
+ * Displaced due garbage goes to *due (busy).
  */
 static bool epoch__steal_and_seal(dom_t *D, batch_t *due, int *ph, bool want_spare)
 {

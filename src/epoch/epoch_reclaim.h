@@ -54,19 +54,10 @@ static int epoch__due_busy_locked(dom_t *D, const batch_t *due)
 	return epoch__batch_empty(due) ? -1 : epoch__busy_enter_locked(D);
 }
 
-/* => whether r's open list holds its reserve bag (caller holds r->olock). */
-static bool epoch__open_has_reserve_locked(rec_t *r)
-{
-	for (struct tern__epoch_bag *b = r->open.bags; b; b = b->next)
-		if (b->reserve)
-			return true;
-	return false;
-}
-
 /* Replaces r's reserve bag in its open list by *spare, with the same
- * entries (caller holds r->olock; *spare consumed).  The owner notices in
- * epoch__reserve_copy() that the reserve has left its list.  => false without a
- * spare. */
+ * entries (caller holds r->olock; *spare consumed).  The owner's
+ * reserve_busy stays set (owner only): epoch__reserve_reclaim() notices that
+ * the reserve has left its list.  => false without a spare. */
 static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 {
 	if (*spare == NULL)
@@ -99,8 +90,8 @@ static void epoch__open_take_locked(rec_t *r, batch_t *out)
  */
 static bool epoch__reserve_copy(rec_t *r)
 {
-	if (!r->reserve_busy)
-		return true;
+	if (epoch__reserve_reclaim(r))
+		return true; /* not in use, or a barrier copied it already */
 	struct tern__epoch_bag *copy = epoch__bag_alloc();
 	if (copy == NULL)
 		return false;
@@ -134,8 +125,12 @@ static bool epoch__reserve_copy(rec_t *r)
  */
 static void epoch__seal_open(dom_t *D, rec_t *r)
 {
-	if (!epoch__record_has_garbage(r))
+	if (!epoch__record_has_garbage(r)) {
+		/* A barrier may have taken the list with the reserve's copy: the
+		 * flag is exact again, so unpins stop collecting for it. */
+		epoch__reserve_reclaim(r);
 		return;
+	}
 	batch_t b = { 0 }, due = { 0 };
 	if (!epoch__reserve_copy(r)) {
 		if (tern__epoch_pinned(r->slot))

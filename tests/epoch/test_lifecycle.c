@@ -12,6 +12,8 @@
  *   defect7  fork child freeing a record whose reserve bag was orphaned
  *   defect8  exact orphan/pending counters; idle collects do not advance
  *   defect9  tern used from a late, re-armed pthread-key destructor
+ *   defect10 a pinned thread's reserve bag moved by a barrier stayed "busy"
+ *            (found later, on d3bae9c)
  *
  * What "fixed" means is the issue's section of that name: no callback runs
  * under a tern lock, teardown (destroy, exit, barrier) drains to empty,
@@ -1157,4 +1159,182 @@ Test(lifecycle, defect9_tern_used_from_rearmed_late_key_destructor, .timeout = 6
 	watchdog_disarm();
 	pthread_key_delete(d9_keys[0]);
 	pthread_key_delete(d9_keys[1]);
+}
+
+/* ================================================================ 10 */
+
+/*
+ * Defect 10 (found on d3bae9c, by the fork_under_churn torture under load):
+ * a barrier that takes a pinned thread's open list while its reserve bag is
+ * in it copies the reserve into a heap bag (epoch__reserve_replace_locked())
+ * and takes the list, but the owner-only reserve_busy flag stayed set.  The
+ * owner, still pinned and out of memory, then found its (free) reserve
+ * "busy" at its next defer that needed a bag, and retried for ever: its pin
+ * kept the barrier waiting too.  In the torture a parked thread (pinned,
+ * every allocation failing, at most TERN_EPOCH_BAG_CAP defers: within the
+ * documented reserve) spun so, and the forker waiting for it, every thread
+ * waiting for a grace period and the test hit its watchdog.
+ *
+ * Steps (threads C, B, A; C's and A's allocations fail, B's succeed):
+ *   1. C pins in D and defers one object: it goes to C's reserve.
+ *   2. B runs tern_epoch_domain_barrier(D).  Its first round meets C's
+ *      reserve without a spare bag (the list stays) and waits for C (its
+ *      refused advances show that it is waiting).
+ *   3. A (a fresh record: no spare bags) pins in D at the epoch B's advance
+ *      reached, and defers one object: it goes to A's reserve.
+ *   4. C unpins and exits: B's first round ends; its second round allocates
+ *      a spare, replaces A's reserve by it and takes A's list, then waits
+ *      for A (refused advances again).
+ *   5. A, still pinned and out of memory, defers one more object.  Its
+ *      reserve is free: the defer must return at once.
+ *
+ * On d3bae9c: step 5 retries until memory returns: "a pinned defer under
+ * exhausted memory waited for memory although its reserve bag was free".
+ */
+#define D10_KIND 0
+#define D10_STEP_S 5 /* step 5 takes microseconds; a retry loop never ends */
+
+static tern_epoch_domain_t *d10_dom;
+static _Thread_local bool d10_oom;         /* this thread's allocations fail */
+static _Thread_local bool d10_is_barrier;  /* this thread is B */
+static atomic_bool d10_memory_back;        /* rescue: allocations succeed again */
+static atomic_long d10_barrier_allocs;     /* allocations made by B */
+static atomic_int d10_stage_c, d10_stage_a, d10_go_c, d10_go_a;
+static atomic_bool d10_barrier_done;
+
+static void *d10_malloc(size_t size, void *ctx)
+{
+	(void)ctx;
+	/* Relaxed: a flag polled by a thread that retries its allocation. */
+	if (d10_oom && !atomic_load_explicit(&d10_memory_back, memory_order_relaxed))
+		return NULL;
+	if (d10_is_barrier)
+		/* Relaxed: the test polls it only to pace its steps. */
+		atomic_fetch_add_explicit(&d10_barrier_allocs, 1, memory_order_relaxed);
+	return malloc(size);
+}
+
+static void d10_free(void *p, void *ctx)
+{
+	(void)ctx;
+	free(p);
+}
+
+/* Waits up to `seconds` until *x >= v.  => whether it got there. */
+static bool d10_wait_int(atomic_int *x, int v, unsigned seconds)
+{
+	for (unsigned long ms = 0; ms < 1000ul * seconds; ms++) {
+		/* Acquire: pairs with the release stores of the stages: what the
+		 * thread did before a stage happens before the test's next step. */
+		if (atomic_load_explicit(x, memory_order_acquire) >= v)
+			return true;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/* Waits until D's failed advances exceed `than`: a waiter is refused. */
+static void d10_wait_refusals(uint64_t than, const char *what)
+{
+	for (unsigned long ms = 0; domain_stats(d10_dom).failed_advances <= than; ms++) {
+		cr_assert_lt(ms, 1000ul * WATCHDOG_S, "defect10: %s", what);
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void d10_stage(atomic_int *stage, int v)
+{
+	/* Release: pairs with the acquire load in d10_wait_int(). */
+	atomic_store_explicit(stage, v, memory_order_release);
+}
+
+static void *d10_thread_c(void *arg)
+{
+	(void)arg;
+	THREAD_CHECK(tern_epoch_domain_register(d10_dom) == 0);
+	d10_oom = true;
+	tern_epoch_domain_pin(d10_dom);
+	tern_epoch_domain_defer(d10_dom, lobj_new(D10_KIND, 0, NULL), lobj_destroy);
+	d10_stage(&d10_stage_c, 1);
+	THREAD_CHECK(d10_wait_int(&d10_go_c, 1, WATCHDOG_S));
+	d10_oom = false;
+	tern_epoch_domain_unpin(d10_dom);
+	return NULL; /* its exit retires its record in D */
+}
+
+static void *d10_thread_b(void *arg)
+{
+	(void)arg;
+	d10_is_barrier = true;
+	tern_epoch_domain_barrier(d10_dom);
+	/* Release: pairs with the test's acquire load before its join. */
+	atomic_store_explicit(&d10_barrier_done, true, memory_order_release);
+	return NULL;
+}
+
+static void *d10_thread_a(void *arg)
+{
+	(void)arg;
+	THREAD_CHECK(tern_epoch_domain_register(d10_dom) == 0);
+	d10_oom = true;
+	tern_epoch_domain_pin(d10_dom);
+	tern_epoch_domain_defer(d10_dom, lobj_new(D10_KIND, 0, NULL), lobj_destroy);
+	d10_stage(&d10_stage_a, 1);
+	THREAD_CHECK(d10_wait_int(&d10_go_a, 1, WATCHDOG_S));
+	tern_epoch_domain_defer(d10_dom, lobj_new(D10_KIND, 0, NULL), lobj_destroy);
+	d10_stage(&d10_stage_a, 2);
+	THREAD_CHECK(d10_wait_int(&d10_go_a, 2, WATCHDOG_S));
+	d10_oom = false;
+	tern_epoch_domain_unpin(d10_dom);
+	return NULL;
+}
+
+Test(lifecycle, defect10_pinned_defer_reuses_reserve_a_barrier_moved, .timeout = 60)
+{
+	static const struct tern_allocator a = { d10_malloc, d10_free, NULL };
+	cr_assert_eq(tern_set_allocator(&a), 0);
+	watchdog_arm(WATCHDOG_S + 2 * D10_STEP_S, "defect10: a barrier moving a pinned thread's reserve bag");
+	cr_assert_eq(tern_epoch_domain_create(&d10_dom), 0);
+	pthread_t c, b, t;
+	cr_assert_eq(pthread_create(&c, NULL, d10_thread_c, NULL), 0);
+	cr_assert(d10_wait_int(&d10_stage_c, 1, WATCHDOG_S), "defect10: C did not defer");
+	uint64_t fa = domain_stats(d10_dom).failed_advances;
+	cr_assert_eq(pthread_create(&b, NULL, d10_thread_b, NULL), 0);
+	d10_wait_refusals(fa, "the barrier's first round did not wait for C");
+	cr_assert_eq(pthread_create(&t, NULL, d10_thread_a, NULL), 0);
+	cr_assert(d10_wait_int(&d10_stage_a, 1, WATCHDOG_S), "defect10: A did not defer");
+	d10_stage(&d10_go_c, 1);
+	pthread_join(c, NULL);
+	/* Relaxed: only paces the steps (tern's own locks order the data). */
+	for (unsigned long ms = 0; atomic_load_explicit(&d10_barrier_allocs, memory_order_relaxed) == 0; ms++) {
+		cr_assert_lt(ms, 1000ul * WATCHDOG_S, "defect10: the barrier's second round allocated no spare bag");
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	d10_wait_refusals(domain_stats(d10_dom).failed_advances, "the barrier's second round did not wait for A");
+	struct tern_epoch_stats st = domain_stats(d10_dom);
+	cr_assert(st.pending == 2 && st.orphaned == 2,
+		  "defect10: A's list was not taken (pending %llu, sealed %llu; expected 2, 2: C's and A's object)",
+		  (unsigned long long)st.pending, (unsigned long long)st.orphaned);
+	d10_stage(&d10_go_a, 1);
+	bool returned = d10_wait_int(&d10_stage_a, 2, D10_STEP_S);
+	if (!returned) {
+		/* Relaxed: see d10_malloc(). */
+		atomic_store_explicit(&d10_memory_back, true, memory_order_relaxed);
+		cr_assert(d10_wait_int(&d10_stage_a, 2, D10_STEP_S), "defect10: A's defer hangs even with memory");
+	}
+	d10_stage(&d10_go_a, 2);
+	pthread_join(t, NULL);
+	pthread_join(b, NULL);
+	/* Acquire: pairs with the release store in d10_thread_b() (the join
+	 * orders it already; this documents that B returned). */
+	cr_assert(atomic_load_explicit(&d10_barrier_done, memory_order_acquire));
+	cr_assert(returned, "defect10: a pinned defer under exhausted memory waited for memory although its "
+			    "reserve bag was free (a barrier had moved its contents)");
+	tern_epoch_domain_barrier(d10_dom);
+	cr_assert_eq(n_destroyed(D10_KIND), 3, "destroyed %ld of 3", n_destroyed(D10_KIND));
+	tern_epoch_domain_destroy(d10_dom);
+	watchdog_disarm();
 }
