@@ -6,7 +6,7 @@
  */
 #include "runner.h"
 
-int child_start(struct child *c, const char *lang, const char *cmd)
+int lazy_child_start(struct lazy_child *c, const char *lang, const char *cmd)
 {
 	char line[512];
 	memset(c, 0, sizeof *c);
@@ -14,36 +14,37 @@ int child_start(struct child *c, const char *lang, const char *cmd)
 		return -1;
 	if (!bench_child_line(&c->c, line, sizeof line) || strncmp(line, "ready ", 6) != 0) {
 		fprintf(stderr, "bench: %s: skipped (the harness did not start: %s)\n", lang, cmd);
-		child_stop(c);
+		lazy_child_stop(c);
 		return -1;
 	}
 	snprintf(c->desc, sizeof c->desc, "%.255s", line + 6);
+	fprintf(stderr, "bench: %s: %s\n", lang, c->desc);
 	return 0;
 }
 
-int child_run(struct child *c, const char *scenario, const char *impl, int consumers,
-	      const char *payload, double seconds, struct step_result *out)
+int lazy_child_run(struct lazy_child *c, const char *scenario, const char *impl, int consumers,
+		   const char *payload, double seconds, struct lazy_result *out)
 {
 	char line[512];
 	if (bench_child_send(&c->c, "run %s %s %d %s %.6f\n", scenario, impl, consumers, payload, seconds) != 0 ||
 	    !bench_child_line(&c->c, line, sizeof line)) {
 		fprintf(stderr, "bench: %s: the harness went away during %s/%s\n", c->c.name, impl, payload);
-		child_stop(c);
+		lazy_child_stop(c);
 		return -1;
 	}
-	memset(out, 0, sizeof *out);
-	unsigned long long v[8];
-	if (sscanf(line, "result %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-		   &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
+	unsigned long long v[9] = {0};
+	/* result cpu wall ops prod_ns prod_iters transforms hits xform_ns xreads */
+	if (sscanf(line, "result %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5], &v[6], &v[7], &v[8]) < 8) {
 		fprintf(stderr, "bench: %s: %s\n", c->c.name, line);
 		return -1;
 	}
-	*out = (struct step_result){.cpu_ns = v[0], .wall_ns = v[1], .ops = v[2], .prod_ns = v[3],
-				    .prod_iters = v[4], .transforms = v[5], .hits = v[6], .xform_ns = v[7]};
+	*out = (struct lazy_result){.cpu_ns = v[0], .wall_ns = v[1], .ops = v[2], .prod_ns = v[3], .prod_iters = v[4],
+				    .transforms = v[5], .hits = v[6], .xform_ns = v[7], .xreads = v[8]};
 	return 0;
 }
 
-void child_stop(struct child *c)
+void lazy_child_stop(struct lazy_child *c)
 {
 	bench_child_send(&c->c, "quit\n");
 	bench_child_finish(&c->c, NULL);

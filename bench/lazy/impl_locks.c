@@ -16,6 +16,27 @@
  */
 #include "harness.h"
 
+/* set_source: a copy of b replaces *slot under mx; an unconsumed source is freed. */
+static void lk_set_source(pthread_mutex_t *mx, struct bench_blob **slot, const struct bench_blob *b)
+{
+	struct bench_blob *src = lazy_dup(b, sizeof *b);
+	pthread_mutex_lock(mx);
+	struct bench_blob *old = *slot;
+	*slot = src;
+	pthread_mutex_unlock(mx);
+	free(old);
+}
+
+/* The transform of a taken source, into a new value; frees the source. */
+static struct bench_str *lk_transform(struct bench_blob *src)
+{
+	bench_xform_begin(); /* the transform path starts here, as in tern's callback */
+	struct bench_str *v = lazy_alloc(sizeof *v);
+	bench_transform(src, v);
+	free(src);
+	return v;
+}
+
 /* ---- mutex ----------------------------------------------------------------- */
 
 struct lk_mutex {
@@ -45,32 +66,7 @@ static void mutex_destroy(void *obj)
 static void mutex_set_source(void *obj, const struct bench_blob *b)
 {
 	struct lk_mutex *lt = obj;
-	struct bench_blob *src = malloc(sizeof *src);
-	if (!src)
-		abort();
-	*src = *b;
-	pthread_mutex_lock(&lt->mx);
-	struct bench_blob *old = lt->source;
-	lt->source = src;
-	pthread_mutex_unlock(&lt->mx);
-	free(old);
-}
-
-/* get_transformed with the lock held: transform a pending source. */
-static inline void mutex_take_locked(struct lk_mutex *lt)
-{
-	struct bench_blob *src = lt->source;
-	if (src) {
-		lt->source = NULL;
-		struct bench_str *v = malloc(sizeof *v);
-		if (!v)
-			abort();
-		bench_transform(src, v);
-		free(src);
-		free(lt->value);
-		lt->value = v;
-		lt->transforms++;
-	}
+	lk_set_source(&lt->mx, &lt->source, b);
 }
 
 static void mutex_consume(struct bench_thread *t)
@@ -78,7 +74,13 @@ static void mutex_consume(struct bench_thread *t)
 	struct lk_mutex *lt = t->run->obj;
 	BENCH_LOOP(t, {
 		pthread_mutex_lock(&lt->mx);
-		mutex_take_locked(lt);
+		if (lt->source) { /* get_transformed with the lock held: transform a pending source */
+			struct bench_str *old = lt->value;
+			lt->value = lk_transform(lt->source);
+			lt->source = NULL;
+			free(old);
+			lt->transforms++;
+		}
 		if (lt->value)
 			hits_ += bench_lt_longer(lt->value->s);
 		pthread_mutex_unlock(&lt->mx);
@@ -137,15 +139,7 @@ static void fine_destroy(void *obj)
 static void fine_set_source(void *obj, const struct bench_blob *b)
 {
 	struct lk_fine *lt = obj;
-	struct bench_blob *src = malloc(sizeof *src);
-	if (!src)
-		abort();
-	*src = *b;
-	pthread_mutex_lock(&lt->source_mx);
-	struct bench_blob *old = lt->source;
-	lt->source = src;
-	pthread_mutex_unlock(&lt->source_mx);
-	free(old);
+	lk_set_source(&lt->source_mx, &lt->source, b);
 }
 
 /* With the transform lock held: take the source if its lock is free, transform. */
@@ -158,11 +152,7 @@ static inline void fine_transform_locked(struct lk_fine *lt)
 		pthread_mutex_unlock(&lt->source_mx);
 	}
 	if (src) {
-		struct bench_str *v = malloc(sizeof *v);
-		if (!v)
-			abort();
-		bench_transform(src, v);
-		free(src);
+		struct bench_str *v = lk_transform(src);
 		pthread_rwlock_wrlock(&lt->value_rw);
 		struct bench_str *old = lt->value;
 		lt->value = v;
@@ -214,22 +204,12 @@ static uint64_t fine_transforms(void *obj)
 	return ((struct lk_fine *)obj)->transforms;
 }
 
-const struct lazy_impl lazy_fine = {
-	.name = "fine-rwlock",
-	.desc = "source mutex + value RW-lock + try-lock transform mutex (seed part 1)",
-	.create = fine_create,
-	.destroy = fine_destroy,
-	.set_source = fine_set_source,
-	.consume = fine_consume,
-	.transforms = fine_transforms,
-};
+#define FINE_IMPL(NAME, DESC, CONSUME)                                                                 \
+	{ .name = NAME, .desc = DESC, .create = fine_create, .destroy = fine_destroy,                   \
+	  .set_source = fine_set_source, .consume = CONSUME, .transforms = fine_transforms }
 
-const struct lazy_impl lazy_atomicbool = {
-	.name = "atomicbool-rwlock",
-	.desc = "AtomicBool transform lock + source mutex + value RW-lock (seed part 2)",
-	.create = fine_create,
-	.destroy = fine_destroy,
-	.set_source = fine_set_source,
-	.consume = atomicbool_consume,
-	.transforms = fine_transforms,
-};
+const struct lazy_impl lazy_fine =
+	FINE_IMPL("fine-rwlock", "source mutex + value RW-lock + try-lock transform mutex (seed part 1)", fine_consume);
+const struct lazy_impl lazy_atomicbool = FINE_IMPL(
+	"atomicbool-rwlock", "AtomicBool transform lock + source mutex + value RW-lock (seed part 2)",
+	atomicbool_consume);

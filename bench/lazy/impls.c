@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/lazy/impls.c — the registries, in run order, and the lazy scenario's targets. */
-#include "harness.h"
+/* bench/lazy/impls.c — the registries, in run order, the lazy scenario's targets and `tern-bench list`. */
+#include "runner.h"
 
 const char *const bench_payloads[BD_NPAYLOADS] = {
 	"load", "u64", "box-u64", "str3", "str128", "str1024", "str2048", "refcount",
@@ -31,3 +31,14 @@ const struct bench_target lazy_targets[] = {
 	{ "11", "tern-borrow", "java", BENCH_LE, 1.0, LAZY_AT_MAX_N, NULL },
 };
 const size_t lazy_ntargets = sizeof lazy_targets / sizeof lazy_targets[0];
+
+/* `tern-bench list`: one line per implementation (tools/bench-run's expected rows). */
+int lazy_list_main(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (const struct lazy_impl *const *p = lazy_impls; *p; p++)
+		printf("lazy %s c %s\n", (*p)->name, (*p)->desc);
+	for (const struct breakdown_impl *const *p = breakdown_impls; *p; p++)
+		printf("breakdown %s c %s\n", (*p)->name, (*p)->desc);
+	return 0;
+}
