@@ -35,7 +35,7 @@ int lazy_child_run(struct lazy_child *c, const char *scenario, const char *impl,
 	unsigned long long v[9] = {0};
 	/* result cpu wall ops prod_ns prod_iters transforms hits xform_ns xreads */
 	if (sscanf(line, "result %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-		   &v[5], &v[6], &v[7], &v[8]) < 8) {
+		   &v[5], &v[6], &v[7], &v[8]) != 9) {
 		fprintf(stderr, "bench: %s: %s\n", c->c.name, line);
 		return -1;
 	}
