@@ -106,10 +106,11 @@ bool lazy_peer_transform(struct lazy_peer *lt, size_t size, size_t str_at, void 
 		});                                                                           \
 	}
 
-/* The members of a peer's struct lazy_impl that every peer shares. */
-#define LAZY_PEER_IMPL(P)                                                                     \
-	.create = lazy_peer_create, .set_source = lazy_peer_set_source, .consume = P##_consume, \
-	.transforms = lazy_peer_transforms
+/* lazy_##P, a peer's row: DESTROY after the threads are joined (ending with
+ * lazy_peer_destroy()), HOOKS its struct lazy_hooks. */
+#define LAZY_PEER_IMPL(P, NAME, DESC, DESTROY, HOOKS)                                          \
+	const struct lazy_impl lazy_##P = {NAME, DESC, lazy_peer_create, DESTROY, lazy_peer_set_source, \
+					   P##_consume, lazy_peer_transforms, HOOKS}
 
 /* ---- breakdown ------------------------------------------------------------------- */
 

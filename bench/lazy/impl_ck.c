@@ -65,14 +65,8 @@ LAZY_PEER_DEFINE(ck, struct ck_val, ck_retire, ck_epoch_record_t *rec = ck_self,
 		 ck_epoch_end(rec, NULL), ck_epoch_poll(rec))
 
 #define CK_HOOKS { .thread_enter = ck_register_self, .thread_exit = ck_unregister_self }
-
-const struct lazy_impl lazy_ck = {
-	.name = "ck-epoch",
-	.desc = "ConcurrencyKit ck_epoch, inline begin/end, ck_epoch_call + ck_epoch_poll",
-	LAZY_PEER_IMPL(ck),
-	.destroy = lazy_peer_destroy,
-	.hooks = CK_HOOKS,
-};
+LAZY_PEER_IMPL(ck, "ck-epoch", "ConcurrencyKit ck_epoch, inline begin/end, ck_epoch_call + ck_epoch_poll",
+	       lazy_peer_destroy, CK_HOOKS);
 
 BD_DEFINE(ck, "ck-epoch", "ck_epoch_begin + acquire load + ck_epoch_end", CK_HOOKS, ck_epoch_begin(ck_self, NULL),
 	  ck_epoch_end(ck_self, NULL))

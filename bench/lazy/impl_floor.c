@@ -42,12 +42,8 @@ static void floor_destroy(void *obj)
 
 LAZY_PEER_DEFINE(floor, struct floor_val, floor_retire, (void)0, (void)0, (void)0, (void)0)
 
-const struct lazy_impl lazy_floor = {
-	.name = "floor",
-	.desc = "two loads, no reclamation (not a usable container: the physical limit)",
-	LAZY_PEER_IMPL(floor),
-	.destroy = floor_destroy,
-};
+LAZY_PEER_IMPL(floor, "floor", "two loads, no reclamation (not a usable container: the physical limit)",
+	       floor_destroy, {0});
 
 /* ---- breakdown: one relaxed load ----------------------------------------------- */
 

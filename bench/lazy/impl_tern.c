@@ -69,14 +69,6 @@ static void *tern_create(void)
 
 static void tern_destroy(void *obj)
 {
-	if (getenv("BENCH_DEBUG")) {
-		struct tern_epoch_stats st;
-		tern_epoch_stats(&st);
-		fprintf(stderr, "tern: epoch %llu advances %llu failed %llu destroyed %llu pending %llu\n",
-			(unsigned long long)st.epoch, (unsigned long long)st.advances,
-			(unsigned long long)st.failed_advances, (unsigned long long)st.destroyed,
-			(unsigned long long)st.pending);
-	}
 	blazy_destroy(obj);
 	tern_epoch_barrier(); /* the last value is destroyed before the next run */
 	free(obj);

@@ -40,14 +40,8 @@ LAZY_PEER_DEFINE(urcu, struct urcu_val, urcu_retire, (void)0, urcu_memb_read_loc
 		 (void)0)
 
 #define URCU_HOOKS { .thread_enter = urcu_memb_register_thread, .thread_exit = urcu_memb_unregister_thread }
-
-const struct lazy_impl lazy_urcu = {
-	.name = "urcu-memb",
-	.desc = "liburcu memb flavour, _LGPL_SOURCE inline read side, call_rcu",
-	LAZY_PEER_IMPL(urcu),
-	.destroy = urcu_destroy,
-	.hooks = URCU_HOOKS,
-};
+LAZY_PEER_IMPL(urcu, "urcu-memb", "liburcu memb flavour, _LGPL_SOURCE inline read side, call_rcu", urcu_destroy,
+	       URCU_HOOKS);
 
 BD_DEFINE(urcu, "urcu-memb", "rcu_read_lock + acquire load + rcu_read_unlock (memb, inline)", URCU_HOOKS,
 	  urcu_memb_read_lock(), urcu_memb_read_unlock())

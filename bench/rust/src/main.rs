@@ -474,6 +474,32 @@ fn string_of(len: usize) -> String {
     (0..len).map(|i| (b'A' + (i % 10) as u8) as char).collect()
 }
 
+/// A batch of BENCH_BATCH breakdown reads => the sum of what they return (the hits).
+fn batch(read: impl Fn() -> u64 + Sync) -> impl Fn() -> u64 + Sync {
+    move || {
+        let mut sum = 0;
+        for _ in 0..BATCH {
+            sum += read();
+        }
+        black_box(sum)
+    }
+}
+
+/// Publishes value in an epoch cell, never written during the run; each
+/// read is read(&cell).
+fn run_cell<T: Send + Sync>(
+    consumers: usize,
+    seconds: f64,
+    value: T,
+    read: impl Fn(&Atomic<T>) -> u64 + Sync,
+) -> Totals {
+    let cell = Atomic::new(value);
+    let t = run_threads(consumers, seconds, batch(|| read(&cell)), NO_PRODUCER);
+    // SAFETY: all threads have been joined.
+    unsafe { drop(cell.into_owned()) };
+    t
+}
+
 /// pin, load, clone the payload, unpin; then inspect and drop the clone.
 fn run_cloned<T: Clone + Send + Sync>(
     consumers: usize,
@@ -481,67 +507,27 @@ fn run_cloned<T: Clone + Send + Sync>(
     value: T,
     inspect: impl Fn(&T) -> bool + Sync,
 ) -> Totals {
-    let cell = Atomic::new(value);
-    let t = run_threads(
-        consumers,
-        seconds,
-        || {
-            let mut hits = 0;
-            for _ in 0..BATCH {
-                let v = {
-                    let guard = epoch::pin();
-                    // SAFETY: the cell is never written during the run.
-                    unsafe { cell.load(Ordering::Acquire, &guard).deref().clone() }
-                };
-                let v = black_box(v);
-                hits += inspect(&v) as u64;
-            }
-            hits
-        },
-        NO_PRODUCER,
-    );
-    // SAFETY: all threads have been joined.
-    unsafe { drop(cell.into_owned()) };
-    t
+    run_cell(consumers, seconds, value, |cell| {
+        let v = {
+            let guard = epoch::pin();
+            // SAFETY: the cell is never written during the run.
+            unsafe { cell.load(Ordering::Acquire, &guard).deref().clone() }
+        };
+        inspect(&black_box(v)) as u64
+    })
 }
 
 fn run_breakdown(imp: &str, consumers: usize, payload: &str, seconds: f64) -> Result<Totals, String> {
     match (imp, payload) {
         ("rust", "load") => {
             let x = AtomicU64::new(1);
-            Ok(run_threads(
-                consumers,
-                seconds,
-                || {
-                    let mut sum = 0;
-                    for _ in 0..BATCH {
-                        sum += load_once(&x);
-                    }
-                    black_box(sum) & 1
-                },
-                NO_PRODUCER,
-            ))
+            Ok(run_threads(consumers, seconds, batch(|| load_once(&x)), NO_PRODUCER))
         }
-        ("crossbeam", "u64") => {
-            let cell = Atomic::new(1u64);
-            let t = run_threads(
-                consumers,
-                seconds,
-                || {
-                    let mut sum = 0;
-                    for _ in 0..BATCH {
-                        let guard = epoch::pin();
-                        // SAFETY: the cell is never written during the run.
-                        sum += unsafe { *cell.load(Ordering::Acquire, &guard).deref() };
-                    }
-                    black_box(sum) & 1
-                },
-                NO_PRODUCER,
-            );
-            // SAFETY: all threads have been joined.
-            unsafe { drop(cell.into_owned()) };
-            Ok(t)
-        }
+        ("crossbeam", "u64") => Ok(run_cell(consumers, seconds, 1u64, |cell| {
+            let guard = epoch::pin();
+            // SAFETY: the cell is never written during the run.
+            unsafe { *cell.load(Ordering::Acquire, &guard).deref() }
+        })),
         ("crossbeam", "box-u64") => Ok(run_cloned(consumers, seconds, Box::new(1u64), |b| **b & 1 == 1)),
         ("crossbeam", "str3") => Ok(run_cloned(consumers, seconds, string_of(3), |s| lt_longer(s))),
         ("crossbeam", "str128") => Ok(run_cloned(consumers, seconds, string_of(128), |s| lt_longer(s))),
