@@ -272,27 +272,16 @@ static void print_breakdown_table(const char *m)
 
 /* ---- targets (lazy_targets[] in impls.c) ----------------------------------------- */
 
+/* A measured target, kept for the JSON file. */
 struct target {
-	char name[128];
-	char issue[8];
-	double ratio, limit;
+	const struct bench_target *d;
+	double ratio;
 	int consumers;
-	bool evaluated, strict, met;
+	bool evaluated;
 };
 
 static struct target targets[32];
 static int ntargets;
-
-/* The ratio a/b of median ns/read at n consumers; false if a row is missing. */
-static bool target_ratio(const char *m, const char *a, const char *b, int n, double *out)
-{
-	const struct group *ga = find_group("lazy", m, a, n, "str");
-	const struct group *gb = find_group("lazy", m, b, n, "str");
-	if (!ga || !gb || !(gb->s[M_CPU].median > 0))
-		return false;
-	*out = ga->s[M_CPU].median / gb->s[M_CPU].median;
-	return true;
-}
 
 struct lazy_target_ctx {
 	const char *m;
@@ -300,34 +289,28 @@ struct lazy_target_ctx {
 	int nc;
 };
 
-/* Measures target d (lazy_targets[] in impls.c) and keeps it for the JSON file. */
+/* Measures target d: the ratio a/b of median ns/read at the largest
+ * consumer count (LAZY_AT_MAX_N) or the worst over the counts >= 2. */
 static bool lazy_target(const struct bench_target *d, void *arg, double *ratio, char *detail, size_t dlen)
 {
 	const struct lazy_target_ctx *c = arg;
 	if (ntargets == (int)(sizeof targets / sizeof targets[0]))
 		return false;
 	struct target *t = &targets[ntargets++];
-	memset(t, 0, sizeof *t);
-	snprintf(t->issue, sizeof t->issue, "%s", d->where);
-	bench_target_label(d, t->name, sizeof t->name);
-	if (d->at == LAZY_WORST_GE2)
-		snprintf(t->name + strlen(t->name), sizeof t->name - strlen(t->name), " at >= 2 consumers (worst n)");
-	t->limit = d->bound;
-	t->strict = d->cmp == BENCH_LT;
-	t->ratio = NAN;
+	*t = (struct target){d, NAN, 0, false};
 	for (int i = 0; i < c->nc; i++) {
 		int n = c->cons[i];
-		double r;
-		/* LAZY_AT_MAX_N: the largest count; LAZY_WORST_GE2: the worst ratio over the counts >= 2. */
-		if ((d->at == LAZY_AT_MAX_N ? i != c->nc - 1 : n < 2) || !target_ratio(c->m, d->a, d->b, n, &r))
+		const struct group *ga = find_group("lazy", c->m, d->a, n, "str");
+		const struct group *gb = find_group("lazy", c->m, d->b, n, "str");
+		if ((d->at == LAZY_AT_MAX_N ? i != c->nc - 1 : n < 2) || !ga || !gb || !(gb->s[M_CPU].median > 0))
 			continue;
+		double r = ga->s[M_CPU].median / gb->s[M_CPU].median;
 		if (!t->evaluated || r > t->ratio) {
 			t->ratio = r;
 			t->consumers = n;
 		}
 		t->evaluated = true;
 	}
-	t->met = t->evaluated && bench_target_met(d, t->ratio);
 	*ratio = t->ratio;
 	snprintf(detail, dlen, "n=%d", t->consumers);
 	return t->evaluated;
@@ -451,13 +434,18 @@ static int write_json(const char *path, const char **meta, int nmeta)
 	fputs("\n  ],\n  \"targets\": [", f);
 	for (int i = 0; i < ntargets; i++) {
 		const struct target *t = &targets[i];
+		char name[128];
+		bench_target_label(t->d, name, sizeof name);
+		if (t->d->at == LAZY_WORST_GE2)
+			snprintf(name + strlen(name), sizeof name - strlen(name), " at >= 2 consumers (worst n)");
 		fputs(i ? ",\n    " : "\n    ", f);
-		json_kv(f, "{", "target", t->name, 0);
-		json_kv(f, ", ", "issue", t->issue, 0);
-		fprintf(f, ", \"consumers\": %d, \"limit\": %.2f, \"strict\": %s", t->consumers, t->limit,
-			t->strict ? "true" : "false");
+		json_kv(f, "{", "target", name, 0);
+		json_kv(f, ", ", "issue", t->d->where, 0);
+		fprintf(f, ", \"consumers\": %d, \"limit\": %.2f, \"strict\": %s", t->consumers, t->d->bound,
+			t->d->cmp == BENCH_LT ? "true" : "false");
 		json_kv(f, ", ", "ratio", NULL, t->ratio);
-		fprintf(f, ", \"met\": %s}", !t->evaluated ? "null" : t->met ? "true" : "false");
+		bool met = t->evaluated && bench_target_met(t->d, t->ratio);
+		fprintf(f, ", \"met\": %s}", !t->evaluated ? "null" : met ? "true" : "false");
 	}
 	fputs("\n  ]\n}\n", f);
 	return fclose(f) == 0 ? 0 : -1;

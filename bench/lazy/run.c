@@ -15,11 +15,66 @@
  * Steps come in groups (a scenario at one consumer count and payload); in
  * each round every group runs each of its implementations once, the C ones
  * in this process and the Java and Rust ones in their long-lived child
- * processes, in an order rotated from round to round.
+ * processes (bench/common/child.h; protocol in bench/rust/src/main.rs),
+ * started once and driven step by step over pipes so the JVM stays warm,
+ * in an order rotated from round to round.
  */
 #include <signal.h>
 
+#include "../common/child.h"
 #include "runner.h"
+
+/* A Java or Rust harness. */
+struct child {
+	struct bench_child c;
+	char desc[256];
+};
+
+static void child_stop(struct child *c)
+{
+	bench_child_send(&c->c, "quit\n");
+	bench_child_finish(&c->c, NULL);
+}
+
+/* Starts `cmd` with /bin/sh and waits for its "ready" line.  => 0 or -1 (message printed). */
+static int child_start(struct child *c, const char *lang, const char *cmd)
+{
+	char line[512];
+	memset(c, 0, sizeof *c);
+	if (bench_child_start_sh(&c->c, lang, cmd) != 0)
+		return -1;
+	if (!bench_child_line(&c->c, line, sizeof line) || strncmp(line, "ready ", 6) != 0) {
+		fprintf(stderr, "bench: %s: skipped (the harness did not start: %s)\n", lang, cmd);
+		child_stop(c);
+		return -1;
+	}
+	snprintf(c->desc, sizeof c->desc, "%.255s", line + 6);
+	fprintf(stderr, "bench: %s: %s\n", lang, c->desc);
+	return 0;
+}
+
+/* One step in the child: => 0 and *out, or -1 (message printed). */
+static int child_run(struct child *c, const char *scenario, const char *impl, int consumers,
+		     const char *payload, double seconds, struct lazy_result *out)
+{
+	char line[512];
+	if (bench_child_send(&c->c, "run %s %s %d %s %.6f\n", scenario, impl, consumers, payload, seconds) != 0 ||
+	    !bench_child_line(&c->c, line, sizeof line)) {
+		fprintf(stderr, "bench: %s: the harness went away during %s/%s\n", c->c.name, impl, payload);
+		child_stop(c);
+		return -1;
+	}
+	unsigned long long v[9] = {0};
+	/* result cpu wall ops prod_ns prod_iters transforms hits xform_ns xreads */
+	if (sscanf(line, "result %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5], &v[6], &v[7], &v[8]) != 9) {
+		fprintf(stderr, "bench: %s: %s\n", c->c.name, line);
+		return -1;
+	}
+	*out = (struct lazy_result){.cpu_ns = v[0], .wall_ns = v[1], .ops = v[2], .prod_ns = v[3], .prod_iters = v[4],
+				    .transforms = v[5], .hits = v[6], .xform_ns = v[7], .xreads = v[8]};
+	return 0;
+}
 
 #define MAX_LIST 16
 #define MAX_ENTRIES 32
@@ -30,7 +85,7 @@ struct entry {
 	const char *name, *lang;
 	const struct lazy_impl *lazy;
 	const struct breakdown_impl *bd;
-	struct lazy_child *child;
+	struct child *child;
 };
 
 struct group {
@@ -41,7 +96,7 @@ struct group {
 };
 
 static void add(struct group *g, const char *name, const char *lang, const struct lazy_impl *lazy,
-		const struct breakdown_impl *bd, struct lazy_child *child)
+		const struct breakdown_impl *bd, struct child *child)
 {
 	if (g->n < MAX_ENTRIES)
 		g->e[g->n++] = (struct entry){name, lang, lazy, bd, child};
@@ -59,7 +114,7 @@ static double read_ns(const struct lazy_result *r)
 static int run_entry(const struct group *g, const struct entry *e, double seconds, struct lazy_result *r)
 {
 	if (e->child)
-		return lazy_child_run(e->child, g->scenario, e->name, g->consumers, g->payload, seconds, r);
+		return child_run(e->child, g->scenario, e->name, g->consumers, g->payload, seconds, r);
 	if (e->lazy)
 		lazy_run_step(e->lazy, g->consumers, seconds, r);
 	else
@@ -107,14 +162,14 @@ int lazy_run_main(int argc, char **argv)
 				   "scenario,malloc,impl,lang,consumers,payload,round,cpu_ns_op,cpu_incl_ns_op,"
 				   "wall_ns_op,ops,producer_ns_median,producer_iters,transforms,hits");
 
-	struct lazy_child jc, rc;
-	struct lazy_child *jchild = NULL, *rchild = NULL;
-	if (java && *java && lazy && bench_in_list(only, "java") && lazy_child_start(&jc, "java", java) == 0)
+	struct child jc, rc;
+	struct child *jchild = NULL, *rchild = NULL;
+	if (java && *java && lazy && bench_in_list(only, "java") && child_start(&jc, "java", java) == 0)
 		jchild = &jc;
 	if (rust && *rust &&
 	    (bench_in_list(only, "rust-clone") || bench_in_list(only, "rust-borrow") ||
 	     bench_in_list(only, "crossbeam") || bench_in_list(only, "rust")) &&
-	    lazy_child_start(&rc, "rust", rust) == 0)
+	    child_start(&rc, "rust", rust) == 0)
 		rchild = &rc;
 
 	/* The groups: the lazy sweep, then the breakdown by payload. */
@@ -149,7 +204,7 @@ int lazy_run_main(int argc, char **argv)
 	if (jchild) { /* let the JIT compile the read loop before the first measurement */
 		struct lazy_result r;
 		fprintf(stderr, "bench: java: warming up the JIT\n");
-		if (lazy_child_run(jchild, "lazy", "java", 2, "str", seconds > 0.3 ? seconds : 0.3, &r) != 0)
+		if (child_run(jchild, "lazy", "java", 2, "str", seconds > 0.3 ? seconds : 0.3, &r) != 0)
 			jchild = NULL;
 	}
 
@@ -171,9 +226,9 @@ int lazy_run_main(int argc, char **argv)
 					       (double)r.wall_ns / (double)(r.ops ? r.ops : 1));
 			}
 	if (jchild)
-		lazy_child_stop(jchild);
+		child_stop(jchild);
 	if (rchild)
-		lazy_child_stop(rchild);
+		child_stop(rchild);
 	if (bench_csv_close("tern-bench run", out, out_path) != 0)
 		return 1;
 	if (failures)

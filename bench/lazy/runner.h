@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/lazy/runner.h — measurement steps, child processes (Java, Rust), the subcommands. */
+/* bench/lazy/runner.h — measurement steps (runner.c) and the subcommands of tern-bench. */
 #ifndef TERN_BENCH_RUNNER_H
 #define TERN_BENCH_RUNNER_H
 
-#include "../common/child.h"
 #include "harness.h"
 
 /* One step: cpu/wall/ops/hits summed over the consumer threads; xform_ns
@@ -18,19 +17,6 @@ struct lazy_result {
 void lazy_run_step(const struct lazy_impl *impl, int consumers, double seconds, struct lazy_result *out);
 void lazy_run_breakdown_step(const struct breakdown_impl *impl, int payload, int consumers, double seconds,
 			     struct lazy_result *out);
-
-/* A Java or Rust harness driven over pipes (protocol in bench/rust/src/main.rs). */
-struct lazy_child {
-	struct bench_child c;
-	char desc[256];
-};
-
-/* Starts `cmd` with /bin/sh and waits for its "ready" line.  => 0 or -1 (message printed). */
-int lazy_child_start(struct lazy_child *c, const char *lang, const char *cmd);
-/* => 0 and *out, or -1 (message printed). */
-int lazy_child_run(struct lazy_child *c, const char *scenario, const char *impl, int consumers,
-		   const char *payload, double seconds, struct lazy_result *out);
-void lazy_child_stop(struct lazy_child *c);
 
 /* The subcommands of tern-bench: run, report, list. */
 int lazy_run_main(int argc, char **argv);
