@@ -192,8 +192,8 @@ static void print_lazy_table(const char *m)
 	int dflt = cons[nc - 1];
 	/* The last four columns are at the largest consumer count (n=dflt). */
 	printf("\nScenario 1 - lazy (the seed's benchmark), malloc=%s\n", m);
-	printf("ns per get_transformed from each consumer's CPU clock, the transforms' own CPU time\n"
-	       "taken out: median of rounds [min-max].  incl: with the transforms, as the seed measured\n\n");
+	printf("ns per get_transformed from each consumer's CPU clock, the transform path and the reads\n"
+	       "that ran it taken out: median of rounds [min-max].  incl: everything, as the seed measured\n\n");
 	printf("%-18s", "implementation");
 	for (int c = 0; c < nc; c++) {
 		char h[16];
