@@ -11,7 +11,7 @@
  *
  * Scenario "breakdown" (the seed's list): a payload published once, read by
  * N consumers; each read pins (or enters a read-side section), loads the
- * pointer and takes what the payload kind says (see bench_payloads[]).
+ * pointer and takes what the payload kind says (see lazy_payloads[]).
  *
  * Every consumer loop is a function with the read inlined (an indirect call
  * per read would cost more than the read).
@@ -127,7 +127,7 @@ enum {
 	BD_NPAYLOADS
 };
 
-extern const char *const bench_payloads[BD_NPAYLOADS];
+extern const char *const lazy_payloads[BD_NPAYLOADS];
 
 /* The payload all breakdown readers see. */
 struct bd_payload {
@@ -163,7 +163,7 @@ struct breakdown_impl {
 	}
 
 /*
- * bd_##P, an epoch-style implementation of the breakdown: BEGIN/END enter
+ * lazy_bd_##P, an epoch-style implementation of the breakdown: BEGIN/END enter
  * and leave its read-side section; every payload kind but "load".
  */
 #define BD_DEFINE(P, NAME, DESC, HOOKS, BEGIN, END)                                           \
@@ -181,7 +181,7 @@ struct breakdown_impl {
 	/* Relaxed increment: like Arc::clone, the section keeps p_ alive meanwhile. */       \
 	BD_READER(P##_bd_rc, BEGIN, END, atomic_fetch_add_explicit(&p_->rc, 1, memory_order_relaxed), \
 		  hits_ += bd_release(p_))                                                    \
-	const struct breakdown_impl bd_##P = {                                                \
+	const struct breakdown_impl lazy_bd_##P = {                                           \
 		NAME, DESC, HOOKS,                                                            \
 		{ NULL, P##_bd_u64, P##_bd_box, P##_bd_str, P##_bd_str, P##_bd_str, P##_bd_str, \
 		  P##_bd_rc },                                                                \
@@ -213,12 +213,12 @@ extern const size_t lazy_ntargets;
 
 /* NULL-terminated, in run order. */
 extern const struct lazy_impl *const lazy_impls[];
-extern const struct breakdown_impl *const breakdown_impls[];
+extern const struct breakdown_impl *const lazy_breakdown_impls[];
 
 extern const struct lazy_impl lazy_mutex, lazy_fine, lazy_atomicbool;
 extern const struct lazy_impl lazy_urcu, lazy_ck, lazy_floor;
 extern const struct lazy_impl lazy_tern_borrow, lazy_tern_copy, lazy_tern_dup, lazy_tern_pin64,
 	lazy_tern_qsbr;
-extern const struct breakdown_impl bd_none, bd_tern, bd_urcu, bd_ck;
+extern const struct breakdown_impl lazy_bd_none, lazy_bd_tern, lazy_bd_urcu, lazy_bd_ck;
 
 #endif /* TERN_BENCH_HARNESS_H */

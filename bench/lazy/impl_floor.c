@@ -60,7 +60,7 @@ static void none_bd_load(struct bench_thread *t)
 	});
 }
 
-const struct breakdown_impl bd_none = {
+const struct breakdown_impl lazy_bd_none = {
 	.name = "none",
 	.desc = "one relaxed load of a u64, no pin",
 	.consume = { none_bd_load },

@@ -189,8 +189,8 @@ int lazy_run_main(int argc, char **argv)
 	}
 	for (int k = 0; breakdown && k < BD_NPAYLOADS; k++) {
 		struct group *g = &groups[ng++];
-		*g = (struct group){"breakdown", bench_payloads[k], (int)bd_consumers, k, 0, {{0}}};
-		for (const struct breakdown_impl *const *p = breakdown_impls; *p; p++)
+		*g = (struct group){"breakdown", lazy_payloads[k], (int)bd_consumers, k, 0, {{0}}};
+		for (const struct breakdown_impl *const *p = lazy_breakdown_impls; *p; p++)
 			if ((*p)->consume[k] && bench_in_list(only, (*p)->name))
 				add(g, (*p)->name, "c", NULL, *p, NULL);
 		const char *rname = k == BD_LOAD ? "rust" : "crossbeam";

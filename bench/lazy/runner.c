@@ -151,7 +151,7 @@ void lazy_run_breakdown_step(const struct breakdown_impl *impl, int payload, int
 	/* Relaxed (this store and the load below): every reader has been joined. */
 	atomic_store_explicit(&lazy_bd_ptr, NULL, memory_order_relaxed);
 	if (atomic_load_explicit(&p->rc, memory_order_relaxed) != 1) {
-		fprintf(stderr, "bench: %s/%s: reference count leaked\n", impl->name, bench_payloads[payload]);
+		fprintf(stderr, "bench: %s/%s: reference count leaked\n", impl->name, lazy_payloads[payload]);
 		abort();
 	}
 	free(p->s);
