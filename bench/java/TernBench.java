@@ -6,12 +6,15 @@
  * in bench/rust/src/main.rs):
  *
  *   run lazy java <consumers> <payload> <seconds>
- *   -> result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits> <xform_ns>
+ *   -> result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits> <xform_ns> <xreads>
  *
  * cpu_ns is each consumer's ThreadMXBean.getCurrentThreadCpuTime() around
  * its read loop, summed; wall_ns its System.nanoTime() interval, summed;
- * xform_ns the part of cpu_ns spent inside the transform; prod_ns the median
- * time of one setSource call.
+ * xform_ns the part of cpu_ns spent on the transform path and xreads the
+ * reads that ran it, as in bench/common/bench.h (the window opens first
+ * thing in transform() and closes when getTransformed returns the value in
+ * the read that ran it, plus one clock read's cost); prod_ns the median time
+ * of one setSource call.
  */
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -62,8 +65,12 @@ public final class TernBench {
         }
 
         T getTransformed() {
-            if (source.get() != null)
+            if (source.get() != null) {
                 tryTransform();
+                T v = value.get();
+                xformEnd(); // the harness's: closes the transform window, if this read opened one
+                return v;
+            }
             return value.get();
         }
     }
@@ -76,16 +83,36 @@ public final class TernBench {
         return x;
     }
 
-    /** CPU time each thread spent in transform() (see bench/common/bench.h). */
-    static final ThreadLocal<long[]> XFORM_NS = ThreadLocal.withInitial(() -> new long[1]);
+    static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
+    /** A consumer or the producer, with its counts; xformT0 is the CPU time
+     *  at the open transform window's start (0: none). */
+    static final class Worker extends Thread {
+        long cpuNs, wallNs, ops, hits, prodNs, prodIters, xformNs, xreads, xformT0, clockCost;
+
+        Worker(Runnable r) {
+            super(r);
+        }
+    }
+
+    /** Closes the window a transform in this read opened: the CPU time since
+     *  it opened, plus one clock read's cost, is the transform path's.  Called
+     *  by getTransformed on its slow path, so the read loop itself is the
+     *  seed's; the read's own check of the value (a few ns) stays outside. */
+    static void xformEnd() {
+        if (Thread.currentThread() instanceof Worker w && w.xformT0 != 0) {
+            w.xformNs += MX.getCurrentThreadCpuTime() - w.xformT0 + w.clockCost;
+            w.xreads++;
+            w.xformT0 = 0;
+        }
+    }
+
+    /** Opens the transform window (bench/common/bench.h), then transforms. */
     static String transform(byte[] blob) {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long t0 = mx.getCurrentThreadCpuTime();
+        if (Thread.currentThread() instanceof Worker w && w.xformT0 == 0)
+            w.xformT0 = MX.getCurrentThreadCpuTime();
         double x = work(blob);
-        String s = String.format(Locale.ROOT, "%c%c%c-%.6f", (char) blob[0], (char) blob[1], (char) blob[2], x);
-        XFORM_NS.get()[0] += mx.getCurrentThreadCpuTime() - t0;
-        return s;
+        return String.format(Locale.ROOT, "%c%c%c-%.6f", (char) blob[0], (char) blob[1], (char) blob[2], x);
     }
 
     /** strcmp(s, "longer") < 0, written out as in the C and Rust harnesses. */
@@ -102,15 +129,13 @@ public final class TernBench {
     static volatile boolean stop;
     static volatile double sink;
 
-    static final class Counts {
-        long cpuNs, wallNs, ops, hits, prodNs, prodIters, xformNs;
-    }
-
-    static void consume(LazyTransform<byte[], String> lt, Counts c) {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long[] xform = XFORM_NS.get();
-        xform[0] = 0;
-        long c0 = mx.getCurrentThreadCpuTime(), w0 = System.nanoTime();
+    static void consume(LazyTransform<byte[], String> lt, Worker c) {
+        long k0 = MX.getCurrentThreadCpuTime(), k1 = k0;
+        for (int i = 0; i < 64; i++)
+            k1 = MX.getCurrentThreadCpuTime();
+        c.clockCost = (k1 - k0) / 64;
+        c.xformT0 = 0;
+        long c0 = MX.getCurrentThreadCpuTime(), w0 = System.nanoTime();
         long ops = 0, hits = 0;
         do {
             for (int i = 0; i < BATCH; i++) {
@@ -120,18 +145,17 @@ public final class TernBench {
             }
             ops += BATCH;
         } while (!stop);
-        c.cpuNs = mx.getCurrentThreadCpuTime() - c0;
+        c.cpuNs = MX.getCurrentThreadCpuTime() - c0;
         c.wallNs = System.nanoTime() - w0;
         c.ops = ops;
         c.hits = hits;
-        c.xformNs = xform[0];
     }
 
     static final int PROD_SAMPLES = 65_536;
 
     /** Sets prodNs to the median time of one setSource call (a mean would be
      *  dominated by the calls during which the producer was preempted). */
-    static void produce(LazyTransform<byte[], String> lt, Counts c) {
+    static void produce(LazyTransform<byte[], String> lt, Worker c) {
         long rng = 0x9e3779b97f4a7c15L;
         long[] samples = new long[PROD_SAMPLES];
         double s = 0;
@@ -162,12 +186,11 @@ public final class TernBench {
         LazyTransform<byte[], String> lt = new LazyTransform<>(TernBench::transform);
         stop = false;
         CyclicBarrier barrier = new CyclicBarrier(consumers + 2);
-        Counts[] counts = new Counts[consumers + 1];
-        Thread[] threads = new Thread[consumers + 1];
+        Worker[] threads = new Worker[consumers + 1];
         for (int i = 0; i <= consumers; i++) {
-            Counts c = counts[i] = new Counts();
             boolean producer = i == consumers;
-            threads[i] = new Thread(() -> {
+            threads[i] = new Worker(() -> {
+                Worker c = (Worker) Thread.currentThread();
                 try {
                     barrier.await();
                 } catch (Exception e) {
@@ -183,20 +206,22 @@ public final class TernBench {
         barrier.await();
         Thread.sleep((long) (seconds * 1000), (int) ((seconds * 1e9) % 1_000_000));
         stop = true;
-        long cpu = 0, wall = 0, ops = 0, hits = 0, xform = 0;
+        long cpu = 0, wall = 0, ops = 0, hits = 0, xform = 0, xreads = 0;
         for (int i = 0; i <= consumers; i++) {
-            threads[i].join();
+            Worker c = threads[i];
+            c.join();
             if (i < consumers) {
-                cpu += counts[i].cpuNs;
-                wall += counts[i].wallNs;
-                ops += counts[i].ops;
-                hits += counts[i].hits;
-                xform += counts[i].xformNs;
+                cpu += c.cpuNs;
+                wall += c.wallNs;
+                ops += c.ops;
+                hits += c.hits;
+                xform += c.xformNs;
+                xreads += c.xreads;
             }
         }
-        Counts p = counts[consumers];
+        Worker p = threads[consumers];
         return "result " + cpu + " " + wall + " " + ops + " " + p.prodNs + " " + p.prodIters + " "
-                + lt.transforms + " " + hits + " " + xform;
+                + lt.transforms + " " + hits + " " + xform + " " + xreads;
     }
 
     public static void main(String[] args) throws Exception {

@@ -16,13 +16,47 @@
  */
 #include "harness.h"
 
+/* set_source: a copy of b replaces *slot under mx; an unconsumed source is freed. */
+static void lk_set_source(pthread_mutex_t *mx, struct bench_blob **slot, const struct bench_blob *b)
+{
+	struct bench_blob *src = lazy_dup(b, sizeof *b);
+	pthread_mutex_lock(mx);
+	struct bench_blob *old = *slot;
+	*slot = src;
+	pthread_mutex_unlock(mx);
+	free(old);
+}
+
+/* The transform of a taken source, into a new value; frees the source. */
+static struct bench_str *lk_transform(struct bench_blob *src)
+{
+	bench_xform_begin(); /* the transform path starts here, as in tern's callback */
+	struct bench_str *v = lazy_alloc(sizeof *v);
+	bench_transform(src, v);
+	free(src);
+	return v;
+}
+
+/* What every lock version guards (each after its locks, under the locks it says). */
+struct lk_vals {
+	struct bench_blob *source;
+	struct bench_str *value;
+	uint64_t transforms;
+};
+
+/* Frees what v holds and the container lt. */
+static void lk_free(struct lk_vals *v, void *lt)
+{
+	free(v->source);
+	free(v->value);
+	free(lt);
+}
+
 /* ---- mutex ----------------------------------------------------------------- */
 
 struct lk_mutex {
 	pthread_mutex_t mx;
-	struct bench_blob *source; /* under mx */
-	struct bench_str *value;   /* under mx */
-	uint64_t transforms;       /* under mx */
+	struct lk_vals v; /* under mx */
 };
 
 static void *mutex_create(void)
@@ -37,40 +71,13 @@ static void mutex_destroy(void *obj)
 {
 	struct lk_mutex *lt = obj;
 	pthread_mutex_destroy(&lt->mx);
-	free(lt->source);
-	free(lt->value);
-	free(lt);
+	lk_free(&lt->v, lt);
 }
 
 static void mutex_set_source(void *obj, const struct bench_blob *b)
 {
 	struct lk_mutex *lt = obj;
-	struct bench_blob *src = malloc(sizeof *src);
-	if (!src)
-		abort();
-	*src = *b;
-	pthread_mutex_lock(&lt->mx);
-	struct bench_blob *old = lt->source;
-	lt->source = src;
-	pthread_mutex_unlock(&lt->mx);
-	free(old);
-}
-
-/* get_transformed with the lock held: transform a pending source. */
-static inline void mutex_take_locked(struct lk_mutex *lt)
-{
-	struct bench_blob *src = lt->source;
-	if (src) {
-		lt->source = NULL;
-		struct bench_str *v = malloc(sizeof *v);
-		if (!v)
-			abort();
-		bench_transform(src, v);
-		free(src);
-		free(lt->value);
-		lt->value = v;
-		lt->transforms++;
-	}
+	lk_set_source(&lt->mx, &lt->v.source, b);
 }
 
 static void mutex_consume(struct bench_thread *t)
@@ -78,27 +85,27 @@ static void mutex_consume(struct bench_thread *t)
 	struct lk_mutex *lt = t->run->obj;
 	BENCH_LOOP(t, {
 		pthread_mutex_lock(&lt->mx);
-		mutex_take_locked(lt);
-		if (lt->value)
-			hits_ += bench_lt_longer(lt->value->s);
+		if (lt->v.source) { /* get_transformed with the lock held: transform a pending source */
+			struct bench_str *old = lt->v.value;
+			lt->v.value = lk_transform(lt->v.source);
+			lt->v.source = NULL;
+			free(old);
+			lt->v.transforms++;
+		}
+		if (lt->v.value)
+			hits_ += bench_lt_longer(lt->v.value->s);
 		pthread_mutex_unlock(&lt->mx);
 	});
 }
 
 static uint64_t mutex_transforms(void *obj)
 {
-	return ((struct lk_mutex *)obj)->transforms;
+	return ((struct lk_mutex *)obj)->v.transforms;
 }
 
-const struct lazy_impl lazy_mutex = {
-	.name = "mutex",
-	.desc = "one pthread mutex around source and value (seed part 1)",
-	.create = mutex_create,
-	.destroy = mutex_destroy,
-	.set_source = mutex_set_source,
-	.consume = mutex_consume,
-	.transforms = mutex_transforms,
-};
+const struct lazy_impl lazy_mutex = {"mutex", "one pthread mutex around source and value (seed part 1)",
+				     mutex_create, mutex_destroy, mutex_set_source, mutex_consume, mutex_transforms,
+				     {0}};
 
 /* ---- fine-grained: mutex + RW-lock + try-lock; and the AtomicBool variant ------ */
 
@@ -107,9 +114,8 @@ struct lk_fine {
 	pthread_rwlock_t value_rw;
 	pthread_mutex_t transform_mx; /* fine */
 	atomic_bool transform_flag;   /* atomicbool */
-	struct bench_blob *source;    /* under source_mx */
-	struct bench_str *value;      /* under value_rw */
-	uint64_t transforms;          /* under the transform lock */
+	struct lk_vals v;             /* source under source_mx, value under value_rw,
+					 transforms under the transform lock */
 };
 
 static void *fine_create(void)
@@ -129,23 +135,13 @@ static void fine_destroy(void *obj)
 	pthread_mutex_destroy(&lt->source_mx);
 	pthread_rwlock_destroy(&lt->value_rw);
 	pthread_mutex_destroy(&lt->transform_mx);
-	free(lt->source);
-	free(lt->value);
-	free(lt);
+	lk_free(&lt->v, lt);
 }
 
 static void fine_set_source(void *obj, const struct bench_blob *b)
 {
 	struct lk_fine *lt = obj;
-	struct bench_blob *src = malloc(sizeof *src);
-	if (!src)
-		abort();
-	*src = *b;
-	pthread_mutex_lock(&lt->source_mx);
-	struct bench_blob *old = lt->source;
-	lt->source = src;
-	pthread_mutex_unlock(&lt->source_mx);
-	free(old);
+	lk_set_source(&lt->source_mx, &lt->v.source, b);
 }
 
 /* With the transform lock held: take the source if its lock is free, transform. */
@@ -153,22 +149,18 @@ static inline void fine_transform_locked(struct lk_fine *lt)
 {
 	struct bench_blob *src = NULL;
 	if (pthread_mutex_trylock(&lt->source_mx) == 0) {
-		src = lt->source;
-		lt->source = NULL;
+		src = lt->v.source;
+		lt->v.source = NULL;
 		pthread_mutex_unlock(&lt->source_mx);
 	}
 	if (src) {
-		struct bench_str *v = malloc(sizeof *v);
-		if (!v)
-			abort();
-		bench_transform(src, v);
-		free(src);
+		struct bench_str *v = lk_transform(src);
 		pthread_rwlock_wrlock(&lt->value_rw);
-		struct bench_str *old = lt->value;
-		lt->value = v;
+		struct bench_str *old = lt->v.value;
+		lt->v.value = v;
 		pthread_rwlock_unlock(&lt->value_rw);
 		free(old); /* no reader holds it: readers hold value_rw */
-		lt->transforms++;
+		lt->v.transforms++;
 	}
 }
 
@@ -176,8 +168,8 @@ static inline bool fine_read_value(struct lk_fine *lt)
 {
 	bool hit = false;
 	pthread_rwlock_rdlock(&lt->value_rw);
-	if (lt->value)
-		hit = bench_lt_longer(lt->value->s);
+	if (lt->v.value)
+		hit = bench_lt_longer(lt->v.value->s);
 	pthread_rwlock_unlock(&lt->value_rw);
 	return hit;
 }
@@ -211,25 +203,14 @@ static void atomicbool_consume(struct bench_thread *t)
 
 static uint64_t fine_transforms(void *obj)
 {
-	return ((struct lk_fine *)obj)->transforms;
+	return ((struct lk_fine *)obj)->v.transforms;
 }
 
-const struct lazy_impl lazy_fine = {
-	.name = "fine-rwlock",
-	.desc = "source mutex + value RW-lock + try-lock transform mutex (seed part 1)",
-	.create = fine_create,
-	.destroy = fine_destroy,
-	.set_source = fine_set_source,
-	.consume = fine_consume,
-	.transforms = fine_transforms,
-};
+#define FINE_IMPL(NAME, DESC, CONSUME) \
+	{NAME, DESC, fine_create, fine_destroy, fine_set_source, CONSUME, fine_transforms, {0}}
 
-const struct lazy_impl lazy_atomicbool = {
-	.name = "atomicbool-rwlock",
-	.desc = "AtomicBool transform lock + source mutex + value RW-lock (seed part 2)",
-	.create = fine_create,
-	.destroy = fine_destroy,
-	.set_source = fine_set_source,
-	.consume = atomicbool_consume,
-	.transforms = fine_transforms,
-};
+const struct lazy_impl lazy_fine =
+	FINE_IMPL("fine-rwlock", "source mutex + value RW-lock + try-lock transform mutex (seed part 1)", fine_consume);
+const struct lazy_impl lazy_atomicbool = FINE_IMPL(
+	"atomicbool-rwlock", "AtomicBool transform lock + source mutex + value RW-lock (seed part 2)",
+	atomicbool_consume);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/lazy/impl_tern.c — tern's LazyTransform, typed form
- * (TERN_LAZY_DEFINE: the transform is called directly), read three ways:
+ * (TERN_LAZY_DEFINE: the transform is called directly), read five ways:
  *
  *   tern-borrow  pin; get_transformed; check the value in place; unpin
  *   tern-copy    get_copy: the value (a 32-byte struct) copied into a local
@@ -15,9 +15,11 @@
  *                tern_epoch_online() once (before the clock), reads with
  *                get_transformed and no pin at all, announces
  *                tern_epoch_quiescent() after every 64 reads (as pin64 unpins),
- *                and goes offline at the end (after the clock)
+ *                and goes offline at the end (after the clock); the producer
+ *                pins as usual (an online thread that never announced a
+ *                quiescent state would hold every grace period)
  *
- * and the breakdown rows: tern_epoch_pin + acquire load + tern_epoch_unpin.
+ * and the breakdown row: tern_epoch_pin + acquire load + tern_epoch_unpin.
  */
 #include <tern/epoch.h>
 #include <tern/lazy_transform.h>
@@ -32,9 +34,7 @@ static struct bench_str *tern_bench_transform(const struct bench_blob *b)
 	bench_xform_begin();
 	/* Relaxed: a statistic, read after the threads are joined. */
 	atomic_fetch_add_explicit(&tern_bench_transforms, 1, memory_order_relaxed);
-	struct bench_str *v = malloc(sizeof *v);
-	if (!v)
-		abort();
+	struct bench_str *v = lazy_alloc(sizeof *v);
 	bench_transform(b, v);
 	return v;
 }
@@ -56,114 +56,67 @@ TERN_LAZY_DEFINE(blazy, struct bench_blob, struct bench_str, tern_bench_transfor
 		 tern_bench_free_blob, tern_bench_free_str);
 #pragma GCC diagnostic pop
 
-struct tern_lt {
-	blazy_t lt;
-};
-
 static void *tern_create(void)
 {
-	struct tern_lt *t = calloc(1, sizeof *t);
-	if (!t)
+	blazy_t *lt = calloc(1, sizeof *lt);
+	if (!lt)
 		abort();
-	blazy_init(&t->lt);
+	blazy_init(lt);
 	/* Relaxed: no other thread runs yet. */
 	atomic_store_explicit(&tern_bench_transforms, 0, memory_order_relaxed);
-	return t;
+	return lt;
 }
 
 static void tern_destroy(void *obj)
 {
-	struct tern_lt *t = obj;
-	if (getenv("BENCH_DEBUG")) {
-		struct tern_epoch_stats st;
-		tern_epoch_stats(&st);
-		fprintf(stderr, "tern: epoch %llu advances %llu failed %llu destroyed %llu pending %llu\n",
-			(unsigned long long)st.epoch, (unsigned long long)st.advances,
-			(unsigned long long)st.failed_advances, (unsigned long long)st.destroyed,
-			(unsigned long long)st.pending);
-	}
-	blazy_destroy(&t->lt);
+	blazy_destroy(obj);
 	tern_epoch_barrier(); /* the last value is destroyed before the next run */
-	free(t);
+	free(obj);
+}
+
+static void tern_set_source(void *obj, const struct bench_blob *b)
+{
+	blazy_set_source(obj, lazy_dup(b, sizeof *b));
+}
+
+static uint64_t tern_transforms(void *obj)
+{
+	(void)obj;
+	/* Relaxed: read after the threads are joined. */
+	return atomic_load_explicit(&tern_bench_transforms, memory_order_relaxed);
 }
 
 /* Registers the thread with the default domain before the clock starts. */
-static void tern_bd_enter(void)
+static void tern_register(void)
 {
 	tern_epoch_pin();
 	tern_epoch_unpin();
 }
 
-static void tern_enter(void *obj)
-{
-	(void)obj;
-	tern_bd_enter();
-}
+/* get_transformed and the check in place, PIN/UNPIN around each read,
+ * BEFORE/AFTER around each batch of BENCH_BATCH (64) reads. */
+#define TERN_BORROW(fn, BEFORE, PIN, UNPIN, AFTER)                                         \
+	static void fn(struct bench_thread *t)                                             \
+	{                                                                                  \
+		blazy_t *lt = t->run->obj;                                                 \
+		BENCH_LOOP_BATCH(t, BEFORE, {                                              \
+			PIN;                                                               \
+			const struct bench_str *v = blazy_get_transformed(lt);             \
+			if (v)                                                             \
+				hits_ += bench_lt_longer(v->s);                            \
+			UNPIN;                                                             \
+		}, AFTER);                                                                 \
+	}
 
-static void tern_set_source(void *obj, const struct bench_blob *b)
-{
-	struct tern_lt *t = obj;
-	struct bench_blob *src = malloc(sizeof *src);
-	if (!src)
-		abort();
-	*src = *b;
-	blazy_set_source(&t->lt, src);
-}
-
-static void tern_borrow_consume(struct bench_thread *t)
-{
-	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
-	BENCH_LOOP(t, {
-		tern_epoch_pin();
-		const struct bench_str *v = blazy_get_transformed(lt);
-		if (v)
-			hits_ += bench_lt_longer(v->s);
-		tern_epoch_unpin();
-	});
-}
-
-/* One pin per BENCH_BATCH (64) reads: what a caller that reads in a loop can
- * do, since a borrow stays valid until unpin.  Not the seed's per-call
- * pattern; shown to separate the pin's cost from the container's. */
-static void tern_batch_consume(struct bench_thread *t)
-{
-	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
-	BENCH_LOOP_BATCH(t, tern_epoch_pin(), {
-		const struct bench_str *v = blazy_get_transformed(lt);
-		if (v)
-			hits_ += bench_lt_longer(v->s);
-	}, tern_epoch_unpin());
-}
-
-/* Online for the whole run: no pin per read; a quiescent state after every
- * BENCH_BATCH (64) reads, when the consumer holds no value read before. */
-static void tern_qsbr_consume(struct bench_thread *t)
-{
-	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
-	BENCH_LOOP_BATCH(t, (void)0, {
-		const struct bench_str *v = blazy_get_transformed(lt);
-		if (v)
-			hits_ += bench_lt_longer(v->s);
-	}, tern_epoch_quiescent());
-}
-
-/* Consumers only: the producer pins as usual (an online thread that never
- * announced a quiescent state would hold every grace period). */
-static void tern_qsbr_online(void *obj)
-{
-	(void)obj;
-	tern_epoch_online();
-}
-
-static void tern_qsbr_offline(void *obj)
-{
-	(void)obj;
-	tern_epoch_offline();
-}
+TERN_BORROW(tern_borrow_consume, (void)0, tern_epoch_pin(), tern_epoch_unpin(), (void)0)
+/* A borrow stays valid until unpin, so a caller that reads in a loop can pin once per batch. */
+TERN_BORROW(tern_batch_consume, tern_epoch_pin(), (void)0, (void)0, tern_epoch_unpin())
+/* Online for the whole run: a quiescent state after every batch, when the consumer holds no value. */
+TERN_BORROW(tern_qsbr_consume, (void)0, (void)0, (void)0, tern_epoch_quiescent())
 
 static void tern_copy_consume(struct bench_thread *t)
 {
-	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
+	blazy_t *lt = t->run->obj;
 	BENCH_LOOP(t, {
 		struct bench_str v;
 		if (blazy_get_copy(lt, &v)) {
@@ -175,18 +128,13 @@ static void tern_copy_consume(struct bench_thread *t)
 
 static void tern_dup_consume(struct bench_thread *t)
 {
-	blazy_t *lt = &((struct tern_lt *)t->run->obj)->lt;
+	blazy_t *lt = t->run->obj;
 	BENCH_LOOP(t, {
 		char *c = NULL;
 		tern_epoch_pin();
 		const struct bench_str *v = blazy_get_transformed(lt);
-		if (v) {
-			size_t n = strlen(v->s) + 1;
-			c = malloc(n);
-			if (!c)
-				abort();
-			memcpy(c, v->s, n);
-		}
+		if (v)
+			c = lazy_dup(v->s, strlen(v->s) + 1);
 		tern_epoch_unpin();
 		if (c) {
 			BENCH_ESCAPE(c);
@@ -196,95 +144,22 @@ static void tern_dup_consume(struct bench_thread *t)
 	});
 }
 
-static uint64_t tern_transforms(void *obj)
-{
-	(void)obj;
-	/* Relaxed: read after the threads are joined. */
-	return atomic_load_explicit(&tern_bench_transforms, memory_order_relaxed);
-}
+#define TERN_IMPL(NAME, DESC, CONSUME, ...)                                                          \
+	{ .name = NAME, .desc = "tern typed LazyTransform: " DESC, .create = tern_create, .destroy = tern_destroy, \
+	  .set_source = tern_set_source, .consume = CONSUME, .transforms = tern_transforms,              \
+	  .hooks = { .thread_enter = tern_register, __VA_ARGS__ } }
 
-const struct lazy_impl lazy_tern_borrow = {
-	.name = "tern-borrow",
-	.desc = "tern typed LazyTransform: pin, get_transformed, use in place, unpin",
-	.create = tern_create,
-	.destroy = tern_destroy,
-	.thread_enter = tern_enter,
-	.set_source = tern_set_source,
-	.consume = tern_borrow_consume,
-	.transforms = tern_transforms,
-};
+const struct lazy_impl lazy_tern_borrow = TERN_IMPL("tern-borrow", "pin, get_transformed, use in place, unpin",
+						    tern_borrow_consume);
+const struct lazy_impl lazy_tern_pin64 = TERN_IMPL(
+	"tern-borrow-pin64", "as tern-borrow, one pin per 64 reads (amortised pin)", tern_batch_consume);
+const struct lazy_impl lazy_tern_qsbr = TERN_IMPL(
+	"tern-qsbr", "online consumer, no pin per read, quiescent state every 64 reads", tern_qsbr_consume,
+	.consumer_enter = tern_epoch_online, .consumer_exit = tern_epoch_offline);
+const struct lazy_impl lazy_tern_copy = TERN_IMPL("tern-copy", "get_copy into a local (no allocation)",
+						  tern_copy_consume);
+const struct lazy_impl lazy_tern_dup = TERN_IMPL(
+	"tern-dup", "malloc + copy under the pin, free after (= Rust clone)", tern_dup_consume);
 
-const struct lazy_impl lazy_tern_pin64 = {
-	.name = "tern-borrow-pin64",
-	.desc = "tern typed LazyTransform: as tern-borrow, one pin per 64 reads (amortised pin)",
-	.create = tern_create,
-	.destroy = tern_destroy,
-	.thread_enter = tern_enter,
-	.set_source = tern_set_source,
-	.consume = tern_batch_consume,
-	.transforms = tern_transforms,
-};
-
-const struct lazy_impl lazy_tern_qsbr = {
-	.name = "tern-qsbr",
-	.desc = "tern typed LazyTransform: online consumer, no pin per read, quiescent state every 64 reads",
-	.create = tern_create,
-	.destroy = tern_destroy,
-	.thread_enter = tern_enter,
-	.consumer_enter = tern_qsbr_online,
-	.consumer_exit = tern_qsbr_offline,
-	.set_source = tern_set_source,
-	.consume = tern_qsbr_consume,
-	.transforms = tern_transforms,
-};
-
-const struct lazy_impl lazy_tern_copy = {
-	.name = "tern-copy",
-	.desc = "tern typed LazyTransform: get_copy into a local (no allocation)",
-	.create = tern_create,
-	.destroy = tern_destroy,
-	.thread_enter = tern_enter,
-	.set_source = tern_set_source,
-	.consume = tern_copy_consume,
-	.transforms = tern_transforms,
-};
-
-const struct lazy_impl lazy_tern_dup = {
-	.name = "tern-dup",
-	.desc = "tern typed LazyTransform: malloc + copy under the pin, free after (= Rust clone)",
-	.create = tern_create,
-	.destroy = tern_destroy,
-	.thread_enter = tern_enter,
-	.set_source = tern_set_source,
-	.consume = tern_dup_consume,
-	.transforms = tern_transforms,
-};
-
-/* ---- breakdown -------------------------------------------------------------- */
-
-static struct bd_payload *_Atomic tern_bd_ptr;
-
-static void tern_bd_publish(struct bd_payload *p)
-{
-	/* Release: pairs with the acquire loads in the tern_bd_* readers. */
-	atomic_store_explicit(&tern_bd_ptr, p, memory_order_release);
-}
-
-static void tern_bd_unpublish(void)
-{
-	/* Relaxed: every reader has been joined. */
-	atomic_store_explicit(&tern_bd_ptr, NULL, memory_order_relaxed);
-}
-
-/* Acquire: pairs with the release store in tern_bd_publish(). */
-BD_DEFINE_CONSUMERS(tern, tern_epoch_pin(), tern_epoch_unpin(),
-		    atomic_load_explicit(&tern_bd_ptr, memory_order_acquire))
-
-const struct breakdown_impl bd_tern = {
-	.name = "tern",
-	.desc = "tern_epoch_pin + acquire load + tern_epoch_unpin",
-	.publish = tern_bd_publish,
-	.unpublish = tern_bd_unpublish,
-	.thread_enter = tern_bd_enter,
-	.consume = BD_CONSUMER_TABLE(tern),
-};
+BD_DEFINE(tern, "tern", "tern_epoch_pin + acquire load + tern_epoch_unpin", { .thread_enter = tern_register },
+	  tern_epoch_pin(), tern_epoch_unpin())

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/lazy/impls.c — the registries, in run order, and the lazy scenario's targets. */
-#include "harness.h"
+/* bench/lazy/impls.c — the registries, in run order, the lazy scenario's targets and `tern-bench list`. */
+#include "runner.h"
 
-const char *const bench_payloads[BD_NPAYLOADS] = {
+const char *const lazy_payloads[BD_NPAYLOADS] = {
 	"load", "u64", "box-u64", "str3", "str128", "str1024", "str2048", "refcount",
 };
 
@@ -12,8 +12,8 @@ const struct lazy_impl *const lazy_impls[] = {
 	&lazy_fine,        &lazy_atomicbool, NULL,
 };
 
-const struct breakdown_impl *const breakdown_impls[] = {
-	&bd_none, &bd_tern, &bd_urcu, &bd_ck, NULL,
+const struct breakdown_impl *const lazy_breakdown_impls[] = {
+	&lazy_bd_none, &lazy_bd_tern, &lazy_bd_urcu, &lazy_bd_ck, NULL,
 };
 
 /* Targets of scenario 1 (issue 5, issue 11), checked by `tern-bench report`. */
@@ -31,3 +31,14 @@ const struct bench_target lazy_targets[] = {
 	{ "11", "tern-borrow", "java", BENCH_LE, 1.0, LAZY_AT_MAX_N, NULL },
 };
 const size_t lazy_ntargets = sizeof lazy_targets / sizeof lazy_targets[0];
+
+/* `tern-bench list`: one line per implementation (tools/bench-run's expected rows). */
+int lazy_list_main(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	for (const struct lazy_impl *const *p = lazy_impls; *p; p++)
+		printf("lazy %s c %s\n", (*p)->name, (*p)->desc);
+	for (const struct breakdown_impl *const *p = lazy_breakdown_impls; *p; p++)
+		printf("breakdown %s c %s\n", (*p)->name, (*p)->desc);
+	return 0;
+}

@@ -10,30 +10,24 @@
 
 #include "runner.h"
 
-#define MAXN 64   /* name length */
-#define MAXR 4096 /* raw rows */
-#define MAXG 512  /* groups */
+#define MAXN 64 /* name length */
+#define MAXG 512 /* groups */
 #define MAXROUNDS 64
 
-struct raw {
-	char scenario[MAXN], malloc_name[MAXN], impl[MAXN], lang[MAXN], payload[MAXN];
-	int consumers, round;
-	double cpu, cpu_incl, wall, prod;
-	double transforms;
-};
+/* The measures of a raw row that get a median and a range: the raw CSV column of each. */
+enum { M_CPU, M_INCL, M_WALL, M_PROD, M_TR, NM };
+static const int raw_col[NM] = {7, 8, 9, 11, 13};
 
+/* The rounds of one (scenario, malloc, impl, consumers, payload). */
 struct group {
 	char scenario[MAXN], malloc_name[MAXN], impl[MAXN], lang[MAXN], payload[MAXN];
 	int consumers;
 	int n;
-	double cpu_v[MAXROUNDS], incl_v[MAXROUNDS], wall_v[MAXROUNDS], prod_v[MAXROUNDS];
-	double tr_v[MAXROUNDS];
-	struct bench_stat cpu, incl, wall, prod, tr;
+	double v[NM][MAXROUNDS];
+	struct bench_stat s[NM];
 	double ratio; /* cpu median / reference cpu median; NAN if no reference */
 };
 
-static struct raw raws[MAXR];
-static int nraw;
 static struct group groups[MAXG];
 static int ngroups;
 
@@ -59,48 +53,6 @@ static void copy_name(char *dst, const char *src)
 	dst[n] = '\0';
 }
 
-static int read_raw(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	char line[1024];
-	int lineno = 0;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		if (strncmp(line, "scenario,", 9) == 0 || line[0] == '\n')
-			continue;
-		char *fld[16];
-		if (split_csv(line, fld, 16) != 15) {
-			fprintf(stderr, "%s:%d: expected 15 fields\n", path, lineno);
-			fclose(f);
-			return -1;
-		}
-		if (nraw == MAXR) {
-			fprintf(stderr, "report: too many rows\n");
-			fclose(f);
-			return -1;
-		}
-		struct raw *r = &raws[nraw++];
-		copy_name(r->scenario, fld[0]);
-		copy_name(r->malloc_name, fld[1]);
-		copy_name(r->impl, fld[2]);
-		copy_name(r->lang, fld[3]);
-		r->consumers = atoi(fld[4]);
-		copy_name(r->payload, fld[5]);
-		r->round = atoi(fld[6]);
-		r->cpu = strtod(fld[7], NULL);
-		r->cpu_incl = strtod(fld[8], NULL);
-		r->wall = strtod(fld[9], NULL);
-		r->prod = strtod(fld[11], NULL);
-		r->transforms = strtod(fld[13], NULL);
-	}
-	fclose(f);
-	return 0;
-}
-
 static struct group *find_group(const char *scenario, const char *malloc_name, const char *impl,
 				int consumers, const char *payload)
 {
@@ -114,40 +66,57 @@ static struct group *find_group(const char *scenario, const char *malloc_name, c
 	return NULL;
 }
 
-static int build_groups(void)
+/* Adds the rows of one raw file to their groups. */
+static int read_raw(const char *path)
 {
-	for (int i = 0; i < nraw; i++) {
-		struct raw *r = &raws[i];
-		struct group *g = find_group(r->scenario, r->malloc_name, r->impl, r->consumers, r->payload);
-		if (!g) {
-			if (ngroups == MAXG)
-				return -1;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	char line[1024];
+	int lineno = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		if (strncmp(line, "scenario,", 9) == 0 || line[0] == '\n')
+			continue;
+		char *fld[16];
+		if (split_csv(line, fld, 16) != 15) {
+			fprintf(stderr, "%s:%d: expected 15 fields\n", path, lineno);
+			rc = -1;
+			break;
+		}
+		int consumers = atoi(fld[4]);
+		struct group *g = find_group(fld[0], fld[1], fld[2], consumers, fld[5]);
+		if (!g && ngroups == MAXG) {
+			fprintf(stderr, "report: too many groups\n");
+			rc = -1;
+		} else if (!g) {
 			g = &groups[ngroups++];
 			memset(g, 0, sizeof *g);
-			copy_name(g->scenario, r->scenario);
-			copy_name(g->malloc_name, r->malloc_name);
-			copy_name(g->impl, r->impl);
-			copy_name(g->lang, r->lang);
-			copy_name(g->payload, r->payload);
-			g->consumers = r->consumers;
+			copy_name(g->scenario, fld[0]);
+			copy_name(g->malloc_name, fld[1]);
+			copy_name(g->impl, fld[2]);
+			copy_name(g->lang, fld[3]);
+			copy_name(g->payload, fld[5]);
+			g->consumers = consumers;
 		}
-		if (g->n == MAXROUNDS)
-			continue;
-		g->cpu_v[g->n] = r->cpu;
-		g->incl_v[g->n] = r->cpu_incl;
-		g->wall_v[g->n] = r->wall;
-		g->prod_v[g->n] = r->prod;
-		g->tr_v[g->n] = r->transforms;
-		g->n++;
+		for (int m = 0; g && g->n < MAXROUNDS && m < NM; m++)
+			g->v[m][g->n] = strtod(fld[raw_col[m]], NULL);
+		if (g && g->n < MAXROUNDS)
+			g->n++;
 	}
-	for (int i = 0; i < ngroups; i++) {
-		struct group *g = &groups[i];
-		g->cpu = bench_stat_of(g->cpu_v, (size_t)g->n);
-		g->incl = bench_stat_of(g->incl_v, (size_t)g->n);
-		g->wall = bench_stat_of(g->wall_v, (size_t)g->n);
-		g->prod = bench_stat_of(g->prod_v, (size_t)g->n);
-		g->tr = bench_stat_of(g->tr_v, (size_t)g->n);
-	}
+	fclose(f);
+	return rc;
+}
+
+/* Medians and ranges, and each group's ratio to tern (lazy: tern-borrow at
+ * the same consumer count; breakdown: tern with the same payload, u64 for load). */
+static void build_groups(void)
+{
+	for (int i = 0; i < ngroups; i++)
+		for (int m = 0; m < NM; m++)
+			groups[i].s[m] = bench_stat_of(groups[i].v[m], (size_t)groups[i].n);
 	for (int i = 0; i < ngroups; i++) {
 		struct group *g = &groups[i];
 		const struct group *ref;
@@ -156,9 +125,8 @@ static int build_groups(void)
 		else
 			ref = find_group(g->scenario, g->malloc_name, "tern", g->consumers,
 					 strcmp(g->payload, "load") ? g->payload : "u64");
-		g->ratio = (ref && ref->cpu.median > 0) ? g->cpu.median / ref->cpu.median : NAN;
+		g->ratio = (ref && ref->s[M_CPU].median > 0) ? g->s[M_CPU].median / ref->s[M_CPU].median : NAN;
 	}
-	return 0;
 }
 
 /* ---- tables -------------------------------------------------------------------- */
@@ -224,8 +192,8 @@ static void print_lazy_table(const char *m)
 	int dflt = cons[nc - 1];
 	/* The last four columns are at the largest consumer count (n=dflt). */
 	printf("\nScenario 1 - lazy (the seed's benchmark), malloc=%s\n", m);
-	printf("ns per get_transformed from each consumer's CPU clock, the transforms' own CPU time\n"
-	       "taken out: median of rounds [min-max].  incl: with the transforms, as the seed measured\n\n");
+	printf("ns per get_transformed from each consumer's CPU clock, the transform path and the reads\n"
+	       "that ran it taken out: median of rounds [min-max].  incl: everything, as the seed measured\n\n");
 	printf("%-18s", "implementation");
 	for (int c = 0; c < nc; c++) {
 		char h[16];
@@ -240,9 +208,9 @@ static void print_lazy_table(const char *m)
 			const struct group *g = find_group("lazy", m, impls[i], cons[c], "str");
 			char cell[64] = "-", a[16], b[16], d[16];
 			if (g) {
-				fmt_ns(a, sizeof a, g->cpu.median);
-				fmt_ns(b, sizeof b, g->cpu.min);
-				fmt_ns(d, sizeof d, g->cpu.max);
+				fmt_ns(a, sizeof a, g->s[M_CPU].median);
+				fmt_ns(b, sizeof b, g->s[M_CPU].min);
+				fmt_ns(d, sizeof d, g->s[M_CPU].max);
 				snprintf(cell, sizeof cell, "%s [%s-%s]", a, b, d);
 			}
 			printf(" %-19s", cell);
@@ -251,13 +219,23 @@ static void print_lazy_table(const char *m)
 		}
 		if (last) {
 			char w[16], in[16];
-			fmt_ns(w, sizeof w, last->wall.median);
-			fmt_ns(in, sizeof in, last->incl.median);
-			printf(" %8s %9s %8.0f %8.2f\n", in, w, last->prod.median, last->ratio);
+			fmt_ns(w, sizeof w, last->s[M_WALL].median);
+			fmt_ns(in, sizeof in, last->s[M_INCL].median);
+			printf(" %8s %9s %8.0f %8.2f\n", in, w, last->s[M_PROD].median, last->ratio);
 		} else {
 			printf("\n");
 		}
 	}
+}
+
+/* The consumer count of the (last) breakdown rows with malloc m (NULL: any). */
+static int breakdown_consumers(const char *m)
+{
+	int n = 0;
+	for (int i = 0; i < ngroups; i++)
+		if (!strcmp(groups[i].scenario, "breakdown") && (!m || !strcmp(groups[i].malloc_name, m)))
+			n = groups[i].consumers;
+	return n;
 }
 
 static void print_breakdown_table(const char *m)
@@ -267,10 +245,7 @@ static void print_breakdown_table(const char *m)
 	int np = distinct_names("breakdown", m, offsetof(struct group, payload), payloads, 32);
 	if (ni == 0)
 		return;
-	int n = 0;
-	for (int i = 0; i < ngroups; i++)
-		if (!strcmp(groups[i].scenario, "breakdown") && !strcmp(groups[i].malloc_name, m))
-			n = groups[i].consumers;
+	int n = breakdown_consumers(m);
 	printf("\nScenario 2 - breakdown (the seed's list), malloc=%s, %d consumers\n", m, n);
 	printf("ns per read, consumer CPU clock, median of rounds (x = ratio to tern)\n\n");
 	printf("%-10s", "payload");
@@ -283,7 +258,7 @@ static void print_breakdown_table(const char *m)
 			const struct group *g = find_group("breakdown", m, impls[i], n, payloads[p]);
 			char cell[48] = "-", a[16];
 			if (g) {
-				fmt_ns(a, sizeof a, g->cpu.median);
+				fmt_ns(a, sizeof a, g->s[M_CPU].median);
 				if (isnan(g->ratio))
 					snprintf(cell, sizeof cell, "%s", a);
 				else
@@ -297,27 +272,16 @@ static void print_breakdown_table(const char *m)
 
 /* ---- targets (lazy_targets[] in impls.c) ----------------------------------------- */
 
+/* A measured target, kept for the JSON file. */
 struct target {
-	char name[128];
-	char issue[8];
-	double ratio, limit;
+	const struct bench_target *d;
+	double ratio;
 	int consumers;
-	bool evaluated, strict, met;
+	bool evaluated;
 };
 
 static struct target targets[32];
 static int ntargets;
-
-/* The ratio a/b of median ns/read at n consumers; false if a row is missing. */
-static bool target_ratio(const char *m, const char *a, const char *b, int n, double *out)
-{
-	const struct group *ga = find_group("lazy", m, a, n, "str");
-	const struct group *gb = find_group("lazy", m, b, n, "str");
-	if (!ga || !gb || !(gb->cpu.median > 0))
-		return false;
-	*out = ga->cpu.median / gb->cpu.median;
-	return true;
-}
 
 struct lazy_target_ctx {
 	const char *m;
@@ -325,34 +289,28 @@ struct lazy_target_ctx {
 	int nc;
 };
 
-/* Measures target d (lazy_targets[] in impls.c) and keeps it for the JSON file. */
+/* Measures target d: the ratio a/b of median ns/read at the largest
+ * consumer count (LAZY_AT_MAX_N) or the worst over the counts >= 2. */
 static bool lazy_target(const struct bench_target *d, void *arg, double *ratio, char *detail, size_t dlen)
 {
 	const struct lazy_target_ctx *c = arg;
 	if (ntargets == (int)(sizeof targets / sizeof targets[0]))
 		return false;
 	struct target *t = &targets[ntargets++];
-	memset(t, 0, sizeof *t);
-	snprintf(t->issue, sizeof t->issue, "%s", d->where);
-	bench_target_label(d, t->name, sizeof t->name);
-	if (d->at == LAZY_WORST_GE2)
-		snprintf(t->name + strlen(t->name), sizeof t->name - strlen(t->name), " at >= 2 consumers (worst n)");
-	t->limit = d->bound;
-	t->strict = d->cmp == BENCH_LT;
-	t->ratio = NAN;
+	*t = (struct target){d, NAN, 0, false};
 	for (int i = 0; i < c->nc; i++) {
 		int n = c->cons[i];
-		double r;
-		/* LAZY_AT_MAX_N: the largest count; LAZY_WORST_GE2: the worst ratio over the counts >= 2. */
-		if ((d->at == LAZY_AT_MAX_N ? i != c->nc - 1 : n < 2) || !target_ratio(c->m, d->a, d->b, n, &r))
+		const struct group *ga = find_group("lazy", c->m, d->a, n, "str");
+		const struct group *gb = find_group("lazy", c->m, d->b, n, "str");
+		if ((d->at == LAZY_AT_MAX_N ? i != c->nc - 1 : n < 2) || !ga || !gb || !(gb->s[M_CPU].median > 0))
 			continue;
+		double r = ga->s[M_CPU].median / gb->s[M_CPU].median;
 		if (!t->evaluated || r > t->ratio) {
 			t->ratio = r;
 			t->consumers = n;
 		}
 		t->evaluated = true;
 	}
-	t->met = t->evaluated && bench_target_met(d, t->ratio);
 	*ratio = t->ratio;
 	snprintf(detail, dlen, "n=%d", t->consumers);
 	return t->evaluated;
@@ -372,36 +330,33 @@ static void compute_targets(void)
 
 /* ---- files ------------------------------------------------------------------------- */
 
-static void csv_num(FILE *f, double v)
+static FILE *open_out(const char *path)
 {
-	fputc(',', f);
-	bench_csv_num(f, v);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		perror(path);
+	return f;
 }
 
 static int write_csv(const char *path)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
+	FILE *f = open_out(path);
+	if (!f)
 		return -1;
-	}
 	fprintf(f, "scenario,malloc,impl,lang,consumers,payload,rounds,cpu_ns_median,cpu_ns_min,"
 		   "cpu_ns_max,cpu_incl_ns_median,wall_ns_median,wall_ns_min,wall_ns_max,"
 		   "producer_ns_median,transforms_median,ratio_to_tern\n");
-	for (int i = 0; i < ngroups; i++) {
-		const struct group *g = &groups[i];
+	for (const struct group *g = groups; g < groups + ngroups; g++) {
 		fprintf(f, "%s,%s,%s,%s,%d,%s,%d", g->scenario, g->malloc_name, g->impl, g->lang,
 			g->consumers, g->payload, g->n);
-		csv_num(f, g->cpu.median);
-		csv_num(f, g->cpu.min);
-		csv_num(f, g->cpu.max);
-		csv_num(f, g->incl.median);
-		csv_num(f, g->wall.median);
-		csv_num(f, g->wall.min);
-		csv_num(f, g->wall.max);
-		csv_num(f, g->prod.median);
-		csv_num(f, g->tr.median);
-		csv_num(f, g->ratio);
+		const double v[] = {g->s[M_CPU].median,  g->s[M_CPU].min,  g->s[M_CPU].max,
+				    g->s[M_INCL].median, g->s[M_WALL].median, g->s[M_WALL].min,
+				    g->s[M_WALL].max,    g->s[M_PROD].median, g->s[M_TR].median,
+				    g->ratio};
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			fputc(',', f);
+			bench_csv_num(f, v[i]);
+		}
 		fputc('\n', f);
 	}
 	return fclose(f) == 0 ? 0 : -1;
@@ -421,21 +376,32 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_num(FILE *f, double v)
+/* `sep"key": value` (a string if s, else the number v, null for NaN). */
+static void json_kv(FILE *f, const char *sep, const char *key, const char *s, double v)
 {
-	if (isnan(v))
+	fprintf(f, "%s\"%s\": ", sep, key);
+	if (s)
+		json_str(f, s);
+	else if (isnan(v))
 		fputs("null", f);
 	else
 		fprintf(f, "%.4f", v);
 }
 
+static void json_stat(FILE *f, const char *key, const struct bench_stat *st)
+{
+	fprintf(f, ", \"%s\": ", key);
+	json_kv(f, "{", "median", NULL, st->median);
+	json_kv(f, ", ", "min", NULL, st->min);
+	json_kv(f, ", ", "max", NULL, st->max);
+	fputc('}', f);
+}
+
 static int write_json(const char *path, const char **meta, int nmeta)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
+	FILE *f = open_out(path);
+	if (!f)
 		return -1;
-	}
 	fputs("{\n  \"meta\": {", f);
 	for (int i = 0; i < nmeta; i++) {
 		char key[64];
@@ -448,112 +414,101 @@ static int write_json(const char *path, const char **meta, int nmeta)
 		json_str(f, eq ? eq + 1 : "");
 	}
 	fputs("\n  },\n  \"results\": [", f);
-	for (int i = 0; i < ngroups; i++) {
-		const struct group *g = &groups[i];
-		fputs(i ? ",\n    {" : "\n    {", f);
-		fputs("\"scenario\": ", f), json_str(f, g->scenario);
-		fputs(", \"malloc\": ", f), json_str(f, g->malloc_name);
-		fputs(", \"impl\": ", f), json_str(f, g->impl);
-		fputs(", \"lang\": ", f), json_str(f, g->lang);
-		fprintf(f, ", \"consumers\": %d, \"payload\": ", g->consumers), json_str(f, g->payload);
+	for (const struct group *g = groups; g < groups + ngroups; g++) {
+		fputs(g > groups ? ",\n    " : "\n    ", f);
+		json_kv(f, "{", "scenario", g->scenario, 0);
+		json_kv(f, ", ", "malloc", g->malloc_name, 0);
+		json_kv(f, ", ", "impl", g->impl, 0);
+		json_kv(f, ", ", "lang", g->lang, 0);
+		fprintf(f, ", \"consumers\": %d", g->consumers);
+		json_kv(f, ", ", "payload", g->payload, 0);
 		fprintf(f, ", \"rounds\": %d", g->n);
-		fputs(", \"cpu_ns\": {\"median\": ", f), json_num(f, g->cpu.median);
-		fputs(", \"min\": ", f), json_num(f, g->cpu.min);
-		fputs(", \"max\": ", f), json_num(f, g->cpu.max);
-		fputs("}, \"cpu_incl_ns_median\": ", f), json_num(f, g->incl.median);
-		fputs(", \"wall_ns\": {\"median\": ", f), json_num(f, g->wall.median);
-		fputs(", \"min\": ", f), json_num(f, g->wall.min);
-		fputs(", \"max\": ", f), json_num(f, g->wall.max);
-		fputs("}, \"producer_ns_median\": ", f), json_num(f, g->prod.median);
-		fputs(", \"transforms_median\": ", f), json_num(f, g->tr.median);
-		fputs(", \"ratio_to_tern\": ", f), json_num(f, g->ratio);
+		json_stat(f, "cpu_ns", &g->s[M_CPU]);
+		json_kv(f, ", ", "cpu_incl_ns_median", NULL, g->s[M_INCL].median);
+		json_stat(f, "wall_ns", &g->s[M_WALL]);
+		json_kv(f, ", ", "producer_ns_median", NULL, g->s[M_PROD].median);
+		json_kv(f, ", ", "transforms_median", NULL, g->s[M_TR].median);
+		json_kv(f, ", ", "ratio_to_tern", NULL, g->ratio);
 		fputs("}", f);
 	}
 	fputs("\n  ],\n  \"targets\": [", f);
 	for (int i = 0; i < ntargets; i++) {
 		const struct target *t = &targets[i];
-		fputs(i ? ",\n    {" : "\n    {", f);
-		fputs("\"target\": ", f), json_str(f, t->name);
-		fputs(", \"issue\": ", f), json_str(f, t->issue);
-		fprintf(f, ", \"consumers\": %d, \"limit\": %.2f, \"strict\": %s, \"ratio\": ", t->consumers,
-			t->limit, t->strict ? "true" : "false");
-		json_num(f, t->ratio);
-		fprintf(f, ", \"met\": %s}", !t->evaluated ? "null" : t->met ? "true" : "false");
+		char name[128];
+		bench_target_label(t->d, name, sizeof name);
+		if (t->d->at == LAZY_WORST_GE2)
+			snprintf(name + strlen(name), sizeof name - strlen(name), " at >= 2 consumers (worst n)");
+		fputs(i ? ",\n    " : "\n    ", f);
+		json_kv(f, "{", "target", name, 0);
+		json_kv(f, ", ", "issue", t->d->where, 0);
+		fprintf(f, ", \"consumers\": %d, \"limit\": %.2f, \"strict\": %s", t->consumers, t->d->bound,
+			t->d->cmp == BENCH_LT ? "true" : "false");
+		json_kv(f, ", ", "ratio", NULL, t->ratio);
+		bool met = t->evaluated && bench_target_met(t->d, t->ratio);
+		fprintf(f, ", \"met\": %s}", !t->evaluated ? "null" : met ? "true" : "false");
 	}
 	fputs("\n  ]\n}\n", f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* gnuplot data: the lazy sweep (rows = consumer counts, columns = implementations). */
-static int write_dat_lazy(const char *path)
+/* A gnuplot data cell: the median ns/read, or "-". */
+static void dat_cell(FILE *f, const struct group *g)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
+	if (g)
+		fprintf(f, " %.4f", g->s[M_CPU].median);
+	else
+		fputs(" -", f);
+}
+
+/* gnuplot data: the lazy sweep (rows = consumer counts, columns = implementations)
+ * and the breakdown (rows = payloads, columns = implementation/malloc). */
+static int write_dat(const char *lazy_path, const char *bd_path)
+{
+	FILE *f = lazy_path ? open_out(lazy_path) : NULL;
+	if (lazy_path && !f)
 		return -1;
-	}
-	const char *ms[4];
+	const char *ms[4], *impls[32], *pl[32];
+	int cons[16];
 	int nm = distinct_names("lazy", NULL, offsetof(struct group, malloc_name), ms, 4);
 	const char *m = nm ? ms[0] : "glibc";
-	int cons[16];
-	const char *impls[32];
 	int nc = distinct_ints("lazy", m, cons, 16);
 	int ni = distinct_names("lazy", m, offsetof(struct group, impl), impls, 32);
-	fputs("consumers", f);
-	for (int i = 0; i < ni; i++)
-		fprintf(f, " %s", impls[i]);
-	fputc('\n', f);
-	for (int c = 0; c < nc; c++) {
-		fprintf(f, "%d", cons[c]);
-		for (int i = 0; i < ni; i++) {
-			const struct group *g = find_group("lazy", m, impls[i], cons[c], "str");
-			if (g)
-				fprintf(f, " %.4f", g->cpu.median);
+	for (int c = -1; f && c < nc; c++) {
+		if (c < 0)
+			fputs("consumers", f);
+		else
+			fprintf(f, "%d", cons[c]);
+		for (int i = 0; i < ni; i++)
+			if (c < 0)
+				fprintf(f, " %s", impls[i]);
 			else
-				fputs(" -", f);
-		}
+				dat_cell(f, find_group("lazy", m, impls[i], cons[c], "str"));
 		fputc('\n', f);
 	}
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-/* gnuplot data: the breakdown (rows = payloads, columns = implementation/malloc). */
-static int write_dat_breakdown(const char *path)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
+	if (f && fclose(f) != 0)
 		return -1;
-	}
-	const char *bm[4], *bi[32], *bp[32];
-	int nbm = distinct_names("breakdown", NULL, offsetof(struct group, malloc_name), bm, 4);
-	int nbi = distinct_names("breakdown", NULL, offsetof(struct group, impl), bi, 32);
-	int nbp = distinct_names("breakdown", NULL, offsetof(struct group, payload), bp, 32);
-	int bn = 0;
-	for (int i = 0; i < ngroups; i++)
-		if (!strcmp(groups[i].scenario, "breakdown"))
-			bn = groups[i].consumers;
-	fputs("payload", f);
-	for (int i = 0; i < nbi; i++)
-		for (int k = 0; k < nbm; k++)
-			fprintf(f, " %s/%s", bi[i], bm[k]);
-	fputc('\n', f);
-	for (int p = 0; p < nbp; p++) {
-		fprintf(f, "%s", bp[p]);
-		for (int i = 0; i < nbi; i++)
-			for (int k = 0; k < nbm; k++) {
-				const struct group *g = find_group("breakdown", bm[k], bi[i], bn, bp[p]);
-				if (g)
-					fprintf(f, " %.4f", g->cpu.median);
+	if (!bd_path)
+		return 0;
+	if (!(f = open_out(bd_path)))
+		return -1;
+	nm = distinct_names("breakdown", NULL, offsetof(struct group, malloc_name), ms, 4);
+	ni = distinct_names("breakdown", NULL, offsetof(struct group, impl), impls, 32);
+	int np = distinct_names("breakdown", NULL, offsetof(struct group, payload), pl, 32);
+	int n = breakdown_consumers(NULL);
+	for (int p = -1; p < np; p++) {
+		fputs(p < 0 ? "payload" : pl[p], f);
+		for (int i = 0; i < ni; i++)
+			for (int k = 0; k < nm; k++)
+				if (p < 0)
+					fprintf(f, " %s/%s", impls[i], ms[k]);
 				else
-					fputs(" -", f);
-			}
+					dat_cell(f, find_group("breakdown", ms[k], impls[i], n, pl[p]));
 		fputc('\n', f);
 	}
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-int report_main(int argc, char **argv)
+int lazy_report_main(int argc, char **argv)
 {
 	const char *csv = NULL, *json = NULL, *dat = NULL, *datb = NULL;
 	const char *meta[32];
@@ -574,14 +529,11 @@ int report_main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (read_raw(argv[i]) != 0)
 			return 1;
-	if (nraw == 0) {
+	if (ngroups == 0) {
 		fprintf(stderr, "report: no rows\n");
 		return 1;
 	}
-	if (build_groups() != 0) {
-		fprintf(stderr, "report: too many groups\n");
-		return 1;
-	}
+	build_groups();
 	const char *ms[4];
 	int nm = distinct_names("lazy", NULL, offsetof(struct group, malloc_name), ms, 4);
 	for (int i = 0; i < nm; i++)
@@ -591,7 +543,7 @@ int report_main(int argc, char **argv)
 		print_breakdown_table(ms[i]);
 	compute_targets();
 	if ((csv && write_csv(csv) != 0) || (json && write_json(json, meta, (int)nmeta) != 0) ||
-	    (dat && write_dat_lazy(dat) != 0) || (datb && write_dat_breakdown(datb) != 0))
+	    ((dat || datb) && write_dat(dat, datb) != 0))
 		return 1;
 	return 0;
 }

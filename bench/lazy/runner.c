@@ -7,51 +7,38 @@
  */
 #include "runner.h"
 
+struct bd_payload *_Atomic lazy_bd_ptr;
+
 struct step {
 	struct bench_run run; /* first: threads get &run */
-	const struct lazy_impl *lazy;
-	const struct breakdown_impl *bd;
-	int payload;
+	struct lazy_hooks hooks;
+	void (*consume)(struct bench_thread *t);
+	void (*set_source)(void *obj, const struct bench_blob *b); /* lazy only */
 };
 
-static volatile double producer_sink;
+static volatile double lazy_producer_sink;
 
-static void thread_enter(struct step *s)
-{
-	if (s->lazy && s->lazy->thread_enter)
-		s->lazy->thread_enter(s->run.obj);
-	if (s->bd && s->bd->thread_enter)
-		s->bd->thread_enter();
-}
-
-static void thread_exit(struct step *s)
-{
-	if (s->lazy && s->lazy->thread_exit)
-		s->lazy->thread_exit(s->run.obj);
-	if (s->bd && s->bd->thread_exit)
-		s->bd->thread_exit();
-}
+#define HOOK(s, h)                      \
+	do {                            \
+		if ((s)->hooks.h)       \
+			(s)->hooks.h(); \
+	} while (0)
 
 static void *consumer_main(void *arg)
 {
 	struct bench_thread *t = arg;
 	struct step *s = (struct step *)t->run;
-	thread_enter(s);
-	if (s->lazy && s->lazy->consumer_enter)
-		s->lazy->consumer_enter(s->run.obj);
+	HOOK(s, thread_enter);
+	HOOK(s, consumer_enter);
 	bench_barrier_wait(&s->run.barrier);
 	bench_xform_reset();
 	uint64_t c0 = bench_cpu_ns(), w0 = bench_wall_ns();
-	if (s->lazy)
-		s->lazy->consume(t);
-	else
-		s->bd->consume[s->payload](t);
+	s->consume(t);
 	t->cpu_ns = bench_cpu_ns() - c0;
 	t->wall_ns = bench_wall_ns() - w0;
 	t->xform_ns = bench_transform_cpu_ns;
-	if (s->lazy && s->lazy->consumer_exit)
-		s->lazy->consumer_exit(s->run.obj);
-	thread_exit(s);
+	HOOK(s, consumer_exit);
+	HOOK(s, thread_exit);
 	return NULL;
 }
 
@@ -65,15 +52,13 @@ static void *producer_main(void *arg)
 	struct step *s = (struct step *)t->run;
 	uint64_t rng = 0x9e3779b97f4a7c15u;
 	double sink = 0;
-	double *samples = malloc(PROD_SAMPLES * sizeof *samples);
-	if (!samples)
-		abort();
-	thread_enter(s);
+	double *samples = lazy_alloc(PROD_SAMPLES * sizeof *samples);
+	HOOK(s, thread_enter);
 	bench_barrier_wait(&s->run.barrier);
 	while (!bench_should_stop(t)) {
 		struct bench_blob b = bench_rng_blob(&rng);
 		uint64_t w0 = bench_wall_ns();
-		s->lazy->set_source(s->run.obj, &b);
+		s->set_source(s->run.obj, &b);
 		uint64_t dt = bench_wall_ns() - w0;
 		if (t->prod_iters < PROD_SAMPLES)
 			samples[t->prod_iters] = (double)dt;
@@ -83,14 +68,14 @@ static void *producer_main(void *arg)
 	size_t n = t->prod_iters < PROD_SAMPLES ? (size_t)t->prod_iters : PROD_SAMPLES;
 	t->prod_ns = (uint64_t)bench_stat_of(samples, n).median;
 	free(samples);
-	producer_sink = sink;
-	thread_exit(s);
+	lazy_producer_sink = sink;
+	HOOK(s, thread_exit);
 	return NULL;
 }
 
-static void run_step(struct step *s, int consumers, double seconds, bool producer,
-		     struct step_result *out)
+static void run_step(struct step *s, int consumers, double seconds, struct lazy_result *out)
 {
+	bool producer = s->set_source != NULL;
 	int n = consumers + (producer ? 1 : 0);
 	struct bench_thread *th = calloc((size_t)n, sizeof *th);
 	if (!th)
@@ -102,8 +87,7 @@ static void run_step(struct step *s, int consumers, double seconds, bool produce
 	for (int i = 0; i < n; i++) {
 		th[i].run = &s->run;
 		bool is_producer = producer && i == consumers;
-		if (pthread_create(&th[i].tid, NULL, is_producer ? producer_main : consumer_main,
-				   &th[i]) != 0) {
+		if (pthread_create(&th[i].tid, NULL, is_producer ? producer_main : consumer_main, &th[i]) != 0) {
 			fprintf(stderr, "bench: pthread_create failed\n");
 			abort();
 		}
@@ -132,51 +116,42 @@ static void run_step(struct step *s, int consumers, double seconds, bool produce
 	free(th);
 }
 
-void run_lazy_step(const struct lazy_impl *impl, int consumers, double seconds,
-		   struct step_result *out)
+void lazy_run_step(const struct lazy_impl *impl, int consumers, double seconds, struct lazy_result *out)
 {
-	struct step s;
-	memset(&s, 0, sizeof s);
-	s.lazy = impl;
+	struct step s = {.hooks = impl->hooks, .consume = impl->consume, .set_source = impl->set_source};
 	s.run.obj = impl->create();
 	s.run.impl = impl;
-	run_step(&s, consumers, seconds, true, out);
+	run_step(&s, consumers, seconds, out);
 	out->transforms = impl->transforms(s.run.obj);
 	impl->destroy(s.run.obj);
 }
 
-void run_breakdown_step(const struct breakdown_impl *impl, int payload, int consumers,
-			double seconds, struct step_result *out)
+void lazy_run_breakdown_step(const struct breakdown_impl *impl, int payload, int consumers, double seconds,
+			     struct lazy_result *out)
 {
 	static const size_t lens[BD_NPAYLOADS] = {
-		[BD_STR3] = 3, [BD_STR128] = 128, [BD_STR1024] = 1024, [BD_STR2048] = 2048,
-		[BD_REFCOUNT] = 128,
+		[BD_STR3] = 3, [BD_STR128] = 128, [BD_STR1024] = 1024, [BD_STR2048] = 2048, [BD_REFCOUNT] = 128,
 	};
 	struct bd_payload *p = calloc(1, sizeof *p);
 	if (!p)
 		abort();
 	p->x = 1;
 	p->len = lens[payload] ? lens[payload] : 8;
-	p->s = malloc(p->len + 1);
-	if (!p->s)
-		abort();
+	p->s = lazy_alloc(p->len + 1);
 	for (size_t i = 0; i < p->len; i++)
 		p->s[i] = (char)('A' + i % 10); /* like the lazy values: starts with a capital */
 	p->s[p->len] = '\0';
 	atomic_init(&p->rc, 1); /* the harness's reference */
 
-	struct step s;
-	memset(&s, 0, sizeof s);
-	s.bd = impl;
-	s.payload = payload;
+	struct step s = {.hooks = impl->hooks, .consume = impl->consume[payload]};
 	s.run.impl = impl;
-	impl->publish(p);
-	run_step(&s, consumers, seconds, false, out);
-	impl->unpublish();
-	/* Relaxed: every reader has been joined. */
+	/* Release: pairs with the acquire loads in BD_READER (pthread_create orders it too). */
+	atomic_store_explicit(&lazy_bd_ptr, p, memory_order_release);
+	run_step(&s, consumers, seconds, out);
+	/* Relaxed (this store and the load below): every reader has been joined. */
+	atomic_store_explicit(&lazy_bd_ptr, NULL, memory_order_relaxed);
 	if (atomic_load_explicit(&p->rc, memory_order_relaxed) != 1) {
-		fprintf(stderr, "bench: %s/%s: reference count leaked\n", impl->name,
-			bench_payloads[payload]);
+		fprintf(stderr, "bench: %s/%s: reference count leaked\n", impl->name, lazy_payloads[payload]);
 		abort();
 	}
 	free(p->s);

@@ -8,14 +8,17 @@
 //!   driver -> child   run <scenario> <impl> <consumers> <payload> <seconds>
 //!                     quit
 //!   child -> driver   ready rust <description>          (once, at start)
-//!                     result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits> <xform_ns>
+//!                     result <cpu_ns> <wall_ns> <ops> <prod_ns> <prod_iters> <transforms> <hits> <xform_ns> <xreads>
 //!                     error <message>
 //!
-//! cpu_ns, wall_ns, ops and hits are summed over the consumer threads, and
-//! xform_ns, the part of cpu_ns spent inside the transform; prod_ns is the
-//! median wall time of one set_source call.  Each thread reads
-//! its own CPU clock (clock_gettime(CLOCK_THREAD_CPUTIME_ID), declared below
-//! because the libc crate is not packaged) around its read loop.
+//! cpu_ns, wall_ns, ops and hits are summed over the consumer threads;
+//! xform_ns is the part of cpu_ns spent on the transform path and xreads the
+//! reads that ran it, as in bench/common/bench.h: the window opens first
+//! thing in the transform and closes when the read that ran it returns, plus
+//! one clock read's cost; the driver reports (cpu_ns - xform_ns) / (ops -
+//! xreads).  prod_ns is the median wall time of one set_source call.  Each
+//! thread reads its own CPU clock (clock_gettime(CLOCK_THREAD_CPUTIME_ID),
+//! declared below because the libc crate is not packaged) around its read loop.
 //!
 //! Scenarios and implementations:
 //!   lazy       rust-clone   get_transformed() returns a clone of the String (the seed's API)
@@ -80,18 +83,59 @@ fn work(blob: &[u8; 3]) -> f64 {
     x
 }
 
+/// A consumer's transform path (bench/common/bench.h): t0 the CPU time at
+/// the open window's start (0: none), ns the windows' total, reads the reads
+/// that ran a transform, clock the cost of one clock read.
+struct Xform {
+    t0: Cell<u64>,
+    ns: Cell<u64>,
+    reads: Cell<u64>,
+    clock: Cell<u64>,
+}
+
 thread_local! {
-    /// CPU time this thread spent in transform() (see bench/common/bench.h).
-    static XFORM_NS: Cell<u64> = Cell::new(0);
+    static XFORM: Xform = const {
+        Xform { t0: Cell::new(0), ns: Cell::new(0), reads: Cell::new(0), clock: Cell::new(0) }
+    };
+}
+
+/// Measures the clock read's cost and resets the counters (before the clock starts).
+fn xform_reset() {
+    let t0 = cpu_ns();
+    let mut t1 = t0;
+    for _ in 0..64 {
+        t1 = cpu_ns();
+    }
+    XFORM.with(|x| {
+        x.clock.set((t1 - t0) / 64);
+        x.t0.set(0);
+        x.ns.set(0);
+        x.reads.set(0);
+    });
+}
+
+/// After each read: closes the window if this read ran a transform.
+#[inline(always)]
+fn xform_end() {
+    XFORM.with(|x| {
+        let t0 = x.t0.get();
+        if t0 != 0 {
+            x.ns.set(x.ns.get() + cpu_ns() - t0 + x.clock.get());
+            x.reads.set(x.reads.get() + 1);
+            x.t0.set(0);
+        }
+    });
 }
 
 /// The transform: the same work, then a string made of the blob and the result.
 fn transform(blob: &[u8; 3]) -> Option<String> {
-    let t0 = cpu_ns();
+    XFORM.with(|x| {
+        if x.t0.get() == 0 {
+            x.t0.set(cpu_ns());
+        }
+    });
     let x = work(blob);
-    let s = format!("{}{}{}-{:.6}", blob[0] as char, blob[1] as char, blob[2] as char, x);
-    XFORM_NS.with(|c| c.set(c.get() + (cpu_ns() - t0)));
-    Some(s)
+    Some(format!("{}{}{}-{:.6}", blob[0] as char, blob[1] as char, blob[2] as char, x))
 }
 
 /// strcmp(s, "longer") < 0, written out the same way in C, Java and Rust so
@@ -298,14 +342,7 @@ struct Totals {
     transforms: u64,
     hits: u64,
     xform_ns: u64,
-}
-
-struct Counts {
-    cpu_ns: u64,
-    wall_ns: u64,
-    ops: u64,
-    hits: u64,
-    xform_ns: u64,
+    xreads: u64,
 }
 
 /// Runs `read` (one batch returns hits) on `consumers` threads, and
@@ -326,7 +363,7 @@ where
                 // Register with the collector before the clock starts.
                 drop(epoch::pin());
                 barrier.wait();
-                XFORM_NS.with(|c| c.set(0));
+                xform_reset();
                 let c0 = cpu_ns();
                 let w0 = wall_ns();
                 let mut ops = 0u64;
@@ -338,8 +375,9 @@ where
                         break;
                     }
                 }
-                let (cpu, wall) = (cpu_ns() - c0, wall_ns() - w0);
-                Counts { cpu_ns: cpu, wall_ns: wall, ops, hits, xform_ns: XFORM_NS.with(|c| c.get()) }
+                let (cpu_ns, wall_ns) = (cpu_ns() - c0, wall_ns() - w0);
+                let (xform_ns, xreads) = XFORM.with(|x| (x.ns.get(), x.reads.get()));
+                Totals { cpu_ns, wall_ns, ops, hits, xform_ns, xreads, ..Totals::default() }
             }));
         }
         let prod = producer.as_ref().map(|p| {
@@ -361,6 +399,7 @@ where
             totals.ops += c.ops;
             totals.hits += c.hits;
             totals.xform_ns += c.xform_ns;
+            totals.xreads += c.xreads;
         }
         if let Some(h) = prod {
             let (ns, iters) = h.join().expect("producer panicked");
@@ -369,6 +408,19 @@ where
         }
     });
     totals
+}
+
+/// A batch of BENCH_BATCH reads of the lazy scenario => its hits; a read
+/// that ran a transform closes the transform window.
+fn lazy_batch(read: impl Fn() -> bool + Sync) -> impl Fn() -> u64 + Sync {
+    move || {
+        let mut hits = 0;
+        for _ in 0..BATCH {
+            hits += read() as u64;
+            xform_end();
+        }
+        hits
+    }
 }
 
 fn run_lazy(imp: &str, consumers: usize, seconds: f64) -> Result<Totals, String> {
@@ -405,32 +457,11 @@ fn run_lazy(imp: &str, consumers: usize, seconds: f64) -> Result<Totals, String>
         (median, iters)
     };
     let mut t = if borrow {
-        run_threads(
-            consumers,
-            seconds,
-            || {
-                let mut hits = 0;
-                for _ in 0..BATCH {
-                    hits += lt.with_transformed(|v| v.map_or(false, |s| lt_longer(s))) as u64;
-                }
-                hits
-            },
-            Some(producer),
-        )
+        let read = || lt.with_transformed(|v| v.map_or(false, |s| lt_longer(s)));
+        run_threads(consumers, seconds, lazy_batch(read), Some(producer))
     } else {
-        run_threads(
-            consumers,
-            seconds,
-            || {
-                let mut hits = 0;
-                for _ in 0..BATCH {
-                    let v = black_box(lt.get_transformed());
-                    hits += v.map_or(false, |s| lt_longer(&s)) as u64;
-                }
-                hits
-            },
-            Some(producer),
-        )
+        let read = || black_box(lt.get_transformed()).map_or(false, |s| lt_longer(&s));
+        run_threads(consumers, seconds, lazy_batch(read), Some(producer))
     };
     t.transforms = lt.transforms.load(Ordering::Relaxed);
     Ok(t)
@@ -443,6 +474,32 @@ fn string_of(len: usize) -> String {
     (0..len).map(|i| (b'A' + (i % 10) as u8) as char).collect()
 }
 
+/// A batch of BENCH_BATCH breakdown reads => the sum of what they return (the hits).
+fn batch(read: impl Fn() -> u64 + Sync) -> impl Fn() -> u64 + Sync {
+    move || {
+        let mut sum = 0;
+        for _ in 0..BATCH {
+            sum += read();
+        }
+        black_box(sum)
+    }
+}
+
+/// Publishes value in an epoch cell, never written during the run; each
+/// read is read(&cell).
+fn run_cell<T: Send + Sync>(
+    consumers: usize,
+    seconds: f64,
+    value: T,
+    read: impl Fn(&Atomic<T>) -> u64 + Sync,
+) -> Totals {
+    let cell = Atomic::new(value);
+    let t = run_threads(consumers, seconds, batch(|| read(&cell)), NO_PRODUCER);
+    // SAFETY: all threads have been joined.
+    unsafe { drop(cell.into_owned()) };
+    t
+}
+
 /// pin, load, clone the payload, unpin; then inspect and drop the clone.
 fn run_cloned<T: Clone + Send + Sync>(
     consumers: usize,
@@ -450,67 +507,27 @@ fn run_cloned<T: Clone + Send + Sync>(
     value: T,
     inspect: impl Fn(&T) -> bool + Sync,
 ) -> Totals {
-    let cell = Atomic::new(value);
-    let t = run_threads(
-        consumers,
-        seconds,
-        || {
-            let mut hits = 0;
-            for _ in 0..BATCH {
-                let v = {
-                    let guard = epoch::pin();
-                    // SAFETY: the cell is never written during the run.
-                    unsafe { cell.load(Ordering::Acquire, &guard).deref().clone() }
-                };
-                let v = black_box(v);
-                hits += inspect(&v) as u64;
-            }
-            hits
-        },
-        NO_PRODUCER,
-    );
-    // SAFETY: all threads have been joined.
-    unsafe { drop(cell.into_owned()) };
-    t
+    run_cell(consumers, seconds, value, |cell| {
+        let v = {
+            let guard = epoch::pin();
+            // SAFETY: the cell is never written during the run.
+            unsafe { cell.load(Ordering::Acquire, &guard).deref().clone() }
+        };
+        inspect(&black_box(v)) as u64
+    })
 }
 
 fn run_breakdown(imp: &str, consumers: usize, payload: &str, seconds: f64) -> Result<Totals, String> {
     match (imp, payload) {
         ("rust", "load") => {
             let x = AtomicU64::new(1);
-            Ok(run_threads(
-                consumers,
-                seconds,
-                || {
-                    let mut sum = 0;
-                    for _ in 0..BATCH {
-                        sum += load_once(&x);
-                    }
-                    black_box(sum) & 1
-                },
-                NO_PRODUCER,
-            ))
+            Ok(run_threads(consumers, seconds, batch(|| load_once(&x)), NO_PRODUCER))
         }
-        ("crossbeam", "u64") => {
-            let cell = Atomic::new(1u64);
-            let t = run_threads(
-                consumers,
-                seconds,
-                || {
-                    let mut sum = 0;
-                    for _ in 0..BATCH {
-                        let guard = epoch::pin();
-                        // SAFETY: the cell is never written during the run.
-                        sum += unsafe { *cell.load(Ordering::Acquire, &guard).deref() };
-                    }
-                    black_box(sum) & 1
-                },
-                NO_PRODUCER,
-            );
-            // SAFETY: all threads have been joined.
-            unsafe { drop(cell.into_owned()) };
-            Ok(t)
-        }
+        ("crossbeam", "u64") => Ok(run_cell(consumers, seconds, 1u64, |cell| {
+            let guard = epoch::pin();
+            // SAFETY: the cell is never written during the run.
+            unsafe { *cell.load(Ordering::Acquire, &guard).deref() }
+        })),
         ("crossbeam", "box-u64") => Ok(run_cloned(consumers, seconds, Box::new(1u64), |b| **b & 1 == 1)),
         ("crossbeam", "str3") => Ok(run_cloned(consumers, seconds, string_of(3), |s| lt_longer(s))),
         ("crossbeam", "str128") => Ok(run_cloned(consumers, seconds, string_of(128), |s| lt_longer(s))),
@@ -555,8 +572,8 @@ fn main() {
         match res {
             Ok(t) => writeln!(
                 out,
-                "result {} {} {} {} {} {} {} {}",
-                t.cpu_ns, t.wall_ns, t.ops, t.prod_ns, t.prod_iters, t.transforms, t.hits, t.xform_ns
+                "result {} {} {} {} {} {} {} {} {}",
+                t.cpu_ns, t.wall_ns, t.ops, t.prod_ns, t.prod_iters, t.transforms, t.hits, t.xform_ns, t.xreads
             )
             .unwrap(),
             Err(e) => writeln!(out, "error {e}").unwrap(),
