@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/common/bench.h — shared pieces of tern's benchmark harness: the
- * seed's workload (random blob, simulated work, transform, the consumer's
+ * exercise's workload (random blob, simulated work, transform, the consumer's
  * check), the consumer loop, a try-lock for the peer containers, semaphores
  * and barriers that retry; and the common modules (clock.h, opt.h, out.h,
  * stats.h; child.h and target.h are included where used).
@@ -121,7 +121,7 @@ static inline bool bench_lt_longer(const char *s)
 }
 
 /* ---- try-lock for the peer containers (liburcu, ck_epoch, floor) ------------
- * The same algorithm as tern_lightlock_try_lock and the seed's LightLock, so
+ * The same algorithm as tern_lightlock_try_lock and the exercise's LightLock, so
  * the peers differ from tern only in their reclamation scheme. */
 
 typedef struct {

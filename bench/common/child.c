@@ -48,6 +48,20 @@ int bench_child_start(struct bench_child *c, const char *name, char *const argv[
 	return 0;
 }
 
+const char *bench_scenario = "";
+
+int bench_child_start_self(struct bench_child *c, const char *name, const char *bin, char *const args[])
+{
+	char *argv[32];
+	size_t n = 0;
+	argv[n++] = (char *)(bin ? bin : "/proc/self/exe");
+	argv[n++] = (char *)bench_scenario;
+	for (size_t i = 0; args[i] != NULL && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return bench_child_start(c, name, argv);
+}
+
 int bench_child_start_sh(struct bench_child *c, const char *name, const char *cmd)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};

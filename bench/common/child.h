@@ -24,6 +24,11 @@ struct bench_child {
 /* Starts argv[0] (a path) with argv; => 0, or -1 after a message. */
 int bench_child_start(struct bench_child *c, const char *name, char *const argv[]);
 /* Starts `cmd` with /bin/sh -c. */
+/* The scenario the driver runs (tern-bench SCENARIO ...), set by bench/main.c. */
+extern const char *bench_scenario;
+/* Starts `bin SCENARIO args...` (bin NULL: this binary, /proc/self/exe);
+ * args is NULL-terminated, at most 29 entries. */
+int bench_child_start_self(struct bench_child *c, const char *name, const char *bin, char *const args[]);
 int bench_child_start_sh(struct bench_child *c, const char *name, const char *cmd);
 /* The next line of the child's output (newline removed) into buf; => buf, or NULL at its end. */
 char *bench_child_line(struct bench_child *c, char *buf, size_t len);

@@ -40,7 +40,7 @@
  * torn down and checked: every node allocated was freed exactly once, and
  * no thread read a freed node (leaked / bad columns, must be 0).
  *
- * Usage: bench_containers [--rounds=N] [--warmup=N] [--slice-ms=M]
+ * Usage: tern-bench containers [--rounds=N] [--warmup=N] [--slice-ms=M]
  *          [--warm-ms=M] [--impls=a,b] [--benches=a,b] [--seed=N]
  *          [--csv=PATH] [--list]
  */
@@ -126,9 +126,9 @@ static void ct_parse(int argc, char **argv)
 		BENCH_OPT_U64("seed", &O.seed, "N"),            BENCH_OPT_STR("csv", &O.csv, "PATH"),
 		BENCH_OPT_FLAG("list", &O.list),                BENCH_OPT_END,
 	};
-	bench_opts_parse("bench_containers", table, NULL, argc, argv);
+	bench_opts_parse("tern-bench containers", table, NULL, argc, argv);
 	if (O.rounds == 0 || O.rounds > MAX_ROUNDS || !(O.slice_ms > 0) || !(O.warm_ms >= 0) || O.seed == 0)
-		bench_usage("bench_containers", table, NULL);
+		bench_usage("tern-bench containers", table, NULL);
 }
 
 /* ---- the rows' threads on the slice engine ---- */
@@ -278,7 +278,7 @@ static bool ct_target(const struct bench_target *tg, void *arg, double *ratio, c
 static int ct_report(const char *cpu_model)
 {
 	FILE *csv = bench_csv_open(
-	    "bench_containers", O.csv,
+	    "tern-bench containers", O.csv,
 	    "bench,container,impl,threads,rounds,mops_median,mops_p10,mops_p90,mops_min,mops_max,"
 	    "cpu_ns_per_op_median,cpu_ns_per_op_p10,cpu_ns_per_op_p90,all_cpu_ns_per_op_median,"
 	    "best_peer,ratio_to_best_peer,paired_ratio_median,paired_ratio_p10,paired_ratio_p90,"
@@ -324,7 +324,7 @@ static int ct_report(const char *cpu_model)
 	printf("\ntargets (per-round ratios of the tern row to the peer's: median [p10-p90]; the ratio of the\n"
 	       "medians beside it; then the other measure's per-round ratio, tern/peer, for information)\n");
 	bench_targets_report(stdout, ct_targets, NTARGET, ct_target, NULL);
-	if (bench_csv_close("bench_containers", csv, O.csv) != 0)
+	if (bench_csv_close("tern-bench containers", csv, O.csv) != 0)
 		return 2;
 	return errors;
 }
@@ -420,7 +420,7 @@ int containers_main(int argc, char **argv)
 	printf("\nload average (1/5/15 min): %s at the start, %s at the end\n", load0, load1);
 	printf("bench/containers: %.2f s\n", (double)(bench_wall_ns() - t_start) / 1e9);
 	if (errors) {
-		fprintf(stderr, "bench_containers: a row leaked nodes, freed one twice or read a freed one\n");
+		fprintf(stderr, "tern-bench containers: a row leaked nodes, freed one twice or read a freed one\n");
 		return 1;
 	}
 	return 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Java row of tern's benchmark (`make bench`): the exercise's LazyTransform
- * on AtomicReference, as in the seed's Java version, with the same workload
+ * on AtomicReference, as in the exercise's Java version, with the same workload
  * as the C harness (bench/lazy) and driven by it over stdin/stdout (protocol
  * in bench/rust/src/main.rs):
  *
@@ -98,7 +98,7 @@ public final class TernBench {
     /** Closes the window a transform in this read opened: the CPU time since
      *  it opened, plus one clock read's cost, is the transform path's.  Called
      *  by getTransformed on its slow path, so the read loop itself is the
-     *  seed's; the read's own check of the value (a few ns) stays outside. */
+     *  exercise's; the read's own check of the value (a few ns) stays outside. */
     static void xformEnd() {
         if (Thread.currentThread() instanceof Worker w && w.xformT0 != 0) {
             w.xformNs += MX.getCurrentThreadCpuTime() - w.xformT0 + w.clockCost;

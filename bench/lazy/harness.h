@@ -5,11 +5,11 @@
  * that each states only what differs: its read-side section and how it
  * reclaims a replaced value.
  *
- * Scenario "lazy" (the seed's benchmark): one producer calls set_source()
+ * Scenario "lazy" (the exercise's benchmark): one producer calls set_source()
  * with a random blob and then works for ~10,000 multiplications; N consumers
  * read the transformed value in a loop and check it against "longer".
  *
- * Scenario "breakdown" (the seed's list): a payload published once, read by
+ * Scenario "breakdown" (the exercise's list): a payload published once, read by
  * N consumers; each read pins (or enters a read-side section), loads the
  * pointer and takes what the payload kind says (see lazy_payloads[]).
  *
@@ -204,7 +204,7 @@ static inline bool bd_release(struct bd_payload *p)
 
 /*
  * The lazy scenario's targets: the median ns/read of row a against row b
- * (bench_target.at): at the largest consumer count measured (the seed's 8)
+ * (bench_target.at): at the largest consumer count measured (the exercise's 8)
  * or the worst ratio over the counts >= 2.
  */
 enum lazy_target_at { LAZY_AT_MAX_N, LAZY_WORST_GE2 };

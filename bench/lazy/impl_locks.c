@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/lazy/impl_locks.c — the seed's lock-based LazyTransforms in C:
+ * bench/lazy/impl_locks.c — the exercise's lock-based LazyTransforms in C:
  *
  *   mutex       "Exploring lock-free Rust 1", Mutexes: one mutex around
  *               {source, value}; the transform runs under it.
@@ -103,7 +103,7 @@ static uint64_t mutex_transforms(void *obj)
 	return ((struct lk_mutex *)obj)->v.transforms;
 }
 
-const struct lazy_impl lazy_mutex = {"mutex", "one pthread mutex around source and value (seed part 1)",
+const struct lazy_impl lazy_mutex = {"mutex", "one pthread mutex around source and value (exercise part 1)",
 				     mutex_create, mutex_destroy, mutex_set_source, mutex_consume, mutex_transforms,
 				     {0}};
 
@@ -190,7 +190,7 @@ static void atomicbool_consume(struct bench_thread *t)
 {
 	struct lk_fine *lt = t->run->obj;
 	BENCH_LOOP(t, {
-		/* Acquire: pairs with the release store below (the seed's
+		/* Acquire: pairs with the release store below (the exercise's
 		 * transform_lock.swap(true, Acquire), done on every read). */
 		if (!atomic_exchange_explicit(&lt->transform_flag, true, memory_order_acquire)) {
 			fine_transform_locked(lt);
@@ -210,7 +210,8 @@ static uint64_t fine_transforms(void *obj)
 	{NAME, DESC, fine_create, fine_destroy, fine_set_source, CONSUME, fine_transforms, {0}}
 
 const struct lazy_impl lazy_fine =
-	FINE_IMPL("fine-rwlock", "source mutex + value RW-lock + try-lock transform mutex (seed part 1)", fine_consume);
+	FINE_IMPL("fine-rwlock", "source mutex + value RW-lock + try-lock transform mutex (exercise part 1)",
+		  fine_consume);
 const struct lazy_impl lazy_atomicbool = FINE_IMPL(
-	"atomicbool-rwlock", "AtomicBool transform lock + source mutex + value RW-lock (seed part 2)",
+	"atomicbool-rwlock", "AtomicBool transform lock + source mutex + value RW-lock (exercise part 2)",
 	atomicbool_consume);

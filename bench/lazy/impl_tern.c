@@ -10,7 +10,7 @@
  *   tern-dup     pin; get; malloc + copy of the string; unpin; check; free —
  *                exactly what Rust's String::clone does
  *   tern-borrow-pin64  as tern-borrow, but one pin per 64 reads (informative:
- *                the pin's cost amortised; not the seed's per-call pattern)
+ *                the pin's cost amortised; not the exercise's per-call pattern)
  *   tern-qsbr    a quiescent-state reader: each consumer calls
  *                tern_epoch_online() once (before the clock), reads with
  *                get_transformed and no pin at all, announces

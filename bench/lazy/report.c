@@ -191,9 +191,9 @@ static void print_lazy_table(const char *m)
 		return;
 	int dflt = cons[nc - 1];
 	/* The last four columns are at the largest consumer count (n=dflt). */
-	printf("\nScenario 1 - lazy (the seed's benchmark), malloc=%s\n", m);
+	printf("\nScenario 1 - lazy (the exercise's benchmark), malloc=%s\n", m);
 	printf("ns per get_transformed from each consumer's CPU clock, the transform path and the reads\n"
-	       "that ran it taken out: median of rounds [min-max].  incl: everything, as the seed measured\n\n");
+	       "that ran it taken out: median of rounds [min-max].  incl: everything, as the exercise measured\n\n");
 	printf("%-18s", "implementation");
 	for (int c = 0; c < nc; c++) {
 		char h[16];
@@ -246,7 +246,7 @@ static void print_breakdown_table(const char *m)
 	if (ni == 0)
 		return;
 	int n = breakdown_consumers(m);
-	printf("\nScenario 2 - breakdown (the seed's list), malloc=%s, %d consumers\n", m, n);
+	printf("\nScenario 2 - breakdown (the exercise's list), malloc=%s, %d consumers\n", m, n);
 	printf("ns per read, consumer CPU clock, median of rounds (x = ratio to tern)\n\n");
 	printf("%-10s", "payload");
 	for (int i = 0; i < ni; i++)

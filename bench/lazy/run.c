@@ -7,7 +7,7 @@
  *   --seconds S                  length of one step (default 0.18)
  *   --rounds R                   rounds; each round runs every step once (default 7)
  *   --consumers 1,2,4,8          consumer counts of the lazy sweep
- *   --breakdown-consumers N      consumers in the breakdown (default 8, the seed's)
+ *   --breakdown-consumers N      consumers in the breakdown (default 8, the exercise's)
  *   --malloc NAME                label of the allocator in use (glibc, jemalloc)
  *   --java CMD / --rust CMD      start the Java / Rust harness with CMD
  *   --only a,b,c                 run only these implementations

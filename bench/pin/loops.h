@@ -14,7 +14,7 @@
  * 64-byte instruction-fetch blocks (measured here: identical tern code, 0.73
  * ns with -falign-loops=32 and 1.09 ns with -falign-loops=64; liburcu-memb
  * 0.81 vs 1.09 ns).  So every loop file is compiled PIN_NVARIANTS times
- * (mk/bench-epoch.mk passes -DPIN_VARIANT=_vK -DPIN_SKIP=16*K and turns off
+ * (mk/bench.mk passes -DPIN_VARIANT=_vK -DPIN_SKIP=16*K and turns off
  * the compiler's own loop alignment): PIN_PLACE_LOOP() pads to a 64-byte
  * boundary plus PIN_SKIP bytes just before the loop, so the four variants put
  * the same loop at four different 16-byte phases of a fetch block.  Each
@@ -78,11 +78,9 @@ typedef uint64_t pin_loop_fn(uint64_t n, void *ctx);
 extern _Atomic uint64_t pin_floor_word;
 PIN_DECLARE_LOOPS(pin_loop_floor);
 
-#ifdef BENCH_HAVE_TERN
 void *pin_tern_thread_init(void);
 int pin_tern_uses_membarrier(void);
 PIN_DECLARE_LOOPS(pin_loop_tern);
-#endif
 
 #ifndef TERN_EPOCH_FORCE_FENCE
 void *pin_urcu_memb_thread_init(void);

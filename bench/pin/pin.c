@@ -17,9 +17,9 @@
  * median thread CPU time): median over rounds, min–max, ratio to tern's
  * fastest placement; and the median of its slowest placement.
  *
- * Usage: bench_pin [--rounds=N] [--ms=M] [--threads=1,2] [--fence-bin=PATH]
+ * Usage: tern-bench pin [--rounds=N] [--ms=M] [--threads=1,2] [--fence-bin=PATH]
  *                  [--csv=PATH]
- *        bench_pin --child --threads=T [--ms=M] [--impl=NAME]
+ *        tern-bench pin --child --threads=T [--ms=M] [--impl=NAME]
  *          (child mode: one sample per placement, printed as
  *           "sample VARIANT THREAD CPU_NS WALL_NS")
  */
@@ -60,13 +60,9 @@ struct impl {
 
 static const struct impl impls[] = {
 	{"floor", NULL, PIN_LOOPS(pin_loop_floor)},
-#ifdef BENCH_HAVE_TERN
 	{TERN_ROW_NAME, pin_tern_thread_init, PIN_LOOPS(pin_loop_tern)},
-#endif
 #ifndef TERN_EPOCH_FORCE_FENCE
-#ifdef BENCH_HAVE_TERN
 	{"tern-fence", NULL, {NULL}},
-#endif
 	{"urcu-memb", pin_urcu_memb_thread_init, PIN_LOOPS(pin_loop_urcu_memb)},
 	{"urcu-mb", pin_urcu_mb_thread_init, PIN_LOOPS(pin_loop_urcu_mb)},
 	{"ck_epoch", pin_ck_thread_init, PIN_LOOPS(pin_loop_ck)},
@@ -131,13 +127,13 @@ static void pool_start(unsigned n)
 	pool_size = n;
 	if (pthread_barrier_init(&bar_start, NULL, n + 1) != 0 ||
 	    pthread_barrier_init(&bar_done, NULL, n + 1) != 0) {
-		fprintf(stderr, "bench_pin: pthread_barrier_init failed\n");
+		fprintf(stderr, "tern-bench pin: pthread_barrier_init failed\n");
 		exit(2);
 	}
 	for (unsigned i = 0; i < n; i++) {
 		int err = pthread_create(&pool[i], NULL, reader, (void *)(uintptr_t)i);
 		if (err != 0) {
-			fprintf(stderr, "bench_pin: pthread_create: %s\n", strerror(err));
+			fprintf(stderr, "tern-bench pin: pthread_create: %s\n", strerror(err));
 			exit(2);
 		}
 	}
@@ -193,11 +189,11 @@ static void run_child(const char *bin, const char *impl, unsigned nthreads, doub
 	snprintf(a_impl, sizeof a_impl, "--impl=%s", impl);
 	snprintf(a_t, sizeof a_t, "--threads=%u", nthreads);
 	snprintf(a_ms, sizeof a_ms, "--ms=%g", ms);
-	char *argv[] = {(char *)bin, "--child", a_impl, a_t, a_ms, NULL};
+	char *args[] = {"--child", a_impl, a_t, a_ms, NULL};
 	struct bench_child c;
 	memset(out, 0, NV * sizeof out[0]);
 	unsigned got = 0;
-	if (bench_child_start(&c, impl, argv) != 0)
+	if (bench_child_start_self(&c, impl, bin, args) != 0)
 		exit(2);
 	while (bench_child_line(&c, line, sizeof line) != NULL) {
 		unsigned v, idx;
@@ -209,7 +205,7 @@ static void run_child(const char *bin, const char *impl, unsigned nthreads, doub
 		}
 	}
 	if (bench_child_finish(&c, NULL) != 0 || got != nthreads * NV) {
-		fprintf(stderr, "bench_pin: child %s for %s failed (%u samples)\n", bin, impl, got);
+		fprintf(stderr, "tern-bench pin: child %s for %s failed (%u samples)\n", bin, impl, got);
 		exit(2);
 	}
 }
@@ -221,12 +217,10 @@ static int child_main(const char *impl_name, unsigned nthreads, double ms)
 		if (strcmp(impls[i].name, impl_name) == 0 && impls[i].loop[0] != NULL)
 			k = i;
 	if (k == NIMPL) {
-		fprintf(stderr, "bench_pin --child: no implementation '%s' in this binary\n", impl_name);
+		fprintf(stderr, "tern-bench pin --child: no implementation '%s' in this binary\n", impl_name);
 		return 2;
 	}
-#ifdef BENCH_HAVE_TERN
 	printf("mode membarrier=%d\n", pin_tern_uses_membarrier());
-#endif
 	pool_start(nthreads);
 	uint64_t iters = calibrate(k, ms);
 	for (unsigned v = 0; v < NV; v++) {
@@ -266,9 +260,9 @@ static void parse(int argc, char **argv, struct opts *o)
 	};
 	static const char more[] =
 	    "  (--child --threads=T [--ms=M] [--impl=NAME]: the forced-fence binary's child mode)\n";
-	bench_opts_parse("bench_pin", table, more, argc, argv);
+	bench_opts_parse("tern-bench pin", table, more, argc, argv);
 	if (o->rounds == 0 || o->rounds > MAX_ROUNDS || !(o->ms > 0) || (o->child && o->ntcounts != 1))
-		bench_usage("bench_pin", table, more);
+		bench_usage("tern-bench pin", table, more);
 }
 
 /* [impl][variant][tcount][clock][round]; clock 0 = thread CPU, 1 = wall */
@@ -304,7 +298,7 @@ static bool pin_target(const struct bench_target *tg, void *ctx, double *ratio, 
 	return true;
 }
 
-int main(int argc, char **argv)
+int pin_main(int argc, char **argv)
 {
 	struct opts o;
 	parse(argc, argv, &o);
@@ -325,11 +319,7 @@ int main(int argc, char **argv)
 	bench_print_machine(stdout, "", cpu);
 #ifndef TERN_EPOCH_FORCE_FENCE
 	printf("urcu-memb sys_membarrier: %d", pin_urcu_memb_has_sys_membarrier());
-#ifdef BENCH_HAVE_TERN
 	printf("; tern membarrier mode: %d", pin_tern_uses_membarrier());
-#else
-	printf("; tern: src/epoch not built, tern rows skipped");
-#endif
 	printf("\n");
 #endif
 
@@ -383,7 +373,7 @@ int main(int argc, char **argv)
 	}
 
 	size_t tern = find_impl("tern");
-	FILE *csv = bench_csv_open("bench_pin", o.csv, "impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,"
+	FILE *csv = bench_csv_open("tern-bench pin", o.csv, "impl,threads,clock,median_ns,min_ns,max_ns,ratio_to_tern,"
 						       "loop_phase,slowest_phase_median_ns,rounds,cpu,compiler");
 	for (unsigned t = 0; t < o.ntcounts; t++) {
 		printf("\n%u reader thread%s      thread CPU ns/pair          wall ns/pair            "
@@ -443,5 +433,5 @@ int main(int argc, char **argv)
 			bench_targets_report(stdout, pin_targets, n, pin_target, &t);
 		}
 	}
-	return bench_csv_close("bench_pin", csv, o.csv);
+	return bench_csv_close("tern-bench pin", csv, o.csv);
 }

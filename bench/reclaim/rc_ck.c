@@ -41,7 +41,7 @@ static struct rc_ck_ctx *rc_ck_ctx_new(ck_epoch_t *ep, unsigned poll_every)
 	struct rc_ck_ctx *c = malloc(sizeof *c);
 	ck_epoch_record_t *r = aligned_alloc(CK_MD_CACHELINE, sizeof *r);
 	if (c == NULL || r == NULL) {
-		perror("bench_reclaim: malloc");
+		perror("tern-bench reclaim: malloc");
 		exit(2);
 	}
 	ck_epoch_register(ep, r, NULL);

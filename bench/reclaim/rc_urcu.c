@@ -60,7 +60,7 @@ static void rc_urcu_setup_percpu(void)
 	rc_urcu_setup();
 	if (!rc_urcu_percpu_made) {
 		if (urcu_memb_create_all_cpu_call_rcu_data(0) != 0) {
-			fprintf(stderr, "bench_reclaim: create_all_cpu_call_rcu_data failed\n");
+			fprintf(stderr, "tern-bench reclaim: create_all_cpu_call_rcu_data failed\n");
 			exit(2);
 		}
 		rc_urcu_percpu_made = true;

@@ -69,9 +69,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#ifdef BENCH_HAVE_TERN
 #include <tern/epoch.h> /* TERN_EPOCH_BAG_CAP, for the idle target */
-#endif
 
 #include "../common/bench.h"
 #include "../common/child.h"
@@ -83,17 +81,13 @@ _Thread_local unsigned rc_cur_owner;
 _Thread_local uint64_t rc_reader_max_gap_ns;
 
 static const struct rc_impl *const rc_impls[] = {
-#ifdef BENCH_HAVE_TERN
 	&rc_tern_defer, &rc_tern_call,
-#endif
 	&rc_ck_poll1,   &rc_ck_poll64, &rc_urcu, &rc_urcu_percpu,
 };
 #define NIMPL (sizeof rc_impls / sizeof rc_impls[0])
 
 static const struct rc_gp_impl *const rc_gp_impls[] = {
-#ifdef BENCH_HAVE_TERN
 	&rc_gp_tern,
-#endif
 	&rc_gp_urcu, &rc_gp_ck,
 };
 #define NGP (sizeof rc_gp_impls / sizeof rc_gp_impls[0])
@@ -154,7 +148,7 @@ static void rc_parse(int argc, char **argv)
 		BENCH_OPT_END,
 	};
 	const char *more = "  (--child=idle|slices: a child process of the driver)\n";
-	bench_opts_parse("bench_reclaim", table, more, argc, argv);
+	bench_opts_parse("tern-bench reclaim", table, more, argc, argv);
 	if (scenarios != NULL) {
 		O.throughput = strstr(scenarios, "throughput") != NULL;
 		O.gp = strstr(scenarios, "gp") != NULL;
@@ -164,7 +158,7 @@ static void rc_parse(int argc, char **argv)
 	    !(O.idle_ms > 0) || O.idle_objs == 0 || O.idle_rounds == 0 || O.idle_rounds > MAX_IDLE_ROUNDS ||
 	    (!O.throughput && !O.gp && !O.idle) ||
 	    (O.child != NULL && strcmp(O.child, "idle") != 0 && O.nwcounts != 1))
-		bench_usage("bench_reclaim", table, more);
+		bench_usage("tern-bench reclaim", table, more);
 }
 
 /* ---- the rows' threads on the slice engine ---- */
@@ -416,20 +410,20 @@ static int rc_child_slices(void)
 	return 0;
 }
 
-/* Runs this binary with argv (NULL-terminated, argv[0] filled in here) and
- * passes each stdout line to `line`; => the child's peak RSS (KiB). */
+/* Runs this binary's reclaim scenario with the options argv[1..] (NULL-
+ * terminated; argv[0] unused) and passes each stdout line to `line`; => the
+ * child's peak RSS (KiB). */
 static double rc_run_self(char **argv, void (*line)(const char *, void *), void *arg, const char *what)
 {
 	struct bench_child c;
 	struct rusage ru;
 	char buf[512];
-	argv[0] = "/proc/self/exe"; /* this binary */
-	if (bench_child_start(&c, what, argv) != 0)
+	if (bench_child_start_self(&c, what, NULL, argv + 1) != 0)
 		exit(2);
 	while (bench_child_line(&c, buf, sizeof buf) != NULL)
 		line(buf, arg);
 	if (bench_child_finish(&c, &ru) != 0) {
-		fprintf(stderr, "bench_reclaim: child for %s failed\n", what);
+		fprintf(stderr, "tern-bench reclaim: child for %s failed\n", what);
 		exit(2);
 	}
 	return (double)ru.ru_maxrss;
@@ -479,8 +473,8 @@ static double rc_slices_child(unsigned w, const char *impls, unsigned rounds, un
 	struct rc_slices_line sl = {w, samples, 0};
 	double rss = rc_run_self(argv, rc_slices_line, &sl, "the slices");
 	if (sl.got != nrows) {
-		fprintf(stderr, "bench_reclaim: the slice child (%u writers) reported %zu rows of %zu\n", O.wcounts[w],
-			sl.got, nrows);
+		fprintf(stderr, "tern-bench reclaim: the slice child (%u writers) reported %zu rows of %zu\n",
+			O.wcounts[w], sl.got, nrows);
 		exit(2);
 	}
 	return rss;
@@ -533,7 +527,7 @@ static int rc_throughput_report(const bool *use, const char *cpu)
 	for (size_t k = 0; k < NIMPL; k++)
 		if (use[k] && strcmp(rc_impls[k]->name, "tern-defer") == 0)
 			tern = k;
-	FILE *csv = bench_csv_open("bench_reclaim", O.csv,
+	FILE *csv = bench_csv_open("tern-bench reclaim", O.csv,
 		        "impl,writers,rounds,mobj_per_s_median,mobj_per_s_min,mobj_per_s_max,ratio_to_tern,"
 		        "writer_cpu_ns_per_obj,peak_pending_median,peak_pending_max,peak_rss_kib_median,"
 		        "peak_rss_kib_max,reader_mreads_per_s,reader_max_gap_ms,leaked,bad_reads,cpu,compiler,"
@@ -632,7 +626,7 @@ static int rc_throughput_report(const bool *use, const char *cpu)
 			}
 		}
 	}
-	if (bench_csv_close("bench_reclaim", csv, O.csv) != 0)
+	if (bench_csv_close("tern-bench reclaim", csv, O.csv) != 0)
 		return 2;
 	return errors;
 }
@@ -734,7 +728,7 @@ static int rc_gp_report(const bool *use, const char *cpu)
 		ref = use[k] && strcmp(rc_gp_impls[k]->name, GP_REF) == 0 ? k : ref;
 		tern = use[k] && rc_is_tern(rc_gp_impls[k]->name) ? k : tern;
 	}
-	FILE *csv = bench_csv_open("bench_reclaim", O.gp_csv,
+	FILE *csv = bench_csv_open("tern-bench reclaim", O.gp_csv,
 		        "impl,readers,rounds,call,sync_us_median,sync_us_p10,sync_us_p90,slice_median_us_min,"
 		        "slice_median_us_max,syncs,ratio_to_urcu_memb,paired_ratio_median,paired_ratio_min,"
 		        "paired_ratio_max,paired_ratio_p10,paired_ratio_p90,syncer_cpu_us_per_sync,reader_mreads_per_s,"
@@ -803,7 +797,7 @@ static int rc_gp_report(const bool *use, const char *cpu)
 			       p.p10, p.p90, p.median <= 1.0 ? "met" : "MISSED", med[tern][ri] / med[ref][ri]);
 		}
 	}
-	if (bench_csv_close("bench_reclaim", csv, O.gp_csv) != 0)
+	if (bench_csv_close("tern-bench reclaim", csv, O.gp_csv) != 0)
 		return 2;
 	return bad != 0;
 }
@@ -851,7 +845,7 @@ static int rc_child_idle(void)
 	for (size_t k = 0; k < NIMPL; k++)
 		im = O.impl != NULL && strcmp(rc_impls[k]->name, O.impl) == 0 ? rc_impls[k] : im;
 	if (im == NULL || im->defer_one == NULL || im->barrier == NULL) {
-		fprintf(stderr, "bench_reclaim --child=idle: no idle scenario for '%s'\n", O.impl ? O.impl : "");
+		fprintf(stderr, "tern-bench reclaim --child=idle: no idle scenario for '%s'\n", O.impl ? O.impl : "");
 		return 2;
 	}
 	/* The busy pair, one writer and one reader as in the throughput
@@ -934,7 +928,7 @@ static void rc_idle_run(const bool *use)
 			char *argv[] = {NULL, "--child=idle", a_impl, a_o, a_ms, NULL};
 			rc_run_self(argv, rc_idle_line, &rc_idle_s[k][r], rc_impls[k]->name);
 			if (!rc_idle_s[k][r].got) {
-				fprintf(stderr, "bench_reclaim: idle child for %s printed no result\n",
+				fprintf(stderr, "tern-bench reclaim: idle child for %s printed no result\n",
 					rc_impls[k]->name);
 				exit(2);
 			}
@@ -946,7 +940,7 @@ static void rc_idle_run(const bool *use)
 static int rc_idle_report(const bool *use, const char *cpu)
 {
 	unsigned rounds = O.idle_rounds;
-	FILE *csv = bench_csv_open("bench_reclaim", O.idle_csv,
+	FILE *csv = bench_csv_open("tern-bench reclaim", O.idle_csv,
 				   "impl,rounds,objects,sleep_ms,destroyed_at_sleep_median,destroyed_at_wake_median,"
 			     "destroyed_at_wake_min,destroyed_at_wake_max,barrier,destroyed_before_barrier_median,"
 			     "destroyed_after_barrier_median,destroyed_after_barrier_min,destroyed_after_barrier_max,"
@@ -984,7 +978,6 @@ static int rc_idle_report(const bool *use, const char *cpu)
 			        rc_impls[k]->barrier_desc, be.median, af.median, af.min, af.max, bm.median, bm.max,
 			        (unsigned long long)leaked, (unsigned long long)bad, cpu, bench_compiler());
 	}
-#ifdef BENCH_HAVE_TERN
 	printf("\ntarget: no stranded garbage: at most one partly filled bag (TERN_EPOCH_BAG_CAP = %d objects) waits\n"
 	       "  for the sleeping thread, and a barrier from another thread destroys all %u\n",
 	       TERN_EPOCH_BAG_CAP, O.idle_objs);
@@ -998,8 +991,7 @@ static int rc_idle_report(const bool *use, const char *cpu)
 		       rc_impls[k]->name, wa.min, wa.max, O.idle_objs, ok1 ? "met" : "MISSED", af.min, af.max,
 		       O.idle_objs, ok2 ? "met" : "MISSED");
 	}
-#endif
-	if (bench_csv_close("bench_reclaim", csv, O.idle_csv) != 0)
+	if (bench_csv_close("tern-bench reclaim", csv, O.idle_csv) != 0)
 		return 2;
 	return errors;
 }
@@ -1038,7 +1030,7 @@ int reclaim_main(int argc, char **argv)
 	for (size_t k = 0; k < NGP; k++)
 		ngp += (gp_use[k] = bench_in_list(O.gp_only, rc_gp_impls[k]->name));
 	if (((O.throughput || O.idle) && nused == 0) || (O.gp && ngp == 0)) {
-		fprintf(stderr, "bench_reclaim: no row selected (--impls, --gp-impls)\n");
+		fprintf(stderr, "tern-bench reclaim: no row selected (--impls, --gp-impls)\n");
 		return 2;
 	}
 	uint64_t seed = O.seed * 0x9e3779b97f4a7c15ull + 1;
@@ -1046,9 +1038,6 @@ int reclaim_main(int argc, char **argv)
 	char cpu[256], load0[64], load1[64];
 	bench_cpu_model(cpu, sizeof cpu);
 	bench_print_machine(stdout, "bench/reclaim: ", cpu);
-#ifndef BENCH_HAVE_TERN
-	printf("tern: src/epoch not built, tern rows skipped\n");
-#endif
 	bench_loadavg(load0, sizeof load0);
 	printf("load average (1/5/15 min) at the start: %s\n", load0);
 	uint64_t t_start = bench_wall_ns();
@@ -1076,7 +1065,7 @@ int reclaim_main(int argc, char **argv)
 	       (double)(t_idle - t_start) / 1e9);
 	if (errors) {
 		fprintf(stderr,
-			"bench_reclaim: an implementation leaked objects or let a reader see a destroyed one\n");
+			"tern-bench reclaim: an implementation leaked objects or let a reader see a destroyed one\n");
 		return 1;
 	}
 	return 0;

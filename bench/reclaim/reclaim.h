@@ -159,10 +159,8 @@ struct rc_gp_impl {
 	void (*thread_fini)(void *ctx, bool syncer);
 };
 
-#ifdef BENCH_HAVE_TERN
 extern const struct rc_impl rc_tern_defer, rc_tern_call;
 extern const struct rc_gp_impl rc_gp_tern;
-#endif
 /* Each peer in two configurations, so neither is judged by a slow one:
  * ck_epoch_poll after every ck_epoch_call or after every 64; liburcu's
  * default call_rcu worker thread or one worker per CPU. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //! Rust rows of tern's benchmark (`make bench`).
 //!
-//! The seed's crossbeam LazyTransform ("Exploring lock-free Rust 3"), ported
+//! The exercise's crossbeam LazyTransform ("Exploring lock-free Rust 3"), ported
 //! to crossbeam-epoch 0.9, run with the same workload as the C harness
 //! (bench/lazy) and driven by it over stdin/stdout:
 //!
@@ -21,11 +21,11 @@
 //! declared below because the libc crate is not packaged) around its read loop.
 //!
 //! Scenarios and implementations:
-//!   lazy       rust-clone   get_transformed() returns a clone of the String (the seed's API)
+//!   lazy       rust-clone   get_transformed() returns a clone of the String (the exercise's API)
 //!              rust-borrow  the String is inspected under the guard, not cloned
 //!   breakdown  rust         load: one relaxed load of an AtomicU64 (no pin)
 //!              crossbeam    u64 | box-u64 | str3 | str128 | str1024 | str2048 | refcount:
-//!                           pin, load, clone the payload, unpin (the seed's list)
+//!                           pin, load, clone the payload, unpin (the exercise's list)
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -202,7 +202,7 @@ impl Rng {
     }
 }
 
-// ---- LightLock (seed part 2) -------------------------------------------------
+// ---- LightLock (exercise part 2) -------------------------------------------------
 
 struct LightLock(AtomicBool);
 
@@ -230,11 +230,11 @@ impl Drop for LightGuard<'_> {
     }
 }
 
-// ---- LazyTransform on crossbeam-epoch 0.9 (seed part 3) ---------------------
+// ---- LazyTransform on crossbeam-epoch 0.9 (exercise part 3) ---------------------
 
-/// The seed's crossbeam LazyTransform.  Differences forced by crossbeam 0.9:
+/// The exercise's crossbeam LazyTransform.  Differences forced by crossbeam 0.9:
 /// `Atomic::swap` takes `Owned`/`Shared`, and `defer_destroy` runs destructors
-/// (the seed needed Coco for that).  The transform borrows the source (like
+/// (the exercise needed Coco for that).  The transform borrows the source (like
 /// tern's `transform(const void *source, ...)`), so the source is destroyed
 /// with `defer_destroy` after use instead of being moved out with ptr::read.
 pub struct LazyTransform<S, T, F> {
@@ -288,7 +288,7 @@ impl<S, T, F: Fn(&S) -> Option<T>> LazyTransform<S, T, F> {
         }
     }
 
-    /// The seed's API: a clone of the cached value.
+    /// The exercise's API: a clone of the cached value.
     pub fn get_transformed(&self) -> Option<T>
     where
         T: Clone,
