@@ -8,8 +8,8 @@
  * `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  440375e-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: da34b915fd77ee5202d2c804aa0b6d95e678787d0e12dfdc51bc5187f308043f
+ *   Source commit:  b2fc09f-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 1345baf2082e325e193fe41e5821f77c0d68a509e61ccdb09cad624db445968c
  *                   (path and contents of the preamble and of each of the
  *                   23 files inlined below, in that order)
  *
@@ -3194,10 +3194,13 @@ struct tern__epoch_record {
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
 	bool due_left;          /* its last collection left due garbage in the bins */
-	/* `reserve` holds garbage in the open list, or did until a barrier
-	 * replaced it by a copy (then epoch__reserve_reclaim() clears it);
-	 * owner only. */
+	/* `reserve` holds garbage: in the open list, in a batch being
+	 * destroyed in place, or (reserve_replaced) until a barrier replaced
+	 * it by a copy; owner only.  See epoch__reserve_reclaim(). */
 	bool reserve_busy;
+	/* A barrier copied the busy reserve out of the open list; under olock.
+	 * Implies reserve_busy, and is consumed whenever reserve_busy clears. */
+	bool reserve_replaced;
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier
 	 * mode the owner's appends use the appending/steal handshake instead
@@ -3497,7 +3500,11 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
  *   - A record's reserve bag never leaves the record: before garbage that
  *     uses it is sealed, the reserve's entries are copied to a heap bag, or
  *     the list stays open (pinned owner), or it is destroyed in place after
- *     a grace period (unpinned owner, no memory).
+ *     a grace period (unpinned owner, no memory).  It is free again
+ *     (reserve_busy clear) only when its entries are elsewhere: copied by
+ *     its owner, copied by a barrier (reserve_replaced, under olock), or
+ *     copied to the stack by epoch__batch_destroy() before any destructor
+ *     of the in-place batch runs (so a destructor may use it again).
  */
 
 /* => an empty heap bag, or NULL. */
@@ -3764,22 +3771,25 @@ static bool epoch__open_has_reserve_locked(rec_t *r)
  * => whether r's reserve bag is free (owner only).  reserve_busy is set
  * when the reserve joins the open list, and cleared by its owner only: a
  * barrier that takes the list replaces the reserve by a heap copy
- * (epoch__reserve_replace_locked(), under olock) and leaves the flag set,
- * so a busy reserve may in fact have left the list.  Checked under olock,
- * which every such replacement holds; a reserve found gone is free again
- * (a pinned owner out of memory would otherwise wait for memory with a
- * free reserve, and its pin would hold back the barrier too).
+ * (epoch__reserve_replace_locked(), under olock) and cannot write the
+ * flag, so it sets reserve_replaced instead.  The owner reads that under
+ * olock and finds the reserve free again (a pinned owner out of memory
+ * would otherwise wait for memory with a free reserve, and its pin would
+ * hold back the barrier too).  Only the explicit mark counts: the reserve
+ * is also outside the open list while a batch holding it waits for its
+ * grace period (the in-place seal), and then it is not free.
  */
 static bool epoch__reserve_reclaim(rec_t *r)
 {
 	if (!r->reserve_busy)
 		return true;
 	epoch__olock_acquire(r);
-	bool in_list = epoch__open_has_reserve_locked(r);
+	bool replaced = r->reserve_replaced;
+	r->reserve_replaced = false;
 	epoch__olock_release(r);
-	if (!in_list)
+	if (replaced)
 		r->reserve_busy = false;
-	return !in_list;
+	return replaced;
 }
 
 /*
@@ -3841,11 +3851,21 @@ static void epoch__batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 	tern__epoch_thr.dtors = &frame;
 	size_t n = 0;
+	struct tern__epoch_bag copy; /* a reserve's entries: see below */
 	for (struct tern__epoch_bag *x = b.bags, *next; x; x = next) {
 		next = x->next;
+		if (x->reserve) {
+			/* Its owner's reserve, destroyed in place (no memory):
+			 * free it before any destructor runs, so that one that
+			 * pins and defers (out of memory) can have it again. */
+			memcpy(&copy, x, offsetof(struct tern__epoch_bag, e) + x->n * sizeof x->e[0]);
+			epoch__bag_put(r, x);
+			x = &copy;
+		}
 		for (unsigned i = 0; i < x->n; i++, n++)
 			x->e[i].fn(x->e[i].obj);
-		epoch__bag_put(r, x);
+		if (x != &copy)
+			epoch__bag_put(r, x);
 	}
 	for (struct tern_epoch_entry *e = b.ents, *next; e; e = next, n++) {
 		next = e->next;
@@ -4323,8 +4343,9 @@ static int epoch__due_busy_locked(dom_t *D, const batch_t *due)
 
 /* Replaces r's reserve bag in its open list by *spare, with the same
  * entries (caller holds r->olock; *spare consumed).  The owner's
- * reserve_busy stays set (owner only): epoch__reserve_reclaim() notices that
- * the reserve has left its list.  => false without a spare. */
+ * reserve_busy stays set (owner only); reserve_replaced tells
+ * epoch__reserve_reclaim() that the reserve is free.  => false without a
+ * spare. */
 static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 {
 	if (*spare == NULL)
@@ -4339,6 +4360,7 @@ static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spa
 		*pp = copy;
 		if (r->open.bags_tail == res)
 			r->open.bags_tail = copy;
+		r->reserve_replaced = true;
 		return true;
 	}
 	return true;
@@ -4374,9 +4396,10 @@ static bool epoch__reserve_copy(rec_t *r)
 		copy = NULL;
 		break;
 	}
+	r->reserve_replaced = false; /* consumed with reserve_busy, below */
 	epoch__olock_release(r);
 	if (copy != NULL)
-		TERN_FREE(copy); /* the reserve was no longer in the list */
+		TERN_FREE(copy); /* a barrier replaced the reserve meanwhile */
 	r->reserve_busy = false;
 	return true;
 }

@@ -19,7 +19,11 @@
  *   - A record's reserve bag never leaves the record: before garbage that
  *     uses it is sealed, the reserve's entries are copied to a heap bag, or
  *     the list stays open (pinned owner), or it is destroyed in place after
- *     a grace period (unpinned owner, no memory).
+ *     a grace period (unpinned owner, no memory).  It is free again
+ *     (reserve_busy clear) only when its entries are elsewhere: copied by
+ *     its owner, copied by a barrier (reserve_replaced, under olock), or
+ *     copied to the stack by epoch__batch_destroy() before any destructor
+ *     of the in-place batch runs (so a destructor may use it again).
  */
 
 /* => an empty heap bag, or NULL. */
@@ -286,22 +290,25 @@ static bool epoch__open_has_reserve_locked(rec_t *r)
  * => whether r's reserve bag is free (owner only).  reserve_busy is set
  * when the reserve joins the open list, and cleared by its owner only: a
  * barrier that takes the list replaces the reserve by a heap copy
- * (epoch__reserve_replace_locked(), under olock) and leaves the flag set,
- * so a busy reserve may in fact have left the list.  Checked under olock,
- * which every such replacement holds; a reserve found gone is free again
- * (a pinned owner out of memory would otherwise wait for memory with a
- * free reserve, and its pin would hold back the barrier too).
+ * (epoch__reserve_replace_locked(), under olock) and cannot write the
+ * flag, so it sets reserve_replaced instead.  The owner reads that under
+ * olock and finds the reserve free again (a pinned owner out of memory
+ * would otherwise wait for memory with a free reserve, and its pin would
+ * hold back the barrier too).  Only the explicit mark counts: the reserve
+ * is also outside the open list while a batch holding it waits for its
+ * grace period (the in-place seal), and then it is not free.
  */
 static bool epoch__reserve_reclaim(rec_t *r)
 {
 	if (!r->reserve_busy)
 		return true;
 	epoch__olock_acquire(r);
-	bool in_list = epoch__open_has_reserve_locked(r);
+	bool replaced = r->reserve_replaced;
+	r->reserve_replaced = false;
 	epoch__olock_release(r);
-	if (!in_list)
+	if (replaced)
 		r->reserve_busy = false;
-	return !in_list;
+	return replaced;
 }
 
 /*
@@ -363,11 +370,21 @@ static void epoch__batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 	tern__epoch_thr.dtors = &frame;
 	size_t n = 0;
+	struct tern__epoch_bag copy; /* a reserve's entries: see below */
 	for (struct tern__epoch_bag *x = b.bags, *next; x; x = next) {
 		next = x->next;
+		if (x->reserve) {
+			/* Its owner's reserve, destroyed in place (no memory):
+			 * free it before any destructor runs, so that one that
+			 * pins and defers (out of memory) can have it again. */
+			memcpy(&copy, x, offsetof(struct tern__epoch_bag, e) + x->n * sizeof x->e[0]);
+			epoch__bag_put(r, x);
+			x = &copy;
+		}
 		for (unsigned i = 0; i < x->n; i++, n++)
 			x->e[i].fn(x->e[i].obj);
-		epoch__bag_put(r, x);
+		if (x != &copy)
+			epoch__bag_put(r, x);
 	}
 	for (struct tern_epoch_entry *e = b.ents, *next; e; e = next, n++) {
 		next = e->next;

@@ -144,10 +144,13 @@ struct tern__epoch_record {
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
 	bool due_left;          /* its last collection left due garbage in the bins */
-	/* `reserve` holds garbage in the open list, or did until a barrier
-	 * replaced it by a copy (then epoch__reserve_reclaim() clears it);
-	 * owner only. */
+	/* `reserve` holds garbage: in the open list, in a batch being
+	 * destroyed in place, or (reserve_replaced) until a barrier replaced
+	 * it by a copy; owner only.  See epoch__reserve_reclaim(). */
 	bool reserve_busy;
+	/* A barrier copied the busy reserve out of the open list; under olock.
+	 * Implies reserve_busy, and is consumed whenever reserve_busy clears. */
+	bool reserve_replaced;
 	/* Guards `open` (see above); held while a fork may interrupt the list
 	 * update, so a fork child leaves a locked list alone.  In membarrier
 	 * mode the owner's appends use the appending/steal handshake instead

@@ -56,8 +56,9 @@ static int epoch__due_busy_locked(dom_t *D, const batch_t *due)
 
 /* Replaces r's reserve bag in its open list by *spare, with the same
  * entries (caller holds r->olock; *spare consumed).  The owner's
- * reserve_busy stays set (owner only): epoch__reserve_reclaim() notices that
- * the reserve has left its list.  => false without a spare. */
+ * reserve_busy stays set (owner only); reserve_replaced tells
+ * epoch__reserve_reclaim() that the reserve is free.  => false without a
+ * spare. */
 static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spare)
 {
 	if (*spare == NULL)
@@ -72,6 +73,7 @@ static bool epoch__reserve_replace_locked(rec_t *r, struct tern__epoch_bag **spa
 		*pp = copy;
 		if (r->open.bags_tail == res)
 			r->open.bags_tail = copy;
+		r->reserve_replaced = true;
 		return true;
 	}
 	return true;
@@ -107,9 +109,10 @@ static bool epoch__reserve_copy(rec_t *r)
 		copy = NULL;
 		break;
 	}
+	r->reserve_replaced = false; /* consumed with reserve_busy, below */
 	epoch__olock_release(r);
 	if (copy != NULL)
-		TERN_FREE(copy); /* the reserve was no longer in the list */
+		TERN_FREE(copy); /* a barrier replaced the reserve meanwhile */
 	r->reserve_busy = false;
 	return true;
 }
