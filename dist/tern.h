@@ -8,8 +8,8 @@
  * `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  b2fc09f-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 1345baf2082e325e193fe41e5821f77c0d68a509e61ccdb09cad624db445968c
+ *   Source commit:  079774e-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 450d57bd570d6f5e57dcd15ef487fcfa21f5fdd25f11839b0f267a60ea225e2d
  *                   (path and contents of the preamble and of each of the
  *                   23 files inlined below, in that order)
  *
@@ -3133,6 +3133,13 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
 #define TERN__EPOCH_ARCH_MCA 0
 #endif
 
+/* Keeps a function with a large frame out of its callers' frames. */
+#if defined(__GNUC__) || defined(__clang__)
+#define EPOCH__NOINLINE __attribute__((noinline))
+#else
+#define EPOCH__NOINLINE
+#endif
+
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
 /* Target cost of the heavy barrier per object it lets reclaim (ns; see
@@ -3153,7 +3160,8 @@ _Static_assert(TERN_EPOCH_COLLECT_DEFERS >= 1 && TERN_EPOCH_COLLECT_DEFERS <= SI
 struct tern__epoch_bag {
 	struct tern__epoch_bag *next;
 	unsigned n;
-	bool reserve; /* a record's embedded out-of-memory reserve (never freed) */
+	bool reserve;  /* a record's embedded out-of-memory reserve (never freed) */
+	bool on_stack; /* a reserve's entries copied to the stack: never cached or freed */
 	struct {
 		void *obj;
 		void (*fn)(void *);
@@ -3194,9 +3202,9 @@ struct tern__epoch_record {
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
 	bool due_left;          /* its last collection left due garbage in the bins */
-	/* `reserve` holds garbage: in the open list, in a batch being
-	 * destroyed in place, or (reserve_replaced) until a barrier replaced
-	 * it by a copy; owner only.  See epoch__reserve_reclaim(). */
+	/* `reserve` holds garbage in the open list, or did until a barrier
+	 * replaced it by a copy (reserve_replaced); owner only.  See
+	 * epoch__reserve_reclaim() and epoch__seal_in_place(). */
 	bool reserve_busy;
 	/* A barrier copied the busy reserve out of the open list; under olock.
 	 * Implies reserve_busy, and is consumed whenever reserve_busy clears. */
@@ -3503,8 +3511,9 @@ static _Thread_local struct tern__epoch_thread tern__epoch_thr;
  *     a grace period (unpinned owner, no memory).  It is free again
  *     (reserve_busy clear) only when its entries are elsewhere: copied by
  *     its owner, copied by a barrier (reserve_replaced, under olock), or
- *     copied to the stack by epoch__batch_destroy() before any destructor
- *     of the in-place batch runs (so a destructor may use it again).
+ *     copied to the stack by the in-place seal before any destructor of
+ *     its batch runs (epoch__seal_in_place(); a destructor may use it
+ *     again).
  */
 
 /* => an empty heap bag, or NULL. */
@@ -3515,6 +3524,7 @@ static struct tern__epoch_bag *epoch__bag_alloc(void)
 		b->next = NULL;
 		b->n = 0;
 		b->reserve = false;
+		b->on_stack = false;
 	}
 	return b;
 }
@@ -3549,6 +3559,8 @@ static void epoch__bag_reserve_release(struct tern__epoch_bag *b)
 /* Returns an emptied bag to r's cache (r may be NULL: then freed). */
 static void epoch__bag_put(rec_t *r, struct tern__epoch_bag *b)
 {
+	if (b->on_stack)
+		return; /* a reserve's entries on the in-place seal's stack */
 	if (b->reserve) {
 		/* Only its owner's open list holds a reserve (see epoch__reserve_copy()). */
 		epoch__bag_reserve_release(b);
@@ -3851,21 +3863,11 @@ static void epoch__batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 	tern__epoch_thr.dtors = &frame;
 	size_t n = 0;
-	struct tern__epoch_bag copy; /* a reserve's entries: see below */
 	for (struct tern__epoch_bag *x = b.bags, *next; x; x = next) {
 		next = x->next;
-		if (x->reserve) {
-			/* Its owner's reserve, destroyed in place (no memory):
-			 * free it before any destructor runs, so that one that
-			 * pins and defers (out of memory) can have it again. */
-			memcpy(&copy, x, offsetof(struct tern__epoch_bag, e) + x->n * sizeof x->e[0]);
-			epoch__bag_put(r, x);
-			x = &copy;
-		}
 		for (unsigned i = 0; i < x->n; i++, n++)
 			x->e[i].fn(x->e[i].obj);
-		if (x != &copy)
-			epoch__bag_put(r, x);
+		epoch__bag_put(r, x);
 	}
 	for (struct tern_epoch_entry *e = b.ents, *next; e; e = next, n++) {
 		next = e->next;
@@ -4385,7 +4387,9 @@ static bool epoch__reserve_copy(rec_t *r)
 	if (copy == NULL)
 		return false;
 	epoch__olock_acquire(r);
-	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
+	bool free_again = r->reserve_replaced; /* a barrier replaced it meanwhile */
+	r->reserve_replaced = false;
+	for (struct tern__epoch_bag **pp = &r->open.bags; *pp && !free_again; pp = &(*pp)->next) {
 		if (*pp != &r->reserve)
 			continue;
 		memcpy(copy, &r->reserve, sizeof *copy);
@@ -4394,13 +4398,16 @@ static bool epoch__reserve_copy(rec_t *r)
 		if (r->open.bags_tail == &r->reserve)
 			r->open.bags_tail = copy;
 		copy = NULL;
-		break;
+		free_again = true;
 	}
-	r->reserve_replaced = false; /* consumed with reserve_busy, below */
 	epoch__olock_release(r);
 	if (copy != NULL)
-		TERN_FREE(copy); /* a barrier replaced the reserve meanwhile */
-	r->reserve_busy = false;
+		TERN_FREE(copy);
+	/* Neither copied nor replaced: the reserve is not in the list (it
+	 * cannot be elsewhere while busy, see epoch__seal_in_place()); the
+	 * flag stays, and the list can be sealed. */
+	if (free_again)
+		r->reserve_busy = false;
 	return true;
 }
 
@@ -4413,6 +4420,47 @@ static bool epoch__reserve_copy(rec_t *r)
  * memory to copy the reserve, the list is tagged, waited for and destroyed
  * in place (counted busy meanwhile).
  */
+/*
+ * The unpinned owner without memory to copy its reserve: takes the open
+ * list, waits a grace period and destroys it here (counted busy meanwhile).
+ * First the reserve's entries move to a bag on this frame's stack and the
+ * reserve is free again, before any destructor of the batch runs: one that
+ * pins and defers without memory may need it, and must not be handed a bag
+ * whose entries are still to run.  Out of line, so that other frames do not
+ * carry the bag (about 1 KB at the default TERN_EPOCH_BAG_CAP).
+ */
+static EPOCH__NOINLINE void epoch__seal_in_place(dom_t *D, rec_t *r)
+{
+	struct tern__epoch_bag copy;
+	batch_t b = { 0 };
+	epoch__dom_lock(D); /* a barrier sees the list either open or busy */
+	epoch__olock_acquire(r);
+	epoch__open_take_locked(r, &b);
+	epoch__olock_release(r);
+	int ph = epoch__busy_enter_locked(D);
+	epoch__dom_unlock(D);
+	for (struct tern__epoch_bag **pp = &b.bags; *pp; pp = &(*pp)->next) {
+		struct tern__epoch_bag *x = *pp;
+		if (!x->reserve)
+			continue;
+		memcpy(&copy, x, offsetof(struct tern__epoch_bag, e) + x->n * sizeof x->e[0]);
+		copy.reserve = false;
+		copy.on_stack = true;
+		*pp = &copy;
+		if (b.bags_tail == x)
+			b.bags_tail = &copy;
+		epoch__bag_put(r, x); /* reserve_busy = false */
+		break;
+	}
+	epoch__pending_flag(r, false);
+	/* Seq_cst fence (F_W, as in epoch__seal_locked()). */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	epoch__wait_epoch(D, t + 2);
+	epoch__sealed_destroy(D, r, &b, ph);
+}
+
 static void epoch__seal_open(dom_t *D, rec_t *r)
 {
 	if (!epoch__record_has_garbage(r)) {
@@ -4423,21 +4471,8 @@ static void epoch__seal_open(dom_t *D, rec_t *r)
 	}
 	batch_t b = { 0 }, due = { 0 };
 	if (!epoch__reserve_copy(r)) {
-		if (tern__epoch_pinned(r->slot))
-			return;
-		epoch__dom_lock(D); /* a barrier sees the list either open or busy */
-		epoch__olock_acquire(r);
-		epoch__open_take_locked(r, &b);
-		epoch__olock_release(r);
-		int ph = epoch__busy_enter_locked(D);
-		epoch__dom_unlock(D);
-		epoch__pending_flag(r, false);
-		/* Seq_cst fence (F_W, as in epoch__seal_locked()). */
-		atomic_thread_fence(memory_order_seq_cst);
-		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		epoch__wait_epoch(D, t + 2);
-		epoch__sealed_destroy(D, r, &b, ph);
+		if (!tern__epoch_pinned(r->slot))
+			epoch__seal_in_place(D, r);
 		return;
 	}
 	epoch__dom_lock(D);

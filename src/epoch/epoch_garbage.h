@@ -22,8 +22,9 @@
  *     a grace period (unpinned owner, no memory).  It is free again
  *     (reserve_busy clear) only when its entries are elsewhere: copied by
  *     its owner, copied by a barrier (reserve_replaced, under olock), or
- *     copied to the stack by epoch__batch_destroy() before any destructor
- *     of the in-place batch runs (so a destructor may use it again).
+ *     copied to the stack by the in-place seal before any destructor of
+ *     its batch runs (epoch__seal_in_place(); a destructor may use it
+ *     again).
  */
 
 /* => an empty heap bag, or NULL. */
@@ -34,6 +35,7 @@ static struct tern__epoch_bag *epoch__bag_alloc(void)
 		b->next = NULL;
 		b->n = 0;
 		b->reserve = false;
+		b->on_stack = false;
 	}
 	return b;
 }
@@ -68,6 +70,8 @@ static void epoch__bag_reserve_release(struct tern__epoch_bag *b)
 /* Returns an emptied bag to r's cache (r may be NULL: then freed). */
 static void epoch__bag_put(rec_t *r, struct tern__epoch_bag *b)
 {
+	if (b->on_stack)
+		return; /* a reserve's entries on the in-place seal's stack */
 	if (b->reserve) {
 		/* Only its owner's open list holds a reserve (see epoch__reserve_copy()). */
 		epoch__bag_reserve_release(b);
@@ -370,21 +374,11 @@ static void epoch__batch_destroy(dom_t *D, rec_t *r, batch_t *bt)
 	struct tern__epoch_dtor_frame frame = { D, tern__epoch_thr.dtors };
 	tern__epoch_thr.dtors = &frame;
 	size_t n = 0;
-	struct tern__epoch_bag copy; /* a reserve's entries: see below */
 	for (struct tern__epoch_bag *x = b.bags, *next; x; x = next) {
 		next = x->next;
-		if (x->reserve) {
-			/* Its owner's reserve, destroyed in place (no memory):
-			 * free it before any destructor runs, so that one that
-			 * pins and defers (out of memory) can have it again. */
-			memcpy(&copy, x, offsetof(struct tern__epoch_bag, e) + x->n * sizeof x->e[0]);
-			epoch__bag_put(r, x);
-			x = &copy;
-		}
 		for (unsigned i = 0; i < x->n; i++, n++)
 			x->e[i].fn(x->e[i].obj);
-		if (x != &copy)
-			epoch__bag_put(r, x);
+		epoch__bag_put(r, x);
 	}
 	for (struct tern_epoch_entry *e = b.ents, *next; e; e = next, n++) {
 		next = e->next;

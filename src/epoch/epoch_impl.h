@@ -83,6 +83,13 @@
 #define TERN__EPOCH_ARCH_MCA 0
 #endif
 
+/* Keeps a function with a large frame out of its callers' frames. */
+#if defined(__GNUC__) || defined(__clang__)
+#define EPOCH__NOINLINE __attribute__((noinline))
+#else
+#define EPOCH__NOINLINE
+#endif
+
 /* Spare bags kept per record to avoid malloc in steady state. */
 #define TERN__EPOCH_MAX_SPARE 4
 /* Target cost of the heavy barrier per object it lets reclaim (ns; see
@@ -103,7 +110,8 @@ _Static_assert(TERN_EPOCH_COLLECT_DEFERS >= 1 && TERN_EPOCH_COLLECT_DEFERS <= SI
 struct tern__epoch_bag {
 	struct tern__epoch_bag *next;
 	unsigned n;
-	bool reserve; /* a record's embedded out-of-memory reserve (never freed) */
+	bool reserve;  /* a record's embedded out-of-memory reserve (never freed) */
+	bool on_stack; /* a reserve's entries copied to the stack: never cached or freed */
 	struct {
 		void *obj;
 		void (*fn)(void *);
@@ -144,9 +152,9 @@ struct tern__epoch_record {
 	bool in_registry;       /* under the domain lock */
 	bool collecting;        /* running destructors: nested collections return */
 	bool due_left;          /* its last collection left due garbage in the bins */
-	/* `reserve` holds garbage: in the open list, in a batch being
-	 * destroyed in place, or (reserve_replaced) until a barrier replaced
-	 * it by a copy; owner only.  See epoch__reserve_reclaim(). */
+	/* `reserve` holds garbage in the open list, or did until a barrier
+	 * replaced it by a copy (reserve_replaced); owner only.  See
+	 * epoch__reserve_reclaim() and epoch__seal_in_place(). */
 	bool reserve_busy;
 	/* A barrier copied the busy reserve out of the open list; under olock.
 	 * Implies reserve_busy, and is consumed whenever reserve_busy clears. */

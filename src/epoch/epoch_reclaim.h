@@ -98,7 +98,9 @@ static bool epoch__reserve_copy(rec_t *r)
 	if (copy == NULL)
 		return false;
 	epoch__olock_acquire(r);
-	for (struct tern__epoch_bag **pp = &r->open.bags; *pp; pp = &(*pp)->next) {
+	bool free_again = r->reserve_replaced; /* a barrier replaced it meanwhile */
+	r->reserve_replaced = false;
+	for (struct tern__epoch_bag **pp = &r->open.bags; *pp && !free_again; pp = &(*pp)->next) {
 		if (*pp != &r->reserve)
 			continue;
 		memcpy(copy, &r->reserve, sizeof *copy);
@@ -107,13 +109,16 @@ static bool epoch__reserve_copy(rec_t *r)
 		if (r->open.bags_tail == &r->reserve)
 			r->open.bags_tail = copy;
 		copy = NULL;
-		break;
+		free_again = true;
 	}
-	r->reserve_replaced = false; /* consumed with reserve_busy, below */
 	epoch__olock_release(r);
 	if (copy != NULL)
-		TERN_FREE(copy); /* a barrier replaced the reserve meanwhile */
-	r->reserve_busy = false;
+		TERN_FREE(copy);
+	/* Neither copied nor replaced: the reserve is not in the list (it
+	 * cannot be elsewhere while busy, see epoch__seal_in_place()); the
+	 * flag stays, and the list can be sealed. */
+	if (free_again)
+		r->reserve_busy = false;
 	return true;
 }
 
@@ -126,6 +131,47 @@ static bool epoch__reserve_copy(rec_t *r)
  * memory to copy the reserve, the list is tagged, waited for and destroyed
  * in place (counted busy meanwhile).
  */
+/*
+ * The unpinned owner without memory to copy its reserve: takes the open
+ * list, waits a grace period and destroys it here (counted busy meanwhile).
+ * First the reserve's entries move to a bag on this frame's stack and the
+ * reserve is free again, before any destructor of the batch runs: one that
+ * pins and defers without memory may need it, and must not be handed a bag
+ * whose entries are still to run.  Out of line, so that other frames do not
+ * carry the bag (about 1 KB at the default TERN_EPOCH_BAG_CAP).
+ */
+static EPOCH__NOINLINE void epoch__seal_in_place(dom_t *D, rec_t *r)
+{
+	struct tern__epoch_bag copy;
+	batch_t b = { 0 };
+	epoch__dom_lock(D); /* a barrier sees the list either open or busy */
+	epoch__olock_acquire(r);
+	epoch__open_take_locked(r, &b);
+	epoch__olock_release(r);
+	int ph = epoch__busy_enter_locked(D);
+	epoch__dom_unlock(D);
+	for (struct tern__epoch_bag **pp = &b.bags; *pp; pp = &(*pp)->next) {
+		struct tern__epoch_bag *x = *pp;
+		if (!x->reserve)
+			continue;
+		memcpy(&copy, x, offsetof(struct tern__epoch_bag, e) + x->n * sizeof x->e[0]);
+		copy.reserve = false;
+		copy.on_stack = true;
+		*pp = &copy;
+		if (b.bags_tail == x)
+			b.bags_tail = &copy;
+		epoch__bag_put(r, x); /* reserve_busy = false */
+		break;
+	}
+	epoch__pending_flag(r, false);
+	/* Seq_cst fence (F_W, as in epoch__seal_locked()). */
+	atomic_thread_fence(memory_order_seq_cst);
+	/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
+	uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
+	epoch__wait_epoch(D, t + 2);
+	epoch__sealed_destroy(D, r, &b, ph);
+}
+
 static void epoch__seal_open(dom_t *D, rec_t *r)
 {
 	if (!epoch__record_has_garbage(r)) {
@@ -136,21 +182,8 @@ static void epoch__seal_open(dom_t *D, rec_t *r)
 	}
 	batch_t b = { 0 }, due = { 0 };
 	if (!epoch__reserve_copy(r)) {
-		if (tern__epoch_pinned(r->slot))
-			return;
-		epoch__dom_lock(D); /* a barrier sees the list either open or busy */
-		epoch__olock_acquire(r);
-		epoch__open_take_locked(r, &b);
-		epoch__olock_release(r);
-		int ph = epoch__busy_enter_locked(D);
-		epoch__dom_unlock(D);
-		epoch__pending_flag(r, false);
-		/* Seq_cst fence (F_W, as in epoch__seal_locked()). */
-		atomic_thread_fence(memory_order_seq_cst);
-		/* Acquire: pairs with the seq_cst store in try_advance_locked(). */
-		uint64_t t = atomic_load_explicit(EPOCH(D), memory_order_acquire);
-		epoch__wait_epoch(D, t + 2);
-		epoch__sealed_destroy(D, r, &b, ph);
+		if (!tern__epoch_pinned(r->slot))
+			epoch__seal_in_place(D, r);
 		return;
 	}
 	epoch__dom_lock(D);
