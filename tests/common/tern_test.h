@@ -130,6 +130,33 @@ static inline void tern_test_expect_call_death(void (*fn)(void *), const char *c
 	tern_test_expect_death(fn, want);
 #endif
 }
+
+/*
+ * TERN_DEATH(suite, name, msg) { body }: Test(suite, name), a death test
+ * whose body runs in the child (tern_test_expect_death: it must die of
+ * SIGABRT with `msg` in its stderr).  Each test states only what differs:
+ * the misuse and the message.
+ */
+#define TERN_DEATH(suite, name, msg)                                             \
+	static void suite##__##name##__child(void);                              \
+	static void suite##__##name##__run(void *arg)                            \
+	{                                                                        \
+		(void)arg;                                                       \
+		suite##__##name##__child();                                      \
+	}                                                                        \
+	Test(suite, name)                                                        \
+	{                                                                        \
+		tern_test_expect_death(suite##__##name##__run, msg);             \
+	}                                                                        \
+	static void suite##__##name##__child(void)
+
+/* TERN_DEATH_DOES(suite, name, msg, statement): a TERN_DEATH whose body is
+ * one statement. */
+#define TERN_DEATH_DOES(suite, name, msg, ...) \
+	TERN_DEATH(suite, name, msg)           \
+	{                                      \
+		__VA_ARGS__;                   \
+	}
 #endif /* CRITERION_H_ */
 
 #endif /* TERN_TEST_H */
