@@ -6,7 +6,6 @@
  * Worker threads never call cr_assert; they count failures, which the main
  * thread asserts. */
 #include <criterion/criterion.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,14 +17,6 @@
 
 #define LIVE 0x11fe11fe11fe11feULL
 #define POISON 0xdeaddeaddeaddeadULL
-
-static uint64_t rng_next(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
 
 /* ---- 0. the checker itself rejects what it must ---- */
 
@@ -74,139 +65,70 @@ struct lnode {
 };
 
 static struct {
-	pthread_barrier_t bar;
 	tern_stack_t s;
-	struct lin_history h;
 	struct lnode nodes[LT][LOPS];
 	struct lnode init_nodes[2];
-	unsigned long rounds;
-	long bad, overlapping, checked;
-	atomic_ulong arrived; /* spin barrier before the operations */
 } lin;
-
-/* All LT threads arrive, then all leave at once: running threads start
- * their operations within a few nanoseconds of each other (a pthread
- * barrier wakes them microseconds apart, too late to overlap). */
-static void lin_spin_barrier(unsigned long round)
-{
-	atomic_fetch_add(&lin.arrived, 1);
-	unsigned spins = 0;
-	while (atomic_load(&lin.arrived) < (round + 1) * LT)
-		if (++spins % 256 == 0)
-			sched_yield(); /* 2 cores, 3 threads */
-}
-
-static void lin_jitter(uint64_t *r)
-{
-	for (volatile unsigned d = (unsigned)(rng_next(r) % 48); d > 0; d--)
-		;
-}
-
-/* Inside an operation's interval: sometimes let another thread run, so
- * that intervals overlap even when the machine runs one of our threads at
- * a time (it is shared and loaded). */
-static void lin_widen(uint64_t *r)
-{
-	if (rng_next(r) % 3 == 0)
-		sched_yield();
-}
 
 static void lin_noop(struct tern_stack_node *n)
 {
 	(void)n;
 }
 
-static void *lin_worker(void *arg)
+static void lin_setup(const struct lin_history *h)
 {
-	int tid = *(const int *)arg;
-	uint64_t r = 0x1234567ULL * (uint64_t)(tid + 1);
-	for (unsigned long round = 0; round < lin.rounds; round++) {
-		if (tid == 0) {
-			tern_stack_init(&lin.s, NULL);
-			memset(&lin.h, 0, sizeof lin.h);
-			lin.h.n = LT * LOPS;
-			lin.h.ninit = (int)(round % 3);
-			for (int i = 0; i < lin.h.ninit; i++) {
-				lin.init_nodes[i].value = 1000 + i;
-				lin.h.init[i] = 1000 + i;
-				tern_stack_push(&lin.s, &lin.init_nodes[i].node);
-			}
-		}
-		pthread_barrier_wait(&lin.bar);
-		lin_spin_barrier(round);
-		for (int k = 0; k < LOPS; k++) {
-			struct lin_op *op = &lin.h.ops[tid * LOPS + k];
-			lin_jitter(&r);
-			unsigned c = (unsigned)(rng_next(&r) % 10);
-			if (c < 5) {
-				struct lnode *ln = &lin.nodes[tid][k];
-				ln->value = tid * 10 + k;
-				op->kind = LIN_PUT;
-				op->arg = ln->value;
-				op->inv = lin_now();
-				lin_widen(&r);
-				tern_stack_push(&lin.s, &ln->node);
-				lin_widen(&r);
-				op->resp = lin_now();
-			} else if (c < 9) {
-				op->kind = LIN_TAKE;
-				op->inv = lin_now();
-				lin_widen(&r);
-				struct tern_stack_node *n = tern_stack_pop(&lin.s);
-				lin_widen(&r);
-				op->resp = lin_now();
-				if (n != NULL) {
-					op->nres = 1;
-					op->res[0] = tern_stack_entry(n, struct lnode, node)->value;
-				}
-			} else {
-				op->kind = LIN_TAKEALL;
-				op->inv = lin_now();
-				lin_widen(&r);
-				struct tern_stack_node *n = tern_stack_pop_all(&lin.s);
-				lin_widen(&r);
-				op->resp = lin_now();
-				for (; n != NULL && op->nres < LIN_MAXV; n = tern_stack_next(n))
-					op->res[op->nres++] = tern_stack_entry(n, struct lnode, node)->value;
-			}
-		}
-		pthread_barrier_wait(&lin.bar);
-		if (tid == 0) {
-			lin.checked++;
-			if (lin_has_overlap(&lin.h))
-				lin.overlapping++;
-			if (!lin_check(&lin.h, false)) {
-				if (lin.bad++ == 0) {
-					fprintf(stderr, "non-linearizable stack history (round %lu):\n", round);
-					for (int i = 0; i < lin.h.n; i++)
-						fprintf(stderr, "  op %d kind %d arg %d nres %d res0 %d [%llu,%llu]\n",
-						        i, lin.h.ops[i].kind, lin.h.ops[i].arg, lin.h.ops[i].nres,
-						        lin.h.ops[i].res[0], (unsigned long long)lin.h.ops[i].inv,
-						        (unsigned long long)lin.h.ops[i].resp);
-				}
-			}
-			tern_stack_destroy(&lin.s, lin_noop);
-			/* Popped nodes are reused next round: wait a grace period
-			 * (nobody is pinned at the barrier). */
-			tern_epoch_synchronize();
-		}
-		pthread_barrier_wait(&lin.bar);
+	tern_stack_init(&lin.s, NULL);
+	for (int i = 0; i < h->ninit; i++) {
+		lin.init_nodes[i].value = h->init[i];
+		tern_stack_push(&lin.s, &lin.init_nodes[i].node);
 	}
-	return NULL;
+}
+
+/* Push (5 in 10), pop (4 in 10) or pop_all (1 in 10). */
+static void lin_op(int tid, int k, struct lin_op *op, uint64_t *r)
+{
+	unsigned c = (unsigned)(lin_rng(r) % 10);
+	if (c < 5) {
+		struct lnode *ln = &lin.nodes[tid][k];
+		ln->value = tid * 10 + k;
+		op->arg = ln->value;
+		lin_begin(op, LIN_PUT, r);
+		tern_stack_push(&lin.s, &ln->node);
+		lin_end(op, r);
+	} else if (c < 9) {
+		lin_begin(op, LIN_TAKE, r);
+		struct tern_stack_node *n = tern_stack_pop(&lin.s);
+		lin_end(op, r);
+		if (n != NULL) {
+			op->nres = 1;
+			op->res[0] = tern_stack_entry(n, struct lnode, node)->value;
+		}
+	} else {
+		lin_begin(op, LIN_TAKEALL, r);
+		struct tern_stack_node *n = tern_stack_pop_all(&lin.s);
+		lin_end(op, r);
+		for (; n != NULL && op->nres < LIN_MAXV; n = tern_stack_next(n))
+			op->res[op->nres++] = tern_stack_entry(n, struct lnode, node)->value;
+	}
+}
+
+static void lin_teardown(const struct lin_history *h)
+{
+	(void)h;
+	tern_stack_destroy(&lin.s, lin_noop);
+	/* Popped nodes are reused next round: wait a grace period (nobody is
+	 * pinned at the barrier). */
+	tern_epoch_synchronize();
 }
 
 Test(stack_lin, concurrent_histories_are_linearizable, .timeout = 60)
 {
-	lin.rounds = tern_test_iters(3000);
-	pthread_barrier_init(&lin.bar, NULL, LT);
-	static int ids[LT] = { 0, 1, 2 };
-	tern_test_run_threads(LT, lin_worker, ids, sizeof ids[0]);
-	pthread_barrier_destroy(&lin.bar);
-	fprintf(stderr, "stack lin: %ld histories checked, %ld with overlapping operations\n", lin.checked,
-		lin.overlapping);
-	cr_assert_eq(lin.bad, 0, "%ld of %ld histories not linearizable", lin.bad, lin.checked);
-	cr_assert_eq(lin.checked, (long)lin.rounds);
-	cr_assert_geq(lin.overlapping, lin.checked / 4, "too few histories had concurrent operations");
+	static struct lin_driver d = {
+		.what = "stack", .fifo = false, .threads = LT, .ops = LOPS, .seed = 0x1234567ULL,
+		.setup = lin_setup, .op = lin_op, .teardown = lin_teardown,
+	};
+	d.rounds = tern_test_iters(3000);
+	lin_run(&d);
 }
 
 /* ---- 2. producers and consumers, poisoned retired nodes, exact accounting ---- */
