@@ -462,55 +462,28 @@ static void verify(const struct tobj *o, const struct tdom *t, const char *where
 		     (unsigned long long)m);
 }
 
-/* Pin / unpin / collect ... in t (the default domain through both APIs). */
-static void dpin(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_pin();
-	else
-		tern_epoch_domain_pin(t->d);
-}
-
-static void dunpin(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_unpin();
-	else
-		tern_epoch_domain_unpin(t->d);
-}
-
-static void dcollect(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_collect();
-	else
-		tern_epoch_domain_collect(t->d);
-}
+/* Pin / unpin / collect ... in t (the default domain through both APIs):
+ * fn(t) calls tern_epoch_domain_<op>(t->d), or for the default domain one
+ * time in two tern_epoch_<op>(). */
+#define IN_DOMAIN(fn, op)                                     \
+	static void fn(struct tdom *t)                        \
+	{                                                     \
+		if (t->kind == DK_DEFAULT && chance(500))     \
+			tern_epoch_##op();                    \
+		else                                          \
+			tern_epoch_domain_##op(t->d);         \
+	}
+IN_DOMAIN(dpin, pin)
+IN_DOMAIN(dunpin, unpin)
+IN_DOMAIN(dcollect, collect)
+IN_DOMAIN(dflush_always, flush)
+IN_DOMAIN(dbarrier, barrier)
+IN_DOMAIN(dsync, synchronize)
 
 static void dflush(struct tdom *t)
 {
-	if (tl_no_flush)
-		return;
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_flush();
-	else
-		tern_epoch_domain_flush(t->d);
-}
-
-static void dbarrier(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_barrier();
-	else
-		tern_epoch_domain_barrier(t->d);
-}
-
-static void dsync(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_synchronize();
-	else
-		tern_epoch_domain_synchronize(t->d);
+	if (!tl_no_flush)
+		dflush_always(t);
 }
 
 /* Reads n random slots of t (caller pinned in t) and verifies them. */
