@@ -13,10 +13,8 @@
 #include "tern/epoch.h"
 #include "tern/queue.h"
 #include "../common/tern_lincheck.h"
+#include "../common/tern_pc.h"
 #include "../common/tern_test.h"
-
-#define LIVE 0x11fe11fe11fe11feULL
-#define POISON 0xdeaddeaddeaddeadULL
 
 Test(queue_lin, checker_rejects_non_linearizable_histories)
 {
@@ -138,117 +136,67 @@ Test(queue_lin, concurrent_histories_are_linearizable, .timeout = 60)
 
 /* ---- 2. producers and consumers: FIFO per producer, exact accounting ---- */
 
-#define PRODUCERS 2
-#define CONSUMERS 2
-
 struct qitem {
-	_Atomic(uint64_t) magic;
-	unsigned producer;
-	unsigned long seq;
+	struct pc_item pc; /* first */
 	struct tern_queue_node node;
 };
 
-static struct {
-	tern_queue_t q;
-	unsigned long per_producer;
-	atomic_long made, freed, dequeued, bad_magic, dup, out_of_order, double_free;
-	atomic_int producers_done;
-	atomic_uchar *seen;
-	atomic_ulong sum[CONSUMERS];
-} st;
+static tern_queue_t st_q;
+static atomic_long st_out_of_order;
+static atomic_ulong st_sum[PC_CONSUMERS];
 
 static void qitem_free(struct tern_queue_node *n)
 {
-	struct qitem *it = tern_queue_entry(n, struct qitem, node);
-	if (atomic_exchange(&it->magic, POISON) != LIVE) {
-		atomic_fetch_add(&st.double_free, 1);
-		return;
-	}
-	it->seq = (unsigned long)-1;
-	free(it);
-	atomic_fetch_add_explicit(&st.freed, 1, memory_order_relaxed);
+	pc_free(&tern_queue_entry(n, struct qitem, node)->pc);
 }
 
-static void *st_producer(unsigned p)
+static void st_put(struct pc_item *it)
 {
-	for (unsigned long i = 0; i < st.per_producer; i++) {
-		struct qitem *it = malloc(sizeof *it);
-		if (it == NULL)
-			abort();
-		atomic_store_explicit(&it->magic, LIVE, memory_order_relaxed);
-		it->producer = p;
-		it->seq = i;
-		atomic_fetch_add_explicit(&st.made, 1, memory_order_relaxed);
-		tern_queue_enqueue(&st.q, &it->node);
-	}
-	atomic_fetch_add(&st.producers_done, 1);
-	return NULL;
+	tern_queue_enqueue(&st_q, &((struct qitem *)(void *)it)->node);
 }
 
-static void *st_consumer(unsigned c)
+static void st_consumer(unsigned c)
 {
-	long last[PRODUCERS];
-	for (int p = 0; p < PRODUCERS; p++)
+	long last[PC_PRODUCERS];
+	for (int p = 0; p < PC_PRODUCERS; p++)
 		last[p] = -1;
 	for (;;) {
-		bool done = atomic_load(&st.producers_done) == PRODUCERS;
-		struct tern_queue_node *n = tern_queue_dequeue(&st.q);
+		bool done = pc_producers_done();
+		struct tern_queue_node *n = tern_queue_dequeue(&st_q);
 		if (n == NULL) {
 			if (done)
 				break;
 			continue;
 		}
 		struct qitem *it = tern_queue_entry(n, struct qitem, node);
-		if (atomic_load_explicit(&it->magic, memory_order_relaxed) != LIVE || it->producer >= PRODUCERS ||
-		    it->seq >= st.per_producer) {
-			atomic_fetch_add(&st.bad_magic, 1);
+		if (!pc_take(&it->pc))
 			continue; /* do not hand back what we cannot trust */
-		}
-		if ((long)it->seq <= last[it->producer])
-			atomic_fetch_add(&st.out_of_order, 1);
-		last[it->producer] = (long)it->seq;
-		if (atomic_exchange(&st.seen[it->producer * st.per_producer + it->seq], 1) != 0)
-			atomic_fetch_add(&st.dup, 1);
-		atomic_fetch_add_explicit(&st.sum[c], it->seq, memory_order_relaxed);
-		atomic_fetch_add_explicit(&st.dequeued, 1, memory_order_relaxed);
-		/* Use the payload a little longer, then hand the node back. */
-		if (atomic_load_explicit(&it->magic, memory_order_relaxed) != LIVE)
-			atomic_fetch_add(&st.bad_magic, 1);
+		if ((long)it->pc.seq <= last[it->pc.producer])
+			atomic_fetch_add(&st_out_of_order, 1);
+		last[it->pc.producer] = (long)it->pc.seq;
+		/* Relaxed: a sum read after the threads are joined. */
+		atomic_fetch_add_explicit(&st_sum[c], it->pc.seq, memory_order_relaxed);
+		/* Use the payload a little longer, then hand the node back.
+		 * Relaxed: as in pc_take(), a poisoned item shows POISON. */
+		if (atomic_load_explicit(&it->pc.magic, memory_order_relaxed) != LIVE)
+			atomic_fetch_add(&pc.bad_magic, 1);
 		tern_queue_retire(n, qitem_free);
 	}
-	return NULL;
-}
-
-static void *st_role(void *arg)
-{
-	int i = *(const int *)arg;
-	return i < PRODUCERS ? st_producer((unsigned)i) : st_consumer((unsigned)(i - PRODUCERS));
 }
 
 Test(queue_stress, mpmc_fifo_per_producer_and_exactly_once, .timeout = 60)
 {
-	st.per_producer = tern_test_iters(200000);
-	st.seen = calloc(PRODUCERS * st.per_producer, 1);
-	cr_assert_not_null(st.seen);
-	tern_queue_init(&st.q, NULL);
-	static int ids[PRODUCERS + CONSUMERS] = { 0, 1, 2, 3 };
-	tern_test_run_threads(PRODUCERS + CONSUMERS, st_role, ids, sizeof ids[0]);
-	cr_assert(tern_queue_is_empty(&st.q));
-	cr_assert_eq(tern_queue_destroy(&st.q, NULL), 0);
+	tern_queue_init(&st_q, NULL);
+	pc_run(200000, sizeof(struct qitem), st_put, st_consumer);
+	cr_assert(tern_queue_is_empty(&st_q));
+	cr_assert_eq(tern_queue_destroy(&st_q, NULL), 0);
 	tern_epoch_barrier();
-	cr_assert_eq(atomic_load(&st.bad_magic), 0, "a consumer saw a poisoned or corrupt node");
-	cr_assert_eq(atomic_load(&st.out_of_order), 0, "per-producer FIFO order violated");
-	cr_assert_eq(atomic_load(&st.dup), 0, "a node was dequeued twice");
-	cr_assert_eq(atomic_load(&st.double_free), 0);
-	cr_assert_eq(atomic_load(&st.dequeued), (long)(PRODUCERS * st.per_producer), "nodes lost");
+	cr_assert_eq(atomic_load(&st_out_of_order), 0, "per-producer FIFO order violated");
 	unsigned long sum = 0;
-	for (int c = 0; c < CONSUMERS; c++)
-		sum += atomic_load(&st.sum[c]);
-	cr_assert_eq(sum, PRODUCERS * (st.per_producer * (st.per_producer - 1) / 2));
-	for (unsigned long i = 0; i < PRODUCERS * st.per_producer; i++)
-		cr_assert_eq(atomic_load(&st.seen[i]), 1, "node %lu never dequeued", i);
-	cr_assert_eq(atomic_load(&st.freed), atomic_load(&st.made), "every node destroyed exactly once");
-	free(st.seen);
+	for (int c = 0; c < PC_CONSUMERS; c++)
+		sum += atomic_load(&st_sum[c]);
+	cr_assert_eq(sum, PC_PRODUCERS * (pc.per_producer * (pc.per_producer - 1) / 2));
+	pc_check("dequeued");
 }
 
 /* ---- 3. recycling: handed-back nodes enqueued again from the retire function ---- */

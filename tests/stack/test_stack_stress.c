@@ -13,10 +13,8 @@
 #include "tern/epoch.h"
 #include "tern/stack.h"
 #include "../common/tern_lincheck.h"
+#include "../common/tern_pc.h"
 #include "../common/tern_test.h"
-
-#define LIVE 0x11fe11fe11fe11feULL
-#define POISON 0xdeaddeaddeaddeadULL
 
 /* ---- 0. the checker itself rejects what it must ---- */
 
@@ -133,120 +131,62 @@ Test(stack_lin, concurrent_histories_are_linearizable, .timeout = 60)
 
 /* ---- 2. producers and consumers, poisoned retired nodes, exact accounting ---- */
 
-#define PRODUCERS 2
-#define CONSUMERS 2
-
 struct sitem {
-	_Atomic(uint64_t) magic;
-	unsigned producer;
-	unsigned long seq;
+	struct pc_item pc; /* first */
 	struct tern_stack_node node;
 	struct tern_epoch_entry entry;
 };
 
-static struct {
-	tern_stack_t s;
-	unsigned long per_producer;
-	atomic_long made, freed, popped, bad_magic, dup, double_free;
-	atomic_int producers_done;
-	atomic_uchar *seen; /* [producer * per_producer + seq] */
-} st;
+static tern_stack_t st_s;
 
 static void sitem_retire(struct tern_epoch_entry *e)
 {
-	struct sitem *it = (struct sitem *)((char *)e - offsetof(struct sitem, entry));
-	if (atomic_exchange(&it->magic, POISON) != LIVE) {
-		atomic_fetch_add(&st.double_free, 1);
-		return;
-	}
-	it->seq = (unsigned long)-1;
-	free(it);
-	atomic_fetch_add_explicit(&st.freed, 1, memory_order_relaxed);
+	pc_free(&((struct sitem *)((char *)e - offsetof(struct sitem, entry)))->pc);
 }
 
-static void *st_producer(void *arg)
+static void st_put(struct pc_item *it)
 {
-	unsigned p = (unsigned)(intptr_t)arg;
-	for (unsigned long i = 0; i < st.per_producer; i++) {
-		struct sitem *it = malloc(sizeof *it);
-		if (it == NULL)
-			abort();
-		atomic_store_explicit(&it->magic, LIVE, memory_order_relaxed);
-		it->producer = p;
-		it->seq = i;
-		atomic_fetch_add_explicit(&st.made, 1, memory_order_relaxed);
-		tern_stack_push(&st.s, &it->node);
-	}
-	atomic_fetch_add(&st.producers_done, 1);
-	return NULL;
+	tern_stack_push(&st_s, &((struct sitem *)(void *)it)->node);
 }
 
 /* Checks and accounts one node taken from the stack. */
 static void st_consume(struct sitem *it)
 {
-	if (atomic_load_explicit(&it->magic, memory_order_relaxed) != LIVE || it->producer >= PRODUCERS ||
-	    it->seq >= st.per_producer) {
-		atomic_fetch_add(&st.bad_magic, 1);
-		return; /* do not free what we cannot trust */
-	}
-	if (atomic_exchange(&st.seen[it->producer * st.per_producer + it->seq], 1) != 0)
-		atomic_fetch_add(&st.dup, 1);
-	atomic_fetch_add_explicit(&st.popped, 1, memory_order_relaxed);
-	tern_epoch_call(&it->entry, sitem_retire);
+	if (pc_take(&it->pc))
+		tern_epoch_call(&it->entry, sitem_retire);
+	/* else: do not free what we cannot trust */
 }
 
-static void *st_consumer(void *arg)
+static void st_consumer(unsigned c)
 {
-	unsigned c = (unsigned)(intptr_t)arg;
 	unsigned long iter = 0;
 	for (;;) {
-		bool done = atomic_load(&st.producers_done) == PRODUCERS;
+		bool done = pc_producers_done();
 		if (c == 1 && iter++ % 64 == 0) {
 			/* Every node of the list is checked. */
-			for (struct tern_stack_node *n = tern_stack_pop_all(&st.s); n != NULL;) {
+			for (struct tern_stack_node *n = tern_stack_pop_all(&st_s); n != NULL;) {
 				struct tern_stack_node *next = tern_stack_next(n);
 				st_consume(tern_stack_entry(n, struct sitem, node));
 				n = next;
 			}
 			continue;
 		}
-		struct tern_stack_node *n = tern_stack_pop(&st.s);
+		struct tern_stack_node *n = tern_stack_pop(&st_s);
 		if (n != NULL)
 			st_consume(tern_stack_entry(n, struct sitem, node));
 		else if (done)
 			break;
 	}
-	return NULL;
-}
-
-static void *st_role(void *arg)
-{
-	int i = (int)(intptr_t)arg;
-	return i < PRODUCERS ? st_producer((void *)(intptr_t)i) : st_consumer((void *)(intptr_t)(i - PRODUCERS));
 }
 
 Test(stack_stress, producers_consumers_pop_and_pop_all_exactly_once, .timeout = 60)
 {
-	st.per_producer = tern_test_iters(200000);
-	st.seen = calloc(PRODUCERS * st.per_producer, 1);
-	cr_assert_not_null(st.seen);
-	tern_stack_init(&st.s, NULL);
-	pthread_t t[PRODUCERS + CONSUMERS];
-	for (int i = 0; i < PRODUCERS + CONSUMERS; i++)
-		cr_assert_eq(pthread_create(&t[i], NULL, st_role, (void *)(intptr_t)i), 0);
-	for (int i = 0; i < PRODUCERS + CONSUMERS; i++)
-		pthread_join(t[i], NULL);
-	cr_assert(tern_stack_is_empty(&st.s));
-	cr_assert_eq(tern_stack_destroy(&st.s, NULL), 0);
+	tern_stack_init(&st_s, NULL);
+	pc_run(200000, sizeof(struct sitem), st_put, st_consumer);
+	cr_assert(tern_stack_is_empty(&st_s));
+	cr_assert_eq(tern_stack_destroy(&st_s, NULL), 0);
 	tern_epoch_barrier();
-	cr_assert_eq(atomic_load(&st.bad_magic), 0, "a consumer saw a poisoned or corrupt node");
-	cr_assert_eq(atomic_load(&st.dup), 0, "a node was popped twice");
-	cr_assert_eq(atomic_load(&st.double_free), 0);
-	cr_assert_eq(atomic_load(&st.popped), (long)(PRODUCERS * st.per_producer), "nodes lost");
-	for (unsigned long i = 0; i < PRODUCERS * st.per_producer; i++)
-		cr_assert_eq(atomic_load(&st.seen[i]), 1, "node %lu never popped", i);
-	cr_assert_eq(atomic_load(&st.freed), atomic_load(&st.made), "every node destroyed exactly once");
-	free(st.seen);
+	pc_check("popped");
 }
 
 /* ---- 3. recycling: popped nodes pushed back after a grace period ---- */
