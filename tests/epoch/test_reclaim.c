@@ -176,13 +176,21 @@ static void x_defer(tern_epoch_domain_t *d, void *o)
 		tern_epoch_defer(o, obj_destroy);
 }
 
-static void x_barrier(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_barrier(d);
-	else
-		tern_epoch_barrier();
-}
+/* x_<op>(d): tern_epoch_domain_<op>(d), or tern_epoch_<op>() for d == NULL. */
+#define X_CALL(op)                                  \
+	static void x_##op(tern_epoch_domain_t *d)  \
+	{                                           \
+		if (d)                              \
+			tern_epoch_domain_##op(d);  \
+		else                                \
+			tern_epoch_##op();          \
+	}
+X_CALL(barrier)
+X_CALL(pin)
+X_CALL(unpin)
+X_CALL(online)
+X_CALL(quiescent)
+X_CALL(offline)
 
 static void x_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *st)
 {
@@ -190,46 +198,6 @@ static void x_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *st)
 		tern_epoch_domain_stats(d, st);
 	else
 		tern_epoch_stats(st);
-}
-
-static void x_pin(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_pin(d);
-	else
-		tern_epoch_pin();
-}
-
-static void x_unpin(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_unpin(d);
-	else
-		tern_epoch_unpin();
-}
-
-static void x_online(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_online(d);
-	else
-		tern_epoch_online();
-}
-
-static void x_quiescent(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_quiescent(d);
-	else
-		tern_epoch_quiescent();
-}
-
-static void x_offline(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_offline(d);
-	else
-		tern_epoch_offline();
 }
 
 static uint64_t x_get_state(tern_epoch_domain_t *d)
