@@ -502,17 +502,19 @@ Test(atomic_cell, copy_out_is_never_torn)
 
 /* ---- misuse (debug builds) ---- */
 
-static void load_unpinned(void *arg)
+/* The test atomic_cell_death.<name>: the body runs in a child that must
+ * abort with `msg` in its stderr. */
+#define DEATH(name, msg) TERN_DEATH(atomic_cell_death, name, msg)
+
+DEATH(load_without_pin, "tern_cell_load: caller is not pinned")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, NULL);
 	(void)tern_cell_load(&c);
 }
 
-static void load_after_destroy(void *arg)
+DEATH(load_after_destroy, "tern_cell_load: cell used after tern_cell_destroy")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, NULL);
 	tern_cell_destroy(&c);
@@ -520,18 +522,16 @@ static void load_after_destroy(void *arg)
 	(void)tern_cell_load(&c);
 }
 
-static void store_after_destroy(void *arg)
+DEATH(store_after_destroy, "tern_cell_store: cell used after tern_cell_destroy")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, NULL);
 	tern_cell_destroy(&c);
 	tern_cell_store(&c, NULL);
 }
 
-static void typed_load_unpinned(void *arg)
+DEATH(typed_load_without_pin, "objcell_load: caller is not pinned")
 {
-	(void)arg;
 	objcell_t c = { NULL };
 	(void)objcell_load(&c);
 }
@@ -555,30 +555,8 @@ static void copy_wrong_size(void *arg)
 	(void)tern_cell_load_copy(&c, &y, sizeof y);
 }
 
-#define expect_death tern_test_expect_death
-
-Test(atomic_cell_death, load_without_pin)
-{
-	expect_death(load_unpinned, "tern_cell_load: caller is not pinned");
-}
-
-Test(atomic_cell_death, load_after_destroy)
-{
-	expect_death(load_after_destroy, "tern_cell_load: cell used after tern_cell_destroy");
-}
-
-Test(atomic_cell_death, store_after_destroy)
-{
-	expect_death(store_after_destroy, "tern_cell_store: cell used after tern_cell_destroy");
-}
-
-Test(atomic_cell_death, typed_load_without_pin)
-{
-	expect_death(typed_load_unpinned, "objcell_load: caller is not pinned");
-}
-
 Test(atomic_cell_death, copy_helpers_on_wrong_cell)
 {
-	expect_death(copy_on_pointer_cell, "tern_cell_store_copy: not a copy cell");
-	expect_death(copy_wrong_size, "tern_cell_load_copy: not a copy cell of this size");
+	tern_test_expect_death(copy_on_pointer_cell, "tern_cell_store_copy: not a copy cell");
+	tern_test_expect_death(copy_wrong_size, "tern_cell_load_copy: not a copy cell of this size");
 }

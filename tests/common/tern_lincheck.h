@@ -13,14 +13,24 @@
  * exactly the recorded results.  Histories are small (a few threads times a
  * few operations), so a depth-first search over the threads' next
  * operations is fast.
+ *
+ * lin_run() is the driver of those tests: rounds of a few threads each
+ * running a few operations at once on a fresh container, every history
+ * checked; the suite gives the container's set-up, one operation and the
+ * tear-down (struct lin_driver).  Include it after criterion/criterion.h.
  */
 #ifndef TERN_LINCHECK_H
 #define TERN_LINCHECK_H
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "tern_test.h"
 
 #define LIN_MAXOPS 24
 #define LIN_MAXV 32
@@ -136,6 +146,149 @@ static inline bool lin_has_overlap(const struct lin_history *h)
 			if (h->ops[i].inv < h->ops[j].resp && h->ops[j].inv < h->ops[i].resp)
 				return true;
 	return false;
+}
+
+/* xorshift64: the drivers' pseudo-random streams (seed non-zero). */
+static inline uint64_t lin_rng(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Inside an operation's interval: sometimes let another thread run, so
+ * that intervals overlap even when the machine runs one of our threads at
+ * a time (it is shared and loaded). */
+static inline void lin_widen(uint64_t *r)
+{
+	if (lin_rng(r) % 3 == 0)
+		sched_yield();
+}
+
+/* Brackets one operation: its kind and invocation time, then (lin_end)
+ * its response time, each with a chance of a yield inside the interval. */
+static inline void lin_begin(struct lin_op *op, int kind, uint64_t *r)
+{
+	op->kind = kind;
+	op->inv = lin_now();
+	lin_widen(r);
+}
+
+static inline void lin_end(struct lin_op *op, uint64_t *r)
+{
+	lin_widen(r);
+	op->resp = lin_now();
+}
+
+/*
+ * One concurrent-history test.  Each of `rounds` rounds: thread 0 clears
+ * the history, gives it round % 3 initial values (1000, 1001) and calls
+ * setup(), which makes a fresh container holding them; the `threads`
+ * threads meet at a spin barrier and each runs `ops` operations, calling
+ * op() (which draws from r what to do, records arg and results and
+ * brackets the call with lin_begin/lin_end) after a random delay; thread 0
+ * then checks the history and calls teardown().  Thread t draws from the
+ * stream seed * (t + 1).
+ */
+struct lin_driver {
+	const char *what; /* "queue", "stack": named in the report */
+	bool fifo;
+	int threads, ops; /* threads * ops <= LIN_MAXOPS */
+	unsigned long rounds;
+	uint64_t seed;
+	void (*setup)(const struct lin_history *h);
+	void (*op)(int tid, int k, struct lin_op *op, uint64_t *r);
+	void (*teardown)(const struct lin_history *h);
+	/* Run state and results. */
+	long bad, overlapping, checked;
+	pthread_barrier_t bar;
+	atomic_ulong arrived; /* spin barrier before the operations */
+	struct lin_history h;
+};
+
+struct lin_thread {
+	struct lin_driver *d;
+	int tid;
+};
+
+/* All threads arrive, then all leave at once: running threads start their
+ * operations within a few nanoseconds of each other (a pthread barrier
+ * wakes them microseconds apart, too late to overlap). */
+static inline void lin_spin_barrier(struct lin_driver *d, unsigned long round)
+{
+	/* Seq_cst (default): pairs with the other threads' increments read by
+	 * the loads below; the data is ordered by the pthread barrier before. */
+	atomic_fetch_add(&d->arrived, 1);
+	unsigned spins = 0;
+	/* Seq_cst (default): pairs with the increments above. */
+	while (atomic_load(&d->arrived) < (round + 1) * (unsigned long)d->threads)
+		if (++spins % 256 == 0)
+			sched_yield(); /* 2 cores, 3 threads */
+}
+
+static inline void lin_jitter(uint64_t *r)
+{
+	for (volatile unsigned n = (unsigned)(lin_rng(r) % 48); n > 0; n--)
+		;
+}
+
+static inline void *lin_thread_main(void *arg)
+{
+	struct lin_driver *d = ((struct lin_thread *)arg)->d;
+	int tid = ((struct lin_thread *)arg)->tid;
+	uint64_t r = d->seed * (uint64_t)(tid + 1);
+	for (unsigned long round = 0; round < d->rounds; round++) {
+		if (tid == 0) {
+			memset(&d->h, 0, sizeof d->h);
+			d->h.n = d->threads * d->ops;
+			d->h.ninit = (int)(round % 3);
+			for (int i = 0; i < d->h.ninit; i++)
+				d->h.init[i] = 1000 + i;
+			d->setup(&d->h);
+		}
+		pthread_barrier_wait(&d->bar);
+		lin_spin_barrier(d, round);
+		for (int k = 0; k < d->ops; k++) {
+			lin_jitter(&r);
+			d->op(tid, k, &d->h.ops[tid * d->ops + k], &r);
+		}
+		pthread_barrier_wait(&d->bar);
+		if (tid == 0) {
+			d->checked++;
+			if (lin_has_overlap(&d->h))
+				d->overlapping++;
+			if (!lin_check(&d->h, d->fifo) && d->bad++ == 0) {
+				fprintf(stderr, "non-linearizable %s history (round %lu):\n", d->what, round);
+				for (int i = 0; i < d->h.n; i++) {
+					const struct lin_op *o = &d->h.ops[i];
+					fprintf(stderr, "  op %d kind %d arg %d nres %d res0 %d [%llu,%llu]\n", i,
+					        o->kind, o->arg, o->nres, o->res[0], (unsigned long long)o->inv,
+					        (unsigned long long)o->resp);
+				}
+			}
+			d->teardown(&d->h);
+		}
+		pthread_barrier_wait(&d->bar);
+	}
+	return NULL;
+}
+
+/* Runs d's rounds and asserts that every history was checked and
+ * linearizable, and that at least a quarter had overlapping operations. */
+static inline void lin_run(struct lin_driver *d)
+{
+	struct lin_thread t[LIN_MAXOPS];
+	for (int i = 0; i < d->threads; i++)
+		t[i] = (struct lin_thread){ d, i };
+	pthread_barrier_init(&d->bar, NULL, (unsigned)d->threads);
+	tern_test_run_threads((unsigned)d->threads, lin_thread_main, t, sizeof t[0]);
+	pthread_barrier_destroy(&d->bar);
+	fprintf(stderr, "%s lin: %ld histories checked, %ld with overlapping operations\n", d->what, d->checked,
+	        d->overlapping);
+	cr_assert_eq(d->bad, 0, "%ld of %ld histories not linearizable", d->bad, d->checked);
+	cr_assert_eq(d->checked, (long)d->rounds);
+	cr_assert_geq(d->overlapping, d->checked / 4, "too few histories had concurrent operations");
 }
 
 #endif /* TERN_LINCHECK_H */

@@ -117,19 +117,32 @@ static inline void tern_test_expect_death(void (*fn)(void *), const char *msg)
 #endif
 }
 
-/* As tern_test_expect_death(), the message naming `call` as "<call>:". */
-static inline void tern_test_expect_call_death(void (*fn)(void *), const char *call)
-{
-#ifdef NDEBUG
-	(void)fn;
-	(void)call;
-	cr_skip_test("misuse checks are compiled out under NDEBUG");
-#else
-	char want[128];
-	snprintf(want, sizeof want, "%s:", call);
-	tern_test_expect_death(fn, want);
-#endif
-}
+/*
+ * TERN_DEATH(suite, name, msg) { body }: Test(suite, name), a death test
+ * whose body runs in the child (tern_test_expect_death: it must die of
+ * SIGABRT with `msg` in its stderr).  Each test states only what differs:
+ * the misuse and the message.
+ */
+#define TERN_DEATH(suite, name, msg)                                     \
+	static void suite##_##name##_death_child(void);                  \
+	static void suite##_##name##_death_run(void *arg)                \
+	{                                                                \
+		(void)arg;                                               \
+		suite##_##name##_death_child();                          \
+	}                                                                \
+	Test(suite, name)                                                \
+	{                                                                \
+		tern_test_expect_death(suite##_##name##_death_run, msg); \
+	}                                                                \
+	static void suite##_##name##_death_child(void)
+
+/* TERN_DEATH_DOES(suite, name, msg, statement): a TERN_DEATH whose body is
+ * one statement. */
+#define TERN_DEATH_DOES(suite, name, msg, ...) \
+	TERN_DEATH(suite, name, msg)           \
+	{                                      \
+		__VA_ARGS__;                   \
+	}
 #endif /* CRITERION_H_ */
 
 #endif /* TERN_TEST_H */

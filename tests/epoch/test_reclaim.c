@@ -44,76 +44,10 @@
 #include "tern/atomic_cell.h"
 #include "tern/epoch.h"
 #include "tern/lazy_transform.h"
+#include "../common/tern_obj.h"
 #include "../common/tern_test.h"
 
-/* ------------------------------------------------------------ objects */
-
-#define MAGIC 0x5afe5afe5afe5afeULL
-#define POISON 0xdeaddeaddeaddeadULL
-#define NOWNERS 8
-
-struct obj {
-	_Atomic uint64_t magic;
-	uint64_t payload[3];
-	unsigned owner; /* which counter of destroyed_by counts it */
-};
-
-static atomic_long allocated, destroyed;
-static atomic_long destroyed_by[NOWNERS];
-
-static struct obj *obj_new_owned(uint64_t v, unsigned owner)
-{
-	struct obj *o = malloc(sizeof *o);
-	if (!o)
-		abort();
-	/* Relaxed: published by the release store or exchange that makes the
-	 * object reachable (or by the defer, for objects never shared). */
-	atomic_store_explicit(&o->magic, MAGIC, memory_order_relaxed);
-	o->payload[0] = o->payload[1] = o->payload[2] = v;
-	o->owner = owner;
-	/* Relaxed: a counter compared after the threads are joined or after a
-	 * barrier, which order it. */
-	atomic_fetch_add_explicit(&allocated, 1, memory_order_relaxed);
-	return o;
-}
-
-static struct obj *obj_new(uint64_t v)
-{
-	return obj_new_owned(v, 0);
-}
-
-/* Aborts unless o is intact (the reader-side poison check). */
-static void obj_check(const struct obj *o, const char *who)
-{
-	/* Relaxed: the object must be intact while the reader is protected;
-	 * a destroyed one shows POISON (or is reported by ASan). */
-	uint64_t m = atomic_load_explicit(&o->magic, memory_order_relaxed);
-	uint64_t a = o->payload[0], b = o->payload[2];
-	if (m != MAGIC || a != b || a == POISON) {
-		fprintf(stderr, "%s saw a retired object (magic %llx)\n", who, (unsigned long long)m);
-		abort();
-	}
-}
-
-static void obj_destroy(void *p)
-{
-	struct obj *o = p;
-	/* Relaxed: the exactly-once check; the GC orders the destruction
-	 * after every reader's use. */
-	if (atomic_exchange_explicit(&o->magic, POISON, memory_order_relaxed) != MAGIC) {
-		fprintf(stderr, "double destruction\n");
-		abort();
-	}
-	o->payload[0] = o->payload[1] = o->payload[2] = POISON;
-	unsigned owner = o->owner;
-	free(o);
-	/* Release: pairs with the acquire loads of destroyed_by[] in the tests
-	 * that poll, while the GC runs, how many of one owner's objects are
-	 * destroyed. */
-	atomic_fetch_add_explicit(&destroyed_by[owner], 1, memory_order_release);
-	/* Relaxed: see obj_new_owned(). */
-	atomic_fetch_add_explicit(&destroyed, 1, memory_order_relaxed);
-}
+/* ------------------------------------------- objects (tests/common/tern_obj.h) */
 
 static long load_relaxed(atomic_long *v)
 {
@@ -242,13 +176,21 @@ static void x_defer(tern_epoch_domain_t *d, void *o)
 		tern_epoch_defer(o, obj_destroy);
 }
 
-static void x_barrier(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_barrier(d);
-	else
-		tern_epoch_barrier();
-}
+/* x_<op>(d): tern_epoch_domain_<op>(d), or tern_epoch_<op>() for d == NULL. */
+#define X_CALL(op)                                  \
+	static void x_##op(tern_epoch_domain_t *d)  \
+	{                                           \
+		if (d)                              \
+			tern_epoch_domain_##op(d);  \
+		else                                \
+			tern_epoch_##op();          \
+	}
+X_CALL(barrier)
+X_CALL(pin)
+X_CALL(unpin)
+X_CALL(online)
+X_CALL(quiescent)
+X_CALL(offline)
 
 static void x_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *st)
 {
@@ -256,46 +198,6 @@ static void x_stats(tern_epoch_domain_t *d, struct tern_epoch_stats *st)
 		tern_epoch_domain_stats(d, st);
 	else
 		tern_epoch_stats(st);
-}
-
-static void x_pin(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_pin(d);
-	else
-		tern_epoch_pin();
-}
-
-static void x_unpin(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_unpin(d);
-	else
-		tern_epoch_unpin();
-}
-
-static void x_online(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_online(d);
-	else
-		tern_epoch_online();
-}
-
-static void x_quiescent(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_quiescent(d);
-	else
-		tern_epoch_quiescent();
-}
-
-static void x_offline(tern_epoch_domain_t *d)
-{
-	if (d)
-		tern_epoch_domain_offline(d);
-	else
-		tern_epoch_offline();
 }
 
 static uint64_t x_get_state(tern_epoch_domain_t *d)

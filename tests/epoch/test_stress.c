@@ -11,45 +11,10 @@
 #include <sys/syscall.h>
 
 #include "tern/epoch.h"
+#include "../common/tern_obj.h"
 #include "../common/tern_test.h"
 
-#define MAGIC 0x5afe5afe5afe5afeULL
-#define POISON 0xdeaddeaddeaddeadULL
 #define NSLOTS 8
-
-struct obj {
-	_Atomic uint64_t magic;
-	uint64_t payload[3];
-};
-
-static atomic_long allocated, destroyed;
-
-static struct obj *obj_new(uint64_t v)
-{
-	struct obj *o = malloc(sizeof *o);
-	if (!o)
-		abort();
-	/* Relaxed: published by the writer's release exchange. */
-	atomic_store_explicit(&o->magic, MAGIC, memory_order_relaxed);
-	o->payload[0] = o->payload[1] = o->payload[2] = v;
-	/* Relaxed: counters checked after all threads are joined. */
-	atomic_fetch_add_explicit(&allocated, 1, memory_order_relaxed);
-	return o;
-}
-
-static void obj_destroy(void *p)
-{
-	struct obj *o = p;
-	/* Relaxed: exactly-once check; the GC orders the destruction. */
-	if (atomic_exchange_explicit(&o->magic, POISON, memory_order_relaxed) != MAGIC) {
-		fprintf(stderr, "double destruction\n");
-		abort();
-	}
-	o->payload[0] = o->payload[1] = o->payload[2] = POISON;
-	/* Relaxed: see obj_new(). */
-	atomic_fetch_add_explicit(&destroyed, 1, memory_order_relaxed);
-	free(o);
-}
 
 static struct obj *_Atomic slots[NSLOTS];
 static atomic_bool stop;
@@ -68,13 +33,7 @@ static void *reader(void *arg)
 			struct obj *o = atomic_load_explicit(&slots[seed % NSLOTS], memory_order_acquire);
 			if (o == NULL)
 				continue;
-			/* Relaxed: the object must be intact while pinned. */
-			uint64_t m = atomic_load_explicit(&o->magic, memory_order_relaxed);
-			uint64_t a = o->payload[0], b = o->payload[2];
-			if (m != MAGIC || a != b || a == POISON) {
-				fprintf(stderr, "reader saw a retired object (magic %llx)\n", (unsigned long long)m);
-				abort();
-			}
+			obj_check(o, "reader");
 			n++;
 		}
 		tern_epoch_unpin();

@@ -462,55 +462,28 @@ static void verify(const struct tobj *o, const struct tdom *t, const char *where
 		     (unsigned long long)m);
 }
 
-/* Pin / unpin / collect ... in t (the default domain through both APIs). */
-static void dpin(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_pin();
-	else
-		tern_epoch_domain_pin(t->d);
-}
-
-static void dunpin(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_unpin();
-	else
-		tern_epoch_domain_unpin(t->d);
-}
-
-static void dcollect(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_collect();
-	else
-		tern_epoch_domain_collect(t->d);
-}
+/* Pin / unpin / collect ... in t (the default domain through both APIs):
+ * fn(t) calls tern_epoch_domain_<op>(t->d), or for the default domain one
+ * time in two tern_epoch_<op>(). */
+#define IN_DOMAIN(fn, op)                                     \
+	static void fn(struct tdom *t)                        \
+	{                                                     \
+		if (t->kind == DK_DEFAULT && chance(500))     \
+			tern_epoch_##op();                    \
+		else                                          \
+			tern_epoch_domain_##op(t->d);         \
+	}
+IN_DOMAIN(dpin, pin)
+IN_DOMAIN(dunpin, unpin)
+IN_DOMAIN(dcollect, collect)
+IN_DOMAIN(dflush_always, flush)
+IN_DOMAIN(dbarrier, barrier)
+IN_DOMAIN(dsync, synchronize)
 
 static void dflush(struct tdom *t)
 {
-	if (tl_no_flush)
-		return;
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_flush();
-	else
-		tern_epoch_domain_flush(t->d);
-}
-
-static void dbarrier(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_barrier();
-	else
-		tern_epoch_domain_barrier(t->d);
-}
-
-static void dsync(struct tdom *t)
-{
-	if (t->kind == DK_DEFAULT && chance(500))
-		tern_epoch_synchronize();
-	else
-		tern_epoch_domain_synchronize(t->d);
+	if (!tl_no_flush)
+		dflush_always(t);
 }
 
 /* Reads n random slots of t (caller pinned in t) and verifies them. */
@@ -1984,66 +1957,51 @@ static void run_torture(const struct config *cfg, const struct profile *prof, ui
 
 /* --------------------------------------------------------------- tests */
 
+/* Scenario `test`: Test(epoch_torture, test), run_torture() of the
+ * configuration given (named after the test) with profile prof and seed. */
+#define SCENARIO(test, prof, seed, ...)                                              \
+	Test(epoch_torture, test, .timeout = 300)                                    \
+	{                                                                            \
+		static const struct config cfg = { .name = #test, __VA_ARGS__ };     \
+		run_torture(&cfg, &prof, seed);                                      \
+	}
+
 /* Scenario 1: threads created and exiting at random (pinned or not, with
  * garbage, records in several domains and armed late keys) while churn
  * domains are destroyed and re-created under them. */
-Test(epoch_torture, threads_and_domains_churn, .timeout = 300)
-{
-	static const struct config cfg = {
-		.name = "threads_and_domains_churn",
-		.rounds = 80, .per_round = 600, .maxlive = 6, .steps = 60, .bulk_max = 120,
-		/*            read wrt bulk pin tok col wait cyc fail late yld */
-		.weights = { 30, 22, 3, 10, 10, 6, 2, 3, 2, 1, 4 },
-		.late_start = 150, .silent = 10, .exit_pinned = 300, .collector = true,
-	};
-	run_torture(&cfg, &prof_normal, 0x1111);
-}
+SCENARIO(threads_and_domains_churn, prof_normal, 0x1111,
+	   .rounds = 80, .per_round = 600, .maxlive = 6, .steps = 60, .bulk_max = 120,
+	   /*            read wrt bulk pin tok col wait cyc fail late yld */
+	   .weights = { 30, 22, 3, 10, 10, 6, 2, 3, 2, 1, 4 },
+	   .late_start = 150, .silent = 10, .exit_pinned = 300, .collector = true)
 
 /* Scenario 2: destructors that re-enter tern heavily (children in their
  * own, another and the default domain, pins, collects, flushes, short
  * domains), run from every place tern runs them: collections, unpins,
  * barriers, thread exit, domain destroy (forced trees that re-enter the
  * dying domain), late key destructors. */
-Test(epoch_torture, reentrant_destructors, .timeout = 300)
-{
-	static const struct config cfg = {
-		.name = "reentrant_destructors",
-		.rounds = 64, .per_round = 400, .maxlive = 5, .steps = 40, .bulk_max = 60,
-		.weights = { 20, 25, 4, 8, 10, 10, 3, 6, 2, 2, 2 },
-		.late_start = 200, .silent = 10, .exit_pinned = 250, .collector = true,
-	};
-	run_torture(&cfg, &prof_heavy, 0x2222);
-}
+SCENARIO(reentrant_destructors, prof_heavy, 0x2222,
+	   .rounds = 64, .per_round = 400, .maxlive = 5, .steps = 40, .bulk_max = 60,
+	   .weights = { 20, 25, 4, 8, 10, 10, 3, 6, 2, 2, 2 },
+	   .late_start = 200, .silent = 10, .exit_pinned = 250, .collector = true)
 
 /* Scenario 3: fork while other threads are pinned, exiting, collecting and
  * destroying domains, with allocation failures in the child's fork handler
  * and in the child in some forks. */
-Test(epoch_torture, fork_under_churn, .timeout = 300)
-{
-	static const struct config cfg = {
-		.name = "fork_under_churn",
-		.rounds = 1, .per_round = 40, .maxlive = 5, .steps = 50, .bulk_max = 100,
-		.weights = { 30, 22, 3, 10, 10, 6, 2, 3, 2, 1, 4 },
-		.late_start = 150, .exit_pinned = 300, .collector = true, .nforks = 800,
-	};
-	run_torture(&cfg, &prof_normal, 0x3333);
-}
+SCENARIO(fork_under_churn, prof_normal, 0x3333,
+	   .rounds = 1, .per_round = 40, .maxlive = 5, .steps = 50, .bulk_max = 100,
+	   .weights = { 30, 22, 3, 10, 10, 6, 2, 3, 2, 1, 4 },
+	   .late_start = 150, .exit_pinned = 300, .collector = true, .nforks = 800)
 
 /* Scenario 4: threads that come and go in short waves, most with late key
  * destructors that re-arm themselves and pin, read, defer, collect and
  * flush in glibc's later passes (after tern's exit hook ran); every wave
  * ends with an audit (a dead or duplicated record shows in
  * registered_threads, a registry cycle hangs and trips the watchdog). */
-Test(epoch_torture, late_key_destructors, .timeout = 300)
-{
-	static const struct config cfg = {
-		.name = "late_key_destructors",
-		.rounds = 2000, .per_round = 16, .maxlive = 6, .steps = 16, .bulk_max = 40,
-		.weights = { 25, 25, 3, 10, 6, 8, 2, 2, 1, 10, 4 },
-		.late_start = 900, .silent = 100, .exit_pinned = 300, .collector = false,
-	};
-	run_torture(&cfg, &prof_normal, 0x4444);
-}
+SCENARIO(late_key_destructors, prof_normal, 0x4444,
+	   .rounds = 2000, .per_round = 16, .maxlive = 6, .steps = 16, .bulk_max = 40,
+	   .weights = { 25, 25, 3, 10, 6, 8, 2, 2, 1, 10, 4 },
+	   .late_start = 900, .silent = 100, .exit_pinned = 300, .collector = false)
 
 /* ---- scenario 1, the tight race: a thread hands its last garbage to a
  * domain and exits while the domain is being destroyed ---- */

@@ -355,17 +355,19 @@ Test(lazy_transform, typed_generator)
 
 /* ---- misuse (debug builds) ---- */
 
-static void get_unpinned(void *arg)
+/* The test lazy_transform_death.<name>: the body runs in a child that
+ * must abort with `msg` in its stderr. */
+#define DEATH(name, msg) TERN_DEATH(lazy_transform_death, name, msg)
+
+DEATH(get_without_pin, "tern_lazy_get_transformed: caller is not pinned")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	cr_assert_eq(tern_lazy_init(&lt, &ops), 0);
 	(void)tern_lazy_get_transformed(&lt);
 }
 
-static void get_after_destroy(void *arg)
+DEATH(get_after_destroy, "tern_lazy_get_transformed: container used after tern_lazy_destroy")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	cr_assert_eq(tern_lazy_init(&lt, &ops), 0);
 	tern_lazy_destroy(&lt);
@@ -373,67 +375,31 @@ static void get_after_destroy(void *arg)
 	(void)tern_lazy_get_transformed(&lt);
 }
 
-static void set_after_destroy(void *arg)
+DEATH(set_source_after_destroy, "tern_lazy_set_source: container used after tern_lazy_destroy")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	cr_assert_eq(tern_lazy_init(&lt, &ops), 0);
 	tern_lazy_destroy(&lt);
 	tern_lazy_set_source(&lt, src_new(1));
 }
 
-static void set_null_source(void *arg)
+DEATH(set_null_source, "tern_lazy_set_source: source is NULL")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	cr_assert_eq(tern_lazy_init(&lt, &ops), 0);
 	tern_lazy_set_source(&lt, NULL);
 }
 
-static void typed_get_unpinned(void *arg)
+DEATH(typed_get_without_pin, "temp_lazy_get_transformed: caller is not pinned")
 {
-	(void)arg;
 	temp_lazy_t lt = TERN_LAZY_TYPED_INIT;
 	(void)temp_lazy_get_transformed(&lt);
 }
 
-static void typed_get_after_destroy(void *arg)
+DEATH(typed_get_after_destroy, "temp_lazy_get_transformed: container used after temp_lazy_destroy")
 {
-	(void)arg;
 	temp_lazy_t lt = TERN_LAZY_TYPED_INIT;
 	temp_lazy_destroy(&lt);
 	tern_epoch_pin();
 	(void)temp_lazy_get_transformed(&lt);
-}
-
-#define expect_death tern_test_expect_death
-
-Test(lazy_transform_death, get_without_pin)
-{
-	expect_death(get_unpinned, "tern_lazy_get_transformed: caller is not pinned");
-}
-
-Test(lazy_transform_death, get_after_destroy)
-{
-	expect_death(get_after_destroy, "tern_lazy_get_transformed: container used after tern_lazy_destroy");
-}
-
-Test(lazy_transform_death, set_source_after_destroy)
-{
-	expect_death(set_after_destroy, "tern_lazy_set_source: container used after tern_lazy_destroy");
-}
-
-Test(lazy_transform_death, set_null_source)
-{
-	expect_death(set_null_source, "tern_lazy_set_source: source is NULL");
-}
-
-Test(lazy_transform_death, typed_get_without_pin)
-{
-	expect_death(typed_get_unpinned, "temp_lazy_get_transformed: caller is not pinned");
-}
-
-Test(lazy_transform_death, typed_get_after_destroy)
-{
-	expect_death(typed_get_after_destroy, "temp_lazy_get_transformed: container used after temp_lazy_destroy");
 }

@@ -24,6 +24,8 @@ struct item {
 	unsigned magic;
 };
 
+#include "../common/tern_map_item.h"
+
 static long made, destroyed;
 
 static struct item *item_new(uint64_t key, long value)
@@ -45,35 +47,12 @@ static void item_free(struct item *it)
 	free(it);
 }
 
-static struct item *item_of(struct tern_map_node *n)
-{
-	return n ? (struct item *)(void *)((char *)n - offsetof(struct item, node)) : NULL;
-}
-
-static uint64_t u64_hash(const void *key, uint64_t seed, void *ctx)
-{
-	(void)ctx;
-	return tern_map_hash_bytes(key, sizeof(uint64_t), seed);
-}
-
 /* Every key in one of 4 runs: exercises equal-rkey runs and bucket walks. */
 static uint64_t bad_hash(const void *key, uint64_t seed, void *ctx)
 {
 	(void)seed;
 	(void)ctx;
 	return *(const uint64_t *)key % 4;
-}
-
-static bool u64_equal(const struct tern_map_node *n, const void *key, void *ctx)
-{
-	(void)ctx;
-	return item_of((struct tern_map_node *)n)->key == *(const uint64_t *)key;
-}
-
-static const void *u64_key(const struct tern_map_node *n, void *ctx)
-{
-	(void)ctx;
-	return &item_of((struct tern_map_node *)n)->key;
 }
 
 static void node_free(struct tern_map_node *n)

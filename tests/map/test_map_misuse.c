@@ -18,10 +18,7 @@ struct item {
 	uint64_t key;
 };
 
-static struct item *item_of(const struct tern_map_node *n)
-{
-	return (struct item *)(void *)((char *)n - offsetof(struct item, node));
-}
+#include "../common/tern_map_item.h"
 
 static void item_free(struct item *it)
 {
@@ -33,28 +30,10 @@ static void node_free(struct tern_map_node *n)
 	item_free(item_of(n));
 }
 
-static uint64_t u64_hash(const void *key, uint64_t seed, void *ctx)
-{
-	(void)ctx;
-	return tern_map_hash_bytes(key, sizeof(uint64_t), seed);
-}
-
 static uint64_t same_hash(const void *key, uint64_t seed, void *ctx)
 {
 	(void)key, (void)seed, (void)ctx;
 	return 7;
-}
-
-static bool u64_equal(const struct tern_map_node *n, const void *key, void *ctx)
-{
-	(void)ctx;
-	return item_of(n)->key == *(const uint64_t *)key;
-}
-
-static const void *u64_key(const struct tern_map_node *n, void *ctx)
-{
-	(void)ctx;
-	return &item_of(n)->key;
 }
 
 static const struct tern_map_ops ops = { u64_hash, u64_equal, u64_key, node_free, NULL };
@@ -78,19 +57,13 @@ static tern_map_t *map_new(const struct tern_map_ops *o)
 	return &m;
 }
 
-#define expect_death tern_test_expect_call_death
-
-#define DEATH(name, call)                               \
-	static void misuse_##name(void *arg);           \
-	Test(map_misuse, name)                          \
-	{                                               \
-		expect_death(misuse_##name, call);      \
-	}                                               \
-	static void misuse_##name(void *arg)
+/* The test map_misuse.<name>: the body (one statement for DEATH_DOES) runs
+ * in a child that must abort with a message naming `call` ("<call>:"). */
+#define DEATH(name, call) TERN_DEATH(map_misuse, name, call ":")
+#define DEATH_DOES(name, call, ...) TERN_DEATH_DOES(map_misuse, name, call ":", __VA_ARGS__)
 
 DEATH(lookup_unpinned, "tern_map_lookup")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	uint64_t k = 1;
 	tern_map_lookup(m, &k);
@@ -98,7 +71,6 @@ DEATH(lookup_unpinned, "tern_map_lookup")
 
 DEATH(lookup_pinned_in_another_domain, "tern_map_lookup")
 {
-	(void)arg;
 	tern_epoch_domain_t *d;
 	static tern_map_t m;
 	if (tern_epoch_domain_create(&d) != 0 || tern_map_init(&m, &ops, d, 0) != 0)
@@ -110,22 +82,16 @@ DEATH(lookup_pinned_in_another_domain, "tern_map_lookup")
 
 DEATH(typed_lookup_unpinned, "tmap_lookup")
 {
-	(void)arg;
 	static tmap_t m;
 	if (tmap_init(&m, NULL, 0) != 0)
 		_exit(3);
 	tmap_lookup(&m, 1);
 }
 
-DEATH(first_unpinned, "tern_map_first")
-{
-	(void)arg;
-	tern_map_first(map_new(&ops));
-}
+DEATH_DOES(first_unpinned, "tern_map_first", tern_map_first(map_new(&ops)))
 
 DEATH(next_null_node, "tern_map_next")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	tern_epoch_pin();
 	tern_map_next(m, NULL);
@@ -133,7 +99,6 @@ DEATH(next_null_node, "tern_map_next")
 
 DEATH(remove_node_unpinned, "tern_map_remove_node")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	struct item *it = item_new(1);
 	tern_map_insert(m, &it->node);
@@ -142,34 +107,22 @@ DEATH(remove_node_unpinned, "tern_map_remove_node")
 
 DEATH(lookup_null_map, "tern_map_lookup")
 {
-	(void)arg;
 	uint64_t k = 1;
 	tern_epoch_pin();
 	tern_map_lookup(NULL, &k);
 }
 
-DEATH(insert_null_map, "tern_map_insert")
-{
-	(void)arg;
-	tern_map_insert(NULL, &item_new(1)->node);
-}
-
-DEATH(insert_null_node, "tern_map_insert")
-{
-	(void)arg;
-	tern_map_insert(map_new(&ops), NULL);
-}
+DEATH_DOES(insert_null_map, "tern_map_insert", tern_map_insert(NULL, &item_new(1)->node))
+DEATH_DOES(insert_null_node, "tern_map_insert", tern_map_insert(map_new(&ops), NULL))
 
 DEATH(remove_null_map, "tern_map_remove")
 {
-	(void)arg;
 	uint64_t k = 1;
 	tern_map_remove(NULL, &k);
 }
 
 DEATH(insert_twice, "tern_map_insert")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	struct item *it = item_new(1);
 	if (tern_map_insert(m, &it->node) != 0)
@@ -180,7 +133,6 @@ DEATH(insert_twice, "tern_map_insert")
 
 DEATH(insert_into_two_maps, "tern_map_insert")
 {
-	(void)arg;
 	static tern_map_t a, b;
 	if (tern_map_init(&a, &ops, NULL, 0) != 0 || tern_map_init(&b, &ops, NULL, 0) != 0)
 		_exit(3);
@@ -191,7 +143,6 @@ DEATH(insert_into_two_maps, "tern_map_insert")
 
 DEATH(replace_with_linked_node, "tern_map_replace")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	struct item *it = item_new(1);
 	tern_map_insert(m, &it->node);
@@ -200,7 +151,6 @@ DEATH(replace_with_linked_node, "tern_map_replace")
 
 DEATH(insert_after_destroy, "tern_map_insert")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	tern_map_destroy(m);
 	tern_map_insert(m, &item_new(1)->node);
@@ -208,7 +158,6 @@ DEATH(insert_after_destroy, "tern_map_insert")
 
 DEATH(lookup_after_destroy, "tern_map_lookup")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	tern_map_destroy(m);
 	uint64_t k = 1;
@@ -218,7 +167,6 @@ DEATH(lookup_after_destroy, "tern_map_lookup")
 
 DEATH(resize_after_destroy, "tern_map_resize")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	tern_map_destroy(m);
 	tern_map_resize(m, 64);
@@ -226,17 +174,12 @@ DEATH(resize_after_destroy, "tern_map_resize")
 
 DEATH(destroy_twice, "tern_map_destroy")
 {
-	(void)arg;
 	tern_map_t *m = map_new(&ops);
 	tern_map_destroy(m);
 	tern_map_destroy(m);
 }
 
-DEATH(destroy_null, "tern_map_destroy")
-{
-	(void)arg;
-	tern_map_destroy(NULL);
-}
+DEATH_DOES(destroy_null, "tern_map_destroy", tern_map_destroy(NULL))
 
 /* equal runs under the bucket lock in writers: destroying the map from it
  * is destroying it while a writer uses it. */
@@ -251,7 +194,6 @@ static bool destroying_equal(const struct tern_map_node *n, const void *key, voi
 
 DEATH(destroy_while_a_writer_holds_a_bucket, "tern_map_destroy")
 {
-	(void)arg;
 	static const struct tern_map_ops bad = { same_hash, destroying_equal, u64_key, node_free, NULL };
 	reentrant_map = map_new(&bad);
 	tern_map_insert(reentrant_map, &item_new(1)->node);

@@ -46,14 +46,11 @@ struct item {
 	struct item *quarantine_next;
 };
 
+#include "../common/tern_map_item.h"
+
 static atomic_long made, destroyed_count;
 static _Atomic(struct item *) quarantine;
 static bool no_quarantine; /* resize_under_load: 1M nodes, freed at once */
-
-static struct item *item_of(const struct tern_map_node *n)
-{
-	return n ? (struct item *)(void *)((char *)n - offsetof(struct item, node)) : NULL;
-}
 
 static struct item *item_new(uint64_t key, long value)
 {
@@ -102,24 +99,6 @@ static void check_live(const struct item *it, const char *what)
 		fprintf(stderr, "%s: reader saw a destroyed node (key %lu)\n", what, (unsigned long)it->key);
 		abort();
 	}
-}
-
-static uint64_t u64_hash(const void *key, uint64_t seed, void *ctx)
-{
-	(void)ctx;
-	return tern_map_hash_bytes(key, sizeof(uint64_t), seed);
-}
-
-static bool u64_equal(const struct tern_map_node *n, const void *key, void *ctx)
-{
-	(void)ctx;
-	return item_of(n)->key == *(const uint64_t *)key;
-}
-
-static const void *u64_key(const struct tern_map_node *n, void *ctx)
-{
-	(void)ctx;
-	return &item_of(n)->key;
 }
 
 static const struct tern_map_ops ops = { u64_hash, u64_equal, u64_key, item_destroy, NULL };

@@ -60,33 +60,27 @@ static void *rt_twice(const void *src, void *ctx)
 
 static const struct tern_lazy_ops ops = { rt_twice, free_void, free_void, NULL };
 
-#define expect_death tern_test_expect_call_death
+/* The test misuse_<group>.<name>: the body (one statement for DEATH_DOES)
+ * runs in a child that must abort with a message naming `call` ("<call>:"). */
+#define DEATH(group, name, call) TERN_DEATH(misuse_##group, name, call ":")
+#define DEATH_DOES(group, name, call, ...) TERN_DEATH_DOES(misuse_##group, name, call ":", __VA_ARGS__)
 
-#define DEATH(group, name, call)                       \
-	static void group##_##name(void *arg);         \
-	Test(misuse_##group, name)                      \
-	{                                               \
-		expect_death(group##_##name, call);     \
-	}                                               \
-	static void group##_##name(void *arg)
+/* A new domain, in the child (which exits with 3 if it cannot have one). */
+static tern_epoch_domain_t *domain_new(void)
+{
+	tern_epoch_domain_t *d;
+	if (tern_epoch_domain_create(&d) != 0)
+		_exit(3);
+	return d;
+}
 
 /* ------------------------------------------------------------- epoch */
 
-DEATH(epoch, domain_unpin_without_pin, "tern_epoch_domain_unpin")
-{
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
-	tern_epoch_domain_unpin(d);
-}
+DEATH_DOES(epoch, domain_unpin_without_pin, "tern_epoch_domain_unpin", tern_epoch_domain_unpin(domain_new()))
 
 DEATH(epoch, domain_unpin_more_than_pinned, "tern_epoch_domain_unpin")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_pin(d);
 	tern_epoch_domain_pin(d);
 	tern_epoch_domain_unpin(d);
@@ -96,7 +90,6 @@ DEATH(epoch, domain_unpin_more_than_pinned, "tern_epoch_domain_unpin")
 
 DEATH(epoch, unpin_more_than_pinned, "tern_epoch_unpin")
 {
-	(void)arg;
 	tern_epoch_pin();
 	tern_epoch_pin();
 	tern_epoch_unpin();
@@ -104,86 +97,50 @@ DEATH(epoch, unpin_more_than_pinned, "tern_epoch_unpin")
 	tern_epoch_unpin();
 }
 
-DEATH(epoch, domain_pin_null, "tern_epoch_domain_pin")
-{
-	(void)arg;
-	tern_epoch_domain_pin(NULL);
-}
-
-DEATH(epoch, domain_unpin_null, "tern_epoch_domain_unpin")
-{
-	(void)arg;
-	tern_epoch_domain_unpin(NULL);
-}
-
-DEATH(epoch, domain_is_pinned_null, "tern_epoch_domain_is_pinned")
-{
-	(void)arg;
-	(void)tern_epoch_domain_is_pinned(NULL);
-}
+DEATH_DOES(epoch, domain_pin_null, "tern_epoch_domain_pin", tern_epoch_domain_pin(NULL))
+DEATH_DOES(epoch, domain_unpin_null, "tern_epoch_domain_unpin", tern_epoch_domain_unpin(NULL))
+DEATH_DOES(epoch, domain_is_pinned_null, "tern_epoch_domain_is_pinned", (void)tern_epoch_domain_is_pinned(NULL))
 
 DEATH(epoch, defer_without_destroy_function, "tern_epoch_defer")
 {
-	(void)arg;
 	static int x;
 	tern_epoch_defer(&x, NULL);
 }
 
-DEATH(epoch, domain_defer_null_domain, "tern_epoch_domain_defer")
-{
-	(void)arg;
-	tern_epoch_domain_defer(NULL, int_new(1), free_void);
-}
+DEATH_DOES(epoch, domain_defer_null_domain, "tern_epoch_domain_defer",
+           tern_epoch_domain_defer(NULL, int_new(1), free_void))
 
 DEATH(epoch, domain_defer_without_destroy_function, "tern_epoch_domain_defer")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	static int x;
 	tern_epoch_domain_defer(d, &x, NULL);
 }
 
-DEATH(epoch, domain_defer_free_null_domain, "tern_epoch_domain_defer_free")
-{
-	(void)arg;
-	tern_epoch_domain_defer_free(NULL, int_new(1));
-}
+DEATH_DOES(epoch, domain_defer_free_null_domain, "tern_epoch_domain_defer_free",
+           tern_epoch_domain_defer_free(NULL, int_new(1)))
 
 static void entry_fn(struct tern_epoch_entry *e)
 {
 	(void)e;
 }
 
-DEATH(epoch, call_null_entry, "tern_epoch_call")
-{
-	(void)arg;
-	tern_epoch_call(NULL, entry_fn);
-}
+DEATH_DOES(epoch, call_null_entry, "tern_epoch_call", tern_epoch_call(NULL, entry_fn))
 
 DEATH(epoch, call_null_function, "tern_epoch_call")
 {
-	(void)arg;
 	static struct tern_epoch_entry e;
 	tern_epoch_call(&e, NULL);
 }
 
 DEATH(epoch, domain_call_null_domain, "tern_epoch_domain_call")
 {
-	(void)arg;
 	static struct tern_epoch_entry e;
 	tern_epoch_domain_call(NULL, &e, entry_fn);
 }
 
-DEATH(epoch, domain_call_null_entry, "tern_epoch_domain_call")
-{
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
-	tern_epoch_domain_call(d, NULL, entry_fn);
-}
+DEATH_DOES(epoch, domain_call_null_entry, "tern_epoch_domain_call",
+           tern_epoch_domain_call(domain_new(), NULL, entry_fn))
 
 static void destroy_calling_synchronize(void *p)
 {
@@ -193,7 +150,6 @@ static void destroy_calling_synchronize(void *p)
 
 DEATH(epoch, synchronize_from_a_destructor, "tern_epoch_synchronize")
 {
-	(void)arg;
 	tern_epoch_defer(int_new(1), destroy_calling_synchronize);
 	tern_epoch_barrier();
 }
@@ -206,82 +162,41 @@ static void destroy_calling_barrier(void *p)
 
 DEATH(epoch, barrier_from_a_destructor, "tern_epoch_barrier")
 {
-	(void)arg;
 	tern_epoch_defer(int_new(1), destroy_calling_barrier);
 	tern_epoch_barrier();
 }
 
-DEATH(epoch, domain_synchronize_null, "tern_epoch_domain_synchronize")
-{
-	(void)arg;
-	tern_epoch_domain_synchronize(NULL);
-}
+DEATH_DOES(epoch, domain_synchronize_null, "tern_epoch_domain_synchronize", tern_epoch_domain_synchronize(NULL))
 
 DEATH(epoch, domain_synchronize_while_pinned, "tern_epoch_domain_synchronize")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_pin(d);
 	tern_epoch_domain_synchronize(d);
 }
 
-DEATH(epoch, domain_barrier_null, "tern_epoch_domain_barrier")
-{
-	(void)arg;
-	tern_epoch_domain_barrier(NULL);
-}
+DEATH_DOES(epoch, domain_barrier_null, "tern_epoch_domain_barrier", tern_epoch_domain_barrier(NULL))
 
 DEATH(epoch, domain_barrier_while_pinned, "tern_epoch_domain_barrier")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_pin(d);
 	tern_epoch_domain_barrier(d);
 }
 
-DEATH(epoch, domain_flush_null, "tern_epoch_domain_flush")
-{
-	(void)arg;
-	tern_epoch_domain_flush(NULL);
-}
-
-DEATH(epoch, domain_collect_null, "tern_epoch_domain_collect")
-{
-	(void)arg;
-	tern_epoch_domain_collect(NULL);
-}
-
-DEATH(epoch, stats_null_out, "tern_epoch_stats")
-{
-	(void)arg;
-	tern_epoch_stats(NULL);
-}
+DEATH_DOES(epoch, domain_flush_null, "tern_epoch_domain_flush", tern_epoch_domain_flush(NULL))
+DEATH_DOES(epoch, domain_collect_null, "tern_epoch_domain_collect", tern_epoch_domain_collect(NULL))
+DEATH_DOES(epoch, stats_null_out, "tern_epoch_stats", tern_epoch_stats(NULL))
 
 DEATH(epoch, domain_stats_null_domain, "tern_epoch_domain_stats")
 {
-	(void)arg;
 	struct tern_epoch_stats st;
 	tern_epoch_domain_stats(NULL, &st);
 }
 
-DEATH(epoch, domain_stats_null_out, "tern_epoch_domain_stats")
-{
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
-	tern_epoch_domain_stats(d, NULL);
-}
-
-DEATH(epoch, destroy_the_default_domain, "tern_epoch_domain_destroy")
-{
-	(void)arg;
-	tern_epoch_domain_destroy(tern_epoch_default_domain());
-}
+DEATH_DOES(epoch, domain_stats_null_out, "tern_epoch_domain_stats", tern_epoch_domain_stats(domain_new(), NULL))
+DEATH_DOES(epoch, destroy_the_default_domain, "tern_epoch_domain_destroy",
+           tern_epoch_domain_destroy(tern_epoch_default_domain()))
 
 /* A destructor that destroys the domain its object belongs to (it would
  * free the lists the running collection walks, or wait for itself). */
@@ -295,7 +210,6 @@ static void destroy_destroying_its_domain(void *p)
 
 DEATH(epoch, destroy_a_domain_from_its_destructor, "tern_epoch_domain_destroy")
 {
-	(void)arg;
 	if (tern_epoch_domain_create(&self_domain) != 0)
 		_exit(3);
 	tern_epoch_domain_defer(self_domain, int_new(1), destroy_destroying_its_domain);
@@ -308,7 +222,6 @@ DEATH(epoch, destroy_a_domain_from_its_destructor, "tern_epoch_domain_destroy")
  * which cannot start threads after a multi-threaded fork.) */
 DEATH(epoch, destroy_a_domain_from_an_orphan_destructor, "tern_epoch_domain_destroy")
 {
-	(void)arg;
 	if (tern_epoch_domain_create(&self_domain) != 0)
 		_exit(3);
 	tern_epoch_domain_defer(self_domain, int_new(1), destroy_destroying_its_domain);
@@ -324,34 +237,26 @@ DEATH(epoch, destroy_a_domain_from_an_orphan_destructor, "tern_epoch_domain_dest
 
 DEATH(epoch, online_while_pinned, "tern_epoch_online")
 {
-	(void)arg;
 	tern_epoch_pin();
 	tern_epoch_online();
 }
 
 DEATH(epoch, online_while_online, "tern_epoch_online")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_online();
 }
 
-DEATH(epoch, quiescent_while_not_online, "tern_epoch_quiescent")
-{
-	(void)arg;
-	tern_epoch_quiescent();
-}
+DEATH_DOES(epoch, quiescent_while_not_online, "tern_epoch_quiescent", tern_epoch_quiescent())
 
 DEATH(epoch, quiescent_while_pinned_not_online, "tern_epoch_quiescent")
 {
-	(void)arg;
 	tern_epoch_pin();
 	tern_epoch_quiescent();
 }
 
 DEATH(epoch, quiescent_after_offline, "tern_epoch_quiescent")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_offline();
 	tern_epoch_quiescent();
@@ -359,7 +264,6 @@ DEATH(epoch, quiescent_after_offline, "tern_epoch_quiescent")
 
 DEATH(epoch, quiescent_inside_a_nested_pin, "tern_epoch_quiescent")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_pin();
 	tern_epoch_quiescent();
@@ -368,23 +272,15 @@ DEATH(epoch, quiescent_inside_a_nested_pin, "tern_epoch_quiescent")
 /* Online in an explicit domain is not online in the default domain. */
 DEATH(epoch, quiescent_online_only_in_another_domain, "tern_epoch_quiescent")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_online(d);
 	tern_epoch_quiescent();
 }
 
-DEATH(epoch, offline_while_not_online, "tern_epoch_offline")
-{
-	(void)arg;
-	tern_epoch_offline();
-}
+DEATH_DOES(epoch, offline_while_not_online, "tern_epoch_offline", tern_epoch_offline())
 
 DEATH(epoch, offline_twice, "tern_epoch_offline")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_offline();
 	tern_epoch_offline();
@@ -392,14 +288,12 @@ DEATH(epoch, offline_twice, "tern_epoch_offline")
 
 DEATH(epoch, offline_while_pinned_not_online, "tern_epoch_offline")
 {
-	(void)arg;
 	tern_epoch_pin();
 	tern_epoch_offline();
 }
 
 DEATH(epoch, offline_inside_a_nested_pin, "tern_epoch_offline")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_pin();
 	tern_epoch_offline();
@@ -408,7 +302,6 @@ DEATH(epoch, offline_inside_a_nested_pin, "tern_epoch_offline")
 /* The online section is not a pin: an unpin beyond the nested pins aborts. */
 DEATH(epoch, unpin_ending_the_online_section, "tern_epoch_unpin")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_pin();
 	tern_epoch_unpin();
@@ -417,144 +310,77 @@ DEATH(epoch, unpin_ending_the_online_section, "tern_epoch_unpin")
 
 DEATH(epoch, synchronize_while_online, "tern_epoch_synchronize")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_synchronize();
 }
 
 DEATH(epoch, barrier_while_online, "tern_epoch_barrier")
 {
-	(void)arg;
 	tern_epoch_online();
 	tern_epoch_barrier();
 }
 
-DEATH(epoch, domain_online_null, "tern_epoch_domain_online")
-{
-	(void)arg;
-	tern_epoch_domain_online(NULL);
-}
-
-DEATH(epoch, domain_quiescent_null, "tern_epoch_domain_quiescent")
-{
-	(void)arg;
-	tern_epoch_domain_quiescent(NULL);
-}
-
-DEATH(epoch, domain_offline_null, "tern_epoch_domain_offline")
-{
-	(void)arg;
-	tern_epoch_domain_offline(NULL);
-}
-
-DEATH(epoch, domain_get_state_null, "tern_epoch_domain_get_state")
-{
-	(void)arg;
-	(void)tern_epoch_domain_get_state(NULL);
-}
-
-DEATH(epoch, domain_poll_state_null, "tern_epoch_domain_poll_state")
-{
-	(void)arg;
-	(void)tern_epoch_domain_poll_state(NULL, 0);
-}
+DEATH_DOES(epoch, domain_online_null, "tern_epoch_domain_online", tern_epoch_domain_online(NULL))
+DEATH_DOES(epoch, domain_quiescent_null, "tern_epoch_domain_quiescent", tern_epoch_domain_quiescent(NULL))
+DEATH_DOES(epoch, domain_offline_null, "tern_epoch_domain_offline", tern_epoch_domain_offline(NULL))
+DEATH_DOES(epoch, domain_get_state_null, "tern_epoch_domain_get_state", (void)tern_epoch_domain_get_state(NULL))
+DEATH_DOES(epoch, domain_poll_state_null, "tern_epoch_domain_poll_state", (void)tern_epoch_domain_poll_state(NULL, 0))
 
 DEATH(epoch, domain_online_while_online, "tern_epoch_domain_online")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_online(d);
 	tern_epoch_domain_online(d);
 }
 
 DEATH(epoch, domain_online_while_pinned, "tern_epoch_domain_online")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_pin(d);
 	tern_epoch_domain_online(d);
 }
 
-DEATH(epoch, domain_quiescent_while_not_online, "tern_epoch_domain_quiescent")
-{
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
-	tern_epoch_domain_quiescent(d);
-}
+DEATH_DOES(epoch, domain_quiescent_while_not_online, "tern_epoch_domain_quiescent",
+           tern_epoch_domain_quiescent(domain_new()))
 
 DEATH(epoch, domain_quiescent_inside_a_nested_pin, "tern_epoch_domain_quiescent")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_online(d);
 	tern_epoch_domain_pin(d);
 	tern_epoch_domain_quiescent(d);
 }
 
-DEATH(epoch, domain_offline_while_not_online, "tern_epoch_domain_offline")
-{
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
-	tern_epoch_domain_offline(d);
-}
+DEATH_DOES(epoch, domain_offline_while_not_online, "tern_epoch_domain_offline", tern_epoch_domain_offline(domain_new()))
 
 DEATH(epoch, domain_unpin_ending_the_online_section, "tern_epoch_domain_unpin")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_online(d);
 	tern_epoch_domain_unpin(d);
 }
 
 DEATH(epoch, domain_synchronize_while_online, "tern_epoch_domain_synchronize")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_online(d);
 	tern_epoch_domain_synchronize(d);
 }
 
 DEATH(epoch, domain_barrier_while_online, "tern_epoch_domain_barrier")
 {
-	(void)arg;
-	tern_epoch_domain_t *d;
-	if (tern_epoch_domain_create(&d) != 0)
-		_exit(3);
+	tern_epoch_domain_t *d = domain_new();
 	tern_epoch_domain_online(d);
 	tern_epoch_domain_barrier(d);
 }
 
 /* ---------------------------------------------------- run-time cell */
 
-DEATH(cell, init_null, "tern_cell_init")
-{
-	(void)arg;
-	tern_cell_init(NULL, NULL, free_void);
-}
-
-DEATH(cell, destroy_null, "tern_cell_destroy")
-{
-	(void)arg;
-	tern_cell_destroy(NULL);
-}
+DEATH_DOES(cell, init_null, "tern_cell_init", tern_cell_init(NULL, NULL, free_void))
+DEATH_DOES(cell, destroy_null, "tern_cell_destroy", tern_cell_destroy(NULL))
 
 DEATH(cell, destroy_twice, "tern_cell_destroy")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, int_new(1), free_void);
 	tern_cell_destroy(&c);
@@ -563,63 +389,45 @@ DEATH(cell, destroy_twice, "tern_cell_destroy")
 
 DEATH(cell, destroy_uninitialised, "tern_cell_destroy")
 {
-	(void)arg;
 	tern_cell_t c = { NULL };
 	tern_cell_destroy(&c);
 }
 
 DEATH(cell, load_null, "tern_cell_load")
 {
-	(void)arg;
 	tern_epoch_pin();
 	(void)tern_cell_load(NULL);
 }
 
 DEATH(cell, load_uninitialised, "tern_cell_load")
 {
-	(void)arg;
 	tern_cell_t c = { NULL };
 	tern_epoch_pin();
 	(void)tern_cell_load(&c);
 }
 
-DEATH(cell, store_null, "tern_cell_store")
-{
-	(void)arg;
-	tern_cell_store(NULL, NULL);
-}
+DEATH_DOES(cell, store_null, "tern_cell_store", tern_cell_store(NULL, NULL))
 
 DEATH(cell, store_uninitialised, "tern_cell_store")
 {
-	(void)arg;
 	tern_cell_t c = { NULL };
 	tern_cell_store(&c, NULL);
 }
 
-DEATH(cell, swap_null, "tern_cell_swap")
-{
-	(void)arg;
-	(void)tern_cell_swap(NULL, NULL);
-}
+DEATH_DOES(cell, swap_null, "tern_cell_swap", (void)tern_cell_swap(NULL, NULL))
 
 DEATH(cell, swap_after_destroy, "tern_cell_swap")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, free_void);
 	tern_cell_destroy(&c);
 	(void)tern_cell_swap(&c, NULL);
 }
 
-DEATH(cell, take_null, "tern_cell_take")
-{
-	(void)arg;
-	(void)tern_cell_take(NULL);
-}
+DEATH_DOES(cell, take_null, "tern_cell_take", (void)tern_cell_take(NULL))
 
 DEATH(cell, take_after_destroy, "tern_cell_take")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, free_void);
 	tern_cell_destroy(&c);
@@ -628,14 +436,12 @@ DEATH(cell, take_after_destroy, "tern_cell_take")
 
 DEATH(cell, compare_exchange_null_cell, "tern_cell_compare_exchange")
 {
-	(void)arg;
 	void *expected = NULL;
 	(void)tern_cell_compare_exchange(NULL, &expected, NULL);
 }
 
 DEATH(cell, compare_exchange_null_expected, "tern_cell_compare_exchange")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, free_void);
 	(void)tern_cell_compare_exchange(&c, NULL, NULL);
@@ -643,7 +449,6 @@ DEATH(cell, compare_exchange_null_expected, "tern_cell_compare_exchange")
 
 DEATH(cell, compare_exchange_after_destroy, "tern_cell_compare_exchange")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, free_void);
 	tern_cell_destroy(&c);
@@ -651,15 +456,10 @@ DEATH(cell, compare_exchange_after_destroy, "tern_cell_compare_exchange")
 	(void)tern_cell_compare_exchange(&c, &expected, NULL);
 }
 
-DEATH(cell, retire_null, "tern_cell_retire")
-{
-	(void)arg;
-	tern_cell_retire(NULL, NULL);
-}
+DEATH_DOES(cell, retire_null, "tern_cell_retire", tern_cell_retire(NULL, NULL))
 
 DEATH(cell, retire_after_destroy, "tern_cell_retire")
 {
-	(void)arg;
 	tern_cell_t c;
 	tern_cell_init(&c, NULL, free_void);
 	tern_cell_destroy(&c);
@@ -668,7 +468,6 @@ DEATH(cell, retire_after_destroy, "tern_cell_retire")
 
 DEATH(cell, store_copy_null_src, "tern_cell_store_copy")
 {
-	(void)arg;
 	tern_cell_t c;
 	int v = 1;
 	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
@@ -678,7 +477,6 @@ DEATH(cell, store_copy_null_src, "tern_cell_store_copy")
 
 DEATH(cell, store_copy_wrong_size, "tern_cell_store_copy")
 {
-	(void)arg;
 	tern_cell_t c;
 	int v = 1;
 	long w = 2;
@@ -689,7 +487,6 @@ DEATH(cell, store_copy_wrong_size, "tern_cell_store_copy")
 
 DEATH(cell, store_copy_after_destroy, "tern_cell_store_copy")
 {
-	(void)arg;
 	tern_cell_t c;
 	int v = 1;
 	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
@@ -700,14 +497,12 @@ DEATH(cell, store_copy_after_destroy, "tern_cell_store_copy")
 
 DEATH(cell, store_copy_null_cell, "tern_cell_store_copy")
 {
-	(void)arg;
 	int v = 1;
 	(void)tern_cell_store_copy(NULL, &v, sizeof v);
 }
 
 DEATH(cell, load_copy_null_dst, "tern_cell_load_copy")
 {
-	(void)arg;
 	tern_cell_t c;
 	int v = 1;
 	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
@@ -717,7 +512,6 @@ DEATH(cell, load_copy_null_dst, "tern_cell_load_copy")
 
 DEATH(cell, load_copy_after_destroy, "tern_cell_load_copy")
 {
-	(void)arg;
 	tern_cell_t c;
 	int v = 1;
 	if (tern_cell_init_copy(&c, &v, sizeof v) != 0)
@@ -728,82 +522,50 @@ DEATH(cell, load_copy_after_destroy, "tern_cell_load_copy")
 
 /* ------------------------------------------------------- typed cell */
 
-DEATH(typed_cell, init_null, "mcell_init")
-{
-	(void)arg;
-	mcell_init(NULL, NULL);
-}
+DEATH_DOES(typed_cell, init_null, "mcell_init", mcell_init(NULL, NULL))
 
 DEATH(typed_cell, load_null, "mcell_load")
 {
-	(void)arg;
 	tern_epoch_pin();
 	(void)mcell_load(NULL);
 }
 
-DEATH(typed_cell, store_null, "mcell_store")
-{
-	(void)arg;
-	mcell_store(NULL, NULL);
-}
-
-DEATH(typed_cell, swap_null, "mcell_swap")
-{
-	(void)arg;
-	(void)mcell_swap(NULL, NULL);
-}
-
-DEATH(typed_cell, take_null, "mcell_take")
-{
-	(void)arg;
-	(void)mcell_take(NULL);
-}
+DEATH_DOES(typed_cell, store_null, "mcell_store", mcell_store(NULL, NULL))
+DEATH_DOES(typed_cell, swap_null, "mcell_swap", (void)mcell_swap(NULL, NULL))
+DEATH_DOES(typed_cell, take_null, "mcell_take", (void)mcell_take(NULL))
 
 DEATH(typed_cell, compare_exchange_null_cell, "mcell_compare_exchange")
 {
-	(void)arg;
 	int *expected = NULL;
 	(void)mcell_compare_exchange(NULL, &expected, NULL);
 }
 
 DEATH(typed_cell, compare_exchange_null_expected, "mcell_compare_exchange")
 {
-	(void)arg;
 	mcell_t c = { NULL };
 	(void)mcell_compare_exchange(&c, NULL, NULL);
 }
 
 DEATH(typed_cell, load_copy_null_cell, "mcell_load_copy")
 {
-	(void)arg;
 	int out;
 	(void)mcell_load_copy(NULL, &out);
 }
 
 DEATH(typed_cell, load_copy_null_out, "mcell_load_copy")
 {
-	(void)arg;
 	mcell_t c = { NULL };
 	(void)mcell_load_copy(&c, NULL);
 }
 
-DEATH(typed_cell, destroy_null, "mcell_destroy")
-{
-	(void)arg;
-	mcell_destroy(NULL);
-}
+DEATH_DOES(typed_cell, destroy_null, "mcell_destroy", mcell_destroy(NULL))
 
 /* --------------------------------------------- run-time LazyTransform */
 
-DEATH(lazy, set_source_null_container, "tern_lazy_set_source")
-{
-	(void)arg;
-	tern_lazy_set_source(NULL, int_new(1));
-}
+DEATH_DOES(lazy, set_source_null_container, "tern_lazy_set_source", tern_lazy_set_source(NULL, int_new(1)))
 
 DEATH(lazy, set_source_uninitialised, "tern_lazy_set_source")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	memset(&lt, 0, sizeof lt);
 	tern_lazy_set_source(&lt, int_new(1));
@@ -811,20 +573,14 @@ DEATH(lazy, set_source_uninitialised, "tern_lazy_set_source")
 
 DEATH(lazy, get_null_container, "tern_lazy_get_transformed")
 {
-	(void)arg;
 	tern_epoch_pin();
 	(void)tern_lazy_get_transformed(NULL);
 }
 
-DEATH(lazy, destroy_null, "tern_lazy_destroy")
-{
-	(void)arg;
-	tern_lazy_destroy(NULL);
-}
+DEATH_DOES(lazy, destroy_null, "tern_lazy_destroy", tern_lazy_destroy(NULL))
 
 DEATH(lazy, destroy_twice, "tern_lazy_destroy")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	if (tern_lazy_init(&lt, &ops) != 0)
 		_exit(3);
@@ -834,7 +590,6 @@ DEATH(lazy, destroy_twice, "tern_lazy_destroy")
 
 DEATH(lazy, destroy_uninitialised, "tern_lazy_destroy")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	memset(&lt, 0, sizeof lt);
 	tern_lazy_destroy(&lt);
@@ -855,7 +610,6 @@ static const struct tern_lazy_ops self_destroying_ops = { transform_then_destroy
 
 DEATH(lazy, destroy_during_transform, "tern_lazy_destroy")
 {
-	(void)arg;
 	if (tern_lazy_init(&self_destroying, &self_destroying_ops) != 0)
 		_exit(3);
 	tern_lazy_set_source(&self_destroying, int_new(1));
@@ -865,7 +619,6 @@ DEATH(lazy, destroy_during_transform, "tern_lazy_destroy")
 
 DEATH(lazy, get_copy_null_dst, "tern_lazy_get_copy")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	if (tern_lazy_init(&lt, &ops) != 0)
 		_exit(3);
@@ -874,7 +627,6 @@ DEATH(lazy, get_copy_null_dst, "tern_lazy_get_copy")
 
 DEATH(lazy, visit_null_fn, "tern_lazy_visit")
 {
-	(void)arg;
 	tern_lazy_t lt;
 	if (tern_lazy_init(&lt, &ops) != 0)
 		_exit(3);
@@ -883,21 +635,11 @@ DEATH(lazy, visit_null_fn, "tern_lazy_visit")
 
 /* ------------------------------------------------ typed LazyTransform */
 
-DEATH(typed_lazy, init_null, "mlazy_init")
-{
-	(void)arg;
-	mlazy_init(NULL);
-}
-
-DEATH(typed_lazy, set_source_null_container, "mlazy_set_source")
-{
-	(void)arg;
-	mlazy_set_source(NULL, int_new(1));
-}
+DEATH_DOES(typed_lazy, init_null, "mlazy_init", mlazy_init(NULL))
+DEATH_DOES(typed_lazy, set_source_null_container, "mlazy_set_source", mlazy_set_source(NULL, int_new(1)))
 
 DEATH(typed_lazy, set_source_null_source, "mlazy_set_source")
 {
-	(void)arg;
 	mlazy_t lt;
 	mlazy_init(&lt);
 	mlazy_set_source(&lt, NULL);
@@ -905,7 +647,6 @@ DEATH(typed_lazy, set_source_null_source, "mlazy_set_source")
 
 DEATH(typed_lazy, set_source_after_destroy, "mlazy_set_source")
 {
-	(void)arg;
 	mlazy_t lt;
 	mlazy_init(&lt);
 	mlazy_destroy(&lt);
@@ -914,14 +655,12 @@ DEATH(typed_lazy, set_source_after_destroy, "mlazy_set_source")
 
 DEATH(typed_lazy, get_null_container, "mlazy_get_transformed")
 {
-	(void)arg;
 	tern_epoch_pin();
 	(void)mlazy_get_transformed(NULL);
 }
 
 DEATH(typed_lazy, get_copy_null_out, "mlazy_get_copy")
 {
-	(void)arg;
 	mlazy_t lt;
 	mlazy_init(&lt);
 	(void)mlazy_get_copy(&lt, NULL);
@@ -929,21 +668,15 @@ DEATH(typed_lazy, get_copy_null_out, "mlazy_get_copy")
 
 DEATH(typed_lazy, visit_null_fn, "mlazy_visit")
 {
-	(void)arg;
 	mlazy_t lt;
 	mlazy_init(&lt);
 	(void)mlazy_visit(&lt, NULL, NULL);
 }
 
-DEATH(typed_lazy, destroy_null, "mlazy_destroy")
-{
-	(void)arg;
-	mlazy_destroy(NULL);
-}
+DEATH_DOES(typed_lazy, destroy_null, "mlazy_destroy", mlazy_destroy(NULL))
 
 DEATH(typed_lazy, destroy_twice, "mlazy_destroy")
 {
-	(void)arg;
 	mlazy_t lt;
 	mlazy_init(&lt);
 	mlazy_destroy(&lt);
@@ -965,7 +698,6 @@ static int *twice_then_destroy(const int *src)
 
 DEATH(typed_lazy, destroy_during_transform, "slazy_destroy")
 {
-	(void)arg;
 	slazy_init(&self_destroying_typed);
 	slazy_set_source(&self_destroying_typed, int_new(1));
 	tern_epoch_pin();

@@ -335,137 +335,83 @@ Test(queue, random_operations_match_a_sequential_model)
 
 /* ---- misuse ---- */
 
-#define expect_abort tern_test_expect_death
+/* The test queue_misuse.<name>: the body (one statement for DEATH_DOES) runs in
+ * a child that must abort with `msg` in its stderr. */
+#define DEATH(name, msg) TERN_DEATH(queue_misuse, name, msg)
+#define DEATH_DOES(name, msg, ...) TERN_DEATH_DOES(queue_misuse, name, msg, __VA_ARGS__)
 
-static void enqueue_null_node(void *arg)
+/* In the child: an empty queue, and one already destroyed. */
+static tern_queue_t *new_queue(void)
 {
-	(void)arg;
-	tern_queue_t q;
+	static tern_queue_t q;
 	tern_queue_init(&q, NULL);
-	tern_queue_enqueue(&q, NULL);
+	return &q;
 }
 
-static void enqueue_null_queue(void *arg)
+static tern_queue_t *destroyed_queue(void)
 {
-	(void)arg;
+	tern_queue_t *q = new_queue();
+	tern_queue_destroy(q, NULL);
+	return q;
+}
+
+DEATH_DOES(enqueue_null_node_aborts, "tern_queue_enqueue: node is NULL", tern_queue_enqueue(new_queue(), NULL))
+
+DEATH(enqueue_null_queue_aborts, "tern_queue_enqueue: queue is NULL")
+{
 	struct item it;
 	tern_queue_enqueue(NULL, &it.node);
 }
 
-static void enqueue_twice(void *arg)
+DEATH(enqueue_twice_aborts, "tern_queue_enqueue: node is already at the tail")
 {
-	(void)arg;
-	tern_queue_t q;
-	tern_queue_init(&q, NULL);
+	tern_queue_t *q = new_queue();
 	struct item it;
-	tern_queue_enqueue(&q, &it.node);
-	tern_queue_enqueue(&q, &it.node);
+	tern_queue_enqueue(q, &it.node);
+	tern_queue_enqueue(q, &it.node);
 }
 
-static void dequeue_null(void *arg)
-{
-	(void)arg;
-	tern_queue_dequeue(NULL);
-}
+DEATH_DOES(dequeue_null_aborts, "tern_queue_dequeue: queue is NULL", tern_queue_dequeue(NULL))
 
-static void retire_twice(void *arg)
+DEATH(retire_twice_aborts, "tern_queue_retire: node retired twice")
 {
-	(void)arg;
-	tern_queue_t q;
-	tern_queue_init(&q, NULL);
+	tern_queue_t *q = new_queue();
 	struct item it = { .value = 0 };
-	tern_queue_enqueue(&q, &it.node);
-	tern_queue_dequeue(&q);
+	tern_queue_enqueue(q, &it.node);
+	tern_queue_dequeue(q);
 	tern_queue_retire(&it.node, mark_retired);
 	tern_queue_retire(&it.node, mark_retired);
 }
 
-static void retire_never_dequeued(void *arg)
+DEATH(retire_never_dequeued_aborts, "tern_queue_retire: node retired twice, or never dequeued")
 {
-	(void)arg;
 	struct item it;
 	memset(&it, 0, sizeof it);
 	tern_queue_retire(&it.node, mark_retired);
 }
 
-static void retire_null_fn(void *arg)
+DEATH(retire_null_fn_aborts, "tern_queue_retire: node or function is NULL")
 {
-	(void)arg;
 	struct item it;
 	tern_queue_retire(&it.node, NULL);
 }
 
-static void destroy_nonempty_without_fn(void *arg)
+DEATH(destroy_nonempty_without_fn_aborts, "tern_queue_destroy: queue is not empty")
 {
-	(void)arg;
-	tern_queue_t q;
-	tern_queue_init(&q, NULL);
+	tern_queue_t *q = new_queue();
 	struct item it;
-	tern_queue_enqueue(&q, &it.node);
-	tern_queue_destroy(&q, NULL);
+	tern_queue_enqueue(q, &it.node);
+	tern_queue_destroy(q, NULL);
 }
 
-static void dequeue_after_destroy(void *arg)
-{
-	(void)arg;
-	tern_queue_t q;
-	tern_queue_init(&q, NULL);
-	tern_queue_destroy(&q, NULL);
-	tern_queue_dequeue(&q);
-}
+DEATH_DOES(dequeue_after_destroy_aborts, "tern_queue_dequeue: queue used after", tern_queue_dequeue(destroyed_queue()))
 
-static void enqueue_after_destroy(void *arg)
+DEATH(enqueue_after_destroy_aborts, "tern_queue_enqueue: queue used after")
 {
-	(void)arg;
-	tern_queue_t q;
-	tern_queue_init(&q, NULL);
-	tern_queue_destroy(&q, NULL);
+	tern_queue_t *q = destroyed_queue();
 	struct item it;
-	tern_queue_enqueue(&q, &it.node);
+	tern_queue_enqueue(q, &it.node);
 }
 
-static void destroy_twice(void *arg)
-{
-	(void)arg;
-	tern_queue_t q;
-	tern_queue_init(&q, NULL);
-	tern_queue_destroy(&q, NULL);
-	tern_queue_destroy(&q, NULL);
-}
-
-static void destroy_null(void *arg)
-{
-	(void)arg;
-	tern_queue_destroy(NULL, NULL);
-}
-
-Test(queue_misuse, enqueue_null_node_aborts) { expect_abort(enqueue_null_node, "tern_queue_enqueue: node is NULL"); }
-Test(queue_misuse, enqueue_null_queue_aborts) { expect_abort(enqueue_null_queue, "tern_queue_enqueue: queue is NULL"); }
-Test(queue_misuse, enqueue_twice_aborts)
-{
-	expect_abort(enqueue_twice, "tern_queue_enqueue: node is already at the tail");
-}
-Test(queue_misuse, dequeue_null_aborts) { expect_abort(dequeue_null, "tern_queue_dequeue: queue is NULL"); }
-Test(queue_misuse, retire_twice_aborts) { expect_abort(retire_twice, "tern_queue_retire: node retired twice"); }
-Test(queue_misuse, retire_never_dequeued_aborts)
-{
-	expect_abort(retire_never_dequeued, "tern_queue_retire: node retired twice, or never dequeued");
-}
-Test(queue_misuse, retire_null_fn_aborts)
-{
-	expect_abort(retire_null_fn, "tern_queue_retire: node or function is NULL");
-}
-Test(queue_misuse, destroy_nonempty_without_fn_aborts)
-{
-	expect_abort(destroy_nonempty_without_fn, "tern_queue_destroy: queue is not empty");
-}
-Test(queue_misuse, dequeue_after_destroy_aborts)
-{
-	expect_abort(dequeue_after_destroy, "tern_queue_dequeue: queue used after");
-}
-Test(queue_misuse, enqueue_after_destroy_aborts)
-{
-	expect_abort(enqueue_after_destroy, "tern_queue_enqueue: queue used after");
-}
-Test(queue_misuse, destroy_twice_aborts) { expect_abort(destroy_twice, "tern_queue_destroy: queue used after"); }
-Test(queue_misuse, destroy_null_aborts) { expect_abort(destroy_null, "tern_queue_destroy: queue is NULL"); }
+DEATH_DOES(destroy_twice_aborts, "tern_queue_destroy: queue used after", tern_queue_destroy(destroyed_queue(), NULL))
+DEATH_DOES(destroy_null_aborts, "tern_queue_destroy: queue is NULL", tern_queue_destroy(NULL, NULL))

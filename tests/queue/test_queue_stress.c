@@ -6,7 +6,6 @@
  * scenario).  Worker threads never call cr_assert; they count failures,
  * which the main thread asserts. */
 #include <criterion/criterion.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,18 +13,8 @@
 #include "tern/epoch.h"
 #include "tern/queue.h"
 #include "../common/tern_lincheck.h"
+#include "../common/tern_pc.h"
 #include "../common/tern_test.h"
-
-#define LIVE 0x11fe11fe11fe11feULL
-#define POISON 0xdeaddeaddeaddeadULL
-
-static uint64_t rng_next(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
 
 Test(queue_lin, checker_rejects_non_linearizable_histories)
 {
@@ -70,14 +59,10 @@ struct lnode {
 };
 
 static struct {
-	pthread_barrier_t bar;
 	tern_queue_t q;
-	struct lin_history h;
 	struct lnode nodes[LT][LOPS];
 	struct lnode init_nodes[2];
-	unsigned long rounds;
-	long bad, overlapping, checked, not_handed_back;
-	atomic_ulong arrived;
+	long not_handed_back;
 } lin;
 
 static void lin_handed_back(struct tern_queue_node *n)
@@ -90,235 +75,128 @@ static void lin_leftover(struct tern_queue_node *n)
 	atomic_store(&tern_queue_entry(n, struct lnode, node)->free, 1);
 }
 
-static void lin_spin_barrier(unsigned long round)
+static void lin_setup(const struct lin_history *h)
 {
-	atomic_fetch_add(&lin.arrived, 1);
-	unsigned spins = 0;
-	while (atomic_load(&lin.arrived) < (round + 1) * LT)
-		if (++spins % 256 == 0)
-			sched_yield();
-}
-
-static void lin_jitter(uint64_t *r)
-{
-	for (volatile unsigned d = (unsigned)(rng_next(r) % 48); d > 0; d--)
-		;
-}
-
-/* See tests/stack/test_stack_stress.c: overlapping intervals on a loaded
- * machine. */
-static void lin_widen(uint64_t *r)
-{
-	if (rng_next(r) % 3 == 0)
-		sched_yield();
-}
-
-static void *lin_worker(void *arg)
-{
-	int tid = *(const int *)arg;
-	uint64_t r = 0x7654321ULL * (uint64_t)(tid + 1);
-	for (unsigned long round = 0; round < lin.rounds; round++) {
-		if (tid == 0) {
-			tern_queue_init(&lin.q, NULL);
-			memset(&lin.h, 0, sizeof lin.h);
-			lin.h.n = LT * LOPS;
-			lin.h.ninit = (int)(round % 3);
-			for (int i = 0; i < lin.h.ninit; i++) {
-				lin.init_nodes[i].value = 1000 + i;
-				atomic_store(&lin.init_nodes[i].free, 0);
-				lin.h.init[i] = 1000 + i;
-				tern_queue_enqueue(&lin.q, &lin.init_nodes[i].node);
-			}
-		}
-		pthread_barrier_wait(&lin.bar);
-		lin_spin_barrier(round);
-		for (int k = 0; k < LOPS; k++) {
-			struct lin_op *op = &lin.h.ops[tid * LOPS + k];
-			lin_jitter(&r);
-			if (rng_next(&r) % 2) {
-				struct lnode *ln = &lin.nodes[tid][k];
-				ln->value = tid * 10 + k;
-				atomic_store(&ln->free, 0);
-				op->kind = LIN_PUT;
-				op->arg = ln->value;
-				op->inv = lin_now();
-				lin_widen(&r);
-				tern_queue_enqueue(&lin.q, &ln->node);
-				lin_widen(&r);
-				op->resp = lin_now();
-			} else {
-				op->kind = LIN_TAKE;
-				op->inv = lin_now();
-				lin_widen(&r);
-				struct tern_queue_node *n = tern_queue_dequeue(&lin.q);
-				lin_widen(&r);
-				op->resp = lin_now();
-				if (n != NULL) {
-					op->nres = 1;
-					op->res[0] = tern_queue_entry(n, struct lnode, node)->value;
-					tern_queue_retire(n, lin_handed_back);
-				}
-			}
-		}
-		pthread_barrier_wait(&lin.bar);
-		if (tid == 0) {
-			lin.checked++;
-			if (lin_has_overlap(&lin.h))
-				lin.overlapping++;
-			if (!lin_check(&lin.h, true) && lin.bad++ == 0) {
-				fprintf(stderr, "non-linearizable queue history (round %lu):\n", round);
-				for (int i = 0; i < lin.h.n; i++)
-					fprintf(stderr, "  op %d kind %d arg %d nres %d res0 %d [%llu,%llu]\n", i,
-					        lin.h.ops[i].kind, lin.h.ops[i].arg, lin.h.ops[i].nres,
-					        lin.h.ops[i].res[0], (unsigned long long)lin.h.ops[i].inv,
-					        (unsigned long long)lin.h.ops[i].resp);
-			}
-			tern_queue_destroy(&lin.q, lin_leftover);
-			/* Every node used this round must be handed back before the
-			 * next round reuses it. */
-			tern_epoch_barrier();
-			for (int t = 0; t < LT; t++)
-				for (int k = 0; k < LOPS; k++)
-					if (lin.h.ops[t * LOPS + k].kind == LIN_PUT &&
-					    !atomic_load(&lin.nodes[t][k].free))
-						lin.not_handed_back++;
-			for (int i = 0; i < lin.h.ninit; i++)
-				if (!atomic_load(&lin.init_nodes[i].free))
-					lin.not_handed_back++;
-		}
-		pthread_barrier_wait(&lin.bar);
+	tern_queue_init(&lin.q, NULL);
+	for (int i = 0; i < h->ninit; i++) {
+		lin.init_nodes[i].value = h->init[i];
+		atomic_store(&lin.init_nodes[i].free, 0);
+		tern_queue_enqueue(&lin.q, &lin.init_nodes[i].node);
 	}
-	return NULL;
+}
+
+/* Enqueue or dequeue, even odds. */
+static void lin_op(int tid, int k, struct lin_op *op, uint64_t *r)
+{
+	if (lin_rng(r) % 2) {
+		struct lnode *ln = &lin.nodes[tid][k];
+		ln->value = tid * 10 + k;
+		atomic_store(&ln->free, 0);
+		op->arg = ln->value;
+		lin_begin(op, LIN_PUT, r);
+		tern_queue_enqueue(&lin.q, &ln->node);
+		lin_end(op, r);
+	} else {
+		lin_begin(op, LIN_TAKE, r);
+		struct tern_queue_node *n = tern_queue_dequeue(&lin.q);
+		lin_end(op, r);
+		if (n != NULL) {
+			op->nres = 1;
+			op->res[0] = tern_queue_entry(n, struct lnode, node)->value;
+			tern_queue_retire(n, lin_handed_back);
+		}
+	}
+}
+
+static void lin_teardown(const struct lin_history *h)
+{
+	tern_queue_destroy(&lin.q, lin_leftover);
+	/* Every node used this round must be handed back before the next
+	 * round reuses it. */
+	tern_epoch_barrier();
+	for (int t = 0; t < LT; t++)
+		for (int k = 0; k < LOPS; k++)
+			if (h->ops[t * LOPS + k].kind == LIN_PUT && !atomic_load(&lin.nodes[t][k].free))
+				lin.not_handed_back++;
+	for (int i = 0; i < h->ninit; i++)
+		if (!atomic_load(&lin.init_nodes[i].free))
+			lin.not_handed_back++;
 }
 
 Test(queue_lin, concurrent_histories_are_linearizable, .timeout = 60)
 {
-	lin.rounds = tern_test_iters(3000);
-	pthread_barrier_init(&lin.bar, NULL, LT);
-	static int ids[LT] = { 0, 1, 2 };
-	tern_test_run_threads(LT, lin_worker, ids, sizeof ids[0]);
-	pthread_barrier_destroy(&lin.bar);
-	fprintf(stderr, "queue lin: %ld histories checked, %ld with overlapping operations\n", lin.checked,
-		lin.overlapping);
-	cr_assert_eq(lin.bad, 0, "%ld of %ld histories not linearizable", lin.bad, lin.checked);
+	static struct lin_driver d = {
+		.what = "queue", .fifo = true, .threads = LT, .ops = LOPS, .seed = 0x7654321ULL,
+		.setup = lin_setup, .op = lin_op, .teardown = lin_teardown,
+	};
+	d.rounds = tern_test_iters(3000);
+	lin_run(&d);
 	cr_assert_eq(lin.not_handed_back, 0, "nodes not handed back after destroy and a barrier");
-	cr_assert_eq(lin.checked, (long)lin.rounds);
-	cr_assert_geq(lin.overlapping, lin.checked / 4, "too few histories had concurrent operations");
 }
 
 /* ---- 2. producers and consumers: FIFO per producer, exact accounting ---- */
 
-#define PRODUCERS 2
-#define CONSUMERS 2
-
 struct qitem {
-	_Atomic(uint64_t) magic;
-	unsigned producer;
-	unsigned long seq;
+	struct pc_item pc; /* first */
 	struct tern_queue_node node;
 };
 
-static struct {
-	tern_queue_t q;
-	unsigned long per_producer;
-	atomic_long made, freed, dequeued, bad_magic, dup, out_of_order, double_free;
-	atomic_int producers_done;
-	atomic_uchar *seen;
-	atomic_ulong sum[CONSUMERS];
-} st;
+static tern_queue_t st_q;
+static atomic_long st_out_of_order;
+static atomic_ulong st_sum[PC_CONSUMERS];
 
 static void qitem_free(struct tern_queue_node *n)
 {
-	struct qitem *it = tern_queue_entry(n, struct qitem, node);
-	if (atomic_exchange(&it->magic, POISON) != LIVE) {
-		atomic_fetch_add(&st.double_free, 1);
-		return;
-	}
-	it->seq = (unsigned long)-1;
-	free(it);
-	atomic_fetch_add_explicit(&st.freed, 1, memory_order_relaxed);
+	pc_free(&tern_queue_entry(n, struct qitem, node)->pc);
 }
 
-static void *st_producer(unsigned p)
+static void st_put(struct pc_item *it)
 {
-	for (unsigned long i = 0; i < st.per_producer; i++) {
-		struct qitem *it = malloc(sizeof *it);
-		if (it == NULL)
-			abort();
-		atomic_store_explicit(&it->magic, LIVE, memory_order_relaxed);
-		it->producer = p;
-		it->seq = i;
-		atomic_fetch_add_explicit(&st.made, 1, memory_order_relaxed);
-		tern_queue_enqueue(&st.q, &it->node);
-	}
-	atomic_fetch_add(&st.producers_done, 1);
-	return NULL;
+	tern_queue_enqueue(&st_q, &((struct qitem *)(void *)it)->node);
 }
 
-static void *st_consumer(unsigned c)
+static void st_consumer(unsigned c)
 {
-	long last[PRODUCERS];
-	for (int p = 0; p < PRODUCERS; p++)
+	long last[PC_PRODUCERS];
+	for (int p = 0; p < PC_PRODUCERS; p++)
 		last[p] = -1;
 	for (;;) {
-		bool done = atomic_load(&st.producers_done) == PRODUCERS;
-		struct tern_queue_node *n = tern_queue_dequeue(&st.q);
+		bool done = pc_producers_done();
+		struct tern_queue_node *n = tern_queue_dequeue(&st_q);
 		if (n == NULL) {
 			if (done)
 				break;
 			continue;
 		}
 		struct qitem *it = tern_queue_entry(n, struct qitem, node);
-		if (atomic_load_explicit(&it->magic, memory_order_relaxed) != LIVE || it->producer >= PRODUCERS ||
-		    it->seq >= st.per_producer) {
-			atomic_fetch_add(&st.bad_magic, 1);
+		if (!pc_take(&it->pc))
 			continue; /* do not hand back what we cannot trust */
-		}
-		if ((long)it->seq <= last[it->producer])
-			atomic_fetch_add(&st.out_of_order, 1);
-		last[it->producer] = (long)it->seq;
-		if (atomic_exchange(&st.seen[it->producer * st.per_producer + it->seq], 1) != 0)
-			atomic_fetch_add(&st.dup, 1);
-		atomic_fetch_add_explicit(&st.sum[c], it->seq, memory_order_relaxed);
-		atomic_fetch_add_explicit(&st.dequeued, 1, memory_order_relaxed);
-		/* Use the payload a little longer, then hand the node back. */
-		if (atomic_load_explicit(&it->magic, memory_order_relaxed) != LIVE)
-			atomic_fetch_add(&st.bad_magic, 1);
+		if ((long)it->pc.seq <= last[it->pc.producer])
+			atomic_fetch_add(&st_out_of_order, 1);
+		last[it->pc.producer] = (long)it->pc.seq;
+		/* Relaxed: a sum read after the threads are joined. */
+		atomic_fetch_add_explicit(&st_sum[c], it->pc.seq, memory_order_relaxed);
+		/* Use the payload a little longer, then hand the node back.
+		 * Relaxed: as in pc_take(), a poisoned item shows POISON. */
+		if (atomic_load_explicit(&it->pc.magic, memory_order_relaxed) != LIVE)
+			atomic_fetch_add(&pc.bad_magic, 1);
 		tern_queue_retire(n, qitem_free);
 	}
-	return NULL;
-}
-
-static void *st_role(void *arg)
-{
-	int i = *(const int *)arg;
-	return i < PRODUCERS ? st_producer((unsigned)i) : st_consumer((unsigned)(i - PRODUCERS));
 }
 
 Test(queue_stress, mpmc_fifo_per_producer_and_exactly_once, .timeout = 60)
 {
-	st.per_producer = tern_test_iters(200000);
-	st.seen = calloc(PRODUCERS * st.per_producer, 1);
-	cr_assert_not_null(st.seen);
-	tern_queue_init(&st.q, NULL);
-	static int ids[PRODUCERS + CONSUMERS] = { 0, 1, 2, 3 };
-	tern_test_run_threads(PRODUCERS + CONSUMERS, st_role, ids, sizeof ids[0]);
-	cr_assert(tern_queue_is_empty(&st.q));
-	cr_assert_eq(tern_queue_destroy(&st.q, NULL), 0);
+	tern_queue_init(&st_q, NULL);
+	pc_run(200000, sizeof(struct qitem), st_put, st_consumer);
+	cr_assert(tern_queue_is_empty(&st_q));
+	cr_assert_eq(tern_queue_destroy(&st_q, NULL), 0);
 	tern_epoch_barrier();
-	cr_assert_eq(atomic_load(&st.bad_magic), 0, "a consumer saw a poisoned or corrupt node");
-	cr_assert_eq(atomic_load(&st.out_of_order), 0, "per-producer FIFO order violated");
-	cr_assert_eq(atomic_load(&st.dup), 0, "a node was dequeued twice");
-	cr_assert_eq(atomic_load(&st.double_free), 0);
-	cr_assert_eq(atomic_load(&st.dequeued), (long)(PRODUCERS * st.per_producer), "nodes lost");
+	cr_assert_eq(atomic_load(&st_out_of_order), 0, "per-producer FIFO order violated");
 	unsigned long sum = 0;
-	for (int c = 0; c < CONSUMERS; c++)
-		sum += atomic_load(&st.sum[c]);
-	cr_assert_eq(sum, PRODUCERS * (st.per_producer * (st.per_producer - 1) / 2));
-	for (unsigned long i = 0; i < PRODUCERS * st.per_producer; i++)
-		cr_assert_eq(atomic_load(&st.seen[i]), 1, "node %lu never dequeued", i);
-	cr_assert_eq(atomic_load(&st.freed), atomic_load(&st.made), "every node destroyed exactly once");
-	free(st.seen);
+	for (int c = 0; c < PC_CONSUMERS; c++)
+		sum += atomic_load(&st_sum[c]);
+	cr_assert_eq(sum, PC_PRODUCERS * (pc.per_producer * (pc.per_producer - 1) / 2));
+	pc_check("dequeued");
 }
 
 /* ---- 3. recycling: handed-back nodes enqueued again from the retire function ---- */

@@ -260,99 +260,61 @@ Test(stack, random_operations_match_a_sequential_model)
 
 /* ---- misuse: debug builds abort with a message naming the call ---- */
 
-#define expect_abort tern_test_expect_death
+/* The test stack_misuse.<name>: the body (one statement for DEATH_DOES) runs in
+ * a child that must abort with `msg` in its stderr. */
+#define DEATH(name, msg) TERN_DEATH(stack_misuse, name, msg)
+#define DEATH_DOES(name, msg, ...) TERN_DEATH_DOES(stack_misuse, name, msg, __VA_ARGS__)
 
-static void push_null_node(void *arg)
+/* In the child: an empty stack, and one already destroyed. */
+static tern_stack_t *new_stack(void)
 {
-	(void)arg;
-	tern_stack_t s;
+	static tern_stack_t s;
 	tern_stack_init(&s, NULL);
-	tern_stack_push(&s, NULL);
+	return &s;
 }
 
-static void push_null_stack(void *arg)
+static tern_stack_t *destroyed_stack(void)
 {
-	(void)arg;
+	tern_stack_t *s = new_stack();
+	tern_stack_destroy(s, NULL);
+	return s;
+}
+
+DEATH_DOES(push_null_node_aborts, "tern_stack_push", tern_stack_push(new_stack(), NULL))
+
+DEATH(push_null_stack_aborts, "tern_stack_push")
+{
 	struct item it;
 	tern_stack_push(NULL, &it.node);
 }
 
-static void push_twice(void *arg)
+DEATH(push_twice_aborts, "tern_stack_push: node is already on top")
 {
-	(void)arg;
-	tern_stack_t s;
-	tern_stack_init(&s, NULL);
+	tern_stack_t *s = new_stack();
 	struct item it;
-	tern_stack_push(&s, &it.node);
-	tern_stack_push(&s, &it.node);
+	tern_stack_push(s, &it.node);
+	tern_stack_push(s, &it.node);
 }
 
-static void pop_null(void *arg)
-{
-	(void)arg;
-	tern_stack_pop(NULL);
-}
+DEATH_DOES(pop_null_aborts, "tern_stack_pop", tern_stack_pop(NULL))
+DEATH_DOES(pop_all_null_aborts, "tern_stack_pop_all", tern_stack_pop_all(NULL))
 
-static void destroy_nonempty_without_fn(void *arg)
+DEATH(destroy_nonempty_without_fn_aborts, "tern_stack_destroy: stack is not empty")
 {
-	(void)arg;
-	tern_stack_t s;
-	tern_stack_init(&s, NULL);
+	tern_stack_t *s = new_stack();
 	struct item it;
-	tern_stack_push(&s, &it.node);
-	tern_stack_destroy(&s, NULL);
+	tern_stack_push(s, &it.node);
+	tern_stack_destroy(s, NULL);
 }
 
-static void pop_after_destroy(void *arg)
-{
-	(void)arg;
-	tern_stack_t s;
-	tern_stack_init(&s, NULL);
-	tern_stack_destroy(&s, NULL);
-	tern_stack_pop(&s);
-}
+DEATH_DOES(pop_after_destroy_aborts, "tern_stack_pop: stack used after", tern_stack_pop(destroyed_stack()))
 
-static void push_after_destroy(void *arg)
+DEATH(push_after_destroy_aborts, "tern_stack_push: stack used after")
 {
-	(void)arg;
-	tern_stack_t s;
-	tern_stack_init(&s, NULL);
-	tern_stack_destroy(&s, NULL);
+	tern_stack_t *s = destroyed_stack();
 	struct item it;
-	tern_stack_push(&s, &it.node);
+	tern_stack_push(s, &it.node);
 }
 
-static void destroy_twice(void *arg)
-{
-	(void)arg;
-	tern_stack_t s;
-	tern_stack_init(&s, NULL);
-	tern_stack_destroy(&s, NULL);
-	tern_stack_destroy(&s, NULL);
-}
-
-static void destroy_null(void *arg)
-{
-	(void)arg;
-	tern_stack_destroy(NULL, NULL);
-}
-
-static void pop_all_null(void *arg)
-{
-	(void)arg;
-	tern_stack_pop_all(NULL);
-}
-
-Test(stack_misuse, push_null_node_aborts) { expect_abort(push_null_node, "tern_stack_push"); }
-Test(stack_misuse, push_null_stack_aborts) { expect_abort(push_null_stack, "tern_stack_push"); }
-Test(stack_misuse, push_twice_aborts) { expect_abort(push_twice, "tern_stack_push: node is already on top"); }
-Test(stack_misuse, pop_null_aborts) { expect_abort(pop_null, "tern_stack_pop"); }
-Test(stack_misuse, pop_all_null_aborts) { expect_abort(pop_all_null, "tern_stack_pop_all"); }
-Test(stack_misuse, destroy_nonempty_without_fn_aborts)
-{
-	expect_abort(destroy_nonempty_without_fn, "tern_stack_destroy: stack is not empty");
-}
-Test(stack_misuse, pop_after_destroy_aborts) { expect_abort(pop_after_destroy, "tern_stack_pop: stack used after"); }
-Test(stack_misuse, push_after_destroy_aborts) { expect_abort(push_after_destroy, "tern_stack_push: stack used after"); }
-Test(stack_misuse, destroy_twice_aborts) { expect_abort(destroy_twice, "tern_stack_destroy: stack used after"); }
-Test(stack_misuse, destroy_null_aborts) { expect_abort(destroy_null, "tern_stack_destroy: stack is NULL"); }
+DEATH_DOES(destroy_twice_aborts, "tern_stack_destroy: stack used after", tern_stack_destroy(destroyed_stack(), NULL))
+DEATH_DOES(destroy_null_aborts, "tern_stack_destroy: stack is NULL", tern_stack_destroy(NULL, NULL))
