@@ -12,7 +12,9 @@
  *     takes even those.
  *   - epoch__collect() is not re-entered for one record: a destructor it runs that
  *     defers or collects again finds `collecting` set; the deferred garbage
- *     waits in the open list for the next collection.
+ *     waits in the open list for the next collection.  Except the reserve
+ *     bag: a nested collection, unpinned, frees it (copy, or the in-place
+ *     seal), so that every pinned section of every destructor has it whole.
  *   - No lock is held while a destructor or the allocator runs
  *     (epoch__batch_destroy() runs on a detached batch, after unlocking; bags are
  *     allocated before r->olock or D->lock is taken).
@@ -123,15 +125,6 @@ static bool epoch__reserve_copy(rec_t *r)
 }
 
 /*
- * W2 for the owner: moves its open list to the domain, and destroys the due
- * garbage that displaces (counted busy).  While pinned with the reserve bag
- * in use (out of memory), the list stays open: sealed now it would carry an
- * epoch this thread's own pin keeps from becoming due, and the next defer
- * needing a bag would retry forever; the unpin seals it.  Unpinned without
- * memory to copy the reserve, the list is tagged, waited for and destroyed
- * in place (counted busy meanwhile).
- */
-/*
  * The unpinned owner without memory to copy its reserve: takes the open
  * list, waits a grace period and destroys it here (counted busy meanwhile).
  * First the reserve's entries move to a bag on this frame's stack and the
@@ -172,6 +165,15 @@ static EPOCH__NOINLINE void epoch__seal_in_place(dom_t *D, rec_t *r)
 	epoch__sealed_destroy(D, r, &b, ph);
 }
 
+/*
+ * W2 for the owner: moves its open list to the domain, and destroys the due
+ * garbage that displaces (counted busy).  While pinned with the reserve bag
+ * in use (out of memory), the list stays open: sealed now it would carry an
+ * epoch this thread's own pin keeps from becoming due, and the next defer
+ * needing a bag would retry forever; the unpin seals it.  Unpinned without
+ * memory to copy the reserve, the list is tagged, waited for and destroyed
+ * in place (counted busy meanwhile).
+ */
 static void epoch__seal_open(dom_t *D, rec_t *r)
 {
 	if (!epoch__record_has_garbage(r)) {
@@ -515,8 +517,17 @@ static bool epoch__collect_sealed(dom_t *D, rec_t *r, int attempts, size_t budge
  */
 static void epoch__collect(dom_t *D, rec_t *r, int attempts, size_t budget)
 {
-	if (r->collecting || r == &D->dead)
+	if (r == &D->dead)
 		return;
+	if (r->collecting) {
+		/* A destructor's pinned section filled the reserve (no memory) and
+		 * has ended: free it now, not when the outer collection returns,
+		 * or the next pinned section in this batch would find it partly
+		 * full and wait for memory. */
+		if (r->reserve_busy && !tern__epoch_pinned(r->slot) && !epoch__reserve_copy(r))
+			epoch__seal_in_place(D, r);
+		return;
+	}
 	r->collecting = true;
 	epoch__seal_open(D, r);
 	r->due_left = epoch__collect_sealed(D, r, attempts, budget);

@@ -1554,3 +1554,93 @@ Test(lifecycle, defect12_pinned_defer_from_a_bag_ahead_of_the_reserve, .timeout 
 {
 	d12_run(1);
 }
+
+/* ============================================================== defect 13 */
+/*
+ * Two destructors of one collection each pin and defer K > CAP / 2 objects
+ * without memory: each pinned section is within the documented reserve
+ * (TERN_EPOCH_BAG_CAP objects), but the first one's unpin could not free the
+ * reserve (its collection returned: `collecting`), so the second waited for
+ * memory.  Mode 0: the outer collection is the in-place seal; mode 1: an
+ * ordinary collection with memory, none in the destructors.
+ */
+#define D13_RETRIES 100000
+static tern_epoch_domain_t *d13_dom;
+static _Thread_local bool d13_oom;
+static atomic_long d13_refused;
+static int d13_obj[256];
+static atomic_int d13_killed[256];
+static int d13_next = 2;
+
+static void *d13_malloc(size_t size, void *ctx)
+{
+	(void)ctx;
+	/* Relaxed: a counter; the test reads it after the run. */
+	if (d13_oom && atomic_fetch_add_explicit(&d13_refused, 1, memory_order_relaxed) < D13_RETRIES)
+		return NULL;
+	return malloc(size); /* the rescue: the verdict below fails the test */
+}
+
+static void d13_plain(void *p)
+{
+	int id = (int)((int *)p - d13_obj);
+	if (atomic_fetch_add(&d13_killed[id], 1) != 0) {
+		fprintf(stderr, "defect13: object %d destroyed twice\n", id);
+		abort();
+	}
+}
+
+static void d13_section(void *p)
+{
+	d13_plain(p);
+	bool saved = d13_oom;
+	d13_oom = true;
+	tern_epoch_domain_pin(d13_dom);
+	for (int i = 0; i < TERN_EPOCH_BAG_CAP / 2 + 1; i++)
+		tern_epoch_domain_defer(d13_dom, &d13_obj[d13_next++], d13_plain);
+	tern_epoch_domain_unpin(d13_dom);
+	d13_oom = saved;
+}
+
+static void d13_run(int mode)
+{
+	static const struct tern_allocator a = { d13_malloc, rv_free, NULL };
+	cr_assert_eq(tern_set_allocator(&a), 0);
+	watchdog_arm(WATCHDOG_S, "defect13");
+	cr_assert_eq(tern_epoch_domain_create(&d13_dom), 0);
+	cr_assert_eq(tern_epoch_domain_register(d13_dom), 0);
+	if (mode == 0) {
+		tern_epoch_domain_pin(d13_dom);
+		d13_oom = true;
+		tern_epoch_domain_defer(d13_dom, &d13_obj[0], d13_section); /* the reserve */
+		tern_epoch_domain_defer(d13_dom, &d13_obj[1], d13_section);
+		tern_epoch_domain_unpin(d13_dom); /* collect -> the in-place seal */
+		d13_oom = false;
+	} else {
+		tern_epoch_domain_defer(d13_dom, &d13_obj[0], d13_section);
+		tern_epoch_domain_defer(d13_dom, &d13_obj[1], d13_section);
+		tern_epoch_domain_flush(d13_dom);
+		tern_epoch_domain_synchronize(d13_dom);
+		tern_epoch_domain_collect(d13_dom);
+	}
+	tern_epoch_domain_barrier(d13_dom);
+	int wrong = 0;
+	for (int i = 0; i < d13_next; i++)
+		wrong += atomic_load(&d13_killed[i]) != 1;
+	tern_epoch_domain_destroy(d13_dom);
+	watchdog_disarm();
+	cr_assert_eq(wrong, 0, "defect13: %d of %d objects not destroyed exactly once", wrong, d13_next);
+	/* Relaxed: single-threaded test. */
+	cr_assert_lt(atomic_load_explicit(&d13_refused, memory_order_relaxed), D13_RETRIES,
+		     "defect13: a destructor's second pinned section waited for memory (reserve still full)");
+}
+
+Test(lifecycle, defect13_second_pinned_section_in_an_in_place_batch, .timeout = 60)
+{
+	d13_run(0);
+}
+
+Test(lifecycle, defect13_second_pinned_section_in_a_collection, .timeout = 60)
+{
+	d13_run(1);
+}
