@@ -1358,103 +1358,131 @@ Test(lifecycle, defect10_pinned_defer_reuses_reserve_a_barrier_moved, .timeout =
 	watchdog_disarm();
 }
 
-/* ============================================================== defect 11 */
+/* ================================================= defects 11-13: the kit */
 /*
- * The reserve bag is also outside the open list while the unpinned,
- * out-of-memory in-place path of epoch__seal_open() waits for and destroys
- * it.  A destructor in that batch that pins and defers (still out of memory)
- * must get a usable bag and lose nothing: a first fix for defect 10 inferred
- * "free" from "not in the open list" and handed out the reserve while its
- * entries were being destroyed (objects lost and destroyed twice); before
- * that, the destructor's defer waited for the reserve for ever.  Mode 1 also
- * flushes from the destructor (the empty-list seal).
+ * The reserve-bag tests below share one explicit domain, an allocator that
+ * refuses this thread's allocations (all of them while rs_oom, or the next
+ * rs_fail_n) and counts the refusals, and objects whose destructor counts
+ * and aborts on a second call.  The verdicts: every object destroyed exactly
+ * once, and no defer that waited for memory (after RS_RETRIES refusals the
+ * allocator gives in, so a defer that waits for ever shows as a count, not
+ * as a timeout; the watchdog only bounds the run).
  */
-static tern_epoch_domain_t *rv_dom;
-static _Thread_local bool rv_oom;
-static atomic_int rv_killed[128];
-static int rv_obj[128];
-static int rv_mode;
+#define RS_RETRIES 100000
+#define RS_OBJS 512
+static tern_epoch_domain_t *rs_dom;
+static _Thread_local bool rs_oom;
+static _Thread_local int rs_fail_n;
+static atomic_long rs_refused;
+static int rs_obj[RS_OBJS];
+static atomic_int rs_killed[RS_OBJS];
+static int rs_next, rs_mode;
 
-#define RV_RETRIES 100000 /* refused allocations that mean "waits for memory for ever" */
-static atomic_long rv_refused;
-
-static void *rv_malloc(size_t size, void *ctx)
+static void *rs_malloc(size_t size, void *ctx)
 {
 	(void)ctx;
-	/* Relaxed: a counter read by this thread, and by the test after joins. */
-	if (rv_oom && atomic_fetch_add_explicit(&rv_refused, 1, memory_order_relaxed) < RV_RETRIES)
-		return NULL;
-	return malloc(size); /* the rescue: the verdict below fails the test */
+	if (rs_oom || rs_fail_n > 0) {
+		if (rs_fail_n > 0)
+			rs_fail_n--;
+		/* Relaxed: a counter; the test reads it after the run. */
+		if (atomic_fetch_add_explicit(&rs_refused, 1, memory_order_relaxed) < RS_RETRIES)
+			return NULL;
+	}
+	return malloc(size);
 }
 
-static void rv_free(void *p, void *ctx)
+static void rs_free(void *p, void *ctx)
 {
 	(void)ctx;
 	free(p);
 }
 
-static void rv_plain(void *p)
+static void rs_plain(void *p)
 {
-	int id = (int)((int *)p - rv_obj);
-	if (atomic_fetch_add(&rv_killed[id], 1) != 0) {
-		fprintf(stderr, "defect11: object %d destroyed twice\n", id);
+	int id = (int)((int *)p - rs_obj);
+	if (atomic_fetch_add(&rs_killed[id], 1) != 0) {
+		fprintf(stderr, "reserve tests: object %d destroyed twice\n", id);
 		abort();
 	}
 }
 
-static void rv_reenter(void *p)
+/* Defers a new object with destructor fn into rs_dom. */
+static void rs_defer(void (*fn)(void *))
 {
-	rv_plain(p);
-	if (rv_mode == 1)
-		tern_epoch_domain_flush(rv_dom); /* no pin: the empty-list seal clears the flag */
-	tern_epoch_domain_pin(rv_dom);
-	tern_epoch_domain_defer(rv_dom, &rv_obj[2], rv_plain);
-	tern_epoch_domain_unpin(rv_dom);
+	cr_assert_lt(rs_next, RS_OBJS);
+	tern_epoch_domain_defer(rs_dom, &rs_obj[rs_next++], fn);
 }
 
-static void rv_run(int mode)
+static void rs_begin(const char *what, int mode)
 {
-	rv_mode = mode;
-	static const struct tern_allocator a = { rv_malloc, rv_free, NULL };
+	static const struct tern_allocator a = { rs_malloc, rs_free, NULL };
+	rs_mode = mode;
 	cr_assert_eq(tern_set_allocator(&a), 0);
-	watchdog_arm(WATCHDOG_S, "defect11");
-	cr_assert_eq(tern_epoch_domain_create(&rv_dom), 0);
-	cr_assert_eq(tern_epoch_domain_register(rv_dom), 0);
-	rv_oom = true;
-	tern_epoch_domain_pin(rv_dom);
-	tern_epoch_domain_defer(rv_dom, &rv_obj[0], rv_reenter); /* -> the reserve, e[0] */
-	tern_epoch_domain_defer(rv_dom, &rv_obj[1], rv_plain);   /* -> the reserve, e[1] */
-	tern_epoch_domain_unpin(rv_dom); /* collect -> seal_open: no copy -> in place */
-	/* The reserve now holds obj 2 in the open list; pin and fill it. */
-	tern_epoch_domain_pin(rv_dom);
-	for (int i = 3; i < 3 + TERN_EPOCH_BAG_CAP; i++) /* within the documented reserve */
-		tern_epoch_domain_defer(rv_dom, &rv_obj[i], rv_plain);
-	tern_epoch_domain_unpin(rv_dom);
-	rv_oom = false;
-	tern_epoch_domain_barrier(rv_dom);
-	int n = 3 + TERN_EPOCH_BAG_CAP;
-	int lost = 0;
-	for (int i = 0; i < n; i++)
-		if (atomic_load(&rv_killed[i]) != 1) {
-			fprintf(stderr, "defect11: object %d destroyed %d times\n", i, atomic_load(&rv_killed[i]));
-			lost++;
-		}
-	tern_epoch_domain_destroy(rv_dom);
+	watchdog_arm(WATCHDOG_S, what);
+	cr_assert_eq(tern_epoch_domain_create(&rs_dom), 0);
+	cr_assert_eq(tern_epoch_domain_register(rs_dom), 0);
+}
+
+static void rs_end(const char *what)
+{
+	rs_oom = false;
+	tern_epoch_domain_barrier(rs_dom);
+	int wrong = 0;
+	for (int i = 0; i < rs_next; i++)
+		wrong += atomic_load(&rs_killed[i]) != 1;
+	tern_epoch_domain_destroy(rs_dom);
 	watchdog_disarm();
-	cr_assert_eq(lost, 0, "%d objects not destroyed exactly once", lost);
+	cr_assert_eq(wrong, 0, "%s: %d of %d objects not destroyed exactly once", what, wrong, rs_next);
 	/* Relaxed: single-threaded test. */
-	cr_assert_lt(atomic_load_explicit(&rv_refused, memory_order_relaxed), RV_RETRIES,
-		     "a destructor's pinned defer waited for memory (its reserve was busy)");
+	cr_assert_lt(atomic_load_explicit(&rs_refused, memory_order_relaxed), RS_RETRIES,
+		     "%s: a pinned defer waited for memory (its reserve bag was busy)", what);
+}
+
+/* ============================================================== defect 11 */
+/*
+ * The reserve bag is also outside the open list while the unpinned,
+ * out-of-memory in-place seal waits for and destroys it.  A destructor in
+ * that batch that pins and defers (still out of memory) must get a usable
+ * bag and lose nothing: a first fix for defect 10 inferred "free" from "not
+ * in the open list" and handed out the reserve while its entries were being
+ * destroyed (objects lost and destroyed twice); before that, the
+ * destructor's defer waited for the reserve for ever.  Mode 1 also flushes
+ * from the destructor (the empty-list seal).
+ */
+static void d11_reenter(void *p)
+{
+	rs_plain(p);
+	if (rs_mode == 1)
+		tern_epoch_domain_flush(rs_dom); /* no pin: the empty-list seal clears the flag */
+	tern_epoch_domain_pin(rs_dom);
+	rs_defer(rs_plain);
+	tern_epoch_domain_unpin(rs_dom);
+}
+
+static void d11_run(int mode)
+{
+	rs_begin("defect11", mode);
+	rs_oom = true;
+	tern_epoch_domain_pin(rs_dom);
+	rs_defer(d11_reenter); /* -> the reserve, e[0] */
+	rs_defer(rs_plain);    /* -> the reserve, e[1] */
+	tern_epoch_domain_unpin(rs_dom); /* collect -> seal_open: no copy -> in place */
+	/* The reserve now holds the destructor's object; pin and fill it. */
+	tern_epoch_domain_pin(rs_dom);
+	for (int i = 0; i < TERN_EPOCH_BAG_CAP; i++) /* within the documented reserve */
+		rs_defer(rs_plain);
+	tern_epoch_domain_unpin(rs_dom);
+	rs_end("defect11");
 }
 
 Test(lifecycle, defect11_destructor_defers_while_reserve_destroyed_in_place, .timeout = 60)
 {
-	rv_run(0);
+	d11_run(0);
 }
 
 Test(lifecycle, defect11_destructor_flushes_while_reserve_destroyed_in_place, .timeout = 60)
 {
-	rv_run(1);
+	d11_run(1);
 }
 
 /* ============================================================== defect 12 */
@@ -1467,82 +1495,36 @@ Test(lifecycle, defect11_destructor_flushes_while_reserve_destroyed_in_place, .t
  * in-place seal freed the reserve ahead of every destructor: mode 0
  * destroyed objects twice and lost the reserve's, mode 1 waited for memory.
  */
-#define D12_RETRIES 100000
-static tern_epoch_domain_t *d12_dom;
-static _Thread_local bool d12_oom;   /* every allocation fails */
-static _Thread_local int d12_fail_n; /* the next n allocations fail */
-static atomic_long d12_refused;
-static int d12_obj[512];
-static atomic_int d12_killed[512];
-static int d12_next, d12_mode;
-
-static void *d12_malloc(size_t size, void *ctx)
-{
-	(void)ctx;
-	if (d12_oom || d12_fail_n > 0) {
-		if (d12_fail_n > 0)
-			d12_fail_n--;
-		/* Relaxed: a counter; the test reads it after the run. */
-		if (atomic_fetch_add_explicit(&d12_refused, 1, memory_order_relaxed) < D12_RETRIES)
-			return NULL;
-	}
-	return malloc(size);
-}
-
-static void d12_plain(void *p)
-{
-	int id = (int)((int *)p - d12_obj);
-	if (atomic_fetch_add(&d12_killed[id], 1) != 0) {
-		fprintf(stderr, "defect12: object %d destroyed twice\n", id);
-		abort();
-	}
-}
-
 static void d12_reenter(void *p)
 {
-	d12_plain(p);
-	bool saved = d12_oom;
-	d12_oom = false;
-	if (d12_mode == 0)
+	rs_plain(p);
+	bool saved = rs_oom;
+	rs_oom = false;
+	if (rs_mode == 0)
 		for (int i = 0; i < 2 * TERN_EPOCH_BAG_CAP; i++)
-			tern_epoch_domain_defer(d12_dom, &d12_obj[d12_next++], d12_plain);
-	tern_epoch_domain_pin(d12_dom);
-	d12_oom = true;
-	tern_epoch_domain_defer(d12_dom, &d12_obj[d12_next++], d12_plain);
-	d12_oom = false;
-	tern_epoch_domain_unpin(d12_dom);
-	d12_oom = saved;
+			rs_defer(rs_plain);
+	tern_epoch_domain_pin(rs_dom);
+	rs_oom = true;
+	rs_defer(rs_plain);
+	rs_oom = false;
+	tern_epoch_domain_unpin(rs_dom);
+	rs_oom = saved;
 }
 
 static void d12_run(int mode)
 {
-	d12_mode = mode;
-	static const struct tern_allocator a = { d12_malloc, rv_free, NULL };
-	cr_assert_eq(tern_set_allocator(&a), 0);
-	watchdog_arm(WATCHDOG_S, "defect12");
-	cr_assert_eq(tern_epoch_domain_create(&d12_dom), 0);
-	cr_assert_eq(tern_epoch_domain_register(d12_dom), 0);
-	tern_epoch_domain_pin(d12_dom);
-	d12_oom = true;
+	rs_begin("defect12", mode);
+	tern_epoch_domain_pin(rs_dom);
+	rs_oom = true;
 	for (int i = 0; i < TERN_EPOCH_BAG_CAP; i++) /* the reserve, full */
-		tern_epoch_domain_defer(d12_dom, &d12_obj[d12_next++], d12_plain);
-	d12_oom = false;
-	d12_fail_n = 1; /* the seal's reserve copy fails; the next bag is allocated */
-	tern_epoch_domain_defer(d12_dom, &d12_obj[d12_next++], d12_reenter);
-	cr_assert_eq(d12_fail_n, 0, "defect12: set-up: the reserve copy was not attempted");
-	d12_oom = true;
-	tern_epoch_domain_unpin(d12_dom); /* in place: [heap bag, reserve] */
-	d12_oom = false;
-	tern_epoch_domain_barrier(d12_dom);
-	int wrong = 0;
-	for (int i = 0; i < d12_next; i++)
-		wrong += atomic_load(&d12_killed[i]) != 1;
-	tern_epoch_domain_destroy(d12_dom);
-	watchdog_disarm();
-	cr_assert_eq(wrong, 0, "defect12: %d of %d objects not destroyed exactly once", wrong, d12_next);
-	/* Relaxed: single-threaded test. */
-	cr_assert_lt(atomic_load_explicit(&d12_refused, memory_order_relaxed), D12_RETRIES,
-		     "defect12: a destructor's pinned defer waited for memory (its reserve was busy)");
+		rs_defer(rs_plain);
+	rs_oom = false;
+	rs_fail_n = 1; /* the seal's reserve copy fails; the next bag is allocated */
+	rs_defer(d12_reenter);
+	cr_assert_eq(rs_fail_n, 0, "defect12: set-up: the reserve copy was not attempted");
+	rs_oom = true;
+	tern_epoch_domain_unpin(rs_dom); /* in place: [heap bag, reserve] */
+	rs_end("defect12");
 }
 
 Test(lifecycle, defect12_reserve_behind_a_heap_bag_of_the_in_place_batch, .timeout = 60)
@@ -1564,75 +1546,35 @@ Test(lifecycle, defect12_pinned_defer_from_a_bag_ahead_of_the_reserve, .timeout 
  * memory.  Mode 0: the outer collection is the in-place seal; mode 1: an
  * ordinary collection with memory, none in the destructors.
  */
-#define D13_RETRIES 100000
-static tern_epoch_domain_t *d13_dom;
-static _Thread_local bool d13_oom;
-static atomic_long d13_refused;
-static int d13_obj[256];
-static atomic_int d13_killed[256];
-static int d13_next = 2;
-
-static void *d13_malloc(size_t size, void *ctx)
-{
-	(void)ctx;
-	/* Relaxed: a counter; the test reads it after the run. */
-	if (d13_oom && atomic_fetch_add_explicit(&d13_refused, 1, memory_order_relaxed) < D13_RETRIES)
-		return NULL;
-	return malloc(size); /* the rescue: the verdict below fails the test */
-}
-
-static void d13_plain(void *p)
-{
-	int id = (int)((int *)p - d13_obj);
-	if (atomic_fetch_add(&d13_killed[id], 1) != 0) {
-		fprintf(stderr, "defect13: object %d destroyed twice\n", id);
-		abort();
-	}
-}
-
 static void d13_section(void *p)
 {
-	d13_plain(p);
-	bool saved = d13_oom;
-	d13_oom = true;
-	tern_epoch_domain_pin(d13_dom);
+	rs_plain(p);
+	bool saved = rs_oom;
+	rs_oom = true;
+	tern_epoch_domain_pin(rs_dom);
 	for (int i = 0; i < TERN_EPOCH_BAG_CAP / 2 + 1; i++)
-		tern_epoch_domain_defer(d13_dom, &d13_obj[d13_next++], d13_plain);
-	tern_epoch_domain_unpin(d13_dom);
-	d13_oom = saved;
+		rs_defer(rs_plain);
+	tern_epoch_domain_unpin(rs_dom);
+	rs_oom = saved;
 }
 
 static void d13_run(int mode)
 {
-	static const struct tern_allocator a = { d13_malloc, rv_free, NULL };
-	cr_assert_eq(tern_set_allocator(&a), 0);
-	watchdog_arm(WATCHDOG_S, "defect13");
-	cr_assert_eq(tern_epoch_domain_create(&d13_dom), 0);
-	cr_assert_eq(tern_epoch_domain_register(d13_dom), 0);
+	rs_begin("defect13", mode);
 	if (mode == 0) {
-		tern_epoch_domain_pin(d13_dom);
-		d13_oom = true;
-		tern_epoch_domain_defer(d13_dom, &d13_obj[0], d13_section); /* the reserve */
-		tern_epoch_domain_defer(d13_dom, &d13_obj[1], d13_section);
-		tern_epoch_domain_unpin(d13_dom); /* collect -> the in-place seal */
-		d13_oom = false;
+		tern_epoch_domain_pin(rs_dom);
+		rs_oom = true;
+		rs_defer(d13_section); /* the reserve */
+		rs_defer(d13_section);
+		tern_epoch_domain_unpin(rs_dom); /* collect -> the in-place seal */
 	} else {
-		tern_epoch_domain_defer(d13_dom, &d13_obj[0], d13_section);
-		tern_epoch_domain_defer(d13_dom, &d13_obj[1], d13_section);
-		tern_epoch_domain_flush(d13_dom);
-		tern_epoch_domain_synchronize(d13_dom);
-		tern_epoch_domain_collect(d13_dom);
+		rs_defer(d13_section);
+		rs_defer(d13_section);
+		tern_epoch_domain_flush(rs_dom);
+		tern_epoch_domain_synchronize(rs_dom);
+		tern_epoch_domain_collect(rs_dom);
 	}
-	tern_epoch_domain_barrier(d13_dom);
-	int wrong = 0;
-	for (int i = 0; i < d13_next; i++)
-		wrong += atomic_load(&d13_killed[i]) != 1;
-	tern_epoch_domain_destroy(d13_dom);
-	watchdog_disarm();
-	cr_assert_eq(wrong, 0, "defect13: %d of %d objects not destroyed exactly once", wrong, d13_next);
-	/* Relaxed: single-threaded test. */
-	cr_assert_lt(atomic_load_explicit(&d13_refused, memory_order_relaxed), D13_RETRIES,
-		     "defect13: a destructor's second pinned section waited for memory (reserve still full)");
+	rs_end("defect13");
 }
 
 Test(lifecycle, defect13_second_pinned_section_in_an_in_place_batch, .timeout = 60)
