@@ -8,8 +8,8 @@
  * `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  65c5208-dirty   (not compared by `make check-single`)
- *   Inputs SHA-256: 94faa5aae4486498993b053ce084523fc512a7b65e3cc275fa5cf048dce410df
+ *   Source commit:  826dd58-dirty   (not compared by `make check-single`)
+ *   Inputs SHA-256: 4981bf7eb36467189e9743f99e607655b00df06f2b8daab8d4eef2e9ec4357d2
  *                   (path and contents of the preamble and of each of the
  *                   23 files inlined below, in that order)
  *
@@ -80,7 +80,8 @@
  *                                [implementation] a thread that has
  *                                deferred garbage pending collects every
  *                                this many outermost unpins or quiescent
- *                                states, destroying at most
+ *                                states (stretched like the defers' below),
+ *                                destroying at most
  *                                TERN_EPOCH_UNPIN_DESTROY_MAX objects.
  *   TERN_EPOCH_COLLECT_DEFERS = 256
  *                                [implementation] ... and every this many
@@ -643,7 +644,8 @@ struct tern_epoch_stats {
 #ifndef TERN_EPOCH_BAG_CAP
 #define TERN_EPOCH_BAG_CAP 62
 #endif
-/* A thread with pending garbage collects every this many outermost unpins. */
+/* A thread with pending garbage collects every this many outermost unpins
+ * (up to 16 times as many while one membarrier is slow, as below). */
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif
@@ -3018,8 +3020,8 @@ _Static_assert(_Alignof(tern_lightlock_t) == 1, "tern_lightlock_t must pack into
  * current epoch; a thread that stays pinned blocks advancement (reported by
  * the stall statistics) but never blocks pins, unpins or defers.  A thread
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
- * every epoch__collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
- * times that while the measured membarrier is slow); above
+ * every TERN_EPOCH_COLLECT_DEFERS defers, both stretched up to 16 times
+ * while the measured membarrier is slow (epoch__collect_interval()); above
  * TERN_EPOCH_PENDING_MAX it retries harder (bounded) before returning.
  * Sealed garbage is destroyed by any collection in the domain and by
  * tern_epoch_barrier(), so an idle thread holds back at most its open list
@@ -4552,6 +4554,19 @@ static size_t epoch__collect_interval(dom_t *D)
 	return n > 16u * TERN_EPOCH_COLLECT_DEFERS ? 16u * TERN_EPOCH_COLLECT_DEFERS : (size_t)n;
 }
 
+/* => whether r's unpins (or quiescent states) have reached the collection
+ * point: every TERN_EPOCH_COLLECT_PINS of them, stretched by the same factor
+ * as epoch__collect_interval() (up to 16) while the heavy barrier is slow,
+ * so that a thread that pins a lot and defers little does not pay a slow
+ * membarrier every few hundred operations. */
+static bool epoch__unpins_due(dom_t *D, rec_t *r)
+{
+	if (++r->unpins < TERN_EPOCH_COLLECT_PINS)
+		return false;
+	size_t scale = epoch__collect_interval(D) / TERN_EPOCH_COLLECT_DEFERS;
+	return r->unpins >= TERN_EPOCH_COLLECT_PINS * scale;
+}
+
 static void epoch__defer_done(dom_t *D, rec_t *r)
 {
 	epoch__pending_flag(r, true);
@@ -4907,7 +4922,7 @@ static void epoch__unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 	/* Reserve bag in use (an allocation failed while pinned): collect now,
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
-	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
+	if ((st & TERN__EPOCH_PENDING) && (epoch__unpins_due(D, r) || r->reserve_busy))
 		epoch__collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
 }
 
@@ -5020,7 +5035,7 @@ static void epoch__quiescent_in(struct tern_epoch_domain *d, const struct qsbr_m
 	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
-	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)) {
+	if ((st & TERN__EPOCH_PENDING) && (epoch__unpins_due(d->impl, r) || r->reserve_busy)) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
 		epoch__unpin_outermost(d->impl, r, st);

@@ -10,7 +10,7 @@
  * run `make single`; CI fails if this file is stale.
  *
  *   Version:        0.1.0
- *   Source commit:  65c5208-dirty   (not compared by `make check-single`)
+ *   Source commit:  826dd58-dirty   (not compared by `make check-single`)
  *   Inputs SHA-256: 9072b497e46102a4b28a619ffd76f0729e1a7e2dc91d31c5e7f4d17a3916b1cc
  *                   (path and contents of the preamble and of each of the
  *                   2 files inlined below, in that order)

@@ -120,7 +120,8 @@ struct tern_epoch_stats {
 #ifndef TERN_EPOCH_BAG_CAP
 #define TERN_EPOCH_BAG_CAP 62
 #endif
-/* A thread with pending garbage collects every this many outermost unpins. */
+/* A thread with pending garbage collects every this many outermost unpins
+ * (up to 16 times as many while one membarrier is slow, as below). */
 #ifndef TERN_EPOCH_COLLECT_PINS
 #define TERN_EPOCH_COLLECT_PINS 128
 #endif

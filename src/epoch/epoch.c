@@ -118,8 +118,8 @@
  * current epoch; a thread that stays pinned blocks advancement (reported by
  * the stall statistics) but never blocks pins, unpins or defers.  A thread
  * with pending garbage collects every TERN_EPOCH_COLLECT_PINS unpins and
- * every epoch__collect_interval() defers (TERN_EPOCH_COLLECT_DEFERS, up to 16
- * times that while the measured membarrier is slow); above
+ * every TERN_EPOCH_COLLECT_DEFERS defers, both stretched up to 16 times
+ * while the measured membarrier is slow (epoch__collect_interval()); above
  * TERN_EPOCH_PENDING_MAX it retries harder (bounded) before returning.
  * Sealed garbage is destroyed by any collection in the domain and by
  * tern_epoch_barrier(), so an idle thread holds back at most its open list

@@ -263,6 +263,19 @@ static size_t epoch__collect_interval(dom_t *D)
 	return n > 16u * TERN_EPOCH_COLLECT_DEFERS ? 16u * TERN_EPOCH_COLLECT_DEFERS : (size_t)n;
 }
 
+/* => whether r's unpins (or quiescent states) have reached the collection
+ * point: every TERN_EPOCH_COLLECT_PINS of them, stretched by the same factor
+ * as epoch__collect_interval() (up to 16) while the heavy barrier is slow,
+ * so that a thread that pins a lot and defers little does not pay a slow
+ * membarrier every few hundred operations. */
+static bool epoch__unpins_due(dom_t *D, rec_t *r)
+{
+	if (++r->unpins < TERN_EPOCH_COLLECT_PINS)
+		return false;
+	size_t scale = epoch__collect_interval(D) / TERN_EPOCH_COLLECT_DEFERS;
+	return r->unpins >= TERN_EPOCH_COLLECT_PINS * scale;
+}
+
 static void epoch__defer_done(dom_t *D, rec_t *r)
 {
 	epoch__pending_flag(r, true);
@@ -618,7 +631,7 @@ static void epoch__unpin_outermost(dom_t *D, rec_t *r, uint64_t st)
 	/* Reserve bag in use (an allocation failed while pinned): collect now,
 	 * unpinned, so that its garbage is sealed before the next pin and can
 	 * become due; sealed under a later pin it could never be. */
-	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy))
+	if ((st & TERN__EPOCH_PENDING) && (epoch__unpins_due(D, r) || r->reserve_busy))
 		epoch__collect(D, r, 2, TERN_EPOCH_UNPIN_DESTROY_MAX);
 }
 
@@ -731,7 +744,7 @@ static void epoch__quiescent_in(struct tern_epoch_domain *d, const struct qsbr_m
 	rec_t *r = epoch__online_record(d, m);
 	uint64_t st = tern__epoch_own_state(r->slot);
 	TERN_ASSERT((st & TERN__EPOCH_ONLINE) && !(st & TERN__EPOCH_NESTED), m->state);
-	if ((st & TERN__EPOCH_PENDING) && (++r->unpins >= TERN_EPOCH_COLLECT_PINS || r->reserve_busy)) {
+	if ((st & TERN__EPOCH_PENDING) && (epoch__unpins_due(d->impl, r) || r->reserve_busy)) {
 		/* Offline for the collection, so that the epoch can advance past
 		 * what this thread read. */
 		epoch__unpin_outermost(d->impl, r, st);
