@@ -56,8 +56,13 @@ int bench_child_start_self(struct bench_child *c, const char *name, const char *
 	size_t n = 0;
 	argv[n++] = (char *)(bin ? bin : "/proc/self/exe");
 	argv[n++] = (char *)bench_scenario;
-	for (size_t i = 0; args[i] != NULL && n < 31; i++)
+	for (size_t i = 0; args[i] != NULL; i++) {
+		if (n == sizeof argv / sizeof argv[0] - 1) {
+			fprintf(stderr, "bench: %s: too many arguments for a child\n", name);
+			return -1;
+		}
 		argv[n++] = args[i];
+	}
 	argv[n] = NULL;
 	return bench_child_start(c, name, argv);
 }
